@@ -1,0 +1,40 @@
+//! # Koko core
+//!
+//! The rental and charging engine of a book store: a catalogue of books and their copies, customers, rentals,
+//! and a charging engine with versioned price plans — exact money (`rust_decimal`), one pricing truth for every
+//! runtime, and storage that never double-rents a copy or loses a return.
+//!
+//! Start with [`PricePlan`] to price rentals, and with [`BookStore`] to run a store.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod clock;
+mod domain;
+mod error;
+mod ids;
+mod money;
+mod pricing;
+mod report;
+mod storage;
+mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use domain::{
+    Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
+    RentalStatus,
+};
+pub use error::{Error, Result};
+pub use ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+pub use money::{Currency, Rounding};
+pub use pricing::{
+    version_in_force, DayCount, LateFee, PlanDocument, PlanVersion, PricePlan, Quote, QuoteLine,
+    Tariff, Tier, TimeZone, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT,
+};
+pub use report::{Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER};
+pub use storage::{ChargeFn, DueDateFn, MemoryStorage, Records, RentRequest, RentTarget, Storage};
+#[cfg(feature = "sled")]
+pub use storage::{Durability, SledOptions, SledStorage};
+pub use store::{BookStore, DEFAULT_PLAN_START};
+
+/// Decimal money type re-exported from `rust_decimal`, so callers need not name the crate.
+pub use rust_decimal::Decimal;

@@ -1,0 +1,15 @@
+//! The charging engine: pure functions from (plan, category, times or days) to an itemised [`Quote`].
+//!
+//! Nothing here touches storage.
+
+mod day_count;
+mod plan;
+mod quote;
+mod tariff;
+mod version;
+
+pub use day_count::{DayCount, TimeZone};
+pub use plan::{PlanDocument, PricePlan};
+pub use quote::{Quote, QuoteLine};
+pub use tariff::{LateFee, Tariff, Tier, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT};
+pub use version::{version_in_force, PlanVersion};

@@ -1,0 +1,443 @@
+//! Price plans: validated data (JSON or TOML) that prices every category, and the quoting functions.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::day_count::DayCount;
+use super::quote::{LineCollector, Quote};
+use super::tariff::{Tariff, TotalOnly};
+use crate::error::{Error, Result};
+use crate::money::{Currency, Rounding};
+
+/// A validated price plan: a currency, a day-count policy, a rounding rule, one [`Tariff`] per category and an
+/// optional default tariff for every other category.
+///
+/// Build one from a preset, from a JSON or TOML document, or with [`PricePlan::new`]; every way validates it,
+/// so a `PricePlan` value is always usable.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use koko_core::PricePlan;
+///
+/// let plan = PricePlan::from_json(r#"{
+///     "currency": "EUR",
+///     "day_count": {"policy": "started_days"},
+///     "categories": {
+///         "regular": {"tiers": [{"from_day": 1, "rate": "1.00"}, {"from_day": 3, "rate": "1.50"}],
+///                     "minimum": "2.00"}
+///     }
+/// }"#).unwrap();
+/// let rented = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+/// let returned = Utc.with_ymd_and_hms(2024, 5, 3, 10, 0, 0).unwrap(); // 49 h: 3 started days
+/// let quote = plan.quote("regular", rented, returned).unwrap();
+/// assert_eq!((quote.days, quote.total.to_string()), (3, "3.50".to_string()));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "PlanDocument", into = "PlanDocument")]
+pub struct PricePlan {
+    doc: PlanDocument,
+}
+
+/// The document form of a plan, exactly as written in JSON or TOML.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanDocument {
+    /// An optional label, e.g. `"story3"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The ISO 4217 currency of every amount.
+    pub currency: Currency,
+    /// How amounts are rounded to the currency's minor unit (`half_even` by default).
+    #[serde(default)]
+    pub rounding: Rounding,
+    /// How billable days are counted (`elapsed_whole_days_min1` by default).
+    #[serde(default)]
+    pub day_count: DayCount,
+    /// The tariff of each named category.
+    #[serde(default)]
+    pub categories: BTreeMap<String, Tariff>,
+    /// The tariff of every category not named in `categories`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<Tariff>,
+}
+
+impl TryFrom<PlanDocument> for PricePlan {
+    type Error = Error;
+
+    fn try_from(doc: PlanDocument) -> Result<Self> {
+        PricePlan::new(doc)
+    }
+}
+
+impl From<PricePlan> for PlanDocument {
+    fn from(plan: PricePlan) -> Self {
+        plan.doc
+    }
+}
+
+impl PricePlan {
+    /// Validates a plan document: tiers start at day 1 and strictly increase, no negative amounts, a minimum not
+    /// above its cap, at least one tariff. Errors are [`Error::InvalidPlan`] naming the field.
+    pub fn new(doc: PlanDocument) -> Result<Self> {
+        if doc.categories.is_empty() && doc.default.is_none() {
+            return Err(Error::invalid_plan(
+                "categories",
+                "the plan prices nothing: give at least one category or a default tariff",
+            ));
+        }
+        if let Some(name) = &doc.name {
+            if name.chars().count() > 200 || name.chars().any(char::is_control) {
+                return Err(Error::invalid_plan(
+                    "name",
+                    "must be at most 200 characters without control characters",
+                ));
+            }
+        }
+        for (category, tariff) in &doc.categories {
+            if category.trim().is_empty() || category.trim() != category || category.len() > 64 {
+                return Err(Error::invalid_plan(
+                    format!("categories.{category:?}"),
+                    "a category name must be 1 to 64 bytes without surrounding spaces",
+                ));
+            }
+            tariff.validate(&format!("categories.{category}"))?;
+        }
+        if let Some(default) = &doc.default {
+            default.validate("default")?;
+        }
+        Ok(PricePlan { doc })
+    }
+
+    /// Parses and validates a JSON plan document.
+    ///
+    /// ```
+    /// use koko_core::{Error, PricePlan};
+    ///
+    /// let err = PricePlan::from_json(r#"{"currency": "USD", "categories": {
+    ///     "regular": {"tiers": [{"from_day": 1, "rate": "-1.00"}]}}}"#).unwrap_err();
+    /// assert!(matches!(err, Error::InvalidPlan { ref field, .. } if field == "categories.regular.tiers[0].rate"));
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let doc: PlanDocument = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let field = document_path(e.path());
+            Error::invalid_plan(field, e.into_inner())
+        })?;
+        de.end().map_err(|e| Error::invalid_plan("(document)", e))?;
+        PricePlan::new(doc)
+    }
+
+    /// Parses and validates a TOML plan document.
+    ///
+    /// ```
+    /// use koko_core::PricePlan;
+    ///
+    /// let plan = PricePlan::from_toml(r#"
+    ///     currency = "USD"
+    ///     [categories.regular]
+    ///     tiers = [{ from_day = 1, rate = "1.00" }, { from_day = 3, rate = "1.50" }]
+    ///     minimum = "2.00"
+    /// "#).unwrap();
+    /// assert_eq!(plan.quote_days("regular", 1).unwrap().total.to_string(), "2.00");
+    /// ```
+    pub fn from_toml(text: &str) -> Result<Self> {
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| Error::invalid_plan("(document)", e.message()))?;
+        let doc: PlanDocument = serde_path_to_error::deserialize(de).map_err(|e| {
+            let field = document_path(e.path());
+            Error::invalid_plan(field, e.into_inner().message())
+        })?;
+        PricePlan::new(doc)
+    }
+
+    /// The plan as a JSON document that [`PricePlan::from_json`] reads back to an equal plan.
+    pub fn to_json(&self) -> String {
+        // A `PlanDocument` holds only strings, integers, maps and sequences: serialising it cannot fail.
+        serde_json::to_string_pretty(&self.doc).unwrap_or_default()
+    }
+
+    /// The plan as a TOML document that [`PricePlan::from_toml`] reads back to an equal plan.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(&self.doc).unwrap_or_default()
+    }
+
+    /// The document this plan was built from.
+    pub fn document(&self) -> &PlanDocument {
+        &self.doc
+    }
+
+    /// The plan's label, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.doc.name.as_deref()
+    }
+
+    /// The currency of every amount.
+    pub fn currency(&self) -> Currency {
+        self.doc.currency
+    }
+
+    /// The rounding rule applied once to each total.
+    pub fn rounding(&self) -> Rounding {
+        self.doc.rounding
+    }
+
+    /// The day-count policy.
+    pub fn day_count(&self) -> DayCount {
+        self.doc.day_count
+    }
+
+    /// The categories the plan names (a default tariff, if any, prices every other one too).
+    pub fn categories(&self) -> impl Iterator<Item = &str> {
+        self.doc.categories.keys().map(String::as_str)
+    }
+
+    /// The tariff for `category`: its own, else the default, else [`Error::InvalidInput`] on `category`.
+    pub fn tariff(&self, category: &str) -> Result<&Tariff> {
+        self.doc
+            .categories
+            .get(category)
+            .or(self.doc.default.as_ref())
+            .ok_or_else(|| {
+                let known: Vec<&str> = self.categories().collect();
+                Error::invalid_input(
+                    "category",
+                    format!(
+                        "{category:?} is not priced by this plan (it prices: {})",
+                        known.join(", ")
+                    ),
+                )
+            })
+    }
+
+    /// When a rental of `category` opened at `rented_at` is due back, if the tariff has a loan period.
+    pub fn due_at(
+        &self,
+        category: &str,
+        rented_at: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>> {
+        match &self.tariff(category)?.late_fee {
+            Some(late) => self
+                .doc
+                .day_count
+                .due_at(rented_at, late.loan_days)
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Prices a rental of `category` from `rented_at` to `returned_at`, with the due date the plan's loan period
+    /// gives (if any).
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use koko_core::PricePlan;
+    ///
+    /// let plan = PricePlan::story3();
+    /// let rented = Utc.with_ymd_and_hms(2024, 1, 1, 12, 0, 0).unwrap();
+    /// let quote = plan.quote("novel", rented, rented + Duration::hours(71)).unwrap();
+    /// assert_eq!((quote.days, quote.total.to_string()), (2, "4.50".to_string()));
+    /// ```
+    pub fn quote(
+        &self,
+        category: &str,
+        rented_at: DateTime<Utc>,
+        returned_at: DateTime<Utc>,
+    ) -> Result<Quote> {
+        let due_at = self.due_at(category, rented_at)?;
+        self.quote_with_due(category, rented_at, due_at, returned_at)
+    }
+
+    /// Prices a rental with an explicit due date (`None`: no late fee can apply).
+    pub fn quote_with_due(
+        &self,
+        category: &str,
+        rented_at: DateTime<Utc>,
+        due_at: Option<DateTime<Utc>>,
+        returned_at: DateTime<Utc>,
+    ) -> Result<Quote> {
+        let tariff = self.tariff(category)?;
+        let policy = &self.doc.day_count;
+        let days = policy.days(rented_at, returned_at)?;
+        let late_days = match due_at {
+            Some(due) if tariff.late_fee.is_some() => policy.late_days(due, returned_at)?,
+            _ => 0,
+        };
+        self.build_quote(tariff, days, late_days)
+    }
+
+    /// Prices `days` billable days of `category` (0 is billed as 1). Days beyond the tariff's loan period are late.
+    ///
+    /// ```
+    /// use koko_core::PricePlan;
+    ///
+    /// assert_eq!(PricePlan::story2().quote_days("fiction", 3).unwrap().total.to_string(), "9.00");
+    /// // Any u32 gives a quote or a typed error, never a panic.
+    /// assert!(PricePlan::story3().quote_days("regular", u32::MAX).is_ok());
+    /// ```
+    pub fn quote_days(&self, category: &str, days: u32) -> Result<Quote> {
+        let tariff = self.tariff(category)?;
+        let days = days.max(1);
+        let late_days = tariff
+            .late_fee
+            .as_ref()
+            .map_or(0, |late| days.saturating_sub(late.loan_days));
+        self.build_quote(tariff, days, late_days)
+    }
+
+    /// The total alone for `days` billable days: the same number as `quote_days(..).total`, without the lines.
+    pub fn total_for_days(&self, category: &str, days: u32) -> Result<Decimal> {
+        let tariff = self.tariff(category)?;
+        let days = days.max(1);
+        let late_days = tariff
+            .late_fee
+            .as_ref()
+            .map_or(0, |late| days.saturating_sub(late.loan_days));
+        let exact = tariff.charge(days, late_days, &mut TotalOnly)?;
+        Ok(self.doc.rounding.round(exact, self.doc.currency))
+    }
+
+    /// The total for returning after each of days `1..=max_days`: what a "price by day" table shows.
+    ///
+    /// ```
+    /// use koko_core::PricePlan;
+    ///
+    /// let curve = PricePlan::story3().price_curve("regular", 4).unwrap();
+    /// let shown: Vec<String> = curve.iter().map(|d| d.to_string()).collect();
+    /// assert_eq!(shown, ["2.00", "2.00", "3.50", "5.00"]);
+    /// ```
+    pub fn price_curve(&self, category: &str, max_days: u32) -> Result<Vec<Decimal>> {
+        const MAX_CURVE: u32 = 100_000;
+        if max_days > MAX_CURVE {
+            return Err(Error::invalid_input(
+                "max_days",
+                format!("at most {MAX_CURVE} days, got {max_days}"),
+            ));
+        }
+        (1..=max_days)
+            .map(|days| self.total_for_days(category, days))
+            .collect()
+    }
+
+    fn build_quote(&self, tariff: &Tariff, days: u32, late_days: u32) -> Result<Quote> {
+        let currency = self.doc.currency;
+        let mut lines = LineCollector::new(currency);
+        let exact = tariff.charge(days, late_days, &mut lines)?;
+        let total = self.doc.rounding.round(exact, currency);
+        Ok(Quote {
+            days,
+            total,
+            currency,
+            lines: lines.finish(total, self.doc.rounding),
+        })
+    }
+
+    /// Story 1 of the original store: every book costs 1.00 a day.
+    pub fn story1() -> Self {
+        preset(
+            "story1",
+            [
+                ("fiction", Tariff::daily(Decimal::ONE)),
+                ("novel", Tariff::daily(Decimal::ONE)),
+                ("regular", Tariff::daily(Decimal::ONE)),
+            ],
+        )
+    }
+
+    /// Story 2: regular 1.50, fiction 3.00, novel 1.50 a day.
+    pub fn story2() -> Self {
+        preset(
+            "story2",
+            [
+                ("fiction", Tariff::daily(cents(300))),
+                ("novel", Tariff::daily(cents(150))),
+                ("regular", Tariff::daily(cents(150))),
+            ],
+        )
+    }
+
+    /// Story 3: regular 1.00 a day for days 1–2 then 1.50 a day, minimum 2.00; fiction 3.00 a day; novel 1.50 a
+    /// day, minimum 4.50.
+    pub fn story3() -> Self {
+        let regular = Tariff {
+            tiers: vec![
+                super::Tier {
+                    from_day: 1,
+                    rate: cents(100),
+                },
+                super::Tier {
+                    from_day: 3,
+                    rate: cents(150),
+                },
+            ],
+            ..Tariff::daily(Decimal::ONE)
+        }
+        .with_minimum(cents(200));
+        preset(
+            "story3",
+            [
+                ("fiction", Tariff::daily(cents(300))),
+                ("novel", Tariff::daily(cents(150)).with_minimum(cents(450))),
+                ("regular", regular),
+            ],
+        )
+    }
+
+    /// A preset by name: `"story1"`, `"story2"` or `"story3"`.
+    pub fn preset(name: &str) -> Result<Self> {
+        match name {
+            "story1" => Ok(Self::story1()),
+            "story2" => Ok(Self::story2()),
+            "story3" => Ok(Self::story3()),
+            other => Err(Error::invalid_input(
+                "preset",
+                format!("{other:?} is not a preset (story1, story2, story3)"),
+            )),
+        }
+    }
+}
+
+fn cents(value: i64) -> Decimal {
+    Decimal::new(value, 2)
+}
+
+fn preset<const N: usize>(name: &str, tariffs: [(&str, Tariff); N]) -> PricePlan {
+    PricePlan {
+        doc: PlanDocument {
+            name: Some(name.to_owned()),
+            currency: Currency::usd(),
+            rounding: Rounding::HalfEven,
+            day_count: DayCount::ElapsedWholeDaysMin1,
+            categories: tariffs
+                .into_iter()
+                .map(|(category, tariff)| (category.to_owned(), tariff))
+                .collect(),
+            default: None,
+        },
+    }
+}
+
+/// `categories.regular.tiers[1].rate` from serde_path_to_error's path.
+fn document_path(path: &serde_path_to_error::Path) -> String {
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            serde_path_to_error::Segment::Map { key }
+            | serde_path_to_error::Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(key);
+            }
+            serde_path_to_error::Segment::Unknown => {}
+        }
+    }
+    if out.is_empty() {
+        "(document)".to_owned()
+    } else {
+        out
+    }
+}

@@ -1,0 +1,344 @@
+//! [`MemoryStorage`]: everything in process memory, for tests and the browser.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
+use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
+
+use super::ops::{self, IdKind, TxView};
+use super::{ChargeFn, DueDateFn, Records, RentRequest, Storage};
+use crate::domain::{
+    Book, BookUpdate, Copy, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
+};
+use crate::error::{Error, Result};
+use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::pricing::{PlanVersion, PricePlan};
+
+/// How many records a listing copies out per lock.
+const PAGE: usize = 512;
+
+/// Storage in process memory: fast, nothing survives the process. One mutex serialises writes, which makes every
+/// operation trivially atomic.
+///
+/// ```
+/// use koko_core::{MemoryStorage, NewBook, Storage};
+///
+/// let storage = MemoryStorage::new();
+/// let (book, copies) = storage.insert_book(&NewBook::new("Dune", "Frank Herbert", "fiction"), 2).unwrap();
+/// assert_eq!(copies.len(), 2);
+/// assert_eq!(storage.book(book.id).unwrap().title, "Dune");
+/// ```
+#[derive(Debug, Default)]
+pub struct MemoryStorage {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    counters: HashMap<&'static str, u64>,
+    books: BTreeMap<BookId, Book>,
+    titles: HashMap<String, BookId>,
+    isbns: HashMap<String, BookId>,
+    book_copies: HashMap<BookId, Vec<CopyId>>,
+    copies: BTreeMap<CopyId, Copy>,
+    customers: BTreeMap<CustomerId, Customer>,
+    rentals: BTreeMap<RentalId, Rental>,
+    active: BTreeSet<RentalId>,
+    by_customer: BTreeSet<(CustomerId, RentalId)>,
+    plans: Vec<PlanVersion>,
+}
+
+impl MemoryStorage {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // Writes happen only after every check passed and cannot fail, so a poisoned lock still guards
+        // consistent data.
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Streams `pick(inner, after)` page by page, taking the lock once per page.
+    fn paged<'a, K, T, F>(&'a self, pick: F) -> Records<'a, T>
+    where
+        K: std::marker::Copy + Send + 'a,
+        T: Send + 'a,
+        F: Fn(&Inner, Bound<K>) -> Vec<(K, T)> + Send + 'a,
+    {
+        let mut after = Bound::Unbounded;
+        let mut page: std::vec::IntoIter<(K, T)> = Vec::new().into_iter();
+        let mut done = false;
+        Box::new(std::iter::from_fn(move || loop {
+            if let Some((key, item)) = page.next() {
+                after = Bound::Excluded(key);
+                return Some(Ok(item));
+            }
+            if done {
+                return None;
+            }
+            let next = pick(&self.lock(), after);
+            done = next.len() < PAGE;
+            page = next.into_iter();
+        }))
+    }
+}
+
+impl TxView for Inner {
+    type E = Error;
+
+    fn next_id(&mut self, kind: IdKind) -> Result<u64> {
+        let counter = self.counters.entry(kind.name()).or_insert(0);
+        *counter += 1;
+        Ok(*counter)
+    }
+
+    fn book(&mut self, id: BookId) -> Result<Option<Book>> {
+        Ok(self.books.get(&id).cloned())
+    }
+
+    fn put_book(&mut self, book: &Book) -> Result<()> {
+        self.books.insert(book.id, book.clone());
+        Ok(())
+    }
+
+    fn title_owner(&mut self, key: &str) -> Result<Option<BookId>> {
+        Ok(self.titles.get(key).copied())
+    }
+
+    fn set_title_owner(&mut self, key: &str, owner: Option<BookId>) -> Result<()> {
+        match owner {
+            Some(id) => self.titles.insert(key.to_owned(), id),
+            None => self.titles.remove(key),
+        };
+        Ok(())
+    }
+
+    fn isbn_owner(&mut self, isbn: &str) -> Result<Option<BookId>> {
+        Ok(self.isbns.get(isbn).copied())
+    }
+
+    fn set_isbn_owner(&mut self, isbn: &str, owner: Option<BookId>) -> Result<()> {
+        match owner {
+            Some(id) => self.isbns.insert(isbn.to_owned(), id),
+            None => self.isbns.remove(isbn),
+        };
+        Ok(())
+    }
+
+    fn copy_ids(&mut self, book: BookId) -> Result<Vec<CopyId>> {
+        Ok(self.book_copies.get(&book).cloned().unwrap_or_default())
+    }
+
+    fn put_copy_ids(&mut self, book: BookId, copies: &[CopyId]) -> Result<()> {
+        self.book_copies.insert(book, copies.to_vec());
+        Ok(())
+    }
+
+    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>> {
+        Ok(self.copies.get(&id).cloned())
+    }
+
+    fn put_copy(&mut self, copy: &Copy) -> Result<()> {
+        self.copies.insert(copy.id, copy.clone());
+        Ok(())
+    }
+
+    fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>> {
+        Ok(self.customers.get(&id).cloned())
+    }
+
+    fn put_customer(&mut self, customer: &Customer) -> Result<()> {
+        self.customers.insert(customer.id, customer.clone());
+        Ok(())
+    }
+
+    fn rental(&mut self, id: RentalId) -> Result<Option<Rental>> {
+        Ok(self.rentals.get(&id).cloned())
+    }
+
+    fn put_rental(&mut self, rental: &Rental) -> Result<()> {
+        if rental.returned_at.is_none() {
+            self.active.insert(rental.id);
+        } else {
+            self.active.remove(&rental.id);
+        }
+        self.by_customer.insert((rental.customer, rental.id));
+        self.rentals.insert(rental.id, rental.clone());
+        Ok(())
+    }
+}
+
+fn page_of<K: Ord + std::marker::Copy, V: Clone>(
+    map: &BTreeMap<K, V>,
+    after: Bound<K>,
+) -> Vec<(K, V)> {
+    map.range((after, Bound::Unbounded))
+        .take(PAGE)
+        .map(|(k, v)| (*k, v.clone()))
+        .collect()
+}
+
+impl Storage for MemoryStorage {
+    fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<Copy>)> {
+        ops::insert_book(&mut *self.lock(), book, copies)
+    }
+
+    fn update_book(&self, id: BookId, update: &BookUpdate) -> Result<Book> {
+        ops::update_book(&mut *self.lock(), id, update)
+    }
+
+    fn book(&self, id: BookId) -> Result<Book> {
+        self.lock()
+            .books
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(BookId::ENTITY, id))
+    }
+
+    fn books(&self) -> Result<Records<'_, Book>> {
+        Ok(self.paged(|inner, after| page_of(&inner.books, after)))
+    }
+
+    fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
+        ops::add_copies(&mut *self.lock(), book, count)
+    }
+
+    fn copy(&self, id: CopyId) -> Result<Copy> {
+        self.lock()
+            .copies
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(CopyId::ENTITY, id))
+    }
+
+    fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+        let inner = self.lock();
+        if !inner.books.contains_key(&book) {
+            return Err(Error::not_found(BookId::ENTITY, book));
+        }
+        let ids = inner.book_copies.get(&book).cloned().unwrap_or_default();
+        ids.iter()
+            .map(|id| {
+                inner.copies.get(id).cloned().ok_or_else(|| {
+                    Error::Corruption(format!("book {book} lists missing copy {id}"))
+                })
+            })
+            .collect()
+    }
+
+    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
+        ops::set_withdrawn(&mut *self.lock(), copy, withdrawn)
+    }
+
+    fn insert_customer(&self, customer: &NewCustomer) -> Result<Customer> {
+        ops::insert_customer(&mut *self.lock(), customer)
+    }
+
+    fn update_customer(&self, id: CustomerId, update: &CustomerUpdate) -> Result<Customer> {
+        ops::update_customer(&mut *self.lock(), id, update)
+    }
+
+    fn customer(&self, id: CustomerId) -> Result<Customer> {
+        self.lock()
+            .customers
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(CustomerId::ENTITY, id))
+    }
+
+    fn customers(&self) -> Result<Records<'_, Customer>> {
+        Ok(self.paged(|inner, after| page_of(&inner.customers, after)))
+    }
+
+    fn rent(&self, request: &RentRequest, due_at: DueDateFn<'_>) -> Result<Rental> {
+        ops::rent(&mut *self.lock(), request, due_at)
+    }
+
+    fn close(
+        &self,
+        rental: RentalId,
+        returned_at: DateTime<Utc>,
+        charge: ChargeFn<'_>,
+    ) -> Result<Rental> {
+        ops::close(&mut *self.lock(), rental, returned_at, charge)
+    }
+
+    fn rental(&self, id: RentalId) -> Result<Rental> {
+        self.lock()
+            .rentals
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(RentalId::ENTITY, id))
+    }
+
+    fn rentals(&self) -> Result<Records<'_, Rental>> {
+        Ok(self.paged(|inner, after| page_of(&inner.rentals, after)))
+    }
+
+    fn active_rentals(&self) -> Result<Records<'_, Rental>> {
+        Ok(self.paged(|inner, after| {
+            inner
+                .active
+                .range((after, Bound::Unbounded))
+                .take(PAGE)
+                .filter_map(|id| inner.rentals.get(id).map(|r| (*id, r.clone())))
+                .collect()
+        }))
+    }
+
+    fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
+        if !self.lock().customers.contains_key(&customer) {
+            return Err(Error::not_found(CustomerId::ENTITY, customer));
+        }
+        Ok(self.paged(move |inner, after: Bound<RentalId>| {
+            let from = match after {
+                Bound::Excluded(id) => Bound::Excluded((customer, id)),
+                _ => Bound::Included((customer, RentalId::new(0))),
+            };
+            inner
+                .by_customer
+                .range((from, Bound::Included((customer, RentalId::new(u64::MAX)))))
+                .take(PAGE)
+                .filter_map(|(_, id)| inner.rentals.get(id).map(|r| (*id, r.clone())))
+                .collect()
+        }))
+    }
+
+    fn insert_plan_version(
+        &self,
+        effective_from: DateTime<Utc>,
+        plan: &PricePlan,
+    ) -> Result<PlanVersion> {
+        let mut inner = self.lock();
+        if inner
+            .plans
+            .iter()
+            .any(|v| v.effective_from == effective_from)
+        {
+            return Err(Error::Duplicate {
+                field: "effective_from",
+                value: effective_from.to_rfc3339(),
+            });
+        }
+        let version = PlanVersion {
+            id: PlanVersionId::new(inner.next_id(IdKind::PlanVersion)?),
+            effective_from,
+            plan: plan.clone(),
+        };
+        inner.plans.push(version.clone());
+        Ok(version)
+    }
+
+    fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
+        Ok(self.lock().plans.clone())
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,341 @@
+//! The domain rules of every write, written once against [`TxView`], a backend's view of one transaction.
+//!
+//! Each operation reads and checks everything first and writes only after every check passed, so a backend whose
+//! writes cannot fail half-way (memory) needs no rollback, and one with real transactions (sled) aborts cleanly.
+
+use chrono::{DateTime, Utc};
+
+use super::{ChargeFn, DueDateFn, RentRequest, RentTarget};
+use crate::domain::{
+    title_key, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, NewBook, NewCustomer,
+    Rental,
+};
+use crate::error::Error;
+use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+
+/// The largest number of copies added in one call.
+pub(crate) const MAX_COPIES_PER_CALL: u32 = 10_000;
+
+/// The counters behind each kind of id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdKind {
+    Book,
+    Copy,
+    Customer,
+    Rental,
+    PlanVersion,
+}
+
+impl IdKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            IdKind::Book => "book",
+            IdKind::Copy => "copy",
+            IdKind::Customer => "customer",
+            IdKind::Rental => "rental",
+            IdKind::PlanVersion => "plan_version",
+        }
+    }
+}
+
+/// One transaction's reads and writes. `E` is the backend's transaction error, which can carry a Koko [`Error`].
+pub(crate) trait TxView {
+    type E: From<Error>;
+
+    /// Takes the next id of a kind (ids start at 1 and are never reused).
+    fn next_id(&mut self, kind: IdKind) -> Result<u64, Self::E>;
+
+    fn book(&mut self, id: BookId) -> Result<Option<Book>, Self::E>;
+    fn put_book(&mut self, book: &Book) -> Result<(), Self::E>;
+    fn title_owner(&mut self, key: &str) -> Result<Option<BookId>, Self::E>;
+    fn set_title_owner(&mut self, key: &str, owner: Option<BookId>) -> Result<(), Self::E>;
+    fn isbn_owner(&mut self, isbn: &str) -> Result<Option<BookId>, Self::E>;
+    fn set_isbn_owner(&mut self, isbn: &str, owner: Option<BookId>) -> Result<(), Self::E>;
+    fn copy_ids(&mut self, book: BookId) -> Result<Vec<CopyId>, Self::E>;
+    fn put_copy_ids(&mut self, book: BookId, copies: &[CopyId]) -> Result<(), Self::E>;
+
+    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>, Self::E>;
+    fn put_copy(&mut self, copy: &Copy) -> Result<(), Self::E>;
+
+    fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>, Self::E>;
+    fn put_customer(&mut self, customer: &Customer) -> Result<(), Self::E>;
+
+    fn rental(&mut self, id: RentalId) -> Result<Option<Rental>, Self::E>;
+    /// Stores a rental and keeps the open-rental and per-customer indexes in step with it.
+    fn put_rental(&mut self, rental: &Rental) -> Result<(), Self::E>;
+}
+
+fn found<T, E: From<Error>>(
+    record: Option<T>,
+    entity: &'static str,
+    id: impl std::fmt::Display,
+) -> Result<T, E> {
+    record.ok_or_else(|| Error::not_found(entity, id).into())
+}
+
+fn check_copy_count<E: From<Error>>(count: u32) -> Result<(), E> {
+    if count == 0 || count > MAX_COPIES_PER_CALL {
+        return Err(Error::invalid_input(
+            "copies",
+            format!("must be between 1 and {MAX_COPIES_PER_CALL}, got {count}"),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+pub(crate) fn insert_book<T: TxView>(
+    tx: &mut T,
+    new: &NewBook,
+    copies: u32,
+) -> Result<(Book, Vec<Copy>), T::E> {
+    let new = new.validated()?;
+    check_copy_count(copies)?;
+    let key = title_key(&new.title);
+    if tx.title_owner(&key)?.is_some() {
+        return Err(Error::Duplicate {
+            field: "title",
+            value: new.title,
+        }
+        .into());
+    }
+    if let Some(isbn) = &new.isbn {
+        if tx.isbn_owner(isbn)?.is_some() {
+            return Err(Error::Duplicate {
+                field: "isbn",
+                value: isbn.clone(),
+            }
+            .into());
+        }
+    }
+    let book = Book {
+        id: BookId::new(tx.next_id(IdKind::Book)?),
+        title: new.title,
+        author: new.author,
+        isbn: new.isbn,
+        category: new.category,
+    };
+    tx.put_book(&book)?;
+    tx.set_title_owner(&key, Some(book.id))?;
+    if let Some(isbn) = &book.isbn {
+        tx.set_isbn_owner(isbn, Some(book.id))?;
+    }
+    let made = make_copies(tx, book.id, Vec::new(), copies)?;
+    Ok((book, made))
+}
+
+fn make_copies<T: TxView>(
+    tx: &mut T,
+    book: BookId,
+    mut ids: Vec<CopyId>,
+    count: u32,
+) -> Result<Vec<Copy>, T::E> {
+    let mut made = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        let copy = Copy {
+            id: CopyId::new(tx.next_id(IdKind::Copy)?),
+            book,
+            status: CopyStatus::Available,
+        };
+        tx.put_copy(&copy)?;
+        ids.push(copy.id);
+        made.push(copy);
+    }
+    tx.put_copy_ids(book, &ids)?;
+    Ok(made)
+}
+
+pub(crate) fn add_copies<T: TxView>(
+    tx: &mut T,
+    book: BookId,
+    count: u32,
+) -> Result<Vec<Copy>, T::E> {
+    check_copy_count(count)?;
+    found(tx.book(book)?, BookId::ENTITY, book)?;
+    let ids = tx.copy_ids(book)?;
+    make_copies(tx, book, ids, count)
+}
+
+pub(crate) fn update_book<T: TxView>(
+    tx: &mut T,
+    id: BookId,
+    update: &BookUpdate,
+) -> Result<Book, T::E> {
+    let old = found(tx.book(id)?, BookId::ENTITY, id)?;
+    let new = update.apply(&old)?;
+    let (old_key, new_key) = (title_key(&old.title), title_key(&new.title));
+    if old_key != new_key && tx.title_owner(&new_key)?.is_some_and(|owner| owner != id) {
+        return Err(Error::Duplicate {
+            field: "title",
+            value: new.title,
+        }
+        .into());
+    }
+    if new.isbn != old.isbn {
+        if let Some(isbn) = &new.isbn {
+            if tx.isbn_owner(isbn)?.is_some_and(|owner| owner != id) {
+                return Err(Error::Duplicate {
+                    field: "isbn",
+                    value: isbn.clone(),
+                }
+                .into());
+            }
+        }
+    }
+    if old_key != new_key {
+        tx.set_title_owner(&old_key, None)?;
+        tx.set_title_owner(&new_key, Some(id))?;
+    }
+    if new.isbn != old.isbn {
+        if let Some(isbn) = &old.isbn {
+            tx.set_isbn_owner(isbn, None)?;
+        }
+        if let Some(isbn) = &new.isbn {
+            tx.set_isbn_owner(isbn, Some(id))?;
+        }
+    }
+    tx.put_book(&new)?;
+    Ok(new)
+}
+
+pub(crate) fn set_withdrawn<T: TxView>(
+    tx: &mut T,
+    id: CopyId,
+    withdrawn: bool,
+) -> Result<Copy, T::E> {
+    let mut copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
+    copy.status = match (copy.status, withdrawn) {
+        (CopyStatus::Rented(rental), true) => {
+            return Err(Error::Unavailable {
+                reason: format!("copy {id} is out under rental {rental} and cannot be withdrawn"),
+            }
+            .into())
+        }
+        (CopyStatus::Rented(rental), false) => CopyStatus::Rented(rental),
+        (_, true) => CopyStatus::Withdrawn,
+        (_, false) => CopyStatus::Available,
+    };
+    tx.put_copy(&copy)?;
+    Ok(copy)
+}
+
+pub(crate) fn insert_customer<T: TxView>(tx: &mut T, new: &NewCustomer) -> Result<Customer, T::E> {
+    let new = new.validated()?;
+    let customer = Customer {
+        id: CustomerId::new(tx.next_id(IdKind::Customer)?),
+        first_name: new.first_name,
+        last_name: new.last_name,
+        email: new.email,
+        active: true,
+    };
+    tx.put_customer(&customer)?;
+    Ok(customer)
+}
+
+pub(crate) fn update_customer<T: TxView>(
+    tx: &mut T,
+    id: CustomerId,
+    update: &CustomerUpdate,
+) -> Result<Customer, T::E> {
+    let old = found(tx.customer(id)?, CustomerId::ENTITY, id)?;
+    let new = update.apply(&old)?;
+    tx.put_customer(&new)?;
+    Ok(new)
+}
+
+pub(crate) fn rent<T: TxView>(
+    tx: &mut T,
+    request: &RentRequest,
+    due_at: DueDateFn<'_>,
+) -> Result<Rental, T::E> {
+    let customer = found(
+        tx.customer(request.customer)?,
+        CustomerId::ENTITY,
+        request.customer,
+    )?;
+    if !customer.active {
+        return Err(Error::InactiveCustomer {
+            customer: customer.id.get(),
+        }
+        .into());
+    }
+    let mut copy = match request.target {
+        RentTarget::Copy(id) => {
+            let copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
+            match copy.status {
+                CopyStatus::Available => copy,
+                CopyStatus::Rented(_) => {
+                    return Err(Error::Unavailable {
+                        reason: format!("copy {id} is rented out"),
+                    }
+                    .into())
+                }
+                CopyStatus::Withdrawn => {
+                    return Err(Error::Unavailable {
+                        reason: format!("copy {id} is withdrawn"),
+                    }
+                    .into())
+                }
+            }
+        }
+        RentTarget::Book(book) => {
+            found(tx.book(book)?, BookId::ENTITY, book)?;
+            let mut available = None;
+            for id in tx.copy_ids(book)? {
+                let copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
+                if copy.status == CopyStatus::Available {
+                    available = Some(copy);
+                    break;
+                }
+            }
+            available.ok_or_else(|| Error::Unavailable {
+                reason: format!("book {book} has no available copy"),
+            })?
+        }
+    };
+    let book = found(tx.book(copy.book)?, BookId::ENTITY, copy.book)?;
+    let due = due_at(&book.category, request.rented_at)?;
+    let rental = Rental {
+        id: RentalId::new(tx.next_id(IdKind::Rental)?),
+        copy: copy.id,
+        book: book.id,
+        customer: customer.id,
+        category: book.category,
+        rented_at: request.rented_at,
+        due_at: due,
+        returned_at: None,
+        plan_version: request.plan_version,
+        charge: None,
+    };
+    copy.status = CopyStatus::Rented(rental.id);
+    tx.put_copy(&copy)?;
+    tx.put_rental(&rental)?;
+    Ok(rental)
+}
+
+pub(crate) fn close<T: TxView>(
+    tx: &mut T,
+    id: RentalId,
+    returned_at: DateTime<Utc>,
+    charge: ChargeFn<'_>,
+) -> Result<Rental, T::E> {
+    let mut rental = found(tx.rental(id)?, RentalId::ENTITY, id)?;
+    if rental.returned_at.is_some() {
+        return Err(Error::AlreadyReturned { rental: id.get() }.into());
+    }
+    let mut copy = found(tx.copy(rental.copy)?, CopyId::ENTITY, rental.copy)?;
+    if copy.status != CopyStatus::Rented(id) {
+        return Err(Error::Corruption(format!(
+            "open rental {id} holds copy {} but the copy is {:?}",
+            copy.id, copy.status
+        ))
+        .into());
+    }
+    let quote = charge(&rental, returned_at)?;
+    rental.returned_at = Some(returned_at);
+    rental.charge = Some(quote);
+    copy.status = CopyStatus::Available;
+    tx.put_copy(&copy)?;
+    tx.put_rental(&rental)?;
+    Ok(rental)
+}
