@@ -38,3 +38,8 @@ pub use store::{BookStore, DEFAULT_PLAN_START};
 
 /// Decimal money type re-exported from `rust_decimal`, so callers need not name the crate.
 pub use rust_decimal::Decimal;
+
+/// The README's Rust snippets, compiled and run as doctests.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -374,6 +374,16 @@ impl<S: Storage> BookStore<S> {
         self.storage.rental(id)
     }
 
+    /// Every rental, open and closed, in id order, streamed.
+    pub fn rentals(&self) -> Result<Records<'_, Rental>> {
+        self.storage.rentals()
+    }
+
+    /// Makes everything written so far durable (a no-op where every commit already is).
+    pub fn flush(&self) -> Result<()> {
+        self.storage.flush()
+    }
+
     /// The open rentals, in id order, streamed.
     pub fn active_rentals(&self) -> Result<Records<'_, Rental>> {
         self.storage.active_rentals()

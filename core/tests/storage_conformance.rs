@@ -69,6 +69,17 @@ fn store<B: Backend>(backend: &B) -> BookStore<&B::S> {
     BookStore::with_default_plan(backend.storage(), PricePlan::story3()).expect("store")
 }
 
+/// A novel with `copies` copies and a customer to rent it.
+fn emma_and_ada<S: Storage>(store: &BookStore<S>, copies: u32) -> (Book, Customer) {
+    let book = store
+        .add_book(&NewBook::new("Emma", "Jane Austen", "novel"), copies)
+        .unwrap();
+    let ada = store
+        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
+        .unwrap();
+    (book, ada)
+}
+
 /// Everything a store holds, for "nothing changed" comparisons.
 #[derive(Debug, PartialEq)]
 struct Snapshot {
@@ -159,12 +170,7 @@ fn rent_and_close_are_atomic<B: Backend>() {
 fn close_twice_is_already_returned_and_changes_nothing<B: Backend>() {
     let b = B::fresh();
     let store = store(&b);
-    let book = store
-        .add_book(&NewBook::new("Emma", "Jane Austen", "novel"), 1)
-        .unwrap();
-    let ada = store
-        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
-        .unwrap();
+    let (book, ada) = emma_and_ada(&store, 1);
     let rental = store.rent_book_at(ada.id, book.id, t(1, 10)).unwrap();
     store.return_rental_at(rental.id, t(3, 10)).unwrap();
     let before = snapshot(b.storage());
@@ -179,12 +185,7 @@ fn close_twice_is_already_returned_and_changes_nothing<B: Backend>() {
 fn unavailable_when_no_copy_is_free<B: Backend>() {
     let b = B::fresh();
     let store = store(&b);
-    let book = store
-        .add_book(&NewBook::new("Emma", "Jane Austen", "novel"), 2)
-        .unwrap();
-    let ada = store
-        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
-        .unwrap();
+    let (book, ada) = emma_and_ada(&store, 2);
     let first = store.rent_book_at(ada.id, book.id, t(1, 10)).unwrap();
     let second = store.rent_book_at(ada.id, book.id, t(1, 11)).unwrap();
     assert_ne!(first.copy, second.copy);
@@ -201,12 +202,7 @@ fn unavailable_when_no_copy_is_free<B: Backend>() {
 fn withdrawn_copies_are_not_rented<B: Backend>() {
     let b = B::fresh();
     let store = store(&b);
-    let book = store
-        .add_book(&NewBook::new("Emma", "Jane Austen", "novel"), 1)
-        .unwrap();
-    let ada = store
-        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
-        .unwrap();
+    let (book, ada) = emma_and_ada(&store, 1);
     let copy = store.copies(book.id).unwrap()[0].id;
     store.withdraw_copy(copy).unwrap();
     assert!(matches!(
@@ -227,12 +223,7 @@ fn withdrawn_copies_are_not_rented<B: Backend>() {
 fn unknown_ids_are_not_found<B: Backend>() {
     let b = B::fresh();
     let store = store(&b);
-    let book = store
-        .add_book(&NewBook::new("Emma", "Jane Austen", "novel"), 1)
-        .unwrap();
-    let ada = store
-        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
-        .unwrap();
+    let (book, ada) = emma_and_ada(&store, 1);
     let before = snapshot(b.storage());
     let nowhere = koko_core::BookId::new(999);
     let nobody = koko_core::CustomerId::new(999);
@@ -266,12 +257,7 @@ fn unknown_ids_are_not_found<B: Backend>() {
 fn inactive_customer_cannot_rent<B: Backend>() {
     let b = B::fresh();
     let store = store(&b);
-    let book = store
-        .add_book(&NewBook::new("Emma", "Jane Austen", "novel"), 1)
-        .unwrap();
-    let ada = store
-        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
-        .unwrap();
+    let (book, ada) = emma_and_ada(&store, 1);
     let open = store.rent_book_at(ada.id, book.id, t(1, 1)).unwrap();
     store.deactivate_customer(ada.id).unwrap();
     store.add_copies(book.id, 1).unwrap();
@@ -413,12 +399,7 @@ fn ids_are_never_reused<B: Backend>() {
 fn plan_versions_price_rentals_opened_under_them<B: Backend>() {
     let b = B::fresh();
     let store = store(&b);
-    let book = store
-        .add_book(&NewBook::new("Emma", "Austen", "novel"), 2)
-        .unwrap();
-    let ada = store
-        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
-        .unwrap();
+    let (book, ada) = emma_and_ada(&store, 2);
     let old = store.rent_book_at(ada.id, book.id, t(1, 10)).unwrap();
     let v2 = store.publish_plan(PricePlan::story2(), t(5, 0)).unwrap();
     let err = store
@@ -448,12 +429,7 @@ fn plan_versions_price_rentals_opened_under_them<B: Backend>() {
 fn failed_close_changes_nothing<B: Backend>() {
     let b = B::fresh();
     let store = store(&b);
-    let book = store
-        .add_book(&NewBook::new("Emma", "Austen", "novel"), 1)
-        .unwrap();
-    let ada = store
-        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
-        .unwrap();
+    let (book, ada) = emma_and_ada(&store, 1);
     let rental = store.rent_book_at(ada.id, book.id, t(10, 10)).unwrap();
     let before = snapshot(b.storage());
     let err = store.return_rental_at(rental.id, t(9, 10)).unwrap_err();

@@ -123,8 +123,8 @@ impl PricePlan {
     pub fn from_json(text: &str) -> Result<Self> {
         let mut de = serde_json::Deserializer::from_str(text);
         let doc: PlanDocument = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let field = document_path(e.path());
-            Error::invalid_plan(field, e.into_inner())
+            let reason = e.inner().to_string();
+            plan_error(e.path(), reason)
         })?;
         de.end().map_err(|e| Error::invalid_plan("(document)", e))?;
         PricePlan::new(doc)
@@ -147,8 +147,8 @@ impl PricePlan {
         let de = toml::Deserializer::parse(text)
             .map_err(|e| Error::invalid_plan("(document)", e.message()))?;
         let doc: PlanDocument = serde_path_to_error::deserialize(de).map_err(|e| {
-            let field = document_path(e.path());
-            Error::invalid_plan(field, e.into_inner().message())
+            let reason = e.inner().message().to_owned();
+            plan_error(e.path(), reason)
         })?;
         PricePlan::new(doc)
     }
@@ -278,25 +278,26 @@ impl PricePlan {
     /// assert!(PricePlan::story3().quote_days("regular", u32::MAX).is_ok());
     /// ```
     pub fn quote_days(&self, category: &str, days: u32) -> Result<Quote> {
-        let tariff = self.tariff(category)?;
-        let days = days.max(1);
-        let late_days = tariff
-            .late_fee
-            .as_ref()
-            .map_or(0, |late| days.saturating_sub(late.loan_days));
+        let (tariff, days, late_days) = self.terms_for_days(category, days)?;
         self.build_quote(tariff, days, late_days)
     }
 
     /// The total alone for `days` billable days: the same number as `quote_days(..).total`, without the lines.
     pub fn total_for_days(&self, category: &str, days: u32) -> Result<Decimal> {
+        let (tariff, days, late_days) = self.terms_for_days(category, days)?;
+        let exact = tariff.charge(days, late_days, &mut TotalOnly)?;
+        Ok(self.doc.rounding.round(exact, self.doc.currency))
+    }
+
+    /// The tariff, billable days (at least 1) and late days (beyond the loan period) of a day-count quote.
+    fn terms_for_days(&self, category: &str, days: u32) -> Result<(&Tariff, u32, u32)> {
         let tariff = self.tariff(category)?;
         let days = days.max(1);
         let late_days = tariff
             .late_fee
             .as_ref()
             .map_or(0, |late| days.saturating_sub(late.loan_days));
-        let exact = tariff.charge(days, late_days, &mut TotalOnly)?;
-        Ok(self.doc.rounding.round(exact, self.doc.currency))
+        Ok((tariff, days, late_days))
     }
 
     /// The total for returning after each of days `1..=max_days`: what a "price by day" table shows.
@@ -417,6 +418,26 @@ fn preset<const N: usize>(name: &str, tariffs: [(&str, Tariff); N]) -> PricePlan
             default: None,
         },
     }
+}
+
+/// An [`Error::InvalidPlan`] for a document that did not deserialise; a missing field is named in the path.
+fn plan_error(path: &serde_path_to_error::Path, reason: String) -> Error {
+    let mut field = document_path(path);
+    let missing = reason
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next());
+    // Fields of the internally tagged `day_count` lose their path inside serde; put it back.
+    if field == "day_count" && reason.contains("IANA time zone") {
+        field = "day_count.time_zone".to_owned();
+    }
+    if let Some(name) = missing {
+        field = if field == "(document)" {
+            name.to_owned()
+        } else {
+            format!("{field}.{name}")
+        };
+    }
+    Error::invalid_plan(field, reason)
 }
 
 /// `categories.regular.tiers[1].rate` from serde_path_to_error's path.

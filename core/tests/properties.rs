@@ -1,0 +1,256 @@
+//! Invariants of the charging engine over arbitrary valid plans.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use koko_core::{
+    Currency, DayCount, Decimal, LateFee, PlanDocument, PricePlan, Rounding, Tariff, Tier,
+};
+use proptest::prelude::*;
+
+const ZONES: [&str; 6] = [
+    "America/New_York",
+    "Europe/Berlin",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "UTC",
+];
+
+fn amount() -> impl Strategy<Value = Decimal> {
+    (0i64..=2_000_000, 0u32..=4).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale))
+}
+
+fn day_count() -> impl Strategy<Value = DayCount> {
+    prop_oneof![
+        Just(DayCount::ElapsedWholeDaysMin1),
+        Just(DayCount::StartedDays),
+        prop::sample::select(ZONES.to_vec())
+            .prop_map(|zone| DayCount::calendar_days(zone).unwrap()),
+    ]
+}
+
+fn rounding() -> impl Strategy<Value = Rounding> {
+    prop::sample::select(vec![
+        Rounding::HalfEven,
+        Rounding::HalfUp,
+        Rounding::HalfDown,
+        Rounding::Up,
+        Rounding::Down,
+        Rounding::Ceiling,
+        Rounding::Floor,
+    ])
+}
+
+fn tiers() -> impl Strategy<Value = Vec<Tier>> {
+    prop::collection::vec((1u32..15, amount()), 1..5).prop_map(|steps| {
+        let mut from_day = 1;
+        steps
+            .into_iter()
+            .enumerate()
+            .map(|(i, (gap, rate))| {
+                if i > 0 {
+                    from_day += gap;
+                }
+                Tier { from_day, rate }
+            })
+            .collect()
+    })
+}
+
+fn late_fee() -> impl Strategy<Value = Option<LateFee>> {
+    prop::option::of(
+        (1u32..30, amount(), 0u32..5, prop::option::of(amount())).prop_map(
+            |(loan_days, per_day, grace_days, cap)| LateFee {
+                loan_days,
+                per_day,
+                grace_days,
+                cap,
+            },
+        ),
+    )
+}
+
+fn tariff() -> impl Strategy<Value = Tariff> {
+    (
+        tiers(),
+        prop::option::of(amount()),
+        prop::option::of(amount()),
+        prop::option::of(amount()),
+        late_fee(),
+    )
+        .prop_map(|(tiers, flat_fee, a, b, late_fee)| {
+            // Keep minimum <= cap when both are present.
+            let (minimum, cap) = match (a, b) {
+                (Some(x), Some(y)) => (Some(x.min(y)), Some(x.max(y))),
+                other => other,
+            };
+            Tariff {
+                tiers,
+                flat_fee,
+                minimum,
+                cap,
+                late_fee,
+            }
+        })
+}
+
+fn plan() -> impl Strategy<Value = PricePlan> {
+    (
+        prop::sample::select(vec!["USD", "EUR", "JPY", "KWD"]),
+        rounding(),
+        day_count(),
+        prop::collection::btree_map(
+            prop::sample::select(vec!["regular", "fiction", "novel", "poetry"]),
+            tariff(),
+            1..4,
+        ),
+        prop::option::of(tariff()),
+    )
+        .prop_map(|(currency, rounding, day_count, categories, default)| {
+            let doc = PlanDocument {
+                name: Some("generated".into()),
+                currency: currency.parse::<Currency>().unwrap(),
+                rounding,
+                day_count,
+                categories: categories
+                    .into_iter()
+                    .map(|(k, v)| (k.to_owned(), v))
+                    .collect::<BTreeMap<_, _>>(),
+                default,
+            };
+            PricePlan::new(doc).expect("generated plans are valid")
+        })
+}
+
+fn instant() -> impl Strategy<Value = DateTime<Utc>> {
+    // 2000-01-01 .. 2040-01-01, to the second.
+    (946_684_800i64..2_208_988_800).prop_map(|secs| Utc.timestamp_opt(secs, 0).unwrap())
+}
+
+fn category_of(plan: &PricePlan) -> String {
+    plan.categories().next().unwrap_or("regular").to_owned()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn total_never_decreases_as_the_return_time_grows(
+        plan in plan(),
+        rented in instant(),
+        a in 0i64..(400 * 86_400),
+        b in 0i64..(400 * 86_400),
+    ) {
+        let category = category_of(&plan);
+        let (early, late) = (a.min(b), a.max(b));
+        let q1 = plan.quote(&category, rented, rented + Duration::seconds(early)).unwrap();
+        let q2 = plan.quote(&category, rented, rented + Duration::seconds(late)).unwrap();
+        prop_assert!(q1.total <= q2.total, "{} then {}", q1.total, q2.total);
+        prop_assert!(q1.days <= q2.days);
+    }
+
+    #[test]
+    fn total_never_decreases_with_more_days(plan in plan(), d1 in 0u32..2_000, d2 in 0u32..2_000) {
+        let category = category_of(&plan);
+        let t1 = plan.quote_days(&category, d1.min(d2)).unwrap().total;
+        let t2 = plan.quote_days(&category, d1.max(d2)).unwrap().total;
+        prop_assert!(t1 <= t2);
+    }
+
+    #[test]
+    fn minimum_and_cap_always_hold(plan in plan(), days in 0u32..5_000) {
+        // Late fees come on top of the cap, so check the rental part on the same plan without them.
+        let mut doc = plan.document().clone();
+        for tariff in doc.categories.values_mut().chain(doc.default.as_mut()) {
+            tariff.late_fee = None;
+        }
+        let plain = PricePlan::new(doc).unwrap();
+        let round = |d: Decimal| plan.rounding().round(d, plan.currency());
+        for category in plan.categories().map(str::to_owned).collect::<Vec<_>>() {
+            let tariff = plan.tariff(&category).unwrap();
+            let with_late = plan.quote_days(&category, days).unwrap().total;
+            let total = plain.quote_days(&category, days).unwrap().total;
+            prop_assert!(with_late >= total, "a late fee never lowers the charge");
+            if let Some(minimum) = tariff.minimum {
+                prop_assert!(total >= round(minimum), "total {} below minimum {}", total, minimum);
+            }
+            if let Some(cap) = tariff.cap {
+                prop_assert!(total <= round(cap), "total {} above cap {}", total, cap);
+            }
+            if let Some(late) = &tariff.late_fee {
+                if let Some(late_cap) = late.cap {
+                    let late_part = with_late - total;
+                    prop_assert!(late_part <= round(late_cap) + Decimal::new(1, plan.currency().minor_unit()),
+                        "late fee {} above its cap {}", late_part, late_cap);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_sum_exactly_to_the_total(plan in plan(), rented in instant(), secs in 0i64..(800 * 86_400)) {
+        let category = category_of(&plan);
+        let quote = plan.quote(&category, rented, rented + Duration::seconds(secs)).unwrap();
+        let minor = plan.currency().minor_unit();
+        let sum: Decimal = quote.lines.iter().map(|l| l.amount).sum();
+        prop_assert_eq!(sum, quote.total);
+        prop_assert_eq!(quote.total.scale(), minor);
+        for line in &quote.lines {
+            prop_assert_eq!(line.amount.scale(), minor, "{:?}", line);
+        }
+        prop_assert!(quote.days >= 1);
+    }
+
+    #[test]
+    fn quote_days_agrees_with_totals_and_curve(plan in plan(), days in 1u32..60) {
+        let category = category_of(&plan);
+        let curve = plan.price_curve(&category, days).unwrap();
+        prop_assert_eq!(curve.len(), days as usize);
+        for (i, total) in curve.iter().enumerate() {
+            let quote = plan.quote_days(&category, i as u32 + 1).unwrap();
+            prop_assert_eq!(&quote.total, total);
+            prop_assert_eq!(plan.total_for_days(&category, i as u32 + 1).unwrap(), *total);
+        }
+    }
+
+    #[test]
+    fn any_valid_plan_round_trips_through_json_and_toml(plan in plan()) {
+        prop_assert_eq!(&PricePlan::from_json(&plan.to_json()).unwrap(), &plan);
+        prop_assert_eq!(&PricePlan::from_toml(&plan.to_toml()).unwrap(), &plan);
+    }
+
+    #[test]
+    fn any_u32_day_count_gives_a_quote_or_a_typed_error(plan in plan(), days in any::<u32>(), category in "[a-z]{1,8}") {
+        match plan.quote_days(&category, days) {
+            Ok(quote) => {
+                let sum: Decimal = quote.lines.iter().map(|l| l.amount).sum();
+                prop_assert_eq!(sum, quote.total);
+            }
+            Err(err) => prop_assert_eq!(err.kind(), "InvalidInput"),
+        }
+    }
+
+    #[test]
+    fn any_instants_give_a_quote_or_a_typed_error(plan in plan(), a in any::<i64>(), b in any::<i64>()) {
+        let at = |secs: i64| Utc.timestamp_opt(secs % 8_000_000_000_000, 0).single();
+        if let (Some(rented), Some(returned)) = (at(a), at(b)) {
+            let category = category_of(&plan);
+            match plan.quote(&category, rented, returned) {
+                Ok(quote) => prop_assert!(returned >= rented && quote.days >= 1),
+                Err(err) => prop_assert_eq!(err.kind(), "InvalidInput", "{}", err),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_largest_day_count_is_exact_for_the_largest_rates() {
+    let max = koko_core::MAX_PLAN_AMOUNT;
+    let plan = PricePlan::from_json(&format!(
+        r#"{{"currency": "USD", "categories": {{"x": {{"tiers": [{{"from_day": 1, "rate": "{max}"}}]}}}}}}"#
+    ))
+    .unwrap();
+    let quote = plan.quote_days("x", u32::MAX).unwrap();
+    assert_eq!(quote.total, max * Decimal::from(u32::MAX));
+}
