@@ -1,0 +1,209 @@
+//! Runs every case of `core/tests/vectors/*.json` (hand-computed; see the README there). The Python and JS
+//! suites read the same files.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use koko_core::{Error, PricePlan, Quote};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Deserialize)]
+struct VectorFile {
+    #[allow(dead_code)]
+    description: String,
+    cases: Vec<Case>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    plan: Value,
+    category: String,
+    #[serde(default)]
+    rented_at: Option<String>,
+    #[serde(default)]
+    returned_at: Option<String>,
+    #[serde(default)]
+    days: Option<u32>,
+    #[serde(default)]
+    expect: Option<Expected>,
+    #[serde(default)]
+    expect_error: Option<ExpectedError>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    note: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    days: u32,
+    total: String,
+    currency: String,
+    lines: Vec<ExpectedLine>,
+}
+
+#[derive(Deserialize, PartialEq, Debug)]
+#[serde(deny_unknown_fields)]
+struct ExpectedLine {
+    description: String,
+    amount: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExpectedError {
+    kind: String,
+    field: String,
+}
+
+fn vector_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("vectors folder")
+        .map(|entry| entry.expect("dir entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn plan_of(value: &Value) -> Result<PricePlan, Error> {
+    match value {
+        Value::String(preset) => PricePlan::preset(preset),
+        other => PricePlan::from_json(&other.to_string()),
+    }
+}
+
+fn time(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap_or_else(|e| panic!("bad timestamp {text:?} in a vector: {e}"))
+        .with_timezone(&Utc)
+}
+
+fn run(case: &Case) -> Result<Quote, Error> {
+    let plan = plan_of(&case.plan)?;
+    match (&case.rented_at, &case.returned_at, case.days) {
+        (Some(rented), Some(returned), None) => {
+            plan.quote(&case.category, time(rented), time(returned))
+        }
+        (None, None, Some(days)) => plan.quote_days(&case.category, days),
+        _ => panic!(
+            "case {:?} needs rented_at + returned_at, or days",
+            case.name
+        ),
+    }
+}
+
+fn check(case: &Case) -> Result<(), String> {
+    let outcome = run(case);
+    match (&case.expect, &case.expect_error, outcome) {
+        (Some(expected), None, Ok(quote)) => {
+            let lines: Vec<ExpectedLine> = quote
+                .lines
+                .iter()
+                .map(|l| ExpectedLine {
+                    description: l.description.clone(),
+                    amount: l.amount.to_string(),
+                })
+                .collect();
+            let got = (
+                quote.days,
+                quote.total.to_string(),
+                quote.currency.code().to_owned(),
+                lines,
+            );
+            let want = (
+                expected.days,
+                expected.total.clone(),
+                expected.currency.clone(),
+                expected
+                    .lines
+                    .iter()
+                    .map(|l| ExpectedLine {
+                        description: l.description.clone(),
+                        amount: l.amount.clone(),
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("expected {want:?}\n     got {got:?}"))
+            }
+        }
+        (None, Some(expected), Err(err)) => {
+            if err.kind() == expected.kind && err.field() == Some(expected.field.as_str()) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "expected {} on {:?}, got {err:?}",
+                    expected.kind, expected.field
+                ))
+            }
+        }
+        (Some(_), None, Err(err)) => Err(format!("expected a quote, got {err:?}")),
+        (None, Some(expected), Ok(quote)) => Err(format!(
+            "expected {} on {:?}, got a quote of {}",
+            expected.kind, expected.field, quote.total
+        )),
+        _ => Err("a case needs exactly one of expect / expect_error".to_owned()),
+    }
+}
+
+#[test]
+fn every_golden_vector_matches() {
+    let files = vector_files();
+    assert!(!files.is_empty(), "no vector files found");
+    let mut total = 0;
+    let mut failures = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read vector file");
+        let parsed: VectorFile = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{} is not a vector file: {e}", file.display()));
+        assert!(!parsed.cases.is_empty(), "{} has no cases", file.display());
+        for case in &parsed.cases {
+            total += 1;
+            if let Err(why) = check(case) {
+                let name = file.file_name().unwrap_or_default().to_string_lossy();
+                failures.push(format!("{name}: {}\n     {why}", case.name));
+            }
+        }
+    }
+    println!(
+        "golden vectors: {total} cases in {} files, {} failed",
+        files.len(),
+        failures.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {total} vectors failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        total >= 100,
+        "expected at least 100 golden cases, found {total}"
+    );
+}
+
+/// The acceptance facts of the original store, stated once more outside the data files.
+#[test]
+fn the_original_stories_hold() {
+    let story3 = PricePlan::story3();
+    let t0 = time("2024-01-01T09:00:00Z");
+    let cases = [
+        ("regular", 47, "2.00"),
+        ("regular", 72, "3.50"),
+        ("novel", 71, "4.50"),
+        ("fiction", 48, "6.00"),
+    ];
+    for (category, hours, total) in cases {
+        let quote = story3
+            .quote(category, t0, t0 + chrono::Duration::hours(hours))
+            .unwrap();
+        assert_eq!(quote.total.to_string(), total, "{category} {hours} h");
+    }
+}
