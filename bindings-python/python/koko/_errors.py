@@ -1,0 +1,93 @@
+"""Koko's exceptions: one class per core error variant, all under :class:`KokoError`.
+
+``InvalidInput`` and ``InvalidPlan`` are also ``ValueError``s and ``NotFound`` is also a ``LookupError``, so code
+that catches the built-ins keeps working.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class KokoError(Exception):
+    """Base of every error Koko raises.
+
+    ``kind`` is the core variant's name (``"NotFound"``, ``"InvalidInput"``, ...); ``field`` and ``reason`` are set
+    where the error names a field (``InvalidInput``, ``InvalidPlan``, ``Duplicate``).
+    """
+
+    kind = "KokoError"
+
+    def __init__(self, message: str, *, field: Optional[str] = None, reason: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.reason = reason
+
+
+class NotFound(KokoError, LookupError):
+    """No book, copy, customer, rental or price plan has that id."""
+
+    kind = "NotFound"
+
+
+class Unavailable(KokoError):
+    """The book has no available copy, or the copy is rented out or withdrawn."""
+
+    kind = "Unavailable"
+
+
+class AlreadyReturned(KokoError):
+    """The rental was already closed; nothing changed."""
+
+    kind = "AlreadyReturned"
+
+
+class InactiveCustomer(KokoError):
+    """The customer is deactivated and cannot rent."""
+
+    kind = "InactiveCustomer"
+
+
+class Duplicate(KokoError):
+    """A unique value (a title, an ISBN, a plan's start) is taken; ``field`` names it."""
+
+    kind = "Duplicate"
+
+
+class InvalidInput(KokoError, ValueError):
+    """An argument was rejected before anything changed; ``field`` names it and ``reason`` says why."""
+
+    kind = "InvalidInput"
+
+
+class InvalidPlan(KokoError, ValueError):
+    """A price plan failed validation; ``field`` is the path of the offending field."""
+
+    kind = "InvalidPlan"
+
+
+class StorageError(KokoError):
+    """The storage backend failed (I/O, a locked or full disk)."""
+
+    kind = "Storage"
+
+
+class Corruption(KokoError):
+    """Stored data could not be decoded or breaks an invariant."""
+
+    kind = "Corruption"
+
+
+__all__ = [
+    "KokoError",
+    "NotFound",
+    "Unavailable",
+    "AlreadyReturned",
+    "InactiveCustomer",
+    "Duplicate",
+    "InvalidInput",
+    "InvalidPlan",
+    "StorageError",
+    "Corruption",
+]

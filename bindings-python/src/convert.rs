@@ -1,0 +1,110 @@
+//! Checked conversions of Python arguments: aware datetimes, day counts, ids, strings.
+
+use chrono::{DateTime, FixedOffset, Utc};
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PyDateTime, PyInt, PyString};
+
+use crate::errors::invalid;
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value
+        .get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "object".to_owned())
+}
+
+/// A timezone-aware `datetime` as UTC; a naive one or any other type is `InvalidInput` naming `field`.
+pub(crate) fn aware_datetime(field: &str, value: &Bound<'_, PyAny>) -> PyResult<DateTime<Utc>> {
+    if !value.is_instance_of::<PyDateTime>() {
+        return Err(invalid(
+            field,
+            format!(
+                "expected a timezone-aware datetime, got {}",
+                type_name(value)
+            ),
+        ));
+    }
+    let offset = value.call_method0("utcoffset")?;
+    if offset.is_none() {
+        return Err(invalid(
+            field,
+            "naive datetime: pass a timezone-aware datetime, e.g. datetime(2024, 6, 1, tzinfo=timezone.utc)",
+        ));
+    }
+    let fixed: DateTime<FixedOffset> = value
+        .extract()
+        .map_err(|e| invalid(field, format!("cannot read the datetime: {e}")))?;
+    Ok(fixed.with_timezone(&Utc))
+}
+
+/// An optional aware datetime; `None` means "now" to the caller.
+pub(crate) fn optional_datetime(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<DateTime<Utc>>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) => aware_datetime(field, v).map(Some),
+    }
+}
+
+/// A non-negative `int` that fits in `u32` (booleans and floats are rejected).
+pub(crate) fn count(field: &str, value: &Bound<'_, PyAny>) -> PyResult<u32> {
+    if !value.is_instance_of::<PyInt>() || value.is_instance_of::<PyBool>() {
+        return Err(invalid(
+            field,
+            format!("expected an int, got {}", type_name(value)),
+        ));
+    }
+    let big: i128 = value
+        .extract()
+        .map_err(|_| invalid(field, "the number is out of range"))?;
+    if big < 0 {
+        return Err(invalid(field, format!("must not be negative, got {big}")));
+    }
+    u32::try_from(big).map_err(|_| invalid(field, format!("at most {}, got {big}", u32::MAX)))
+}
+
+/// A positive `int` id.
+pub(crate) fn id(field: &str, value: &Bound<'_, PyAny>) -> PyResult<u64> {
+    if !value.is_instance_of::<PyInt>() || value.is_instance_of::<PyBool>() {
+        return Err(invalid(
+            field,
+            format!("expected an int id, got {}", type_name(value)),
+        ));
+    }
+    let big: i128 = value
+        .extract()
+        .map_err(|_| invalid(field, "the id is out of range"))?;
+    u64::try_from(big)
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| invalid(field, format!("ids are positive integers, got {big}")))
+}
+
+/// A `str` argument.
+pub(crate) fn text(field: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
+    if !value.is_instance_of::<PyString>() {
+        return Err(invalid(
+            field,
+            format!("expected a str, got {}", type_name(value)),
+        ));
+    }
+    value
+        .extract::<String>()
+        .map_err(|e| invalid(field, format!("not valid text: {e}")))
+}
+
+/// An optional `str` argument (`None` stays `None`).
+pub(crate) fn optional_text(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) => text(field, v).map(Some),
+    }
+}

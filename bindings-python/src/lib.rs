@@ -1,0 +1,29 @@
+//! The native module `koko._koko` behind the Python package `koko`: conversions and error mapping over
+//! `koko-core`, nothing more. Money crosses as `decimal.Decimal`, times as timezone-aware `datetime`.
+#![forbid(unsafe_code)]
+
+mod convert;
+mod errors;
+mod plan;
+mod records;
+mod store;
+
+use pyo3::prelude::*;
+
+/// The native half of the `koko` package.
+#[pymodule]
+fn _koko(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add_class::<plan::PricePlan>()?;
+    module.add_class::<plan::Quote>()?;
+    module.add_class::<plan::QuoteLine>()?;
+    module.add_class::<records::Book>()?;
+    module.add_class::<records::Copy>()?;
+    module.add_class::<records::Customer>()?;
+    module.add_class::<records::Rental>()?;
+    module.add_class::<records::Receipt>()?;
+    module.add_class::<records::PlanVersion>()?;
+    module.add_class::<records::RevenueLine>()?;
+    module.add_class::<store::BookStore>()?;
+    Ok(())
+}

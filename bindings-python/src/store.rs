@@ -1,0 +1,471 @@
+//! `BookStore` for Python: every facade operation, with storage work done without the GIL.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use koko_core::{
+    BookId, BookUpdate, CopyId, CustomerId, CustomerUpdate, NewBook, NewCustomer, RentalId, Storage,
+};
+use pyo3::prelude::*;
+
+use crate::convert::{
+    aware_datetime, count as to_count, id, optional_datetime, optional_text, text,
+};
+use crate::errors::{invalid, IntoPy};
+use crate::plan::{PricePlan, Quote};
+use crate::records::{Book, Copy, Customer, PlanVersion, Receipt, Rental, RevenueLine};
+
+type Inner = koko_core::BookStore<Box<dyn Storage>>;
+
+/// A book store. Safe to share between threads; storage work releases the GIL.
+#[pyclass(module = "koko", frozen)]
+pub struct BookStore {
+    inner: Inner,
+}
+
+fn collect<T, U: From<T>>(
+    records: koko_core::Result<koko_core::Records<'_, T>>,
+) -> koko_core::Result<Vec<U>> {
+    records?.map(|r| r.map(U::from)).collect()
+}
+
+#[pymethods]
+impl BookStore {
+    /// Opens (creating if needed) a store on the embedded sled database in directory ``path``.
+    ///
+    /// ``plan`` prices the store if it has no plan yet (story 3 by default). ``durability`` is ``"commit"`` (every
+    /// operation is on disk before it returns) or ``"interval"`` (flushed every ``flush_interval_ms``; a crash may
+    /// lose the last interval). One process at a time: sled locks the directory.
+    #[staticmethod]
+    #[pyo3(signature = (path, *, plan=None, durability="commit", flush_interval_ms=500))]
+    fn open(
+        py: Python<'_>,
+        path: PathBuf,
+        plan: Option<PyRef<'_, PricePlan>>,
+        durability: &str,
+        flush_interval_ms: u64,
+    ) -> PyResult<Self> {
+        let durability = match durability {
+            "commit" => koko_core::Durability::FlushEveryCommit,
+            "interval" if flush_interval_ms > 0 => {
+                koko_core::Durability::Interval(Duration::from_millis(flush_interval_ms))
+            }
+            "interval" => return Err(invalid("flush_interval_ms", "must be at least 1")),
+            other => {
+                return Err(invalid(
+                    "durability",
+                    format!("{other:?} is not \"commit\" or \"interval\""),
+                ))
+            }
+        };
+        let plan = plan.map_or_else(koko_core::PricePlan::story3, |p| p.inner.clone());
+        let inner = py
+            .detach(|| {
+                let options = koko_core::SledOptions {
+                    durability,
+                    ..Default::default()
+                };
+                let storage: Box<dyn Storage> =
+                    Box::new(koko_core::SledStorage::open_with(&path, options)?);
+                koko_core::BookStore::with_default_plan(storage, plan)
+            })
+            .py_err()?;
+        Ok(BookStore { inner })
+    }
+
+    /// A store in memory (nothing is kept), priced by ``plan`` (story 3 by default).
+    #[staticmethod]
+    #[pyo3(signature = (*, plan=None))]
+    fn memory(plan: Option<PyRef<'_, PricePlan>>) -> PyResult<Self> {
+        let plan = plan.map_or_else(koko_core::PricePlan::story3, |p| p.inner.clone());
+        let storage: Box<dyn Storage> = Box::new(koko_core::MemoryStorage::new());
+        let inner = koko_core::BookStore::with_default_plan(storage, plan).py_err()?;
+        Ok(BookStore { inner })
+    }
+
+    // --- plans ---
+
+    /// The price plan in force now.
+    fn current_plan(&self) -> PyResult<PricePlan> {
+        self.inner
+            .current_plan()
+            .py_err()
+            .map(|v| PricePlan { inner: v.plan })
+    }
+
+    /// Every plan version, oldest first.
+    fn plan_versions(&self) -> Vec<PlanVersion> {
+        self.inner
+            .plan_versions()
+            .into_iter()
+            .map(PlanVersion::from)
+            .collect()
+    }
+
+    /// Publishes ``plan`` for rentals opened from ``effective_from`` (aware datetime) on.
+    fn publish_plan(
+        &self,
+        py: Python<'_>,
+        plan: PyRef<'_, PricePlan>,
+        effective_from: &Bound<'_, PyAny>,
+    ) -> PyResult<PlanVersion> {
+        let from = aware_datetime("effective_from", effective_from)?;
+        let plan = plan.inner.clone();
+        py.detach(|| self.inner.publish_plan(plan, from))
+            .py_err()
+            .map(PlanVersion::from)
+    }
+
+    // --- catalogue ---
+
+    /// Adds a book with ``copies`` copies; raises ``Duplicate`` for a taken title or ISBN.
+    #[pyo3(signature = (*, title, author, category, isbn=None, copies=None))]
+    fn add_book(
+        &self,
+        py: Python<'_>,
+        title: &Bound<'_, PyAny>,
+        author: &Bound<'_, PyAny>,
+        category: &Bound<'_, PyAny>,
+        isbn: Option<&Bound<'_, PyAny>>,
+        copies: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Book> {
+        let mut book = NewBook::new(
+            text("title", title)?,
+            text("author", author)?,
+            text("category", category)?,
+        );
+        book.isbn = optional_text("isbn", isbn)?;
+        let copies = match copies {
+            Some(c) if !c.is_none() => to_count("copies", c)?,
+            _ => 1,
+        };
+        py.detach(|| self.inner.add_book(&book, copies))
+            .py_err()
+            .map(Book::from)
+    }
+
+    /// Changes a book's fields; ``None`` leaves a field unchanged.
+    #[pyo3(signature = (book_id, *, title=None, author=None, category=None, isbn=None))]
+    fn update_book(
+        &self,
+        py: Python<'_>,
+        book_id: &Bound<'_, PyAny>,
+        title: Option<&Bound<'_, PyAny>>,
+        author: Option<&Bound<'_, PyAny>>,
+        category: Option<&Bound<'_, PyAny>>,
+        isbn: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Book> {
+        let id = BookId::new(id("book_id", book_id)?);
+        let update = BookUpdate {
+            title: optional_text("title", title)?,
+            author: optional_text("author", author)?,
+            category: optional_text("category", category)?,
+            isbn: optional_text("isbn", isbn)?.map(Some),
+        };
+        py.detach(|| self.inner.update_book(id, &update))
+            .py_err()
+            .map(Book::from)
+    }
+
+    /// One book; raises ``NotFound``.
+    fn book(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<Book> {
+        let id = BookId::new(id("book_id", book_id)?);
+        py.detach(|| self.inner.book(id)).py_err().map(Book::from)
+    }
+
+    /// Every book, in id order.
+    fn books(&self, py: Python<'_>) -> PyResult<Vec<Book>> {
+        py.detach(|| collect(self.inner.books())).py_err()
+    }
+
+    /// Adds ``count`` copies of a book.
+    fn add_copies(
+        &self,
+        py: Python<'_>,
+        book_id: &Bound<'_, PyAny>,
+        count: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Copy>> {
+        let id = BookId::new(id("book_id", book_id)?);
+        let n = to_count("count", count)?;
+        py.detach(|| self.inner.add_copies(id, n))
+            .py_err()
+            .map(|v| v.into_iter().map(Copy::from).collect())
+    }
+
+    /// A book's copies.
+    fn copies(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<Vec<Copy>> {
+        let id = BookId::new(id("book_id", book_id)?);
+        py.detach(|| self.inner.copies(id))
+            .py_err()
+            .map(|v| v.into_iter().map(Copy::from).collect())
+    }
+
+    /// How many copies of a book are on the shelf.
+    fn available_copies(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let id = BookId::new(id("book_id", book_id)?);
+        py.detach(|| self.inner.available_copies(id)).py_err()
+    }
+
+    /// Takes an available copy out of circulation.
+    fn withdraw_copy(&self, py: Python<'_>, copy_id: &Bound<'_, PyAny>) -> PyResult<Copy> {
+        let id = CopyId::new(id("copy_id", copy_id)?);
+        py.detach(|| self.inner.withdraw_copy(id))
+            .py_err()
+            .map(Copy::from)
+    }
+
+    /// Puts a withdrawn copy back.
+    fn reinstate_copy(&self, py: Python<'_>, copy_id: &Bound<'_, PyAny>) -> PyResult<Copy> {
+        let id = CopyId::new(id("copy_id", copy_id)?);
+        py.detach(|| self.inner.reinstate_copy(id))
+            .py_err()
+            .map(Copy::from)
+    }
+
+    // --- customers ---
+
+    /// Registers an active customer.
+    #[pyo3(signature = (*, first_name, last_name, email=None))]
+    fn register_customer(
+        &self,
+        py: Python<'_>,
+        first_name: &Bound<'_, PyAny>,
+        last_name: &Bound<'_, PyAny>,
+        email: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Customer> {
+        let mut customer = NewCustomer::new(
+            text("first_name", first_name)?,
+            text("last_name", last_name)?,
+        );
+        customer.email = optional_text("email", email)?;
+        py.detach(|| self.inner.register_customer(&customer))
+            .py_err()
+            .map(Customer::from)
+    }
+
+    /// Changes a customer's fields; ``None`` leaves a field unchanged.
+    #[pyo3(signature = (customer_id, *, first_name=None, last_name=None, email=None, active=None))]
+    fn update_customer(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        first_name: Option<&Bound<'_, PyAny>>,
+        last_name: Option<&Bound<'_, PyAny>>,
+        email: Option<&Bound<'_, PyAny>>,
+        active: Option<bool>,
+    ) -> PyResult<Customer> {
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        let update = CustomerUpdate {
+            first_name: optional_text("first_name", first_name)?,
+            last_name: optional_text("last_name", last_name)?,
+            email: optional_text("email", email)?.map(Some),
+            active,
+        };
+        py.detach(|| self.inner.update_customer(id, &update))
+            .py_err()
+            .map(Customer::from)
+    }
+
+    /// Deactivates a customer (they can still return what they have).
+    fn deactivate_customer(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Customer> {
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        py.detach(|| self.inner.deactivate_customer(id))
+            .py_err()
+            .map(Customer::from)
+    }
+
+    /// Reactivates a customer.
+    fn activate_customer(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Customer> {
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        py.detach(|| self.inner.activate_customer(id))
+            .py_err()
+            .map(Customer::from)
+    }
+
+    /// One customer; raises ``NotFound``.
+    fn customer(&self, py: Python<'_>, customer_id: &Bound<'_, PyAny>) -> PyResult<Customer> {
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        py.detach(|| self.inner.customer(id))
+            .py_err()
+            .map(Customer::from)
+    }
+
+    /// Every customer, in id order.
+    fn customers(&self, py: Python<'_>) -> PyResult<Vec<Customer>> {
+        py.detach(|| collect(self.inner.customers())).py_err()
+    }
+
+    // --- quotes and rentals ---
+
+    /// What renting a book of ``category`` from ``rented_at`` to ``returned_at`` costs under the plan then in force.
+    fn quote(
+        &self,
+        category: &Bound<'_, PyAny>,
+        rented_at: &Bound<'_, PyAny>,
+        returned_at: &Bound<'_, PyAny>,
+    ) -> PyResult<Quote> {
+        let category = text("category", category)?;
+        let rented = aware_datetime("rented_at", rented_at)?;
+        let returned = aware_datetime("returned_at", returned_at)?;
+        self.inner
+            .quote(&category, rented, returned)
+            .py_err()
+            .map(Quote::from)
+    }
+
+    /// What an open rental would cost if returned at ``at`` (now by default).
+    #[pyo3(signature = (rental_id, at=None))]
+    fn quote_return(
+        &self,
+        py: Python<'_>,
+        rental_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Quote> {
+        let id = RentalId::new(id("rental_id", rental_id)?);
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
+        py.detach(|| self.inner.quote_return(id, at))
+            .py_err()
+            .map(Quote::from)
+    }
+
+    /// Rents a book (any available copy) or one copy to a customer at ``at`` (now by default).
+    ///
+    /// Raises ``Unavailable`` when no copy is free, ``InactiveCustomer``, or ``NotFound``.
+    #[pyo3(signature = (*, customer_id, book_id=None, copy_id=None, at=None))]
+    fn rent(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        book_id: Option<&Bound<'_, PyAny>>,
+        copy_id: Option<&Bound<'_, PyAny>>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Rental> {
+        let customer = CustomerId::new(id("customer_id", customer_id)?);
+        let book = book_id
+            .filter(|b| !b.is_none())
+            .map(|b| id("book_id", b))
+            .transpose()?;
+        let copy = copy_id
+            .filter(|c| !c.is_none())
+            .map(|c| id("copy_id", c))
+            .transpose()?;
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
+        let outcome = match (book, copy) {
+            (Some(book), None) => {
+                py.detach(|| self.inner.rent_book_at(customer, BookId::new(book), at))
+            }
+            (None, Some(copy)) => {
+                py.detach(|| self.inner.rent_copy_at(customer, CopyId::new(copy), at))
+            }
+            _ => {
+                return Err(invalid(
+                    "book_id",
+                    "give exactly one of book_id and copy_id",
+                ))
+            }
+        };
+        outcome.py_err().map(Rental::from)
+    }
+
+    /// Returns a rental at ``at`` (now by default): charges it, closes it and frees the copy, all at once.
+    ///
+    /// Raises ``AlreadyReturned`` the second time and ``InvalidInput`` for a time before the rental.
+    #[pyo3(signature = (*, rental_id, at=None))]
+    fn return_rental(
+        &self,
+        py: Python<'_>,
+        rental_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Receipt> {
+        let id = RentalId::new(id("rental_id", rental_id)?);
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
+        py.detach(|| self.inner.return_rental_at(id, at))
+            .py_err()
+            .map(Receipt::from)
+    }
+
+    /// One rental; raises ``NotFound``.
+    fn rental(&self, py: Python<'_>, rental_id: &Bound<'_, PyAny>) -> PyResult<Rental> {
+        let id = RentalId::new(id("rental_id", rental_id)?);
+        py.detach(|| self.inner.rental(id))
+            .py_err()
+            .map(Rental::from)
+    }
+
+    /// Every rental, in id order.
+    fn rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
+        py.detach(|| collect(self.inner.rentals())).py_err()
+    }
+
+    /// The open rentals, in id order.
+    fn active_rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
+        py.detach(|| collect(self.inner.active_rentals())).py_err()
+    }
+
+    /// The open rentals past their due date at ``at`` (now by default).
+    #[pyo3(signature = (at=None))]
+    fn overdue_rentals(
+        &self,
+        py: Python<'_>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Rental>> {
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
+        py.detach(|| collect(self.inner.overdue_rentals(at)))
+            .py_err()
+    }
+
+    /// A customer's rentals, open and closed, in id order.
+    fn customer_rentals(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Rental>> {
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        py.detach(|| collect(self.inner.customer_rentals(id)))
+            .py_err()
+    }
+
+    // --- reports ---
+
+    /// Revenue of rentals returned in ``[start, end)``, by currency and category.
+    fn revenue(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<RevenueLine>> {
+        let from = aware_datetime("start", start)?;
+        let to = aware_datetime("end", end)?;
+        py.detach(|| self.inner.revenue(from, to))
+            .py_err()
+            .map(|r| r.lines.into_iter().map(RevenueLine::from).collect())
+    }
+
+    /// Writes the open rentals as CSV to ``path``; returns how many rows were written.
+    fn export_active_rentals_csv(&self, py: Python<'_>, path: PathBuf) -> PyResult<u64> {
+        py.detach(|| {
+            let file =
+                std::fs::File::create(&path).map_err(|e| koko_core::Error::Storage(Box::new(e)))?;
+            self.inner
+                .export_active_rentals_csv(std::io::BufWriter::new(file))
+        })
+        .py_err()
+    }
+
+    /// Makes everything written so far durable.
+    fn flush(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.inner.flush()).py_err()
+    }
+
+    fn __repr__(&self) -> String {
+        "BookStore(...)".to_owned()
+    }
+}

@@ -1,0 +1,106 @@
+"""BookStore from Python: the rental flow, persistence on sled, and threads racing for the same copies."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Dict, List
+
+import koko
+from conftest import utc
+
+
+def test_rent_and_return(store: koko.BookStore) -> None:
+    book = store.add_book(title="The Hobbit", author="J. R. R. Tolkien", category="novel", copies=2)
+    assert isinstance(book.id, int) and book.title == "The Hobbit"
+    ada = store.register_customer(first_name="Ada", last_name="Lovelace", email="ada@example.org")
+    rental = store.rent(customer_id=ada.id, book_id=book.id, at=utc(2024, 6, 3, 10))
+    assert rental.status == "active" and rental.rented_at == utc(2024, 6, 3, 10)
+    assert store.available_copies(book.id) == 1
+    assert store.quote_return(rental.id, utc(2024, 6, 6, 10)).total == Decimal("4.50")
+    receipt = store.return_rental(rental_id=rental.id, at=utc(2024, 6, 6, 10))
+    assert receipt.charge.total == Decimal("4.50")
+    assert receipt.rental.status == "closed" and receipt.rental.charge == receipt.charge
+    assert receipt.title == "The Hobbit"
+    assert "4.50 USD" in str(receipt)
+    assert store.rental(rental.id) == receipt.rental
+    assert [r.id for r in store.customer_rentals(ada.id)] == [rental.id]
+    assert store.active_rentals() == []
+    lines = store.revenue(utc(2024, 1, 1), utc(2025, 1, 1))
+    assert [(l.category, l.rentals, l.total) for l in lines] == [("novel", 1, Decimal("4.50"))]
+    assert repr(book).startswith("Book(id=")
+
+
+def test_csv_export(store: koko.BookStore, tmp_path: Path) -> None:
+    book = store.add_book(title="Dune", author="Frank Herbert", category="fiction", copies=3)
+    ada = store.register_customer(first_name="Ada", last_name="Lovelace")
+    for _ in range(3):
+        store.rent(customer_id=ada.id, book_id=book.id, at=utc(2024, 6, 3))
+    path = tmp_path / "active.csv"
+    assert store.export_active_rentals_csv(path) == 3
+    rows = path.read_text().splitlines()
+    assert rows[0].startswith("rental_id,copy_id,book_id,customer_id")
+    assert len(rows) == 4
+
+
+def test_sled_store_persists_across_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    store = koko.BookStore.open(path)
+    book = store.add_book(title="Emma", author="Jane Austen", category="novel")
+    ada = store.register_customer(first_name="Ada", last_name="Lovelace")
+    open_rental = store.rent(customer_id=ada.id, book_id=book.id, at=utc(2024, 6, 1))
+    del store
+    reopened = koko.BookStore.open(path)
+    assert reopened.book(book.id) == book
+    assert reopened.active_rentals() == [open_rental]
+    receipt = reopened.return_rental(rental_id=open_rental.id, at=utc(2024, 6, 4))
+    assert receipt.charge.total == Decimal("4.50")
+
+
+def test_eight_threads_never_double_rent() -> None:
+    store = koko.BookStore.memory()
+    books = [store.add_book(title=f"Book {i}", author="A", category="regular").id for i in range(20)]
+    customers = [store.register_customer(first_name=f"C{i}", last_name="X").id for i in range(8)]
+    holders: Dict[int, int] = {}
+    lock = threading.Lock()
+    doubles: List[int] = []
+    outcomes: Counter = Counter()
+    start = utc(2024, 6, 1)
+
+    def worker(n: int) -> None:
+        mine = []
+        for attempt in range(250):
+            book = books[(attempt * 7 + n * 3) % len(books)]
+            try:
+                rental = store.rent(customer_id=customers[n], book_id=book, at=start)
+            except koko.Unavailable:
+                with lock:
+                    outcomes["unavailable"] += 1
+                continue
+            with lock:
+                outcomes["rented"] += 1
+                if rental.copy_id in holders:
+                    doubles.append(rental.copy_id)
+                holders[rental.copy_id] = rental.id
+            mine.append(rental)
+            if attempt % 3 == 0:
+                done = mine.pop(0)
+                with lock:
+                    del holders[done.copy_id]
+                store.return_rental(rental_id=done.id, at=start + timedelta(days=2))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert doubles == []
+    assert outcomes["rented"] + outcomes["unavailable"] == 2000
+    assert outcomes["unavailable"] > 0
+    open_copies = [r.copy_id for r in store.active_rentals()]
+    assert len(open_copies) == len(set(open_copies))
+    rented = [c.id for b in books for c in store.copies(b) if c.status == "rented"]
+    assert sorted(rented) == sorted(open_copies)

@@ -1,0 +1,35 @@
+"""The stubs shipped in the wheel type-check a usage sample under mypy --strict, and catch a misuse."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def mypy(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir=/dev/null", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=HERE.parent.parent,
+    )
+
+
+def test_usage_sample_type_checks() -> None:
+    result = mypy(HERE / "typed_usage.py")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_misuse_is_caught(tmp_path: Path) -> None:
+    bad = tmp_path / "bad_usage.py"
+    bad.write_text(
+        "import koko\n"
+        "total: int = koko.PricePlan.story3().quote_days('novel', 2).total\n"
+        "koko.BookStore.memory().rent(customer='x')\n"
+    )
+    result = mypy(bad)
+    assert result.returncode != 0
+    assert "Decimal" in result.stdout and "customer" in result.stdout
