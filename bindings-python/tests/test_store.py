@@ -104,3 +104,22 @@ def test_eight_threads_never_double_rent() -> None:
     assert len(open_copies) == len(set(open_copies))
     rented = [c.id for b in books for c in store.copies(b) if c.status == "rented"]
     assert sorted(rented) == sorted(open_copies)
+
+
+def test_a_sled_store_serves_one_process_at_a_time(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "store"
+    held = koko.BookStore.open(path)
+    held.add_book(title="Emma", author="Jane Austen", category="novel")
+    probe = (
+        "import sys, koko\n"
+        "try:\n"
+        "    koko.BookStore.open(sys.argv[1])\n"
+        "except koko.StorageError as err:\n"
+        "    print('StorageError', err)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith("StorageError") and "lock" in result.stdout, result.stdout + result.stderr
+    assert [b.title for b in held.books()] == ["Emma"]

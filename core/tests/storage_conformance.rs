@@ -52,6 +52,31 @@ impl Backend for Sled {
     }
 }
 
+/// sled with background flushing every 5 ms instead of a flush per commit.
+struct SledInterval(Sled);
+
+impl Backend for SledInterval {
+    type S = koko_core::SledStorage;
+    fn fresh() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = koko_core::SledOptions {
+            durability: koko_core::Durability::Interval(std::time::Duration::from_millis(5)),
+            ..Default::default()
+        };
+        let storage = koko_core::SledStorage::open_with(dir.path(), options).expect("open sled");
+        SledInterval(Sled { storage, dir })
+    }
+    fn storage(&self) -> &Self::S {
+        &self.0.storage
+    }
+}
+
+impl Persistent for SledInterval {
+    fn reopen(self) -> Self {
+        SledInterval(self.0.reopen())
+    }
+}
+
 impl Persistent for Sled {
     fn reopen(self) -> Self {
         let Sled { storage, dir } = self;
@@ -625,5 +650,6 @@ macro_rules! suite {
     };
 }
 
-suite!(memory => Memory, sled => Sled);
+suite!(memory => Memory, sled => Sled, sled_interval => SledInterval);
 conformance!(sled_persistence => Sled: reopen_finds_everything);
+conformance!(sled_interval_persistence => SledInterval: reopen_finds_everything);
