@@ -123,3 +123,13 @@ def test_a_sled_store_serves_one_process_at_a_time(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, timeout=60)
     assert result.stdout.startswith("StorageError") and "lock" in result.stdout, result.stdout + result.stderr
     assert [b.title for b in held.books()] == ["Emma"]
+
+
+def test_a_rental_opened_now_reads_back_exactly(store: koko.BookStore) -> None:
+    # The clock's time must survive the trip through a Python datetime (microseconds): 72 h later is 3 days.
+    book = store.add_book(title="Dune", author="Frank Herbert", category="regular")
+    ada = store.register_customer(first_name="Ada", last_name="Lovelace")
+    rental = store.rent(customer_id=ada.id, book_id=book.id)
+    assert store.rental(rental.id).rented_at == rental.rented_at
+    receipt = store.return_rental(rental_id=rental.id, at=rental.rented_at + timedelta(hours=72))
+    assert (receipt.charge.days, receipt.charge.total) == (3, Decimal("3.50"))
