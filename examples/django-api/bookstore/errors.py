@@ -1,0 +1,84 @@
+"""koko's exceptions turned into HTTP answers (DRF's EXCEPTION_HANDLER).
+
+NotFound → 404, Unavailable → 400 "Book is unavailable", AlreadyReturned → 409, InactiveCustomer → 403,
+Duplicate and InvalidInput → 400 naming the API's field, StorageError → 503. koko guarantees that a call that
+raised changed nothing.
+"""
+
+from __future__ import annotations
+
+import koko
+from rest_framework import exceptions, status
+from rest_framework.views import exception_handler
+
+# koko's argument names → this API's field names.
+API_FIELDS = {
+    "category": "book_type",
+    "active": "is_active",
+    "book_id": "book",
+    "customer_id": "customer",
+    "rented_at": "date_rented",
+    "returned_at": "date_returned",
+}
+
+
+class BookUnavailable(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "Book is unavailable"
+    default_code = "unavailable"
+
+
+class AlreadyClosed(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Rental is already closed"
+    default_code = "already_closed"
+
+
+class CustomerInactive(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "Customer is inactive and cannot rent"
+    default_code = "inactive_customer"
+
+
+class StorageUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The book store's storage is unavailable"
+    default_code = "storage_unavailable"
+
+
+def api_field(koko_field, view=None) -> str:
+    if koko_field == "at":  # the time argument of rent() / return_rental(): the view names it
+        return getattr(view, "at_field", "non_field_errors")
+    if not koko_field:
+        return "non_field_errors"
+    return API_FIELDS.get(koko_field, koko_field)
+
+
+def translate(exc: koko.KokoError, view=None):
+    """The DRF exception answering a koko error, or None for errors that should stay a 500."""
+    if isinstance(exc, koko.NotFound):
+        return exceptions.NotFound(str(exc))
+    if isinstance(exc, koko.Unavailable):
+        return BookUnavailable()
+    if isinstance(exc, koko.AlreadyReturned):
+        return AlreadyClosed()
+    if isinstance(exc, koko.InactiveCustomer):
+        return CustomerInactive()
+    if isinstance(exc, koko.Duplicate):
+        field = api_field(exc.field, view)
+        noun = "book" if field == "title" else "record"
+        return exceptions.ValidationError({field: [f"A {noun} with this {field} already exists."]})
+    if isinstance(exc, (koko.InvalidInput, koko.InvalidPlan)):
+        return exceptions.ValidationError({api_field(exc.field, view): [exc.reason or str(exc)]})
+    if isinstance(exc, koko.StorageError):
+        return StorageUnavailable()
+    return None
+
+
+def koko_exception_handler(exc, context):
+    if isinstance(exc, koko.KokoError):
+        translated = translate(exc, context.get("view"))
+        if translated is None:
+            return None  # Corruption and the like: a real 500
+        exc = translated
+    return exception_handler(exc, context)

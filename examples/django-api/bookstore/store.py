@@ -1,0 +1,73 @@
+"""The process's one ``koko.BookStore``, created lazily from settings.
+
+``get_store()`` opens it on first use (``KOKO_STORE``: a sled directory, or ``memory``) with the price plan named
+by ``KOKO_PLAN``. ``use_store()`` swaps in another store (tests give each test a fresh ``BookStore.memory()``) and
+``close_store()`` drops it, which releases sled's lock on its directory.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Optional
+
+import koko
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+PRESETS = ("story1", "story2", "story3")
+
+_lock = threading.Lock()
+_store: Optional[koko.BookStore] = None
+
+
+def load_plan(spec: str) -> koko.PricePlan:
+    """A preset name (``story1``/``story2``/``story3``) or the path of a ``.json``/``.toml`` plan file."""
+    spec = (spec or "").strip()
+    if spec.lower() in PRESETS:
+        return koko.PricePlan.preset(spec.lower())
+    path = Path(spec).expanduser()
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".toml"):
+        raise ImproperlyConfigured(
+            f"KOKO_PLAN={spec!r}: expected one of {', '.join(PRESETS)} or a path to a .json or .toml plan file"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ImproperlyConfigured(f"KOKO_PLAN={spec!r}: cannot read the plan file: {exc}") from exc
+    try:
+        return koko.PricePlan.from_json(text) if suffix == ".json" else koko.PricePlan.from_toml(text)
+    except koko.InvalidPlan as exc:
+        raise ImproperlyConfigured(f"KOKO_PLAN={spec!r}: {exc}") from exc
+
+
+def open_store(location: str, plan: koko.PricePlan) -> koko.BookStore:
+    """``memory`` for an in-memory store, anything else is a sled directory (created if missing)."""
+    if location.strip().lower() == "memory":
+        return koko.BookStore.memory(plan=plan)
+    return koko.BookStore.open(location, plan=plan)
+
+
+def get_store() -> koko.BookStore:
+    global _store
+    store = _store
+    if store is not None:
+        return store
+    with _lock:
+        if _store is None:
+            _store = open_store(settings.KOKO_STORE, load_plan(settings.KOKO_PLAN))
+        return _store
+
+
+def use_store(store: Optional[koko.BookStore]) -> Optional[koko.BookStore]:
+    """Make ``store`` the process's store (``None``: open from settings on next use); returns the previous one."""
+    global _store
+    with _lock:
+        previous, _store = _store, store
+    return previous
+
+
+def close_store() -> None:
+    """Drop the store; a sled store releases its directory once no request holds it any more."""
+    use_store(None)

@@ -1,0 +1,28 @@
+from django.urls import path, register_converter
+
+from . import views
+
+
+class IdConverter:
+    """A koko id: a positive integer that fits in 64 bits (anything else is simply not found)."""
+
+    regex = "[1-9][0-9]{0,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+urlpatterns = [
+    path("books/", views.BookList.as_view(), name="book-list"),
+    path("books/<id:pk>/", views.BookDetail.as_view(), name="book-detail"),
+    path("customers/", views.CustomerList.as_view(), name="customer-list"),
+    path("customers/<id:pk>/", views.CustomerDetail.as_view(), name="customer-detail"),
+    path("customers/<id:pk>/rentals/", views.CustomerRentals.as_view(), name="customer-rentals"),
+    path("rentals/<id:pk>/", views.RentalDetail.as_view(), name="rental-detail"),
+    path("rentals/<id:pk>/close/", views.RentalClose.as_view(), name="rental-close"),
+]

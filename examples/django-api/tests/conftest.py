@@ -1,0 +1,83 @@
+"""Every test gets a fresh in-memory koko store and a small JSON client."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Optional
+
+import koko
+import pytest
+from django.test import Client
+
+from bookstore import store as koko_store
+
+UTC = dt.timezone.utc
+
+
+class Api:
+    """django.test.Client speaking JSON; every call returns the response with ``.data`` parsed."""
+
+    def __init__(self, client: Optional[Client] = None) -> None:
+        self.client = client or Client()
+
+    def _call(self, method: str, url: str, body: Any = None):
+        kwargs = {}
+        if body is not None:
+            kwargs = {"data": json.dumps(body), "content_type": "application/json"}
+        response = getattr(self.client, method)(url, **kwargs)
+        raw = response.content.decode()
+        response.raw = raw
+        response.data = json.loads(raw) if raw and response["Content-Type"].startswith("application/json") else None
+        return response
+
+    def get(self, url):
+        return self._call("get", url)
+
+    def post(self, url, body=None):
+        return self._call("post", url, body if body is not None else {})
+
+    def put(self, url, body=None):
+        return self._call("put", url, body if body is not None else {})
+
+    def patch(self, url, body=None):
+        return self._call("patch", url, body if body is not None else {})
+
+    # shortcuts that assert the happy path
+    def book(self, title="The Hobbit", author="J. R. R. Tolkien", book_type="N", **extra) -> dict:
+        response = self.post("/books/", {"title": title, "author": author, "book_type": book_type, **extra})
+        assert response.status_code == 201, response.raw
+        return response.data
+
+    def customer(self, first_name="Ada", last_name="Lovelace", **extra) -> dict:
+        response = self.post("/customers/", {"first_name": first_name, "last_name": last_name, **extra})
+        assert response.status_code == 201, response.raw
+        return response.data
+
+    def rent(self, customer_id: int, book_id: int, **extra) -> dict:
+        response = self.post(f"/customers/{customer_id}/rentals/", {"book": book_id, **extra})
+        assert response.status_code == 201, response.raw
+        return response.data
+
+    def close(self, rental_id: int, date_returned):
+        if isinstance(date_returned, dt.datetime):
+            date_returned = date_returned.isoformat()
+        return self.put(f"/rentals/{rental_id}/close/", {"date_returned": date_returned})
+
+
+def parse(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+@pytest.fixture(autouse=True)
+def store():
+    """A fresh BookStore.memory() (story 3) for each test; the process's store is put back afterwards."""
+    fresh = koko.BookStore.memory(plan=koko.PricePlan.story3())
+    previous = koko_store.use_store(fresh)
+    yield fresh
+    koko_store.use_store(previous)
+
+
+@pytest.fixture
+def api(client) -> Api:
+    return Api(client)

@@ -1,0 +1,68 @@
+import pytest
+
+CUSTOMER_KEYS = {"id", "first_name", "last_name", "is_active"}
+
+
+def test_create_customer_answers_the_original_shape(api, store):
+    response = api.post("/customers/", {"first_name": "Ada", "last_name": "Lovelace"})
+    assert response.status_code == 201
+    assert set(response.data) == CUSTOMER_KEYS
+    assert response.data["first_name"] == "Ada"
+    assert response.data["last_name"] == "Lovelace"
+    assert response.data["is_active"] is True
+    assert store.customer(response.data["id"]).last_name == "Lovelace"
+
+
+def test_create_an_inactive_customer(api, store):
+    response = api.post("/customers/", {"first_name": "Ada", "last_name": "Lovelace", "is_active": False})
+    assert response.status_code == 201
+    assert response.data["is_active"] is False
+    assert store.customer(response.data["id"]).active is False
+
+
+def test_list_customers(api):
+    assert api.get("/customers/").data == []
+    ada = api.customer("Ada", "Lovelace")
+    alan = api.customer("Alan", "Turing")
+    response = api.get("/customers/")
+    assert response.status_code == 200
+    assert response.data == [ada, alan]
+
+
+def test_get_customer_and_unknown_customer(api):
+    ada = api.customer()
+    assert api.get(f"/customers/{ada['id']}/").data == ada
+    assert api.get("/customers/999/").status_code == 404
+
+
+def test_put_updates_names_and_is_active(api, store):
+    ada = api.customer("Ada", "Byron")
+    response = api.put(f"/customers/{ada['id']}/", {"first_name": "Augusta", "last_name": "Lovelace", "is_active": False})
+    assert response.status_code == 200
+    assert response.data == {"id": ada["id"], "first_name": "Augusta", "last_name": "Lovelace", "is_active": False}
+    saved = store.customer(ada["id"])
+    assert (saved.first_name, saved.last_name, saved.active) == ("Augusta", "Lovelace", False)
+
+
+def test_put_without_is_active_keeps_it(api, store):
+    ada = api.customer(is_active=False)
+    response = api.put(f"/customers/{ada['id']}/", {"first_name": "Ada", "last_name": "King"})
+    assert response.status_code == 200
+    assert response.data["is_active"] is False
+    assert store.customer(ada["id"]).last_name == "King"
+
+
+def test_put_unknown_customer_is_404(api):
+    assert api.put("/customers/7/", {"first_name": "A", "last_name": "B"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [({"first_name": "", "last_name": "B"}, "first_name"), ({"first_name": "A"}, "last_name"),
+     ({"first_name": "A", "last_name": "B", "is_active": "maybe"}, "is_active")],
+)
+def test_invalid_customer_is_400(api, store, body, field):
+    response = api.post("/customers/", body)
+    assert response.status_code == 400
+    assert field in response.data
+    assert store.customers() == []
