@@ -1,0 +1,24 @@
+// A typed sample of the koko-wasm API; tests/types.test.mjs checks it with tsc --noEmit --strict.
+import { PricePlan, version, type KokoError, type Quote, type QuoteLine } from "../../target/koko-wasm/nodejs/koko_wasm.js";
+
+const plan: PricePlan = PricePlan.story3();
+const quote: Quote = plan.quote("regular", new Date("2024-06-01T10:00:00Z"), "2024-06-04T10:00:00Z");
+const total: string = quote.total;
+const days: number = quote.days;
+const lines: QuoteLine[] = quote.lines;
+const descriptions: string[] = lines.map((line) => `${line.description}: ${line.amount}`);
+const curve: string[] = plan.priceCurve("novel", 14);
+const custom: PricePlan = PricePlan.fromJson(plan.toJson());
+const categories: string[] = custom.categories;
+const currency: string = custom.currency;
+const name: string | undefined = custom.name;
+
+try {
+  plan.quoteDays("poetry", 3);
+} catch (e) {
+  const err = e as KokoError;
+  const field: string | undefined = err.field;
+  console.log(err.name === "InvalidInput", err.code, field);
+}
+
+console.log(version(), total, days, descriptions, curve, categories, currency, name, plan.quoteDays("fiction", 2).total);

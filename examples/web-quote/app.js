@@ -1,0 +1,111 @@
+// The quote page: every number comes from koko-wasm (the --target web build, copied to ./pkg by
+// bindings-wasm/build.sh). Money stays a decimal string end to end; nothing here does arithmetic on it.
+import init, { PricePlan } from './pkg/koko_wasm.js';
+
+const $ = (id) => document.getElementById(id);
+const form = $('quote-form');
+const CURVE_DAYS = 14;
+const LABELS = { regular: 'Regular', fiction: 'Fiction', novel: 'Novel' };
+
+function plan() {
+  return PricePlan[$('plan').value]();
+}
+
+function fillCategories() {
+  const select = $('category');
+  const chosen = select.value;
+  select.replaceChildren(
+    ...plan().categories.map((c) => new Option(LABELS[c] ?? c, c, false, c === chosen)),
+  );
+}
+
+function showError(message) {
+  const box = $('error');
+  box.textContent = message;
+  box.hidden = false;
+  $('result').hidden = true;
+}
+
+function clearError() {
+  $('error').hidden = true;
+  $('error').textContent = '';
+}
+
+// A datetime-local value is a wall-clock time in the visitor's time zone.
+function localInstant(input, label) {
+  if (!input.value) throw new Error(`Please enter the ${label}.`);
+  const date = new Date(input.value);
+  if (Number.isNaN(date.getTime())) throw new Error(`The ${label} is not a valid date and time.`);
+  return date;
+}
+
+function friendly(err) {
+  if (err.name === 'InvalidInput' && err.field === 'returned_at') return 'The return must be after the rental start.';
+  if (err.name === 'InvalidInput' && err.field === 'category') return 'That category is not priced by this plan.';
+  return err.message;
+}
+
+function render(quote, curve) {
+  const rows = quote.lines.map((line) => {
+    const tr = document.createElement('tr');
+    const item = document.createElement('td');
+    item.textContent = line.description;
+    const amount = document.createElement('td');
+    amount.className = 'amount';
+    amount.textContent = line.amount;
+    tr.append(item, amount);
+    return tr;
+  });
+  $('lines').tBodies[0].replaceChildren(...rows);
+  $('summary').textContent = `${quote.days} billable day${quote.days === 1 ? '' : 's'}, in ${quote.currency}`;
+  $('total').textContent = `${quote.total} ${quote.currency}`;
+  $('result').hidden = false;
+
+  const curveRows = curve.map((total, i) => {
+    const tr = document.createElement('tr');
+    if (i + 1 === quote.days) tr.className = 'current';
+    const day = document.createElement('th');
+    day.scope = 'row';
+    day.textContent = `${i + 1} day${i === 0 ? '' : 's'}`;
+    const cell = document.createElement('td');
+    cell.className = 'amount';
+    cell.textContent = total;
+    tr.append(day, cell);
+    return tr;
+  });
+  $('curve').tBodies[0].replaceChildren(...curveRows);
+  $('curve-section').hidden = false;
+}
+
+function update(event) {
+  event?.preventDefault();
+  clearError();
+  try {
+    const rentedAt = localInstant($('rented-at'), 'rental start');
+    const returnedAt = localInstant($('returned-at'), 'return');
+    const p = plan();
+    const category = $('category').value;
+    const quote = p.quote(category, rentedAt, returnedAt);
+    render(quote, p.priceCurve(category, CURVE_DAYS));
+  } catch (err) {
+    showError(friendly(err));
+  }
+}
+
+function toLocalInput(date) {
+  const pad = (n) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+await init();
+fillCategories();
+const start = new Date();
+start.setSeconds(0, 0);
+$('rented-at').value = toLocalInput(start);
+$('returned-at').value = toLocalInput(new Date(start.getTime() + 3 * 86_400_000));
+$('plan').addEventListener('change', () => {
+  fillCategories();
+  update();
+});
+form.addEventListener('submit', update);
+document.body.dataset.ready = 'true';
