@@ -34,6 +34,8 @@ pub use report::{Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER};
 pub use storage::{ChargeFn, DueDateFn, MemoryStorage, Records, RentRequest, RentTarget, Storage};
 #[cfg(feature = "sled")]
 pub use storage::{Durability, SledOptions, SledStorage};
+#[cfg(feature = "postgres")]
+pub use storage::{PostgresOptions, PostgresStorage};
 pub use store::{BookStore, DEFAULT_PLAN_START};
 
 /// Decimal money type re-exported from `rust_decimal`, so callers need not name the crate.

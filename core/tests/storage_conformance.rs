@@ -77,6 +77,54 @@ impl Persistent for SledInterval {
     }
 }
 
+/// PostgreSQL: a fresh database per test on the server named by `KOKO_TEST_POSTGRES` (scripts/test starts one).
+#[cfg(feature = "postgres")]
+struct Postgres {
+    storage: koko_core::PostgresStorage,
+    url: String,
+}
+
+#[cfg(feature = "postgres")]
+impl Backend for Postgres {
+    type S = koko_core::PostgresStorage;
+    fn fresh() -> Self {
+        use std::sync::atomic::AtomicUsize;
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let admin = std::env::var("KOKO_TEST_POSTGRES").expect(
+            "KOKO_TEST_POSTGRES must name a PostgreSQL server for the postgres feature's tests \
+             (e.g. \"host=127.0.0.1 port=5432 user=postgres dbname=postgres\"); scripts/test starts one",
+        );
+        let name = format!(
+            "koko_test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let mut client = ::postgres::Client::connect(&admin, ::postgres::NoTls)
+            .expect("connect to the test server");
+        // A database name cannot be a query parameter; this one is made of digits and a fixed prefix.
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create a test database");
+        let url = format!("{admin} dbname={name}");
+        let storage =
+            koko_core::PostgresStorage::connect(&url).expect("connect to the test database");
+        Postgres { storage, url }
+    }
+    fn storage(&self) -> &Self::S {
+        &self.storage
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl Persistent for Postgres {
+    fn reopen(self) -> Self {
+        let Postgres { storage, url } = self;
+        drop(storage);
+        let storage = koko_core::PostgresStorage::connect(&url).expect("reconnect");
+        Postgres { storage, url }
+    }
+}
+
 impl Persistent for Sled {
     fn reopen(self) -> Self {
         let Sled { storage, dir } = self;
@@ -653,3 +701,8 @@ macro_rules! suite {
 suite!(memory => Memory, sled => Sled, sled_interval => SledInterval);
 conformance!(sled_persistence => Sled: reopen_finds_everything);
 conformance!(sled_interval_persistence => SledInterval: reopen_finds_everything);
+
+#[cfg(feature = "postgres")]
+suite!(postgres => Postgres);
+#[cfg(feature = "postgres")]
+conformance!(postgres_persistence => Postgres: reopen_finds_everything);

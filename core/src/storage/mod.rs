@@ -16,9 +16,13 @@ use crate::pricing::{PlanVersion, PricePlan, Quote};
 
 mod memory;
 mod ops;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sled")]
 mod sled_backend;
 
+#[cfg(feature = "postgres")]
+pub use self::postgres::{PostgresOptions, PostgresStorage};
 pub use memory::MemoryStorage;
 #[cfg(feature = "sled")]
 pub use sled_backend::{Durability, SledOptions, SledStorage};

@@ -1,0 +1,685 @@
+//! [`PostgresStorage`]: Koko on PostgreSQL (feature `postgres`), for stores served by several processes or
+//! machines.
+//!
+//! Every write is one transaction that runs the shared domain rules (`storage::ops`) with `SELECT … FOR UPDATE`
+//! on each record it reads, so concurrent rents of one copy serialise; a partial unique index allows at most one
+//! open rental per copy even for a buggy client. Serialisation failures, deadlocks and unique-key races are retried
+//! (bounded); the retry re-reads the winner's data and answers with the proper domain error. Queries are
+//! parameterised; money is `NUMERIC`, times are `timestamptz`.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use postgres::error::SqlState;
+use postgres::{NoTls, Row};
+use r2d2_postgres::PostgresConnectionManager;
+use rust_decimal::Decimal;
+
+use super::ops::{self, IdKind, TxView};
+use super::{ChargeFn, DueDateFn, Records, RentRequest, Storage};
+use crate::domain::{
+    Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
+};
+use crate::error::{Error, Result};
+use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::pricing::{PlanVersion, PricePlan, Quote};
+
+/// The schema migrations, applied in order; each runs once (tracked in `koko_schema_version`).
+const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("001_initial.sql"))];
+/// Key of the advisory lock that serialises migrations between processes starting together.
+const MIGRATION_LOCK: i64 = 0x6b6f_6b6f;
+/// How many times a write is tried when PostgreSQL reports a serialisation failure, deadlock or unique race.
+const MAX_ATTEMPTS: u32 = 16;
+/// Rows fetched per query by listings.
+const PAGE: i64 = 1000;
+
+type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+
+/// Options for [`PostgresStorage::connect_with`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostgresOptions {
+    /// The most connections the pool keeps open.
+    pub pool_size: u32,
+    /// How long to wait for a free connection.
+    pub connect_timeout: Duration,
+}
+
+impl Default for PostgresOptions {
+    fn default() -> Self {
+        PostgresOptions {
+            pool_size: 8,
+            connect_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Storage in a PostgreSQL database (or any engine speaking its wire protocol and SQL dialect).
+///
+/// `connect` creates or migrates Koko's tables (all prefixed `koko_`) and keeps a connection pool; TLS is not
+/// used. Safe to share between threads, and any number of processes may use one database at once.
+pub struct PostgresStorage {
+    pool: Pool,
+}
+
+impl std::fmt::Debug for PostgresStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStorage")
+            .field("connections", &self.pool.state().connections)
+            .finish_non_exhaustive()
+    }
+}
+
+fn pg_error(err: postgres::Error) -> Error {
+    Error::storage(err)
+}
+
+fn corrupt(what: &str) -> Error {
+    Error::Corruption(format!("unexpected value in PostgreSQL: {what}"))
+}
+
+fn to_i64(id: u64) -> Result<i64> {
+    i64::try_from(id)
+        .map_err(|_| Error::invalid_input("id", format!("{id} is too large for PostgreSQL")))
+}
+
+fn to_u64(id: i64) -> Result<u64> {
+    u64::try_from(id).map_err(|_| corrupt("a negative id"))
+}
+
+impl PostgresStorage {
+    /// Connects to `url` (`postgresql://user:password@host:port/dbname` or `host=… user=… dbname=…`), creating or
+    /// migrating Koko's schema.
+    pub fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, PostgresOptions::default())
+    }
+
+    /// Connects with explicit pool options.
+    pub fn connect_with(url: &str, options: PostgresOptions) -> Result<Self> {
+        let config: postgres::Config = url.parse().map_err(|e| {
+            Error::invalid_input("url", format!("not a PostgreSQL connection string: {e}"))
+        })?;
+        let manager = PostgresConnectionManager::new(config, NoTls);
+        let pool = r2d2::Pool::builder()
+            .max_size(options.pool_size.max(1))
+            .connection_timeout(options.connect_timeout)
+            .build(manager)
+            .map_err(Error::storage)?;
+        let storage = PostgresStorage { pool };
+        storage.migrate()?;
+        Ok(storage)
+    }
+
+    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>> {
+        self.pool.get().map_err(Error::storage)
+    }
+
+    /// The schema version in the database after migrating.
+    pub fn schema_version(&self) -> Result<i32> {
+        let row = self
+            .conn()?
+            .query_one("SELECT max(version) FROM koko_schema_version", &[])
+            .map_err(pg_error)?;
+        row.try_get::<_, Option<i32>>(0)
+            .map_err(pg_error)?
+            .ok_or_else(|| corrupt("no schema version"))
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let mut conn = self.conn()?;
+        let mut tx = conn.transaction().map_err(pg_error)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(pg_error)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS koko_schema_version (
+                 version INTEGER PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .map_err(pg_error)?;
+        let current: i32 = tx
+            .query_one(
+                "SELECT coalesce(max(version), 0) FROM koko_schema_version",
+                &[],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(pg_error)?;
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+            tx.batch_execute(sql).map_err(pg_error)?;
+            tx.execute(
+                "INSERT INTO koko_schema_version (version) VALUES ($1)",
+                &[version],
+            )
+            .map_err(pg_error)?;
+        }
+        tx.commit().map_err(pg_error)
+    }
+
+    /// Runs one domain operation in a transaction, retrying what PostgreSQL asks to retry.
+    fn write<T>(&self, op: impl Fn(&mut PgTx<'_, '_>) -> Result<T, TxError>) -> Result<T> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut conn = self.conn()?;
+            let outcome = (|| {
+                let mut tx = conn.transaction()?;
+                let value = op(&mut PgTx { tx: &mut tx })?;
+                tx.commit()?;
+                Ok(value)
+            })();
+            match outcome {
+                Ok(value) => return Ok(value),
+                Err(TxError::Koko(err)) => return Err(err),
+                Err(TxError::Pg(err)) if retryable(&err) && attempt < MAX_ATTEMPTS => {
+                    std::thread::sleep(Duration::from_millis(u64::from(attempt.min(10))));
+                }
+                Err(TxError::Pg(err)) => return Err(pg_error(err)),
+            }
+        }
+    }
+
+    /// Streams `query` (which takes the last id seen as `$1` and ends `ORDER BY id LIMIT $2`) page by page.
+    fn paged<'a, T: Send + 'a>(
+        &'a self,
+        query: &'static str,
+        extra: Option<i64>,
+        decode: fn(&Row) -> Result<T>,
+    ) -> Records<'a, T> {
+        let mut after: i64 = 0;
+        let mut page: std::vec::IntoIter<Row> = Vec::new().into_iter();
+        let mut done = false;
+        Box::new(std::iter::from_fn(move || loop {
+            if let Some(row) = page.next() {
+                return Some(
+                    row.try_get::<_, i64>("id")
+                        .map_err(pg_error)
+                        .and_then(|id| {
+                            after = id;
+                            decode(&row)
+                        }),
+                );
+            }
+            if done {
+                return None;
+            }
+            let rows = self.conn().and_then(|mut conn| {
+                match extra {
+                    Some(x) => conn.query(query, &[&after, &PAGE, &x]),
+                    None => conn.query(query, &[&after, &PAGE]),
+                }
+                .map_err(pg_error)
+            });
+            match rows {
+                Ok(rows) => {
+                    done = (rows.len() as i64) < PAGE;
+                    page = rows.into_iter();
+                }
+                Err(err) => {
+                    done = true;
+                    return Some(Err(err));
+                }
+            }
+        }))
+    }
+
+    fn one<T>(
+        &self,
+        sql: &str,
+        id: u64,
+        entity: &'static str,
+        decode: fn(&Row) -> Result<T>,
+    ) -> Result<T> {
+        let id64 = to_i64(id)?;
+        match self.conn()?.query_opt(sql, &[&id64]).map_err(pg_error)? {
+            Some(row) => decode(&row),
+            None => Err(Error::not_found(entity, id)),
+        }
+    }
+}
+
+fn retryable(err: &postgres::Error) -> bool {
+    matches!(
+        err.code(),
+        Some(code) if *code == SqlState::T_R_SERIALIZATION_FAILURE
+            || *code == SqlState::T_R_DEADLOCK_DETECTED
+            || *code == SqlState::UNIQUE_VIOLATION
+    )
+}
+
+/// A transaction step's failure: a domain error, or PostgreSQL's.
+enum TxError {
+    Koko(Error),
+    Pg(postgres::Error),
+}
+
+impl From<Error> for TxError {
+    fn from(e: Error) -> Self {
+        TxError::Koko(e)
+    }
+}
+
+impl From<postgres::Error> for TxError {
+    fn from(e: postgres::Error) -> Self {
+        TxError::Pg(e)
+    }
+}
+
+struct PgTx<'t, 'c> {
+    tx: &'t mut postgres::Transaction<'c>,
+}
+
+fn book_row(row: &Row) -> Result<Book> {
+    Ok(Book {
+        id: BookId::new(to_u64(row.try_get("id").map_err(pg_error)?)?),
+        title: row.try_get("title").map_err(pg_error)?,
+        author: row.try_get("author").map_err(pg_error)?,
+        isbn: row.try_get("isbn").map_err(pg_error)?,
+        category: row.try_get("category").map_err(pg_error)?,
+    })
+}
+
+fn copy_row(row: &Row) -> Result<Copy> {
+    let withdrawn: bool = row.try_get("withdrawn").map_err(pg_error)?;
+    let rental: Option<i64> = row.try_get("rental_id").map_err(pg_error)?;
+    let status = match (withdrawn, rental) {
+        (_, Some(rental)) => CopyStatus::Rented(RentalId::new(to_u64(rental)?)),
+        (true, None) => CopyStatus::Withdrawn,
+        (false, None) => CopyStatus::Available,
+    };
+    Ok(Copy {
+        id: CopyId::new(to_u64(row.try_get("id").map_err(pg_error)?)?),
+        book: BookId::new(to_u64(row.try_get("book_id").map_err(pg_error)?)?),
+        status,
+    })
+}
+
+fn customer_row(row: &Row) -> Result<Customer> {
+    Ok(Customer {
+        id: CustomerId::new(to_u64(row.try_get("id").map_err(pg_error)?)?),
+        first_name: row.try_get("first_name").map_err(pg_error)?,
+        last_name: row.try_get("last_name").map_err(pg_error)?,
+        email: row.try_get("email").map_err(pg_error)?,
+        active: row.try_get("active").map_err(pg_error)?,
+    })
+}
+
+fn rental_row(row: &Row) -> Result<Rental> {
+    let charge: Option<serde_json::Value> = row.try_get("charge").map_err(pg_error)?;
+    let charge: Option<Quote> = charge
+        .map(|value| {
+            serde_json::from_value(value).map_err(|e| corrupt(&format!("a stored charge ({e})")))
+        })
+        .transpose()?;
+    Ok(Rental {
+        id: RentalId::new(to_u64(row.try_get("id").map_err(pg_error)?)?),
+        copy: CopyId::new(to_u64(row.try_get("copy_id").map_err(pg_error)?)?),
+        book: BookId::new(to_u64(row.try_get("book_id").map_err(pg_error)?)?),
+        customer: CustomerId::new(to_u64(row.try_get("customer_id").map_err(pg_error)?)?),
+        category: row.try_get("category").map_err(pg_error)?,
+        rented_at: row.try_get("rented_at").map_err(pg_error)?,
+        due_at: row.try_get("due_at").map_err(pg_error)?,
+        returned_at: row.try_get("returned_at").map_err(pg_error)?,
+        plan_version: PlanVersionId::new(to_u64(row.try_get("plan_version").map_err(pg_error)?)?),
+        charge,
+    })
+}
+
+fn plan_row(row: &Row) -> Result<PlanVersion> {
+    let plan: String = row.try_get("plan").map_err(pg_error)?;
+    Ok(PlanVersion {
+        id: PlanVersionId::new(to_u64(row.try_get("id").map_err(pg_error)?)?),
+        effective_from: row.try_get("effective_from").map_err(pg_error)?,
+        plan: PricePlan::from_json(&plan).map_err(|e| corrupt(&format!("a stored plan ({e})")))?,
+    })
+}
+
+impl PgTx<'_, '_> {
+    fn locked<T>(
+        &mut self,
+        sql: &str,
+        id: u64,
+        decode: fn(&Row) -> Result<T>,
+    ) -> Result<Option<T>, TxError> {
+        let id = to_i64(id)?;
+        match self.tx.query_opt(sql, &[&id])? {
+            Some(row) => Ok(Some(decode(&row)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+impl TxView for PgTx<'_, '_> {
+    type E = TxError;
+
+    fn next_id(&mut self, kind: IdKind) -> Result<u64, TxError> {
+        let sequence = format!("koko_{}_seq", kind.name());
+        let row = self
+            .tx
+            .query_one("SELECT nextval($1::text::regclass)", &[&sequence])?;
+        Ok(to_u64(row.try_get(0)?)?)
+    }
+
+    fn book(&mut self, id: BookId) -> Result<Option<Book>, TxError> {
+        self.locked(
+            "SELECT id, title, author, isbn, category FROM koko_books WHERE id = $1 FOR UPDATE",
+            id.get(),
+            book_row,
+        )
+    }
+
+    fn put_book(&mut self, book: &Book) -> Result<(), TxError> {
+        self.tx.execute(
+            "INSERT INTO koko_books (id, title, title_key, author, isbn, category) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, title_key = EXCLUDED.title_key,
+                 author = EXCLUDED.author, isbn = EXCLUDED.isbn, category = EXCLUDED.category",
+            &[
+                &to_i64(book.id.get())?,
+                &book.title,
+                &crate::domain::title_key(&book.title),
+                &book.author,
+                &book.isbn,
+                &book.category,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn title_owner(&mut self, key: &str) -> Result<Option<BookId>, TxError> {
+        let row = self
+            .tx
+            .query_opt("SELECT id FROM koko_books WHERE title_key = $1", &[&key])?;
+        row.map(|r| Ok(BookId::new(to_u64(r.try_get(0)?)?)))
+            .transpose()
+    }
+
+    fn set_title_owner(&mut self, _key: &str, _owner: Option<BookId>) -> Result<(), TxError> {
+        Ok(()) // the title_key column written by put_book is the index
+    }
+
+    fn isbn_owner(&mut self, isbn: &str) -> Result<Option<BookId>, TxError> {
+        let row = self
+            .tx
+            .query_opt("SELECT id FROM koko_books WHERE isbn = $1", &[&isbn])?;
+        row.map(|r| Ok(BookId::new(to_u64(r.try_get(0)?)?)))
+            .transpose()
+    }
+
+    fn set_isbn_owner(&mut self, _isbn: &str, _owner: Option<BookId>) -> Result<(), TxError> {
+        Ok(()) // the isbn column written by put_book is the index
+    }
+
+    fn copy_ids(&mut self, book: BookId) -> Result<Vec<CopyId>, TxError> {
+        let rows = self.tx.query(
+            "SELECT id FROM koko_copies WHERE book_id = $1 ORDER BY id",
+            &[&to_i64(book.get())?],
+        )?;
+        rows.iter()
+            .map(|r| Ok(CopyId::new(to_u64(r.try_get(0)?)?)))
+            .collect()
+    }
+
+    fn put_copy_ids(&mut self, _book: BookId, _copies: &[CopyId]) -> Result<(), TxError> {
+        Ok(()) // copies.book_id is the index
+    }
+
+    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>, TxError> {
+        self.locked(
+            "SELECT id, book_id, withdrawn, rental_id FROM koko_copies WHERE id = $1 FOR UPDATE",
+            id.get(),
+            copy_row,
+        )
+    }
+
+    fn put_copy(&mut self, copy: &Copy) -> Result<(), TxError> {
+        let (withdrawn, rental) = match copy.status {
+            CopyStatus::Available => (false, None),
+            CopyStatus::Withdrawn => (true, None),
+            CopyStatus::Rented(r) => (false, Some(to_i64(r.get())?)),
+        };
+        self.tx.execute(
+            "INSERT INTO koko_copies (id, book_id, withdrawn, rental_id) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET withdrawn = EXCLUDED.withdrawn, rental_id = EXCLUDED.rental_id",
+            &[&to_i64(copy.id.get())?, &to_i64(copy.book.get())?, &withdrawn, &rental],
+        )?;
+        Ok(())
+    }
+
+    fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>, TxError> {
+        self.locked(
+            "SELECT id, first_name, last_name, email, active FROM koko_customers WHERE id = $1 FOR UPDATE",
+            id.get(),
+            customer_row,
+        )
+    }
+
+    fn put_customer(&mut self, customer: &Customer) -> Result<(), TxError> {
+        self.tx.execute(
+            "INSERT INTO koko_customers (id, first_name, last_name, email, active) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+                 email = EXCLUDED.email, active = EXCLUDED.active",
+            &[
+                &to_i64(customer.id.get())?,
+                &customer.first_name,
+                &customer.last_name,
+                &customer.email,
+                &customer.active,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn rental(&mut self, id: RentalId) -> Result<Option<Rental>, TxError> {
+        self.locked(
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+             FROM koko_rentals WHERE id = $1 FOR UPDATE",
+            id.get(),
+            rental_row,
+        )
+    }
+
+    fn put_rental(&mut self, rental: &Rental) -> Result<(), TxError> {
+        let charge = rental
+            .charge
+            .as_ref()
+            .map(|q| serde_json::to_value(q).map_err(|e| corrupt(&format!("a charge ({e})"))))
+            .transpose()?;
+        let total: Option<Decimal> = rental.charge.as_ref().map(|q| q.total);
+        self.tx.execute(
+            "INSERT INTO koko_rentals (id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at,
+                 plan_version, charge_total, charge)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (id) DO UPDATE SET returned_at = EXCLUDED.returned_at,
+                 charge_total = EXCLUDED.charge_total, charge = EXCLUDED.charge",
+            &[
+                &to_i64(rental.id.get())?,
+                &to_i64(rental.copy.get())?,
+                &to_i64(rental.book.get())?,
+                &to_i64(rental.customer.get())?,
+                &rental.category,
+                &rental.rented_at,
+                &rental.due_at,
+                &rental.returned_at,
+                &to_i64(rental.plan_version.get())?,
+                &total,
+                &charge,
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+impl Storage for PostgresStorage {
+    fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<Copy>)> {
+        self.write(|tx| ops::insert_book(tx, book, copies))
+    }
+
+    fn update_book(&self, id: BookId, update: &BookUpdate) -> Result<Book> {
+        self.write(|tx| ops::update_book(tx, id, update))
+    }
+
+    fn book(&self, id: BookId) -> Result<Book> {
+        self.one(
+            "SELECT id, title, author, isbn, category FROM koko_books WHERE id = $1",
+            id.get(),
+            BookId::ENTITY,
+            book_row,
+        )
+    }
+
+    fn books(&self) -> Result<Records<'_, Book>> {
+        Ok(self.paged(
+            "SELECT id, title, author, isbn, category FROM koko_books WHERE id > $1 ORDER BY id LIMIT $2",
+            None,
+            book_row,
+        ))
+    }
+
+    fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
+        self.write(|tx| ops::add_copies(tx, book, count))
+    }
+
+    fn copy(&self, id: CopyId) -> Result<Copy> {
+        self.one(
+            "SELECT id, book_id, withdrawn, rental_id FROM koko_copies WHERE id = $1",
+            id.get(),
+            CopyId::ENTITY,
+            copy_row,
+        )
+    }
+
+    fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+        self.book(book)?;
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT id, book_id, withdrawn, rental_id FROM koko_copies WHERE book_id = $1 ORDER BY id",
+                &[&to_i64(book.get())?],
+            )
+            .map_err(pg_error)?;
+        rows.iter().map(copy_row).collect()
+    }
+
+    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
+        self.write(|tx| ops::set_withdrawn(tx, copy, withdrawn))
+    }
+
+    fn insert_customer(&self, customer: &NewCustomer) -> Result<Customer> {
+        self.write(|tx| ops::insert_customer(tx, customer))
+    }
+
+    fn update_customer(&self, id: CustomerId, update: &CustomerUpdate) -> Result<Customer> {
+        self.write(|tx| ops::update_customer(tx, id, update))
+    }
+
+    fn customer(&self, id: CustomerId) -> Result<Customer> {
+        self.one(
+            "SELECT id, first_name, last_name, email, active FROM koko_customers WHERE id = $1",
+            id.get(),
+            CustomerId::ENTITY,
+            customer_row,
+        )
+    }
+
+    fn customers(&self) -> Result<Records<'_, Customer>> {
+        Ok(self.paged(
+            "SELECT id, first_name, last_name, email, active FROM koko_customers WHERE id > $1 ORDER BY id LIMIT $2",
+            None,
+            customer_row,
+        ))
+    }
+
+    fn rent(&self, request: &RentRequest, due_at: DueDateFn<'_>) -> Result<Rental> {
+        self.write(|tx| ops::rent(tx, request, due_at))
+    }
+
+    fn close(
+        &self,
+        rental: RentalId,
+        returned_at: DateTime<Utc>,
+        charge: ChargeFn<'_>,
+    ) -> Result<Rental> {
+        self.write(|tx| ops::close(tx, rental, returned_at, charge))
+    }
+
+    fn rental(&self, id: RentalId) -> Result<Rental> {
+        self.one(
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+             FROM koko_rentals WHERE id = $1",
+            id.get(),
+            RentalId::ENTITY,
+            rental_row,
+        )
+    }
+
+    fn rentals(&self) -> Result<Records<'_, Rental>> {
+        Ok(self.paged(
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+             FROM koko_rentals WHERE id > $1 ORDER BY id LIMIT $2",
+            None,
+            rental_row,
+        ))
+    }
+
+    fn active_rentals(&self) -> Result<Records<'_, Rental>> {
+        Ok(self.paged(
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+             FROM koko_rentals WHERE returned_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+            None,
+            rental_row,
+        ))
+    }
+
+    fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
+        self.customer(customer)?;
+        Ok(self.paged(
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+             FROM koko_rentals WHERE id > $1 AND customer_id = $3 ORDER BY id LIMIT $2",
+            Some(to_i64(customer.get())?),
+            rental_row,
+        ))
+    }
+
+    fn insert_plan_version(
+        &self,
+        effective_from: DateTime<Utc>,
+        plan: &PricePlan,
+    ) -> Result<PlanVersion> {
+        let json = plan.to_json();
+        self.write(|tx| {
+            let taken = tx.tx.query_opt(
+                "SELECT id FROM koko_plan_versions WHERE effective_from = $1",
+                &[&effective_from],
+            )?;
+            if taken.is_some() {
+                return Err(Error::Duplicate {
+                    field: "effective_from",
+                    value: effective_from.to_rfc3339(),
+                }
+                .into());
+            }
+            let id = tx.next_id(IdKind::PlanVersion)?;
+            tx.tx.execute(
+                "INSERT INTO koko_plan_versions (id, effective_from, plan) VALUES ($1, $2, $3)",
+                &[&to_i64(id)?, &effective_from, &json],
+            )?;
+            Ok(PlanVersion {
+                id: PlanVersionId::new(id),
+                effective_from,
+                plan: plan.clone(),
+            })
+        })
+    }
+
+    fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
+        let rows = self
+            .conn()?
+            .query(
+                "SELECT id, effective_from, plan FROM koko_plan_versions ORDER BY id",
+                &[],
+            )
+            .map_err(pg_error)?;
+        rows.iter().map(plan_row).collect()
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(()) // every commit is durable (synchronous_commit permitting)
+    }
+}
