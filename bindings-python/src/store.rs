@@ -73,6 +73,38 @@ impl BookStore {
         Ok(BookStore { inner })
     }
 
+    /// Connects to a PostgreSQL database (``"postgresql://user:password@host:port/dbname"`` or
+    /// ``"host=… user=… dbname=…"``), creating or migrating Koko's tables. Any number of processes may share it.
+    ///
+    /// ``plan`` prices the store if it has no plan yet (story 3 by default); ``pool_size`` caps the connections
+    /// this handle keeps open. TLS is not used.
+    #[staticmethod]
+    #[pyo3(signature = (url, *, plan=None, pool_size=8))]
+    fn connect(
+        py: Python<'_>,
+        url: &Bound<'_, PyAny>,
+        plan: Option<PyRef<'_, PricePlan>>,
+        pool_size: u32,
+    ) -> PyResult<Self> {
+        let url = text("url", url)?;
+        if pool_size == 0 {
+            return Err(invalid("pool_size", "must be at least 1"));
+        }
+        let plan = plan.map_or_else(koko_core::PricePlan::story3, |p| p.inner.clone());
+        let inner = py
+            .detach(|| {
+                let options = koko_core::PostgresOptions {
+                    pool_size,
+                    ..Default::default()
+                };
+                let storage: Box<dyn Storage> =
+                    Box::new(koko_core::PostgresStorage::connect_with(&url, options)?);
+                koko_core::BookStore::with_default_plan(storage, plan)
+            })
+            .py_err()?;
+        Ok(BookStore { inner })
+    }
+
     /// A store in memory (nothing is kept), priced by ``plan`` (story 3 by default).
     #[staticmethod]
     #[pyo3(signature = (*, plan=None))]

@@ -1,6 +1,7 @@
 """The process's one ``koko.BookStore``, created lazily from settings.
 
-``get_store()`` opens it on first use (``KOKO_STORE``: a sled directory, or ``memory``) with the price plan named
+``get_store()`` opens it on first use (``KOKO_STORE``: a sled directory, ``memory``, or a PostgreSQL connection
+string ``postgresql://…``) with the price plan named
 by ``KOKO_PLAN``. ``use_store()`` swaps in another store (tests give each test a fresh ``BookStore.memory()``) and
 ``close_store()`` drops it, which releases sled's lock on its directory.
 """
@@ -42,10 +43,16 @@ def load_plan(spec: str) -> koko.PricePlan:
         raise ImproperlyConfigured(f"KOKO_PLAN={spec!r}: {exc}") from exc
 
 
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
 def open_store(location: str, plan: koko.PricePlan) -> koko.BookStore:
-    """``memory`` for an in-memory store, anything else is a sled directory (created if missing)."""
+    """``memory`` for an in-memory store; ``postgresql://…`` for PostgreSQL (any number of worker processes);
+    anything else is a sled directory (created if missing; one process at a time)."""
     if location.strip().lower() == "memory":
         return koko.BookStore.memory(plan=plan)
+    if location.strip().lower().startswith(POSTGRES_SCHEMES):
+        return koko.BookStore.connect(location.strip(), plan=plan)
     return koko.BookStore.open(location, plan=plan)
 
 

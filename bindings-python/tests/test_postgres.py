@@ -1,0 +1,140 @@
+"""koko.BookStore.connect on a real PostgreSQL server (KOKO_TEST_POSTGRES, started by scripts/test).
+
+Each test gets a fresh database. The race runs 8 OS processes against one database.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import subprocess
+import time
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Dict, List, Tuple
+
+import pytest
+
+import koko
+from conftest import utc
+
+SERVER = os.environ.get("KOKO_TEST_POSTGRES")
+pytestmark = pytest.mark.skipif(not SERVER, reason="KOKO_TEST_POSTGRES names no PostgreSQL server")
+_counter = iter(range(10**6))
+
+
+@pytest.fixture
+def database() -> str:
+    """A fresh, empty database on the test server; returns its connection string."""
+    name = f"koko_py_{os.getpid()}_{next(_counter)}"
+    subprocess.run(["psql", str(SERVER), "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return f"{SERVER} dbname={name}"
+
+
+def test_connect_rent_and_return(database: str) -> None:
+    store = koko.BookStore.connect(database)
+    book = store.add_book(title="Emma", author="Jane Austen", category="novel", copies=2)
+    ada = store.register_customer(first_name="Ada", last_name="Lovelace")
+    rental = store.rent(customer_id=ada.id, book_id=book.id, at=utc(2024, 6, 1, 10))
+    with pytest.raises(koko.Duplicate):
+        store.add_book(title="EMMA", author="Someone", category="regular")
+    receipt = store.return_rental(rental_id=rental.id, at=utc(2024, 6, 4, 10))
+    assert receipt.charge.total == Decimal("4.50")
+    with pytest.raises(koko.AlreadyReturned):
+        store.return_rental(rental_id=rental.id, at=utc(2024, 6, 5))
+    # A second handle (another pool) sees everything, and the schema is not migrated twice.
+    other = koko.BookStore.connect(database)
+    assert other.rental(rental.id) == receipt.rental
+    assert len(other.plan_versions()) == 1
+
+
+def test_bad_connection_strings_are_typed_errors() -> None:
+    with pytest.raises(koko.InvalidInput) as info:
+        koko.BookStore.connect("not a url at all ===")
+    assert info.value.field == "url"
+    with pytest.raises(koko.InvalidInput):
+        koko.BookStore.connect(None)  # type: ignore[arg-type]
+
+
+HOSTILE = [
+    "Robert'); DROP TABLE koko_books; --",
+    'O"Brien; SELECT 1; --',
+    "'' OR 1=1 --",
+    "semi;colon -- comment /* block */",
+    "back\\slash and $1 placeholder",
+    "Ünïcødé — “quotes” ‘single’",
+]
+
+
+def test_hostile_text_round_trips_unchanged(database: str) -> None:
+    store = koko.BookStore.connect(database)
+    books = [store.add_book(title=text, author=text, category="regular") for text in HOSTILE]
+    customers = [store.register_customer(first_name=text, last_name=text) for text in HOSTILE]
+    reopened = koko.BookStore.connect(database)
+    assert [b.title for b in reopened.books()] == HOSTILE
+    assert [b.author for b in reopened.books()] == HOSTILE
+    assert [(c.first_name, c.last_name) for c in reopened.customers()] == [(t, t) for t in HOSTILE]
+    assert [reopened.book(b.id) for b in books] == books
+    # The tables are all still there and usable.
+    rental = reopened.rent(customer_id=customers[0].id, book_id=books[0].id, at=utc(2024, 6, 1))
+    assert reopened.return_rental(rental_id=rental.id, at=utc(2024, 6, 3)).charge.total == Decimal("2.00")
+    with pytest.raises(koko.Duplicate):
+        reopened.add_book(title=HOSTILE[0].upper(), author="x", category="regular")
+
+
+PROCESSES = 8
+BOOKS = 50
+ATTEMPTS = 10_000
+
+
+def _race(args: Tuple[str, int, List[int], int]) -> Tuple[int, int, List[Tuple[int, int, int, int]]]:
+    """One OS process: rent random books, hold each briefly, return it. Records (copy, rental, held_from, held_to)
+    on the system-wide monotonic clock, taken after the rent returned and before the return was sent."""
+    url, customer, books, seed = args
+    store = koko.BookStore.connect(url, pool_size=2)
+    rng = random.Random(seed)
+    start = utc(2024, 6, 1)
+    rented = unavailable = 0
+    held: List[Tuple[int, int, int, int]] = []
+    for _ in range(ATTEMPTS // PROCESSES):
+        try:
+            rental = store.rent(customer_id=customer, book_id=rng.choice(books), at=start)
+        except koko.Unavailable:
+            unavailable += 1
+            continue
+        held_from = time.monotonic_ns()
+        rented += 1
+        time.sleep(rng.random() / 1000)  # hold it up to 1 ms, so a double rental would overlap a real window
+        held_to = time.monotonic_ns()
+        store.return_rental(rental_id=rental.id, at=start + timedelta(days=2))
+        held.append((rental.copy_id, rental.id, held_from, held_to))
+    return rented, unavailable, held
+
+
+def test_eight_processes_racing_never_double_rent(database: str) -> None:
+    store = koko.BookStore.connect(database)
+    books = [store.add_book(title=f"Book {i}", author="A", category="regular").id for i in range(BOOKS)]
+    customers = [store.register_customer(first_name=f"P{i}", last_name="X").id for i in range(PROCESSES)]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(PROCESSES) as pool:
+        results = pool.map(_race, [(database, customers[i], books, i) for i in range(PROCESSES)])
+    rented = sum(r for r, _, _ in results)
+    unavailable = sum(u for _, u, _ in results)
+    per_copy: Dict[int, List[Tuple[int, int]]] = defaultdict(list)
+    for _, _, held in results:
+        for copy_id, _, held_from, held_to in held:
+            per_copy[copy_id].append((held_from, held_to))
+    doubles = 0
+    for spans in per_copy.values():
+        spans.sort()
+        doubles += sum(1 for (a, b), (c, d) in zip(spans, spans[1:]) if c < b)
+    print(f"postgres race: {PROCESSES} processes, {BOOKS} single-copy books, {rented + unavailable} attempts: "
+          f"{rented} rented and returned, {unavailable} unavailable, {doubles} double rentals")
+    assert rented + unavailable == ATTEMPTS
+    assert unavailable > 0, "the processes must actually contend"
+    assert doubles == 0
+    assert store.active_rentals() == []
+    assert all(c.status == "available" for b in books for c in store.copies(b))
+    assert len(store.rentals()) == rented
