@@ -72,6 +72,7 @@ impl Default for SledOptions {
 pub struct SledStorage {
     db: sled::Db,
     durability: Durability,
+    group: GroupCommit,
     meta: Tree,
     books: Tree,
     titles: Tree,
@@ -117,6 +118,7 @@ impl SledStorage {
         let tree = |name: &str| db.open_tree(name).map_err(Error::storage);
         let storage = SledStorage {
             durability: options.durability,
+            group: GroupCommit::default(),
             meta: tree("meta")?,
             books: tree("books")?,
             titles: tree("titles")?,
@@ -167,7 +169,8 @@ impl SledStorage {
 
     fn commit_flush(&self) -> Result<()> {
         if self.durability == Durability::FlushEveryCommit {
-            self.db.flush().map_err(Error::storage)?;
+            self.group
+                .flush(|| self.db.flush().map(drop).map_err(|e| e.to_string()))?;
         }
         Ok(())
     }
@@ -218,6 +221,60 @@ impl SledStorage {
                 "an index names rental {} which does not exist",
                 decode_u64(key).unwrap_or(0)
             ))),
+        }
+    }
+}
+
+/// Group commit: concurrent committers share flushes. A committer either starts a flush that covers every commit
+/// made so far, or waits for the flush in progress and, if that one started before its commit, for the next.
+#[derive(Default)]
+struct GroupCommit {
+    state: std::sync::Mutex<GroupState>,
+    flushed: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct GroupState {
+    /// Commits made so far (a committer takes a number after its commit).
+    committed: u64,
+    /// Every commit numbered up to this one is on disk.
+    durable: u64,
+    /// A flush is running.
+    flushing: bool,
+    /// The last failed flush: the commits it covered and why.
+    failed: Option<(u64, String)>,
+}
+
+impl GroupCommit {
+    fn flush(&self, flush: impl Fn() -> std::result::Result<(), String>) -> Result<()> {
+        let lock = || self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let mut state = lock();
+        state.committed += 1;
+        let mine = state.committed;
+        loop {
+            if state.durable >= mine {
+                return Ok(());
+            }
+            if let Some((upto, reason)) = &state.failed {
+                if *upto >= mine {
+                    return Err(Error::Storage(reason.clone().into()));
+                }
+            }
+            if !state.flushing {
+                state.flushing = true;
+                let target = state.committed;
+                drop(state);
+                let outcome = flush();
+                state = lock();
+                state.flushing = false;
+                match outcome {
+                    Ok(()) => state.durable = state.durable.max(target),
+                    Err(reason) => state.failed = Some((target, reason)),
+                }
+                self.flushed.notify_all();
+                continue;
+            }
+            state = self.flushed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
     }
 }
@@ -573,5 +630,57 @@ impl Storage for SledStorage {
 
     fn flush(&self) -> Result<()> {
         self.db.flush().map(|_| ()).map_err(Error::storage)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use super::GroupCommit;
+
+    #[test]
+    fn concurrent_commits_share_flushes() {
+        let group = GroupCommit::default();
+        let flushes = AtomicUsize::new(0);
+        let commits = AtomicU64::new(0);
+        // Each flush makes durable exactly the commits counted when it started.
+        let durable = AtomicU64::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..50 {
+                        let mine = commits.fetch_add(1, Ordering::SeqCst) + 1;
+                        group
+                            .flush(|| {
+                                let upto = commits.load(Ordering::SeqCst);
+                                flushes.fetch_add(1, Ordering::SeqCst);
+                                std::thread::sleep(Duration::from_millis(2));
+                                durable.fetch_max(upto, Ordering::SeqCst);
+                                Ok(())
+                            })
+                            .unwrap();
+                        assert!(
+                            durable.load(Ordering::SeqCst) >= mine,
+                            "returned before its commit was flushed"
+                        );
+                    }
+                });
+            }
+        });
+        let flushes = flushes.into_inner();
+        assert!(
+            flushes < 400,
+            "400 commits took {flushes} flushes: nothing was shared"
+        );
+    }
+
+    #[test]
+    fn a_failed_flush_fails_the_commits_it_covered() {
+        let group = GroupCommit::default();
+        let err = group.flush(|| Err("disk full".into())).unwrap_err();
+        assert!(err.to_string().contains("disk full"));
+        group.flush(|| Ok(())).unwrap();
     }
 }
