@@ -30,7 +30,9 @@ pub use pricing::{
     version_in_force, DayCount, LateFee, PlanDocument, PlanVersion, PricePlan, Quote, QuoteLine,
     Tariff, Tier, TimeZone, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT,
 };
-pub use report::{Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER};
+pub use report::{
+    CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER,
+};
 pub use storage::{ChargeFn, DueDateFn, MemoryStorage, Records, RentRequest, RentTarget, Storage};
 #[cfg(feature = "sled")]
 pub use storage::{Durability, SledOptions, SledStorage};

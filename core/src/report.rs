@@ -136,6 +136,67 @@ pub(crate) fn revenue(
     })
 }
 
+/// What the open rentals would be charged if all came back at one instant, by currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutstandingCharges {
+    /// The instant the charges are computed for.
+    pub at: Option<DateTime<Utc>>,
+    /// How many open rentals were priced.
+    pub rentals: u64,
+    /// The sum per currency, sorted by currency code.
+    pub totals: Vec<CurrencyTotal>,
+}
+
+/// A sum of money in one currency.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrencyTotal {
+    /// The currency.
+    pub currency: Currency,
+    /// The sum.
+    #[serde(with = "decimal_str")]
+    pub total: Decimal,
+}
+
+impl OutstandingCharges {
+    /// The total in one currency (zero when nothing is charged in it).
+    pub fn total(&self, currency: Currency) -> Decimal {
+        self.totals
+            .iter()
+            .filter(|t| t.currency == currency)
+            .map(|t| t.total)
+            .sum()
+    }
+}
+
+/// Sums `charge(rental)` over `rentals`; `charge` gives a rental's currency and total.
+pub(crate) fn outstanding(
+    rentals: impl Iterator<Item = Result<Rental>>,
+    at: DateTime<Utc>,
+    mut charge: impl FnMut(&Rental) -> Result<(Currency, Decimal)>,
+) -> Result<OutstandingCharges> {
+    let mut by: BTreeMap<&'static str, (Currency, Decimal)> = BTreeMap::new();
+    let mut count = 0u64;
+    for rental in rentals {
+        let rental = rental?;
+        let (currency, total) = charge(&rental)?;
+        let entry = by
+            .entry(currency.code())
+            .or_insert((currency, Decimal::ZERO));
+        entry.1 = entry.1.checked_add(total).ok_or_else(|| {
+            Error::invalid_input("at", "the outstanding charges are too large to sum")
+        })?;
+        count += 1;
+    }
+    Ok(OutstandingCharges {
+        at: Some(at),
+        rentals: count,
+        totals: by
+            .into_values()
+            .map(|(currency, total)| CurrencyTotal { currency, total })
+            .collect(),
+    })
+}
+
 /// The columns of the active-rentals CSV export.
 pub const ACTIVE_RENTALS_CSV_HEADER: [&str; 8] = [
     "rental_id",

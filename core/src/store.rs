@@ -12,7 +12,7 @@ use crate::domain::{
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::{version_in_force, PlanVersion, PricePlan, Quote};
-use crate::report::{self, Receipt, Revenue};
+use crate::report::{self, OutstandingCharges, Receipt, Revenue};
 use crate::storage::{MemoryStorage, Records, RentRequest, RentTarget, Storage};
 
 /// A book store: catalogue, customers, rentals and charging over any [`Storage`].
@@ -415,6 +415,23 @@ impl<S: Storage> BookStore<S> {
             ));
         }
         report::revenue(self.storage.rentals()?, from, to)
+    }
+
+    /// What every open rental would be charged if all came back at `at` ("charges so far"), summed by currency.
+    ///
+    /// Streams the open rentals and prices each on the totals-only path (no lines are built). A rental `at` cannot
+    /// price — `at` before it began — is an [`Error::InvalidInput`] on `returned_at`.
+    pub fn outstanding_charges(&self, at: DateTime<Utc>) -> Result<OutstandingCharges> {
+        let plans = self.plan_versions();
+        report::outstanding(self.storage.active_rentals()?, at, |rental| {
+            let plan = match plans.iter().find(|v| v.id == rental.plan_version) {
+                Some(version) => &version.plan,
+                None => return Err(Error::not_found(PlanVersionId::ENTITY, rental.plan_version)),
+            };
+            let total =
+                plan.total_with_due(&rental.category, rental.rented_at, rental.due_at, at)?;
+            Ok((plan.currency(), total))
+        })
     }
 
     /// Writes the open rentals as CSV (with a header row) to `out`, streaming; returns the number of rentals.

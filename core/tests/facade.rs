@@ -199,3 +199,36 @@ fn calendar_day_plans_bill_local_dates() {
     );
     assert_eq!(receipt.charge.currency.code(), "EUR");
 }
+
+#[test]
+fn outstanding_charges_sum_what_each_open_rental_would_cost() {
+    let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    let ada = store
+        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
+        .unwrap();
+    let mut open = Vec::new();
+    for (i, category) in ["regular", "fiction", "novel", "regular"]
+        .iter()
+        .enumerate()
+    {
+        let book = store
+            .add_book(&NewBook::new(format!("B{i}"), "A", *category), 1)
+            .unwrap();
+        open.push(store.rent_book_at(ada.id, book.id, at(1, 12)).unwrap());
+    }
+    // One closed rental is not outstanding.
+    store
+        .return_rental_at(open.pop().unwrap().id, at(2, 12))
+        .unwrap();
+    // 3 days later: regular 1+1+1.5 = 3.50, fiction 3 × 3.00 = 9.00, novel max(4.50, 4.50) = 4.50.
+    let report = store.outstanding_charges(at(4, 12)).unwrap();
+    assert_eq!(report.rentals, 3);
+    assert_eq!(report.total(Currency::usd()).to_string(), "17.00");
+    let by_quotes: Decimal = open
+        .iter()
+        .map(|r| store.quote_return(r.id, at(4, 12)).unwrap().total)
+        .sum();
+    assert_eq!(report.total(Currency::usd()), by_quotes);
+    let err = store.outstanding_charges(at(1, 0)).unwrap_err();
+    assert_eq!(err.field(), Some("returned_at"));
+}

@@ -258,6 +258,33 @@ impl PricePlan {
         due_at: Option<DateTime<Utc>>,
         returned_at: DateTime<Utc>,
     ) -> Result<Quote> {
+        let (tariff, days, late_days) =
+            self.terms_for_times(category, rented_at, due_at, returned_at)?;
+        self.build_quote(tariff, days, late_days)
+    }
+
+    /// The total alone of [`PricePlan::quote_with_due`], without building the lines: for reports over many rentals.
+    pub fn total_with_due(
+        &self,
+        category: &str,
+        rented_at: DateTime<Utc>,
+        due_at: Option<DateTime<Utc>>,
+        returned_at: DateTime<Utc>,
+    ) -> Result<Decimal> {
+        let (tariff, days, late_days) =
+            self.terms_for_times(category, rented_at, due_at, returned_at)?;
+        let exact = tariff.charge(days, late_days, &mut TotalOnly)?;
+        Ok(self.doc.rounding.round(exact, self.doc.currency))
+    }
+
+    /// The tariff, billable days and late days of a rental between two instants.
+    fn terms_for_times(
+        &self,
+        category: &str,
+        rented_at: DateTime<Utc>,
+        due_at: Option<DateTime<Utc>>,
+        returned_at: DateTime<Utc>,
+    ) -> Result<(&Tariff, u32, u32)> {
         let tariff = self.tariff(category)?;
         let policy = &self.doc.day_count;
         let days = policy.days(rented_at, returned_at)?;
@@ -265,7 +292,7 @@ impl PricePlan {
             Some(due) if tariff.late_fee.is_some() => policy.late_days(due, returned_at)?,
             _ => 0,
         };
-        self.build_quote(tariff, days, late_days)
+        Ok((tariff, days, late_days))
     }
 
     /// Prices `days` billable days of `category` (0 is billed as 1). Days beyond the tariff's loan period are late.
