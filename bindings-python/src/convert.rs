@@ -108,3 +108,16 @@ pub(crate) fn optional_text(
         Some(v) => text(field, v).map(Some),
     }
 }
+
+/// The arguments of a quote: a `str` category and two aware datetimes.
+pub(crate) fn quote_args(
+    category: &Bound<'_, PyAny>,
+    rented_at: &Bound<'_, PyAny>,
+    returned_at: &Bound<'_, PyAny>,
+) -> PyResult<(String, DateTime<Utc>, DateTime<Utc>)> {
+    Ok((
+        text("category", category)?,
+        aware_datetime("rented_at", rented_at)?,
+        aware_datetime("returned_at", returned_at)?,
+    ))
+}

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use pyo3::types::{PyList, PySequence, PyString};
 use rust_decimal::Decimal;
 
-use crate::convert::{aware_datetime, count, text};
+use crate::convert::{count, quote_args, text};
 use crate::errors::{invalid, IntoPy};
 
 /// One line of a quote: the rule behind it and its amount.
@@ -173,9 +173,7 @@ impl PricePlan {
         rented_at: &Bound<'_, PyAny>,
         returned_at: &Bound<'_, PyAny>,
     ) -> PyResult<Quote> {
-        let category = text("category", category)?;
-        let rented = aware_datetime("rented_at", rented_at)?;
-        let returned = aware_datetime("returned_at", returned_at)?;
+        let (category, rented, returned) = quote_args(category, rented_at, returned_at)?;
         self.inner
             .quote(&category, rented, returned)
             .py_err()

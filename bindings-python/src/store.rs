@@ -9,7 +9,7 @@ use koko_core::{
 use pyo3::prelude::*;
 
 use crate::convert::{
-    aware_datetime, count as to_count, id, optional_datetime, optional_text, text,
+    aware_datetime, count as to_count, id, optional_datetime, optional_text, quote_args, text,
 };
 use crate::errors::{invalid, IntoPy};
 use crate::plan::{PricePlan, Quote};
@@ -344,9 +344,7 @@ impl BookStore {
         rented_at: &Bound<'_, PyAny>,
         returned_at: &Bound<'_, PyAny>,
     ) -> PyResult<Quote> {
-        let category = text("category", category)?;
-        let rented = aware_datetime("rented_at", rented_at)?;
-        let returned = aware_datetime("returned_at", returned_at)?;
+        let (category, rented, returned) = quote_args(category, rented_at, returned_at)?;
         self.inner
             .quote(&category, rented, returned)
             .py_err()
