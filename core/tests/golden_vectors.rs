@@ -97,10 +97,32 @@ fn run(case: &Case) -> Result<Quote, Error> {
     }
 }
 
+/// The same case through the totals-only path (compiled integer tariffs), which builds no lines.
+fn run_total(case: &Case) -> Result<String, Error> {
+    let plan = plan_of(&case.plan)?;
+    let total = match (&case.rented_at, &case.returned_at, case.days) {
+        (Some(rented), Some(returned), None) => {
+            let due = plan.due_at(&case.category, time(rented))?;
+            plan.total_with_due(&case.category, time(rented), due, time(returned))?
+        }
+        _ => plan.total_for_days(&case.category, case.days.unwrap_or_default())?,
+    };
+    Ok(total.to_string())
+}
+
 fn check(case: &Case) -> Result<(), String> {
     let outcome = run(case);
     match (&case.expect, &case.expect_error, outcome) {
         (Some(expected), None, Ok(quote)) => {
+            match run_total(case) {
+                Ok(total) if total == expected.total => {}
+                other => {
+                    return Err(format!(
+                        "totals-only path: expected {:?}, got {other:?}",
+                        expected.total
+                    ))
+                }
+            }
             let lines: Vec<ExpectedLine> = quote
                 .lines
                 .iter()

@@ -18,7 +18,7 @@ const ZONES: [&str; 6] = [
 ];
 
 fn amount() -> impl Strategy<Value = Decimal> {
-    (0i64..=2_000_000, 0u32..=4).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale))
+    (0i64..=2_000_000, 0u32..=6).prop_map(|(mantissa, scale)| Decimal::new(mantissa, scale))
 }
 
 fn day_count() -> impl Strategy<Value = DayCount> {
@@ -226,8 +226,14 @@ proptest! {
             Ok(quote) => {
                 let sum: Decimal = quote.lines.iter().map(|l| l.amount).sum();
                 prop_assert_eq!(sum, quote.total);
+                // The compiled integer path (or its exact fallback) gives the same number, at the same scale.
+                let total = plan.total_for_days(&category, days).unwrap();
+                prop_assert_eq!(total.to_string(), quote.total.to_string());
             }
-            Err(err) => prop_assert_eq!(err.kind(), "InvalidInput"),
+            Err(err) => {
+                prop_assert_eq!(err.kind(), "InvalidInput");
+                prop_assert!(plan.total_for_days(&category, days).is_err());
+            }
         }
     }
 
@@ -237,7 +243,12 @@ proptest! {
         if let (Some(rented), Some(returned)) = (at(a), at(b)) {
             let category = category_of(&plan);
             match plan.quote(&category, rented, returned) {
-                Ok(quote) => prop_assert!(returned >= rented && quote.days >= 1),
+                Ok(quote) => {
+                    prop_assert!(returned >= rented && quote.days >= 1);
+                    let due = plan.due_at(&category, rented).unwrap();
+                    let total = plan.total_with_due(&category, rented, due, returned).unwrap();
+                    prop_assert_eq!(total.to_string(), quote.total.to_string());
+                }
                 Err(err) => prop_assert_eq!(err.kind(), "InvalidInput", "{}", err),
             }
         }

@@ -2,6 +2,7 @@
 //!
 //! Nothing here touches storage.
 
+mod compiled;
 mod day_count;
 mod plan;
 mod quote;

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::compiled::{CompiledPlan, CompiledTariff};
 use super::day_count::DayCount;
 use super::quote::{LineCollector, Quote};
 use super::tariff::{Tariff, TotalOnly};
@@ -35,10 +36,27 @@ use crate::money::{Currency, Rounding};
 /// let quote = plan.quote("regular", rented, returned).unwrap();
 /// assert_eq!((quote.days, quote.total.to_string()), (3, "3.50".to_string()));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(try_from = "PlanDocument", into = "PlanDocument")]
 pub struct PricePlan {
     doc: PlanDocument,
+    /// The same tariffs in integer micro-units, for totals without building lines.
+    compiled: CompiledPlan,
+}
+
+impl PartialEq for PricePlan {
+    /// Plans are equal when their documents are (the compiled form follows from the document).
+    fn eq(&self, other: &Self) -> bool {
+        self.doc == other.doc
+    }
+}
+
+impl Eq for PricePlan {}
+
+impl std::fmt::Debug for PricePlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PricePlan").field("doc", &self.doc).finish()
+    }
 }
 
 /// The document form of a plan, exactly as written in JSON or TOML.
@@ -108,7 +126,20 @@ impl PricePlan {
         if let Some(default) = &doc.default {
             default.validate("default")?;
         }
-        Ok(PricePlan { doc })
+        Ok(PricePlan::compile(doc))
+    }
+
+    /// Pairs a validated document with its compiled tariffs.
+    fn compile(doc: PlanDocument) -> Self {
+        let compiled = CompiledPlan::new(
+            doc.categories
+                .iter()
+                .map(|(name, tariff)| (name.as_str(), tariff)),
+            doc.default.as_ref(),
+            doc.currency,
+            doc.rounding,
+        );
+        PricePlan { doc, compiled }
     }
 
     /// Parses and validates a JSON plan document.
@@ -200,16 +231,20 @@ impl PricePlan {
             .categories
             .get(category)
             .or(self.doc.default.as_ref())
-            .ok_or_else(|| {
-                let known: Vec<&str> = self.categories().collect();
-                Error::invalid_input(
-                    "category",
-                    format!(
-                        "{category:?} is not priced by this plan (it prices: {})",
-                        known.join(", ")
-                    ),
-                )
-            })
+            .ok_or_else(|| self.unpriced(category))
+    }
+
+    /// The error for a category this plan does not price.
+    #[cold]
+    fn unpriced(&self, category: &str) -> Error {
+        let known: Vec<&str> = self.categories().collect();
+        Error::invalid_input(
+            "category",
+            format!(
+                "{category:?} is not priced by this plan (it prices: {})",
+                known.join(", ")
+            ),
+        )
     }
 
     /// When a rental of `category` opened at `rented_at` is due back, if the tariff has a loan period.
@@ -260,7 +295,7 @@ impl PricePlan {
     ) -> Result<Quote> {
         let (tariff, days, late_days) =
             self.terms_for_times(category, rented_at, due_at, returned_at)?;
-        self.build_quote(tariff, days, late_days)
+        self.build_quote(category, tariff, days, late_days)
     }
 
     /// The total alone of [`PricePlan::quote_with_due`], without building the lines: for reports over many rentals.
@@ -271,8 +306,39 @@ impl PricePlan {
         due_at: Option<DateTime<Utc>>,
         returned_at: DateTime<Utc>,
     ) -> Result<Decimal> {
-        let (tariff, days, late_days) =
-            self.terms_for_times(category, rented_at, due_at, returned_at)?;
+        let Some(compiled) = self.compiled.tariff(category) else {
+            let (tariff, days, late_days) =
+                self.terms_for_times(category, rented_at, due_at, returned_at)?;
+            return self.exact_total(tariff, days, late_days);
+        };
+        let policy = &self.doc.day_count;
+        let days = policy.days(rented_at, returned_at)?;
+        let late_days = match due_at {
+            Some(due) if compiled.has_late_fee() => policy.late_days(due, returned_at)?,
+            _ => 0,
+        };
+        self.total_of(category, compiled, days, late_days)
+    }
+
+    /// The rounded total from the compiled tariff, or from the exact `Decimal` path when it does not fit in
+    /// integer units.
+    #[inline]
+    fn total_of(
+        &self,
+        category: &str,
+        compiled: &CompiledTariff,
+        days: u32,
+        late_days: u32,
+    ) -> Result<Decimal> {
+        match self.compiled.total(compiled, days, late_days) {
+            Some(total) => Ok(total),
+            None => self.exact_total(self.tariff(category)?, days, late_days),
+        }
+    }
+
+    /// The rounded total by `Decimal` arithmetic: exact for every `u32` day count.
+    #[cold]
+    fn exact_total(&self, tariff: &Tariff, days: u32, late_days: u32) -> Result<Decimal> {
         let exact = tariff.charge(days, late_days, &mut TotalOnly)?;
         Ok(self.doc.rounding.round(exact, self.doc.currency))
     }
@@ -306,14 +372,17 @@ impl PricePlan {
     /// ```
     pub fn quote_days(&self, category: &str, days: u32) -> Result<Quote> {
         let (tariff, days, late_days) = self.terms_for_days(category, days)?;
-        self.build_quote(tariff, days, late_days)
+        self.build_quote(category, tariff, days, late_days)
     }
 
     /// The total alone for `days` billable days: the same number as `quote_days(..).total`, without the lines.
     pub fn total_for_days(&self, category: &str, days: u32) -> Result<Decimal> {
-        let (tariff, days, late_days) = self.terms_for_days(category, days)?;
-        let exact = tariff.charge(days, late_days, &mut TotalOnly)?;
-        Ok(self.doc.rounding.round(exact, self.doc.currency))
+        let Some(compiled) = self.compiled.tariff(category) else {
+            let (tariff, days, late_days) = self.terms_for_days(category, days)?;
+            return self.exact_total(tariff, days, late_days);
+        };
+        let days = days.max(1);
+        self.total_of(category, compiled, days, compiled.late_days_after(days))
     }
 
     /// The tariff, billable days (at least 1) and late days (beyond the loan period) of a day-count quote.
@@ -344,14 +413,26 @@ impl PricePlan {
                 format!("at most {MAX_CURVE} days, got {max_days}"),
             ));
         }
+        let Some(compiled) = self.compiled.tariff(category) else {
+            return (1..=max_days)
+                .map(|days| self.total_for_days(category, days))
+                .collect();
+        };
         (1..=max_days)
-            .map(|days| self.total_for_days(category, days))
+            .map(|days| self.total_of(category, compiled, days, compiled.late_days_after(days)))
             .collect()
     }
 
-    fn build_quote(&self, tariff: &Tariff, days: u32, late_days: u32) -> Result<Quote> {
+    fn build_quote(
+        &self,
+        category: &str,
+        tariff: &Tariff,
+        days: u32,
+        late_days: u32,
+    ) -> Result<Quote> {
         let currency = self.doc.currency;
-        let mut lines = LineCollector::new(currency);
+        let labels = self.compiled.tariff(category).map(CompiledTariff::labels);
+        let mut lines = LineCollector::new(currency, labels);
         let exact = tariff.charge(days, late_days, &mut lines)?;
         let total = self.doc.rounding.round(exact, currency);
         Ok(Quote {
@@ -432,19 +513,17 @@ fn cents(value: i64) -> Decimal {
 }
 
 fn preset<const N: usize>(name: &str, tariffs: [(&str, Tariff); N]) -> PricePlan {
-    PricePlan {
-        doc: PlanDocument {
-            name: Some(name.to_owned()),
-            currency: Currency::usd(),
-            rounding: Rounding::HalfEven,
-            day_count: DayCount::ElapsedWholeDaysMin1,
-            categories: tariffs
-                .into_iter()
-                .map(|(category, tariff)| (category.to_owned(), tariff))
-                .collect(),
-            default: None,
-        },
-    }
+    PricePlan::compile(PlanDocument {
+        name: Some(name.to_owned()),
+        currency: Currency::usd(),
+        rounding: Rounding::HalfEven,
+        day_count: DayCount::ElapsedWholeDaysMin1,
+        categories: tariffs
+            .into_iter()
+            .map(|(category, tariff)| (category.to_owned(), tariff))
+            .collect(),
+        default: None,
+    })
 }
 
 /// An [`Error::InvalidPlan`] for a document that did not deserialise; a missing field is named in the path.

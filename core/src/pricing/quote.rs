@@ -1,10 +1,12 @@
 //! Quotes: the itemised result of pricing a rental.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::compiled::RateLabels;
 use super::tariff::{ChargeSink, Component};
 use crate::money::{decimal_str, format_rate, Currency, Rounding};
 
@@ -66,15 +68,18 @@ impl fmt::Display for Quote {
 }
 
 /// Collects the components of a charge as unrounded lines.
-pub(crate) struct LineCollector {
+pub(crate) struct LineCollector<'a> {
     currency: Currency,
-    lines: Vec<(String, Decimal)>,
+    /// Pre-formatted rates of the tariff being charged, when the plan has them.
+    labels: Option<&'a RateLabels>,
+    lines: Vec<QuoteLine>,
 }
 
-impl LineCollector {
-    pub(crate) fn new(currency: Currency) -> Self {
+impl<'a> LineCollector<'a> {
+    pub(crate) fn new(currency: Currency, labels: Option<&'a RateLabels>) -> Self {
         LineCollector {
             currency,
+            labels,
             lines: Vec::with_capacity(4),
         }
     }
@@ -83,18 +88,11 @@ impl LineCollector {
     pub(crate) fn finish(self, total: Decimal, rounding: Rounding) -> Vec<QuoteLine> {
         let currency = self.currency;
         let mut shown = Decimal::ZERO;
-        let mut lines: Vec<QuoteLine> = self
-            .lines
-            .into_iter()
-            .map(|(description, exact)| {
-                let amount = rounding.round(exact, currency);
-                shown += amount;
-                QuoteLine {
-                    description,
-                    amount,
-                }
-            })
-            .collect();
+        let mut lines = self.lines;
+        for line in &mut lines {
+            line.amount = rounding.round(line.amount, currency);
+            shown += line.amount;
+        }
         if shown != total {
             let mut amount = total - shown;
             amount.rescale(currency.minor_unit());
@@ -105,28 +103,59 @@ impl LineCollector {
         }
         lines
     }
+
+    /// A rate as lines show it: the plan's pre-formatted label, else formatted now.
+    fn rate<'s>(&self, label: Option<&'s str>, rate: Decimal) -> Cow<'s, str> {
+        match label {
+            Some(label) => Cow::Borrowed(label),
+            None => Cow::Owned(format_rate(rate, self.currency)),
+        }
+    }
 }
 
-impl ChargeSink for LineCollector {
+impl ChargeSink for LineCollector<'_> {
     fn component(&mut self, component: Component, amount: Decimal) {
-        let c = self.currency;
+        let mut numbers = itoa::Buffer::new();
         let description = match component {
             Component::FlatFee => "flat fee".to_owned(),
-            Component::Tier { first, last, rate } if first == last => {
-                format!("day {first} at {}", format_rate(rate, c))
-            }
-            Component::Tier { first, last, rate } => {
-                format!("days {first}\u{2013}{last} at {}", format_rate(rate, c))
+            Component::Tier {
+                index,
+                first,
+                last,
+                rate,
+            } => {
+                let rate = self.rate(self.labels.and_then(|l| l.tier(index)), rate);
+                let mut text = String::with_capacity(24 + rate.len());
+                if first == last {
+                    text.push_str("day ");
+                    text.push_str(numbers.format(first));
+                } else {
+                    text.push_str("days ");
+                    text.push_str(numbers.format(first));
+                    text.push('\u{2013}');
+                    text.push_str(numbers.format(last));
+                }
+                text.push_str(" at ");
+                text.push_str(&rate);
+                text
             }
             Component::Minimum => "minimum charge adjustment".to_owned(),
             Component::Cap => "maximum charge adjustment".to_owned(),
-            Component::LateFee { days, rate } => format!(
-                "late fee: {days} day{} at {}",
-                if days == 1 { "" } else { "s" },
-                format_rate(rate, c)
-            ),
+            Component::LateFee { days, rate } => {
+                let rate = self.rate(self.labels.and_then(RateLabels::late_fee), rate);
+                let mut text = String::with_capacity(32 + rate.len());
+                text.push_str("late fee: ");
+                text.push_str(numbers.format(days));
+                text.push_str(if days == 1 { " day at " } else { " days at " });
+                text.push_str(&rate);
+                text
+            }
             Component::LateFeeCap => "late fee cap adjustment".to_owned(),
         };
-        self.lines.push((description, amount));
+        // The exact amount; `finish` rounds it.
+        self.lines.push(QuoteLine {
+            description,
+            amount,
+        });
     }
 }

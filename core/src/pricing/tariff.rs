@@ -187,6 +187,7 @@ impl Tariff {
                 .ok_or_else(overflow)?;
             sink.component(
                 Component::Tier {
+                    index: i,
                     first: tier.from_day,
                     last,
                     rate: tier.rate,
@@ -268,6 +269,8 @@ fn check_amount(field: &str, amount: Decimal) -> Result<()> {
 pub(crate) enum Component {
     FlatFee,
     Tier {
+        /// The tier's position in the tariff.
+        index: usize,
         first: u32,
         last: u32,
         rate: Decimal,
