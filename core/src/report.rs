@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 
+use chrono::format::{Item, StrftimeItems};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -12,6 +13,7 @@ use crate::domain::Rental;
 use crate::error::{Error, Result};
 use crate::money::{decimal_str, Currency};
 use crate::pricing::Quote;
+use crate::storage::Storage;
 
 /// What a customer gets on return: the closed rental and the charge stored with it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,28 +172,35 @@ impl OutstandingCharges {
 
 /// Sums `charge(rental)` over `rentals`; `charge` gives a rental's currency and total.
 pub(crate) fn outstanding(
-    rentals: impl Iterator<Item = Result<Rental>>,
+    storage: &impl Storage,
     at: DateTime<Utc>,
     mut charge: impl FnMut(&Rental) -> Result<(Currency, Decimal)>,
 ) -> Result<OutstandingCharges> {
-    let mut by: BTreeMap<&'static str, (Currency, Decimal)> = BTreeMap::new();
+    // Nearly always one currency: a short list beats a map.
+    let mut by: Vec<(Currency, Decimal)> = Vec::with_capacity(1);
     let mut count = 0u64;
-    for rental in rentals {
-        let rental = rental?;
-        let (currency, total) = charge(&rental)?;
-        let entry = by
-            .entry(currency.code())
-            .or_insert((currency, Decimal::ZERO));
-        entry.1 = entry.1.checked_add(total).ok_or_else(|| {
+    storage.visit_active_rentals(&mut |rental| {
+        let (currency, total) = charge(rental)?;
+        let sum = match by.iter_mut().find(|(c, _)| *c == currency) {
+            Some((_, sum)) => sum,
+            None => {
+                by.push((currency, Decimal::ZERO));
+                let last = by.len() - 1;
+                &mut by[last].1
+            }
+        };
+        *sum = sum.checked_add(total).ok_or_else(|| {
             Error::invalid_input("at", "the outstanding charges are too large to sum")
         })?;
         count += 1;
-    }
+        Ok(())
+    })?;
+    by.sort_by(|a, b| a.0.code().cmp(b.0.code()));
     Ok(OutstandingCharges {
         at: Some(at),
         rentals: count,
         totals: by
-            .into_values()
+            .into_iter()
             .map(|(currency, total)| CurrencyTotal { currency, total })
             .collect(),
     })
@@ -209,35 +218,45 @@ pub const ACTIVE_RENTALS_CSV_HEADER: [&str; 8] = [
     "plan_version",
 ];
 
-pub(crate) fn export_active_csv<W: Write>(
-    rentals: impl Iterator<Item = Result<Rental>>,
-    out: W,
-) -> Result<u64> {
+pub(crate) fn export_active_csv<W: Write>(storage: &impl Storage, out: W) -> Result<u64> {
     let mut writer = csv::Writer::from_writer(out);
     let csv_err = |e: csv::Error| Error::storage(e);
     writer
         .write_record(ACTIVE_RENTALS_CSV_HEADER)
         .map_err(csv_err)?;
     let mut count = 0u64;
-    for rental in rentals {
-        let r = rental?;
-        let due = r
-            .due_at
-            .map(|d| d.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-            .unwrap_or_default();
-        let record = [
-            r.id.to_string(),
-            r.copy.to_string(),
-            r.book.to_string(),
-            r.customer.to_string(),
-            r.category,
-            r.rented_at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            due,
-            r.plan_version.to_string(),
-        ];
-        writer.write_record(&record).map_err(csv_err)?;
+    // Fields are written one by one from stack buffers: no allocation per row.
+    let mut number = itoa::Buffer::new();
+    let mut time = String::with_capacity(32);
+    // RFC 3339 in UTC with `Z` and 0, 3, 6 or 9 fractional digits as needed (chrono's `SecondsFormat::AutoSi`),
+    // parsed once.
+    let format: Vec<Item<'static>> = StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.fZ").collect();
+    storage.visit_active_rentals(&mut |r| {
+        for id in [r.id.get(), r.copy.get(), r.book.get(), r.customer.get()] {
+            writer.write_field(number.format(id)).map_err(csv_err)?;
+        }
+        writer.write_field(&r.category).map_err(csv_err)?;
+        write_time(&mut time, Some(r.rented_at), &format);
+        writer.write_field(&time).map_err(csv_err)?;
+        write_time(&mut time, r.due_at, &format);
+        writer.write_field(&time).map_err(csv_err)?;
+        writer
+            .write_field(number.format(r.plan_version.get()))
+            .map_err(csv_err)?;
+        writer.write_record(None::<&[u8]>).map_err(csv_err)?;
         count += 1;
-    }
+        Ok(())
+    })?;
     writer.flush().map_err(Error::storage)?;
     Ok(count)
+}
+
+/// Replaces `buf` with `at` in `format`, or with nothing.
+fn write_time(buf: &mut String, at: Option<DateTime<Utc>>, format: &[Item<'_>]) {
+    use std::fmt::Write as _;
+    buf.clear();
+    if let Some(at) = at {
+        // Writing to a String cannot fail.
+        let _ = write!(buf, "{}", at.format_with_items(format.iter()));
+    }
 }

@@ -423,7 +423,7 @@ impl<S: Storage> BookStore<S> {
     /// price — `at` before it began — is an [`Error::InvalidInput`] on `returned_at`.
     pub fn outstanding_charges(&self, at: DateTime<Utc>) -> Result<OutstandingCharges> {
         let plans = self.plan_versions();
-        report::outstanding(self.storage.active_rentals()?, at, |rental| {
+        report::outstanding(&self.storage, at, |rental| {
             let plan = match plans.iter().find(|v| v.id == rental.plan_version) {
                 Some(version) => &version.plan,
                 None => return Err(Error::not_found(PlanVersionId::ENTITY, rental.plan_version)),
@@ -436,7 +436,7 @@ impl<S: Storage> BookStore<S> {
 
     /// Writes the open rentals as CSV (with a header row) to `out`, streaming; returns the number of rentals.
     pub fn export_active_rentals_csv<W: Write>(&self, out: W) -> Result<u64> {
-        report::export_active_csv(self.storage.active_rentals()?, out)
+        report::export_active_csv(&self.storage, out)
     }
 }
 

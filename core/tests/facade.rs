@@ -157,21 +157,26 @@ fn csv_export_streams_the_open_rentals() {
     let first = store.rent_book_at(ada.id, book.id, at(1, 12)).unwrap();
     let second = store.rent_book_at(ada.id, book.id, at(2, 12)).unwrap();
     store.return_rental_at(first.id, at(3, 12)).unwrap();
+    let precise = at(4, 12) + chrono::Duration::microseconds(1_500);
+    store.rent_book_at(ada.id, book.id, precise).unwrap();
     let mut out = Vec::new();
     let rows = store.export_active_rentals_csv(&mut out).unwrap();
-    assert_eq!(rows, 1);
+    assert_eq!(rows, 2);
     let mut reader = csv::Reader::from_reader(out.as_slice());
     assert_eq!(
         reader.headers().unwrap().iter().collect::<Vec<_>>(),
         ACTIVE_RENTALS_CSV_HEADER
     );
     let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(records.len(), 1);
+    assert_eq!(records.len(), 2);
     let row = &records[0];
     assert_eq!(&row[0], second.id.to_string());
     assert_eq!(&row[4], "regular");
     assert_eq!(&row[5], "2024-06-02T12:00:00Z");
     assert_eq!(&row[6], "2024-06-09T12:00:00Z");
+    // Sub-second instants keep their digits, in groups of three (RFC 3339 as chrono's `AutoSi` writes it).
+    assert_eq!(&records[1][5], "2024-06-04T12:00:00.001500Z");
+    assert_eq!(&records[1][6], "2024-06-11T12:00:00.001500Z");
 }
 
 #[test]

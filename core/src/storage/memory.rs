@@ -43,7 +43,7 @@ struct Inner {
     book_copies: HashMap<BookId, Vec<CopyId>>,
     copies: BTreeMap<CopyId, Copy>,
     customers: BTreeMap<CustomerId, Customer>,
-    rentals: BTreeMap<RentalId, Rental>,
+    rentals: RentalTable,
     active: BTreeSet<RentalId>,
     by_customer: BTreeSet<(CustomerId, RentalId)>,
     plans: Vec<PlanVersion>,
@@ -158,18 +158,65 @@ impl TxView for Inner {
     }
 
     fn rental(&mut self, id: RentalId) -> Result<Option<Rental>> {
-        Ok(self.rentals.get(&id).cloned())
+        Ok(self.rentals.get(id).cloned())
     }
 
     fn put_rental(&mut self, rental: &Rental) -> Result<()> {
+        self.rentals.put(rental)?;
         if rental.returned_at.is_none() {
             self.active.insert(rental.id);
         } else {
             self.active.remove(&rental.id);
         }
         self.by_customer.insert((rental.customer, rental.id));
-        self.rentals.insert(rental.id, rental.clone());
         Ok(())
+    }
+}
+
+/// Rentals by id. Ids come from this store's own counter, one after another from 1, so rental `n` lives at index
+/// `n - 1`: lookups are an index, and id order is vector order.
+#[derive(Debug, Default)]
+struct RentalTable(Vec<Rental>);
+
+impl RentalTable {
+    fn index(id: RentalId) -> Option<usize> {
+        usize::try_from(id.get().checked_sub(1)?).ok()
+    }
+
+    fn get(&self, id: RentalId) -> Option<&Rental> {
+        self.0.get(Self::index(id)?)
+    }
+
+    /// Replaces rental `id`, or appends the next one; any other id is a broken invariant, refused before any
+    /// change.
+    fn put(&mut self, rental: &Rental) -> Result<()> {
+        match Self::index(rental.id) {
+            Some(i) if i < self.0.len() => self.0[i] = rental.clone(),
+            Some(i) if i == self.0.len() => self.0.push(rental.clone()),
+            _ => {
+                return Err(Error::Corruption(format!(
+                    "rental id {} is out of sequence ({} rentals stored)",
+                    rental.id,
+                    self.0.len()
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// Up to a page of rentals after `after`, in id order.
+    fn page(&self, after: Bound<RentalId>) -> Vec<(RentalId, Rental)> {
+        let start = match after {
+            Bound::Unbounded => 0,
+            Bound::Excluded(id) => Self::index(id).map_or(0, |i| i + 1),
+            Bound::Included(id) => Self::index(id).unwrap_or(0),
+        };
+        self.0
+            .iter()
+            .skip(start)
+            .take(PAGE)
+            .map(|r| (r.id, r.clone()))
+            .collect()
     }
 }
 
@@ -271,13 +318,13 @@ impl Storage for MemoryStorage {
     fn rental(&self, id: RentalId) -> Result<Rental> {
         self.lock()
             .rentals
-            .get(&id)
+            .get(id)
             .cloned()
             .ok_or_else(|| Error::not_found(RentalId::ENTITY, id))
     }
 
     fn rentals(&self) -> Result<Records<'_, Rental>> {
-        Ok(self.paged(|inner, after| page_of(&inner.rentals, after)))
+        Ok(self.paged(|inner, after| inner.rentals.page(after)))
     }
 
     fn active_rentals(&self) -> Result<Records<'_, Rental>> {
@@ -286,9 +333,28 @@ impl Storage for MemoryStorage {
                 .active
                 .range((after, Bound::Unbounded))
                 .take(PAGE)
-                .filter_map(|id| inner.rentals.get(id).map(|r| (*id, r.clone())))
+                .filter_map(|id| inner.rentals.get(*id).map(|r| (*id, r.clone())))
                 .collect()
         }))
+    }
+
+    fn visit_active_rentals(&self, visit: &mut dyn FnMut(&Rental) -> Result<()>) -> Result<()> {
+        // A page at a time under the lock, lending each rental: writers wait at most one page.
+        let mut after = Bound::Unbounded;
+        loop {
+            let inner = self.lock();
+            let mut seen = 0;
+            for id in inner.active.range((after, Bound::Unbounded)).take(PAGE) {
+                if let Some(rental) = inner.rentals.get(*id) {
+                    visit(rental)?;
+                }
+                after = Bound::Excluded(*id);
+                seen += 1;
+            }
+            if seen < PAGE {
+                return Ok(());
+            }
+        }
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
@@ -304,7 +370,7 @@ impl Storage for MemoryStorage {
                 .by_customer
                 .range((from, Bound::Included((customer, RentalId::new(u64::MAX)))))
                 .take(PAGE)
-                .filter_map(|(_, id)| inner.rentals.get(id).map(|r| (*id, r.clone())))
+                .filter_map(|(_, id)| inner.rentals.get(*id).map(|r| (*id, r.clone())))
                 .collect()
         }))
     }

@@ -113,6 +113,16 @@ pub trait Storage: Send + Sync {
     fn rentals(&self) -> Result<Records<'_, Rental>>;
     /// The open rentals, in id order.
     fn active_rentals(&self) -> Result<Records<'_, Rental>>;
+    /// Calls `visit` with each open rental, in id order, stopping at its first error — for reports over every
+    /// open rental. A backend that holds rentals in memory lends them instead of cloning each; `visit` must not
+    /// call back into the storage (it may run while the backend holds a lock). The default walks
+    /// [`Storage::active_rentals`].
+    fn visit_active_rentals(&self, visit: &mut dyn FnMut(&Rental) -> Result<()>) -> Result<()> {
+        for rental in self.active_rentals()? {
+            visit(&rental?)?;
+        }
+        Ok(())
+    }
     /// A customer's rentals, open and closed, in id order.
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>>;
 
@@ -185,6 +195,12 @@ macro_rules! forward_storage {
             }
             fn active_rentals(&self) -> Result<Records<'_, Rental>> {
                 (**self).active_rentals()
+            }
+            fn visit_active_rentals(
+                &self,
+                visit: &mut dyn FnMut(&Rental) -> Result<()>,
+            ) -> Result<()> {
+                (**self).visit_active_rentals(visit)
             }
             fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
                 (**self).customer_rentals(customer)
