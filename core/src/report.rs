@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 
-use chrono::format::{Item, StrftimeItems};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -228,17 +227,14 @@ pub(crate) fn export_active_csv<W: Write>(storage: &impl Storage, out: W) -> Res
     // Fields are written one by one from stack buffers: no allocation per row.
     let mut number = itoa::Buffer::new();
     let mut time = String::with_capacity(32);
-    // RFC 3339 in UTC with `Z` and 0, 3, 6 or 9 fractional digits as needed (chrono's `SecondsFormat::AutoSi`),
-    // parsed once.
-    let format: Vec<Item<'static>> = StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.fZ").collect();
     storage.visit_active_rentals(&mut |r| {
         for id in [r.id.get(), r.copy.get(), r.book.get(), r.customer.get()] {
             writer.write_field(number.format(id)).map_err(csv_err)?;
         }
         writer.write_field(&r.category).map_err(csv_err)?;
-        write_time(&mut time, Some(r.rented_at), &format);
+        write_time(&mut time, Some(r.rented_at));
         writer.write_field(&time).map_err(csv_err)?;
-        write_time(&mut time, r.due_at, &format);
+        write_time(&mut time, r.due_at);
         writer.write_field(&time).map_err(csv_err)?;
         writer
             .write_field(number.format(r.plan_version.get()))
@@ -251,12 +247,86 @@ pub(crate) fn export_active_csv<W: Write>(storage: &impl Storage, out: W) -> Res
     Ok(count)
 }
 
-/// Replaces `buf` with `at` in `format`, or with nothing.
-fn write_time(buf: &mut String, at: Option<DateTime<Utc>>, format: &[Item<'_>]) {
-    use std::fmt::Write as _;
+/// Replaces `buf` with `at` in RFC 3339 — UTC with `Z`, and 0, 3, 6 or 9 fractional digits as needed, exactly as
+/// chrono's `to_rfc3339_opts(SecondsFormat::AutoSi, true)` writes it — or with nothing. Digits are written
+/// directly; years outside 0–9999 and leap seconds go through chrono.
+pub(crate) fn write_time(buf: &mut String, at: Option<DateTime<Utc>>) {
     buf.clear();
-    if let Some(at) = at {
-        // Writing to a String cannot fail.
-        let _ = write!(buf, "{}", at.format_with_items(format.iter()));
+    let Some(at) = at else { return };
+    let nanos = at.nanosecond();
+    if !(0..=9999).contains(&at.year()) || nanos >= 1_000_000_000 {
+        buf.push_str(&at.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+        return;
+    }
+    push_digits(buf, at.year() as u32, 4);
+    for (separator, value) in [
+        ('-', at.month()),
+        ('-', at.day()),
+        ('T', at.hour()),
+        (':', at.minute()),
+        (':', at.second()),
+    ] {
+        buf.push(separator);
+        push_digits(buf, value, 2);
+    }
+    if nanos != 0 {
+        buf.push('.');
+        if nanos % 1_000_000 == 0 {
+            push_digits(buf, nanos / 1_000_000, 3);
+        } else if nanos % 1_000 == 0 {
+            push_digits(buf, nanos / 1_000, 6);
+        } else {
+            push_digits(buf, nanos, 9);
+        }
+    }
+    buf.push('Z');
+}
+
+/// Appends the last `width` decimal digits of `value`, zero-padded.
+fn push_digits(buf: &mut String, value: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = (value / 10u32.pow(place) % 10) as u8;
+        buf.push(char::from(b'0' + digit));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn chrono_writes(at: DateTime<Utc>) -> String {
+        at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+    }
+
+    proptest! {
+        #[test]
+        fn times_are_written_exactly_as_chrono_writes_them(
+            secs in -70_000_000_000i64..300_000_000_000,
+            nanos in prop_oneof![Just(0u32), (0u32..1000).prop_map(|m| m * 1_000_000),
+                                 (0u32..1_000_000).prop_map(|u| u * 1000), 0u32..1_000_000_000],
+        ) {
+            if let Some(at) = Utc.timestamp_opt(secs, nanos).single() {
+                let mut buf = String::from("stale");
+                write_time(&mut buf, Some(at));
+                prop_assert_eq!(buf, chrono_writes(at));
+            }
+        }
+    }
+
+    #[test]
+    fn no_time_is_an_empty_field_and_leap_seconds_go_through_chrono() {
+        let mut buf = String::from("stale");
+        write_time(&mut buf, None);
+        assert_eq!(buf, "");
+        let leap = Utc
+            .timestamp_opt(1_483_228_799, 1_500_000_000)
+            .single()
+            .unwrap();
+        write_time(&mut buf, Some(leap));
+        assert_eq!(buf, chrono_writes(leap));
+        assert_eq!(buf, "2016-12-31T23:59:60.500Z");
     }
 }
