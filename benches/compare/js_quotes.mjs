@@ -34,6 +34,7 @@ for (let i = 0; i < Math.min(n, 3000); i++) {
   const wasm = plan.quoteDays(categories[i], days[i]).total;
   const js = asDecimal(story3Cents(categories[i], days[i]));
   if (wasm !== js) throw new Error(`disagree on ${categories[i]} ${days[i]}: ${wasm} vs ${js}`);
+  if (plan.totalForDays(categories[i], days[i]) !== js) throw new Error(`totalForDays disagrees on ${categories[i]} ${days[i]}`);
 }
 
 function bestOf(repeats, run) {
@@ -49,8 +50,10 @@ const repeats = quick ? 1 : 5;
 let sink = '';
 const tJs = bestOf(repeats, () => { for (let i = 0; i < n; i++) sink = asDecimal(story3Cents(categories[i], days[i])); });
 const tWasm = bestOf(repeats, () => { for (let i = 0; i < n; i++) sink = plan.quoteDays(categories[i], days[i]).total; });
+const tTotal = bestOf(repeats, () => { for (let i = 0; i < n; i++) sink = plan.totalForDays(categories[i], days[i]); });
 console.log(`story 3, ${n.toLocaleString('en')} quotes, best of ${repeats} (one run, side by side):`);
 console.log(`  pure JS (BigInt cents)  ${(tJs / n).toFixed(0).padStart(6)} ns/quote   1.00x`);
 console.log(`  koko-wasm quoteDays     ${(tWasm / n).toFixed(0).padStart(6)} ns/quote   ${(tJs / tWasm).toFixed(2)}x  (full quote with lines)`);
+console.log(`  koko-wasm totalForDays  ${(tTotal / n).toFixed(0).padStart(6)} ns/quote   ${(tJs / tTotal).toFixed(2)}x  (total only)`);
 if (quick) console.log('  (--quick: a smoke run; the figures mean nothing)');
 void sink;

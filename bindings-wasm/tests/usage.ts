@@ -8,6 +8,7 @@ const days: number = quote.days;
 const lines: QuoteLine[] = quote.lines;
 const descriptions: string[] = lines.map((line) => `${line.description}: ${line.amount}`);
 const curve: string[] = plan.priceCurve("novel", 14);
+const fast: string = plan.totalForDays("novel", 2);
 const custom: PricePlan = PricePlan.fromJson(plan.toJson());
 const categories: string[] = custom.categories;
 const currency: string = custom.currency;
@@ -21,4 +22,4 @@ try {
   console.log(err.name === "InvalidInput", err.code, field);
 }
 
-console.log(version(), total, days, descriptions, curve, categories, currency, name, plan.quoteDays("fiction", 2).total);
+console.log(version(), fast, total, days, descriptions, curve, categories, currency, name, plan.quoteDays("fiction", 2).total);

@@ -32,5 +32,9 @@ for (const c of cases) {
       lines: c.expect.lines,
     });
     assert.equal(typeof quote.total, 'string');
+    if ('days' in c) {
+      // The totals-only path gives the same string.
+      assert.equal(planOf(c.plan).totalForDays(c.category, c.days), c.expect.total);
+    }
   });
 }
