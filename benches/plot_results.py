@@ -19,6 +19,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FixedLocator, NullFormatter, ScalarFormatter  # noqa: E402
 
 QUOTES = [
     ("total_for_days/story3_regular", "story 3 total (compiled)"),
@@ -30,8 +31,8 @@ QUOTES = [
 ]
 STORAGE = [
     ("rent_return_memory", "memory"),
-    ("rent_return_sled_interval_500ms", "sled, interval flush"),
-    ("rent_return_sled_flush_every_commit", "sled, flush every commit"),
+    ("rent_return_sled_interval_500ms", "sled,\ninterval flush"),
+    ("rent_return_sled_flush_every_commit", "sled, flush\nevery commit"),
     ("rent_return_postgres", "PostgreSQL"),
 ]
 
@@ -66,6 +67,10 @@ def main() -> None:
     left.barh(labels, [ns for _, ns in quotes], color="#3b7dd8")
     left.invert_yaxis()
     left.set_xscale("log")
+    left.set_xlim(10, 2000)
+    left.xaxis.set_major_locator(FixedLocator([10, 25, 100, 250, 1000]))
+    left.xaxis.set_major_formatter(ScalarFormatter())
+    left.xaxis.set_minor_formatter(NullFormatter())
     left.set_xlabel("median time per call (ns, log scale)")
     left.set_title("The price of one quote (Rust, criterion)")
     left.axvline(25, color="#c0392b", linestyle="--", label="target: 25 ns")
