@@ -13,10 +13,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use koko_benches::at;
-use koko_core::{
-    BookStore, Durability, NewBook, NewCustomer, PricePlan, SledOptions, SledStorage, Storage,
-};
+use koko_benches::fill_with_open_rentals;
+use koko_core::{BookStore, Durability, PricePlan, SledOptions, SledStorage, Storage};
 
 type Outcome = Result<(), Box<dyn std::error::Error>>;
 
@@ -42,27 +40,12 @@ fn open(dir: &Path, durability: Durability) -> koko_core::Result<BookStore<SledS
 
 fn build(dir: &Path, rentals: u64) -> Outcome {
     let store = open(dir, Durability::Interval(Duration::from_millis(500)))?;
-    let customer = store
-        .register_customer(&NewCustomer::new("Bench", "Reader"))?
-        .id;
-    let categories = ["regular", "fiction", "novel"];
     let start = Instant::now();
-    let (mut made, mut book) = (0u64, 0usize);
-    while made < rentals {
-        let copies = (rentals - made).min(10_000) as u32;
-        let (_, list) = store.storage().insert_book(
-            &NewBook::new(format!("Open book {book}"), "A", categories[book % 3]),
-            copies,
-        )?;
-        for copy in list {
-            store.rent_copy_at(customer, copy.id, at(-24 * (made as i64 % 30)))?;
-            made += 1;
-        }
-        book += 1;
-        eprintln!("{made} rentals ({:.0?})", start.elapsed());
-    }
+    fill_with_open_rentals(&store, rentals, |made| {
+        eprintln!("{made} rentals ({:.0?})", start.elapsed())
+    })?;
     store.flush()?;
-    println!("built {made} open rentals in {:.1?}", start.elapsed());
+    println!("built {rentals} open rentals in {:.1?}", start.elapsed());
     Ok(())
 }
 

@@ -70,3 +70,31 @@ pub fn cycle<S: Storage>(store: &BookStore<S>, customer: CustomerId, book: BookI
     let rental = store.rent_book_at(customer, book, at(0))?;
     store.return_rental_at(rental.id, at(48)).map(|_| ())
 }
+
+/// Fills `store` with `rentals` open rentals: books of up to 10,000 copies in turn regular, fiction and novel, each
+/// copy rented once by one customer, opened 0–29 days before [`at`]`(0)`. `progress` hears the count after each book.
+pub fn fill_with_open_rentals<S: Storage>(
+    store: &BookStore<S>,
+    rentals: u64,
+    mut progress: impl FnMut(u64),
+) -> Result<()> {
+    let customer = store
+        .register_customer(&NewCustomer::new("Bench", "Reader"))?
+        .id;
+    let categories = ["regular", "fiction", "novel"];
+    let (mut made, mut book) = (0u64, 0usize);
+    while made < rentals {
+        let copies = (rentals - made).min(10_000) as u32;
+        let (_, list) = store.storage().insert_book(
+            &NewBook::new(format!("Open book {book}"), "A", categories[book % 3]),
+            copies,
+        )?;
+        for copy in list {
+            store.rent_copy_at(customer, copy.id, at(-24 * (made as i64 % 30)))?;
+            made += 1;
+        }
+        book += 1;
+        progress(made);
+    }
+    Ok(())
+}
