@@ -71,6 +71,9 @@ impl Default for SledOptions {
 /// ```
 pub struct SledStorage {
     db: sled::Db,
+    /// sled's log file, synced with `fdatasync` after each flush: sled makes its log buffers stable with
+    /// `sync_file_range`, which neither flushes the drive's write cache nor records a grown file's size.
+    log_file: std::fs::File,
     durability: Durability,
     group: GroupCommit,
     meta: Tree,
@@ -115,8 +118,10 @@ impl SledStorage {
             config = config.cache_capacity(bytes);
         }
         let db = config.open().map_err(Error::storage)?;
+        let log_file = std::fs::File::open(path.as_ref().join("db")).map_err(Error::storage)?;
         let tree = |name: &str| db.open_tree(name).map_err(Error::storage);
         let storage = SledStorage {
+            log_file,
             durability: options.durability,
             group: GroupCommit::default(),
             meta: tree("meta")?,
@@ -169,9 +174,16 @@ impl SledStorage {
 
     fn commit_flush(&self) -> Result<()> {
         if self.durability == Durability::FlushEveryCommit {
-            self.group
-                .flush(|| self.db.flush().map(drop).map_err(|e| e.to_string()))?;
+            self.group.flush(|| self.sync().map_err(|e| e.to_string()))?;
         }
+        Ok(())
+    }
+
+    /// Writes sled's buffers out and makes them durable: sled's own flush (ranged syncs of its log buffers),
+    /// then `fdatasync` of the log file for the drive cache and the file's size.
+    fn sync(&self) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.db.flush()?;
+        self.log_file.sync_data()?;
         Ok(())
     }
 
@@ -629,7 +641,7 @@ impl Storage for SledStorage {
     }
 
     fn flush(&self) -> Result<()> {
-        self.db.flush().map(|_| ()).map_err(Error::storage)
+        self.sync().map_err(Error::Storage)
     }
 }
 
