@@ -1,7 +1,8 @@
 //! [`SledStorage`]: the embedded, durable default backend.
 
 use std::path::Path;
-use std::time::Duration;
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::de::DeserializeOwned;
@@ -27,11 +28,13 @@ const SCHEMA_KEY: &[u8] = b"schema_version";
 /// When a committed operation reaches the disk.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Durability {
-    /// Every operation returns only after its commit is flushed to disk (the default). Operations committing at
-    /// the same time share a flush.
+    /// Every operation returns only after its commit is on disk: sled's flush, then `fdatasync` of its log file
+    /// (the default). Operations committing at the same time share one flush.
     FlushEveryCommit,
-    /// Commits are flushed in the background at this interval. Faster; a crash may lose the commits of the last
-    /// interval (never half of one: each operation is still atomic).
+    /// Commits reach the disk at least about this often: sled's flusher thread syncs at this interval, and the
+    /// first commit an interval or more after the last sync syncs before it returns. Faster; a crash may lose the
+    /// operations acknowledged in roughly the last interval plus one sync — always the latest ones, never half of
+    /// one. (If the store then goes quiet, only sled's flusher thread is left to sync it.)
     Interval(Duration),
 }
 
@@ -55,7 +58,10 @@ impl Default for SledOptions {
 
 /// Storage in a [sled](https://docs.rs/sled) database directory: embedded, crash-safe, durable by default.
 ///
-/// Each operation runs in one multi-tree sled transaction. **One process at a time**: sled locks its directory,
+/// Each operation runs in one multi-tree sled transaction. If making a commit durable fails (a full disk, an I/O
+/// error), that operation returns [`Error::Storage`] and the store **stops**: sled has already applied the commit
+/// in memory, so every later call also returns `Storage` until the store is reopened, which shows the operation
+/// either wholly present or wholly absent. **One process at a time**: sled locks its directory,
 /// so a second process opening the same path gets [`Error::Storage`]; share one `SledStorage` between the threads
 /// of a process instead (it is `Send + Sync`). For several processes, use the PostgreSQL backend.
 ///
@@ -76,6 +82,11 @@ pub struct SledStorage {
     log_file: std::fs::File,
     durability: Durability,
     group: GroupCommit,
+    /// When the last sync started (interval mode: a commit after `interval` from it syncs before returning).
+    last_sync: Mutex<Instant>,
+    /// Why the store stopped serving: a sync failed after sled had applied a commit in memory, so this process's
+    /// view may hold an operation that is not on disk. Every call fails until the store is reopened.
+    broken: Mutex<Option<String>>,
     meta: Tree,
     books: Tree,
     titles: Tree,
@@ -122,6 +133,8 @@ impl SledStorage {
         let tree = |name: &str| db.open_tree(name).map_err(Error::storage);
         let storage = SledStorage {
             log_file,
+            last_sync: Mutex::new(Instant::now()),
+            broken: Mutex::new(None),
             durability: options.durability,
             group: GroupCommit::default(),
             meta: tree("meta")?,
@@ -172,11 +185,42 @@ impl SledStorage {
         self.db.size_on_disk().map_err(Error::storage)
     }
 
+    /// Makes a commit as durable as the mode promises. Flush every commit: sync now (shared with concurrent
+    /// commits). Interval: sync now only if the last sync started an interval ago or more — sled writes its
+    /// buffers on background threads with no deadline, so without this a loaded machine could hold acknowledged
+    /// commits in memory for several intervals. A failed sync breaks the store until it is reopened.
     fn commit_flush(&self) -> Result<()> {
-        if self.durability == Durability::FlushEveryCommit {
-            self.group.flush(|| self.sync().map_err(|e| e.to_string()))?;
+        let due = match self.durability {
+            Durability::FlushEveryCommit => true,
+            Durability::Interval(every) => lock(&self.last_sync).elapsed() >= every,
+        };
+        if !due {
+            return Ok(());
         }
-        Ok(())
+        let outcome = self.group.flush(|| {
+            let started = Instant::now();
+            self.sync().map_err(|e| e.to_string())?;
+            *lock(&self.last_sync) = started;
+            Ok(())
+        });
+        if let Err(err) = &outcome {
+            *lock(&self.broken) = Some(err.to_string());
+        }
+        outcome
+    }
+
+    /// `Ok` unless a failed sync broke the store (see [`SledStorage`]).
+    fn usable(&self) -> Result<()> {
+        match &*lock(&self.broken) {
+            None => Ok(()),
+            Some(reason) => Err(Error::Storage(
+                format!(
+                    "the store stopped after a failed sync ({reason}); reopen it — the operation that failed is \
+                     either wholly on disk or wholly absent"
+                )
+                .into(),
+            )),
+        }
     }
 
     /// Writes sled's buffers out and makes them durable: sled's own flush (ranged syncs of its log buffers),
@@ -189,6 +233,7 @@ impl SledStorage {
 
     /// Runs one domain operation in a transaction over every tree it may touch, then flushes per the durability.
     fn write<T>(&self, op: impl Fn(&mut SledTx<'_>) -> Result<T, TxError>) -> Result<T> {
+        self.usable()?;
         let trees = [
             &self.meta,
             &self.books,
@@ -289,6 +334,13 @@ impl GroupCommit {
             state = self.flushed.wait(state).unwrap_or_else(|p| p.into_inner());
         }
     }
+}
+
+/// Locks a mutex whose data stays valid whatever a panicking holder did (plain values, replaced whole).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn unwrap_transaction<T>(outcome: Result<T, TransactionError<Error>>) -> Result<T> {
@@ -483,6 +535,7 @@ impl Storage for SledStorage {
     }
 
     fn book(&self, id: BookId) -> Result<Book> {
+        self.usable()?;
         self.get(
             &self.books,
             &id.get().to_be_bytes(),
@@ -492,6 +545,7 @@ impl Storage for SledStorage {
     }
 
     fn books(&self) -> Result<Records<'_, Book>> {
+        self.usable()?;
         Ok(Box::new(self.books.iter().map(decoded)))
     }
 
@@ -500,6 +554,7 @@ impl Storage for SledStorage {
     }
 
     fn copy(&self, id: CopyId) -> Result<Copy> {
+        self.usable()?;
         self.get(
             &self.copies,
             &id.get().to_be_bytes(),
@@ -509,6 +564,7 @@ impl Storage for SledStorage {
     }
 
     fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+        self.usable()?;
         self.book(book)?;
         let ids: Vec<CopyId> = match self
             .book_copies
@@ -534,6 +590,7 @@ impl Storage for SledStorage {
     }
 
     fn customer(&self, id: CustomerId) -> Result<Customer> {
+        self.usable()?;
         self.get(
             &self.customers,
             &id.get().to_be_bytes(),
@@ -543,6 +600,7 @@ impl Storage for SledStorage {
     }
 
     fn customers(&self) -> Result<Records<'_, Customer>> {
+        self.usable()?;
         Ok(Box::new(self.customers.iter().map(decoded)))
     }
 
@@ -560,6 +618,7 @@ impl Storage for SledStorage {
     }
 
     fn rental(&self, id: RentalId) -> Result<Rental> {
+        self.usable()?;
         self.get(
             &self.rentals,
             &id.get().to_be_bytes(),
@@ -569,10 +628,12 @@ impl Storage for SledStorage {
     }
 
     fn rentals(&self) -> Result<Records<'_, Rental>> {
+        self.usable()?;
         Ok(Box::new(self.rentals.iter().map(decoded)))
     }
 
     fn active_rentals(&self) -> Result<Records<'_, Rental>> {
+        self.usable()?;
         Ok(Box::new(self.active.iter().map(move |item| {
             let (key, _) = item.map_err(Error::storage)?;
             self.rental_by_key(&key)
@@ -580,6 +641,7 @@ impl Storage for SledStorage {
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
+        self.usable()?;
         self.customer(customer)?;
         Ok(Box::new(
             self.customer_rentals
@@ -596,6 +658,7 @@ impl Storage for SledStorage {
         effective_from: DateTime<Utc>,
         plan: &PricePlan,
     ) -> Result<PlanVersion> {
+        self.usable()?;
         let start_key = effective_from.to_rfc3339_opts(SecondsFormat::Nanos, true);
         let outcome =
             (&self.meta, &self.plans, &self.plan_starts).transaction(|(meta, plans, starts)| {
@@ -629,6 +692,7 @@ impl Storage for SledStorage {
     }
 
     fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
+        self.usable()?;
         self.plans
             .iter()
             .map(|item| {
@@ -641,6 +705,7 @@ impl Storage for SledStorage {
     }
 
     fn flush(&self) -> Result<()> {
+        self.usable()?;
         self.sync().map_err(Error::Storage)
     }
 }
