@@ -1,0 +1,351 @@
+//! The append-only acknowledgement log: what the writer asked for, and what the store acknowledged.
+//!
+//! One JSON object per line. Before each operation the writer appends a `begin` line (the operation and the
+//! error it expects, if any); after the operation returns it appends an `ok` line (the operation and its result:
+//! ids, instants, the stored charge) or an `err` line (the error's kind). Each line is written with **one**
+//! `write(2)` on a file opened with `O_APPEND` and no userspace buffer, so a `SIGKILL` can leave at most the very
+//! last line torn; [`read_log`] ignores a torn final line and rejects anything torn before it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use koko_core::{Book, Customer, Rental};
+use serde::{Deserialize, Serialize};
+
+/// One operation of the workload, with the arguments that identify its effect in a store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Op {
+    /// `BookStore::add_book` with `copies` copies.
+    AddBook {
+        /// Unique per writer run.
+        title: String,
+        /// The author.
+        author: String,
+        /// A category story 3 prices.
+        category: String,
+        /// 1–3.
+        copies: u32,
+    },
+    /// `BookStore::register_customer`.
+    RegisterCustomer {
+        /// First name.
+        first_name: String,
+        /// Last name, unique per writer run.
+        last_name: String,
+    },
+    /// `BookStore::rent_book_at`: the first available copy of `book`.
+    RentBook {
+        /// Customer id.
+        customer: u64,
+        /// Book id.
+        book: u64,
+        /// Rental instant.
+        at: DateTime<Utc>,
+    },
+    /// `BookStore::rent_copy_at`: exactly `copy`.
+    RentCopy {
+        /// Customer id.
+        customer: u64,
+        /// Copy id.
+        copy: u64,
+        /// Rental instant.
+        at: DateTime<Utc>,
+    },
+    /// `BookStore::return_rental_at`.
+    Return {
+        /// Rental id.
+        rental: u64,
+        /// Return instant.
+        at: DateTime<Utc>,
+    },
+    /// `BookStore::deactivate_customer`.
+    Deactivate {
+        /// Customer id.
+        customer: u64,
+    },
+}
+
+/// What an acknowledged operation returned.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outcome {
+    /// The book added, and the ids of its copies (`None` if reading them back failed).
+    Book {
+        /// The stored book.
+        book: Book,
+        /// Its copies' ids, read back after the add.
+        copies: Option<Vec<u64>>,
+    },
+    /// A registered or deactivated customer.
+    Customer {
+        /// The customer as stored.
+        customer: Customer,
+    },
+    /// An opened rental, or a closed one with its charge.
+    Rental {
+        /// The rental as stored.
+        rental: Rental,
+    },
+}
+
+/// One line of the log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Entry {
+    /// A writer process started.
+    Start {
+        /// Its process id.
+        pid: u32,
+        /// Its seed.
+        seed: u64,
+        /// Its durability mode, as given on the command line.
+        durability: String,
+    },
+    /// The writer is about to call the store.
+    Begin {
+        /// Sequence number within the run (from 0).
+        seq: u64,
+        /// The operation.
+        op: Op,
+        /// The error kind the writer provoked on purpose (a conflict), if any.
+        expect: Option<String>,
+    },
+    /// The store returned `Ok`: the operation is acknowledged.
+    Ok {
+        /// The `begin` line's sequence number.
+        seq: u64,
+        /// When the result came back: nanoseconds since the Unix epoch (wall clock).
+        acked_ns: u64,
+        /// The operation.
+        op: Op,
+        /// What it returned.
+        outcome: Outcome,
+    },
+    /// The store returned an error.
+    Err {
+        /// The `begin` line's sequence number.
+        seq: u64,
+        /// When the error came back, nanoseconds since the Unix epoch.
+        acked_ns: u64,
+        /// The operation.
+        op: Op,
+        /// The error kind the writer expected, if it provoked one on purpose.
+        expect: Option<String>,
+        /// `Error::kind()`.
+        kind: String,
+        /// The error's message.
+        message: String,
+        /// Whether the failed operation's effect was nevertheless visible when the writer read the store back
+        /// in the same process right after the error (`None`: not probed, or the read-back failed too).
+        visible: Option<bool>,
+        /// Why the read-back failed, if it did.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        probe_error: Option<String>,
+    },
+}
+
+/// Nanoseconds since the Unix epoch, by the wall clock (shared by the writer and the test process).
+pub fn unix_nanos() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+/// The writing end: appends whole lines with one `write(2)` each.
+#[derive(Debug)]
+pub struct AckWriter {
+    file: File,
+}
+
+impl AckWriter {
+    /// Opens (creating if needed) `path` for appending (`O_APPEND`).
+    pub fn open(path: &Path) -> io::Result<Self> {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        Ok(AckWriter { file })
+    }
+
+    /// Appends `entry` as one line, in one `write` call; a short write is an error.
+    pub fn append(&mut self, entry: &Entry) -> io::Result<()> {
+        let mut line = serde_json::to_vec(entry).map_err(io::Error::other)?;
+        line.push(b'\n');
+        let written = self.file.write(&line)?;
+        if written != line.len() {
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                format!(
+                    "short write to the ack log: {written} of {} bytes",
+                    line.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How one logged operation ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// Acknowledged (`ok` line).
+    Acked {
+        /// What it returned.
+        outcome: Outcome,
+        /// When, in Unix nanoseconds.
+        acked_ns: u64,
+    },
+    /// Failed (`err` line).
+    Failed {
+        /// `Error::kind()`.
+        kind: String,
+        /// The error message.
+        message: String,
+        /// Visible in-process right after the error (see [`Entry::Err`]).
+        visible: Option<bool>,
+    },
+    /// Begun but never answered: the writer died during the call (or while logging its result).
+    InFlight,
+}
+
+/// One operation as the log tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Logged {
+    /// The writer run it belongs to (index of its `start` line).
+    pub run: usize,
+    /// Its sequence number within the run.
+    pub seq: u64,
+    /// The operation.
+    pub op: Op,
+    /// The error kind provoked on purpose, if any.
+    pub expect: Option<String>,
+    /// How it ended.
+    pub ending: Ending,
+    /// When its result came back (Unix nanoseconds); `None` while in flight.
+    pub ended_ns: Option<u64>,
+}
+
+/// A parsed log.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AckLog {
+    /// The runs' seeds, in order.
+    pub seeds: Vec<u64>,
+    /// Every operation begun, in log order.
+    pub ops: Vec<Logged>,
+    /// Whether the last line was torn (no final newline) and ignored.
+    pub torn_tail: bool,
+}
+
+impl AckLog {
+    /// How many operations were acknowledged.
+    pub fn acked(&self) -> usize {
+        self.ops
+            .iter()
+            .filter(|l| matches!(l.ending, Ending::Acked { .. }))
+            .count()
+    }
+
+    /// How many operations failed.
+    pub fn failed(&self) -> usize {
+        self.ops
+            .iter()
+            .filter(|l| matches!(l.ending, Ending::Failed { .. }))
+            .count()
+    }
+}
+
+/// Reads a log: every complete line must parse and pair up (`begin` then its `ok`/`err`); a torn final line is
+/// ignored. A missing file is an empty log (the writer was killed before it created it).
+pub fn read_log(path: &Path) -> Result<AckLog, String> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(AckLog::default()),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let mut log = AckLog::default();
+    let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    // `split` yields a last piece after the final newline: empty if the file ends cleanly, else a torn line.
+    let tail = lines.pop().unwrap_or_default();
+    log.torn_tail = !tail.is_empty();
+    let mut open: Option<usize> = None;
+    for (number, line) in lines.iter().enumerate() {
+        let entry: Entry = serde_json::from_slice(line).map_err(|e| {
+            format!(
+                "{} line {}: not a whole entry ({e}): {:?}",
+                path.display(),
+                number + 1,
+                String::from_utf8_lossy(line)
+            )
+        })?;
+        let at = |what: &str| format!("{} line {}: {what}", path.display(), number + 1);
+        match entry {
+            Entry::Start { seed, .. } => {
+                open = None;
+                log.seeds.push(seed);
+            }
+            Entry::Begin { seq, op, expect } => {
+                if open.is_some() {
+                    return Err(at("a begin while another operation is open"));
+                }
+                if log.seeds.is_empty() {
+                    return Err(at("a begin before any start line"));
+                }
+                open = Some(log.ops.len());
+                log.ops.push(Logged {
+                    run: log.seeds.len() - 1,
+                    seq,
+                    op,
+                    expect,
+                    ending: Ending::InFlight,
+                    ended_ns: None,
+                });
+            }
+            Entry::Ok {
+                seq,
+                acked_ns,
+                op,
+                outcome,
+            } => {
+                let logged = close(&mut log, open.take(), seq, &op).map_err(|e| at(&e))?;
+                logged.ending = Ending::Acked { outcome, acked_ns };
+                logged.ended_ns = Some(acked_ns);
+            }
+            Entry::Err {
+                seq,
+                acked_ns,
+                op,
+                kind,
+                message,
+                visible,
+                ..
+            } => {
+                let logged = close(&mut log, open.take(), seq, &op).map_err(|e| at(&e))?;
+                logged.ended_ns = Some(acked_ns);
+                logged.ending = Ending::Failed {
+                    kind,
+                    message,
+                    visible,
+                };
+            }
+        }
+    }
+    Ok(log)
+}
+
+fn close<'a>(
+    log: &'a mut AckLog,
+    open: Option<usize>,
+    seq: u64,
+    op: &Op,
+) -> Result<&'a mut Logged, String> {
+    let index = open.ok_or_else(|| format!("a result for operation {seq}, which is not open"))?;
+    let logged = &mut log.ops[index];
+    if logged.seq != seq || &logged.op != op {
+        return Err(format!(
+            "the result of operation {seq} does not match the open operation {}",
+            logged.seq
+        ));
+    }
+    Ok(logged)
+}

@@ -1,0 +1,469 @@
+//! Replays an ack log onto the snapshot taken before the run and compares the result with the store after it.
+
+use koko_core::{Copy, CopyId, CopyStatus};
+
+use crate::acklog::{AckLog, Ending, Op, Outcome};
+use crate::snapshot::Snapshot;
+
+/// What a run may have lost or left behind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Error kinds an operation the writer did not provoke may fail with (the crash test: none; the disk-full
+    /// test: `"Storage"`).
+    pub allowed_failures: Vec<&'static str>,
+    /// Acknowledged operations may be missing from the store, but only a suffix of them, and only those
+    /// acknowledged at or after this instant (Unix nanoseconds). `None`: nothing acknowledged may be missing.
+    pub loss_allowed_from_ns: Option<u64>,
+    /// A failed operation may turn out wholly applied (its outcome was unknown to the caller, e.g. a `Storage`
+    /// error from the flush after a commit). It may never be half applied.
+    pub failed_may_be_present: bool,
+}
+
+impl Policy {
+    /// Flush-every-commit after a kill: nothing acknowledged lost, no failures.
+    pub fn durable() -> Self {
+        Policy {
+            allowed_failures: Vec::new(),
+            loss_allowed_from_ns: None,
+            failed_may_be_present: false,
+        }
+    }
+}
+
+/// One acknowledged operation that is not in the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lost {
+    /// Its sequence number in its run.
+    pub seq: u64,
+    /// When it was acknowledged (Unix nanoseconds).
+    pub acked_ns: u64,
+    /// The operation.
+    pub op: Op,
+}
+
+/// What [`verify`] established.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verified {
+    /// Acknowledged operations found in the store with the acknowledged result.
+    pub acked_present: u64,
+    /// Acknowledged operations missing (allowed only by [`Policy::loss_allowed_from_ns`]).
+    pub lost: Vec<Lost>,
+    /// Failed operations checked (absent, or wholly present where the policy allows).
+    pub failed: u64,
+    /// Failed operations found wholly applied after all.
+    pub failed_present: u64,
+    /// Operations in flight at the kill that turned out committed.
+    pub in_flight_committed: u64,
+    /// Operations in flight at the kill that left no trace.
+    pub in_flight_absent: u64,
+}
+
+/// Checks `actual` (the store after the run) against `before` (the store before it) plus the log:
+/// every acknowledged operation is present with its acknowledged result (ids, instants, charge) unless the
+/// policy allows its loss; ids of new records are larger than every earlier id; an operation the writer provoked
+/// to fail failed with the expected kind and changed nothing; any other failure is of an allowed kind and left
+/// nothing half-done; an operation in flight at the kill is either wholly present or absent; and nothing else
+/// changed.
+pub fn verify(
+    before: &Snapshot,
+    log: &AckLog,
+    actual: &Snapshot,
+    policy: &Policy,
+) -> Result<Verified, Vec<String>> {
+    let mut expected = before.clone();
+    let mut problems = Vec::new();
+    let mut verified = Verified::default();
+    let mut losing = false;
+    for logged in &log.ops {
+        let name = format!("run {} op {} ({:?})", logged.run, logged.seq, logged.op);
+        match &logged.ending {
+            Ending::Acked { outcome, acked_ns } => {
+                if let Some(kind) = &logged.expect {
+                    problems.push(format!(
+                        "{name}: was provoked to fail with {kind} but succeeded"
+                    ));
+                }
+                if !losing && !is_present(&logged.op, outcome, actual) {
+                    losing = true;
+                }
+                if losing {
+                    let allowed = policy
+                        .loss_allowed_from_ns
+                        .is_some_and(|from| *acked_ns >= from);
+                    if !allowed {
+                        problems.push(format!(
+                            "{name}: acknowledged{} but missing from the store",
+                            match policy.loss_allowed_from_ns {
+                                Some(from) => format!(
+                                    " {} before the loss window opened",
+                                    crate::fmt_ms(from.saturating_sub(*acked_ns))
+                                ),
+                                None => String::new(),
+                            }
+                        ));
+                    }
+                    verified.lost.push(Lost {
+                        seq: logged.seq,
+                        acked_ns: *acked_ns,
+                        op: logged.op.clone(),
+                    });
+                    continue;
+                }
+                match apply(&mut expected, &logged.op, outcome, actual) {
+                    Ok(()) => verified.acked_present += 1,
+                    Err(e) => problems.push(format!("{name}: {e}")),
+                }
+            }
+            Ending::Failed { kind, message, .. } => {
+                verified.failed += 1;
+                match &logged.expect {
+                    Some(want) if want != kind => problems.push(format!(
+                        "{name}: provoked to fail with {want}, failed with {kind}: {message}"
+                    )),
+                    Some(_) => {}
+                    None if !policy.allowed_failures.contains(&kind.as_str()) => {
+                        problems.push(format!("{name}: unexpected {kind} error: {message}"))
+                    }
+                    None => {
+                        if losing {
+                            continue;
+                        }
+                        if let Some(outcome) = observe(&expected, &logged.op, actual) {
+                            if !policy.failed_may_be_present {
+                                problems.push(format!(
+                                    "{name}: failed with {kind} ({message}) yet is applied in the store: {outcome:?}"
+                                ));
+                            }
+                            verified.failed_present += 1;
+                            if let Err(e) = apply(&mut expected, &logged.op, &outcome, actual) {
+                                problems.push(format!("{name}: failed, and is half applied: {e}"));
+                            }
+                        }
+                    }
+                }
+            }
+            Ending::InFlight => {
+                if losing {
+                    continue;
+                }
+                match observe(&expected, &logged.op, actual) {
+                    Some(outcome) => {
+                        verified.in_flight_committed += 1;
+                        if let Err(e) = apply(&mut expected, &logged.op, &outcome, actual) {
+                            problems
+                                .push(format!("{name}: in flight at the kill, half applied: {e}"));
+                        }
+                    }
+                    None => verified.in_flight_absent += 1,
+                }
+            }
+        }
+    }
+    for difference in expected.diff(actual) {
+        problems.push(format!(
+            "store differs from the log's account: {difference}"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(verified)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Whether the effect of an acknowledged operation is in `actual` at all (its content is compared later).
+fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
+    match (op, outcome) {
+        (Op::AddBook { .. }, Outcome::Book { book, .. }) => {
+            actual.books.contains_key(&book.id.get())
+        }
+        (Op::RegisterCustomer { .. }, Outcome::Customer { customer }) => {
+            actual.customers.contains_key(&customer.id.get())
+        }
+        (Op::RentBook { .. } | Op::RentCopy { .. }, Outcome::Rental { rental }) => {
+            actual.rentals.contains_key(&rental.id.get())
+        }
+        (Op::Return { rental, .. }, _) => actual
+            .rentals
+            .get(rental)
+            .is_some_and(|r| r.returned_at.is_some()),
+        (Op::Deactivate { customer }, _) => {
+            actual.customers.get(customer).is_some_and(|c| !c.active)
+        }
+        // A mismatched pair: report it through `apply`.
+        _ => true,
+    }
+}
+
+/// The effect of `op` found in `actual` beyond `expected`, as the outcome it would have returned.
+fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
+    match op {
+        Op::AddBook { title, .. } => actual
+            .books
+            .values()
+            .find(|b| &b.title == title && !expected.books.contains_key(&b.id.get()))
+            .map(|book| Outcome::Book {
+                book: book.clone(),
+                copies: actual.book_copies.get(&book.id.get()).cloned(),
+            }),
+        Op::RegisterCustomer {
+            first_name,
+            last_name,
+        } => actual
+            .customers
+            .values()
+            .find(|c| {
+                &c.first_name == first_name
+                    && &c.last_name == last_name
+                    && !expected.customers.contains_key(&c.id.get())
+            })
+            .map(|c| Outcome::Customer {
+                customer: c.clone(),
+            }),
+        Op::RentBook { customer, at, .. } | Op::RentCopy { customer, at, .. } => actual
+            .rentals
+            .values()
+            .find(|r| {
+                !expected.rentals.contains_key(&r.id.get())
+                    && r.customer.get() == *customer
+                    && r.rented_at == *at
+                    && match op {
+                        Op::RentBook { book, .. } => r.book.get() == *book,
+                        Op::RentCopy { copy, .. } => r.copy.get() == *copy,
+                        _ => false,
+                    }
+            })
+            .map(|r| Outcome::Rental { rental: r.clone() }),
+        Op::Return { rental, .. } => {
+            let was_open = expected
+                .rentals
+                .get(rental)
+                .is_some_and(|r| r.returned_at.is_none());
+            actual
+                .rentals
+                .get(rental)
+                .filter(|r| was_open && r.returned_at.is_some())
+                .map(|r| Outcome::Rental { rental: r.clone() })
+        }
+        Op::Deactivate { customer } => {
+            let was_active = expected.customers.get(customer).is_some_and(|c| c.active);
+            actual
+                .customers
+                .get(customer)
+                .filter(|c| was_active && !c.active)
+                .map(|c| Outcome::Customer {
+                    customer: c.clone(),
+                })
+        }
+    }
+}
+
+/// Applies an operation's result to `expected`, checking it obeys the domain rules against the state before it
+/// (fresh, increasing ids; only available copies rented, the first available one for a rent by book; only active
+/// customers rent; only open rentals close, exactly at the requested instant).
+fn apply(
+    expected: &mut Snapshot,
+    op: &Op,
+    outcome: &Outcome,
+    actual: &Snapshot,
+) -> Result<(), String> {
+    let max = expected.max_ids();
+    match (op, outcome) {
+        (
+            Op::AddBook {
+                title,
+                author,
+                category,
+                copies,
+            },
+            Outcome::Book { book, copies: ids },
+        ) => {
+            let id = book.id.get();
+            if id <= max.book {
+                return Err(format!(
+                    "book id {id} is not above the earlier ids (max {})",
+                    max.book
+                ));
+            }
+            if (&book.title, &book.author, &book.category) != (title, author, category) {
+                return Err(format!("the stored book {book:?} is not the one added"));
+            }
+            let ids = match ids {
+                Some(ids) => ids.clone(),
+                None => actual.book_copies.get(&id).cloned().unwrap_or_default(),
+            };
+            if ids.len() != *copies as usize {
+                return Err(format!("{} copies acknowledged, {copies} added", ids.len()));
+            }
+            let mut last = max.copy;
+            for copy in &ids {
+                if *copy <= last {
+                    return Err(format!(
+                        "copy id {copy} is not above the earlier ids (max {last})"
+                    ));
+                }
+                last = *copy;
+                expected.copies.insert(
+                    *copy,
+                    Copy {
+                        id: CopyId::new(*copy),
+                        book: book.id,
+                        status: CopyStatus::Available,
+                    },
+                );
+            }
+            expected.books.insert(id, book.clone());
+            expected.book_copies.insert(id, ids);
+        }
+        (
+            Op::RegisterCustomer {
+                first_name,
+                last_name,
+            },
+            Outcome::Customer { customer },
+        ) => {
+            let id = customer.id.get();
+            if id <= max.customer {
+                return Err(format!(
+                    "customer id {id} is not above the earlier ids (max {})",
+                    max.customer
+                ));
+            }
+            if (&customer.first_name, &customer.last_name) != (first_name, last_name)
+                || !customer.active
+            {
+                return Err(format!(
+                    "the stored customer {customer:?} is not the one registered"
+                ));
+            }
+            expected.customers.insert(id, customer.clone());
+        }
+        (
+            Op::RentBook { customer, at, .. } | Op::RentCopy { customer, at, .. },
+            Outcome::Rental { rental },
+        ) => {
+            let id = rental.id.get();
+            if id <= max.rental {
+                return Err(format!(
+                    "rental id {id} is not above the earlier ids (max {})",
+                    max.rental
+                ));
+            }
+            if rental.customer.get() != *customer || rental.rented_at != *at {
+                return Err(format!(
+                    "the rental {rental:?} is not for this customer and instant"
+                ));
+            }
+            if rental.returned_at.is_some() || rental.charge.is_some() {
+                return Err(format!("the new rental {id} is already closed"));
+            }
+            if !expected.customers.get(customer).is_some_and(|c| c.active) {
+                return Err(format!("customer {customer} was not active, yet rented"));
+            }
+            let copy = rental.copy.get();
+            let wanted = match op {
+                Op::RentCopy { copy: wanted, .. } => Some(*wanted),
+                Op::RentBook { book, .. } => expected.book_copies.get(book).and_then(|ids| {
+                    ids.iter().copied().find(|c| {
+                        expected
+                            .copies
+                            .get(c)
+                            .is_some_and(|c| c.status == CopyStatus::Available)
+                    })
+                }),
+                _ => None,
+            };
+            if wanted != Some(copy) {
+                return Err(format!(
+                    "rented copy {copy}, but the copy to rent was {wanted:?} (the first available)"
+                ));
+            }
+            let Some(stored_copy) = expected.copies.get_mut(&copy) else {
+                return Err(format!("rented copy {copy}, which does not exist"));
+            };
+            if stored_copy.status != CopyStatus::Available || stored_copy.book != rental.book {
+                return Err(format!("rented copy {copy}, which was {:?}", stored_copy));
+            }
+            stored_copy.status = CopyStatus::Rented(rental.id);
+            let category = expected
+                .books
+                .get(&rental.book.get())
+                .map(|b| b.category.clone());
+            if category.as_ref() != Some(&rental.category) {
+                return Err(format!(
+                    "rental category {:?}, the book's is {category:?}",
+                    rental.category
+                ));
+            }
+            expected.rentals.insert(id, rental.clone());
+        }
+        (Op::Return { rental: id, at }, Outcome::Rental { rental }) => {
+            let Some(prior) = expected.rentals.get(id) else {
+                return Err(format!("returned rental {id}, which does not exist"));
+            };
+            if prior.returned_at.is_some() {
+                return Err(format!("returned rental {id}, which was already closed"));
+            }
+            let mut closed = prior.clone();
+            closed.returned_at = Some(*at);
+            closed.charge = rental.charge.clone();
+            if rental.charge.is_none() || &closed != rental {
+                return Err(format!(
+                    "the closed rental {rental:?} is not the open rental {prior:?} returned at {at}"
+                ));
+            }
+            let Some(copy) = expected.copies.get_mut(&prior.copy.get()) else {
+                return Err(format!("rental {id}'s copy {} does not exist", prior.copy));
+            };
+            if copy.status != CopyStatus::Rented(prior.id) {
+                return Err(format!("rental {id}'s copy was {:?}", copy.status));
+            }
+            copy.status = CopyStatus::Available;
+            expected.rentals.insert(*id, rental.clone());
+        }
+        (Op::Deactivate { customer: id }, Outcome::Customer { customer }) => {
+            let Some(prior) = expected.customers.get_mut(id) else {
+                return Err(format!("deactivated customer {id}, who does not exist"));
+            };
+            let mut inactive = prior.clone();
+            inactive.active = false;
+            if &inactive != customer {
+                return Err(format!(
+                    "the deactivated customer {customer:?} is not {prior:?} deactivated"
+                ));
+            }
+            *prior = inactive;
+        }
+        _ => {
+            return Err(format!(
+                "the outcome {outcome:?} does not fit the operation"
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Whether `op`'s effect shows in `snapshot` at all: a book with its title, a customer with its names, a rental
+/// of its customer at its instant, its rental closed, its customer inactive. (Titles, names and instants are
+/// unique per writer run.) For probing a failed operation right after its error.
+pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
+    match op {
+        Op::AddBook { title, .. } => snapshot.books.values().any(|b| &b.title == title),
+        Op::RegisterCustomer {
+            first_name,
+            last_name,
+        } => snapshot
+            .customers
+            .values()
+            .any(|c| &c.first_name == first_name && &c.last_name == last_name),
+        Op::RentBook { customer, at, .. } | Op::RentCopy { customer, at, .. } => snapshot
+            .rentals
+            .values()
+            .any(|r| r.customer.get() == *customer && r.rented_at == *at),
+        Op::Return { rental, .. } => snapshot
+            .rentals
+            .get(rental)
+            .is_some_and(|r| r.returned_at.is_some()),
+        Op::Deactivate { customer } => snapshot.customers.get(customer).is_some_and(|c| !c.active),
+    }
+}

@@ -1,0 +1,432 @@
+//! The writer's workload: a seeded random mix of store operations, each logged before and after.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use koko_core::{
+    BookId, BookStore, CopyId, CopyStatus, CustomerId, FixedClock, NewBook, NewCustomer, RentalId,
+    Storage,
+};
+
+use crate::acklog::{unix_nanos, AckWriter, Entry, Op, Outcome};
+use crate::rng::SplitMix64;
+use crate::snapshot::Snapshot;
+use crate::verify::effect_visible;
+
+/// The categories story 3 prices.
+pub const CATEGORIES: [&str; 3] = ["regular", "fiction", "novel"];
+
+/// How the workload behaves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkloadOptions {
+    /// The seed of every random choice (and of the unique titles and names).
+    pub seed: u64,
+    /// Also provoke expected conflicts now and then (renting a rented copy, returning a closed rental, renting
+    /// as an inactive customer), each logged with the error kind it must fail with.
+    pub conflicts: bool,
+    /// Extra characters in every author name (bigger records fill a disk sooner).
+    pub author_padding: usize,
+}
+
+/// How one step ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The store acknowledged the operation.
+    Acked,
+    /// The store returned an error of this kind (`Error::kind()`), expected or not.
+    Failed {
+        /// The error's kind.
+        kind: &'static str,
+        /// Whether the writer provoked it on purpose.
+        expected: bool,
+    },
+}
+
+/// The writer's view of the store (what it may rent, return, deactivate) and its deterministic clock.
+pub struct Workload<S> {
+    store: BookStore<S>,
+    clock: Arc<FixedClock>,
+    now: DateTime<Utc>,
+    rng: SplitMix64,
+    options: WorkloadOptions,
+    books: Vec<(u64, Vec<u64>)>,
+    open_by_copy: BTreeMap<u64, Option<u64>>,
+    active: Vec<u64>,
+    inactive: Vec<u64>,
+    open: Vec<(u64, u64)>,
+    closed: Vec<u64>,
+    counter: u64,
+    seq: u64,
+}
+
+impl<S> std::fmt::Debug for Workload<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workload")
+            .field("seed", &self.options.seed)
+            .field("seq", &self.seq)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the clock starts on an empty store: 2024-01-01T09:00:00Z.
+pub fn epoch() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 1, 9, 0, 0)
+        .single()
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+impl<S: Storage> Workload<S> {
+    /// A workload over `store`, whose clock starts an hour after the latest instant stored (so returns always come
+    /// after their rentals and charges are reproducible from the seed and the store).
+    pub fn new(store: BookStore<S>, options: WorkloadOptions) -> koko_core::Result<Self> {
+        let clock = Arc::new(FixedClock::new(epoch()));
+        let store = store.with_clock(clock.clone());
+        let mut workload = Workload {
+            store,
+            clock,
+            now: epoch(),
+            rng: SplitMix64::new(options.seed),
+            options,
+            books: Vec::new(),
+            open_by_copy: BTreeMap::new(),
+            active: Vec::new(),
+            inactive: Vec::new(),
+            open: Vec::new(),
+            closed: Vec::new(),
+            counter: 0,
+            seq: 0,
+        };
+        workload.load()?;
+        Ok(workload)
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &BookStore<S> {
+        &self.store
+    }
+
+    /// Re-reads the view from the store.
+    fn load(&mut self) -> koko_core::Result<()> {
+        let mut books = Vec::new();
+        let mut open_by_copy = BTreeMap::new();
+        for book in self.store.books()? {
+            let book = book?;
+            let mut ids = Vec::new();
+            for copy in self.store.copies(book.id)? {
+                ids.push(copy.id.get());
+                let rental = match copy.status {
+                    CopyStatus::Available => None,
+                    CopyStatus::Rented(rental) => Some(rental.get()),
+                    CopyStatus::Withdrawn => continue,
+                };
+                open_by_copy.insert(copy.id.get(), rental);
+            }
+            books.push((book.id.get(), ids));
+        }
+        let (mut active, mut inactive) = (Vec::new(), Vec::new());
+        for customer in self.store.customers()? {
+            let customer = customer?;
+            if customer.active {
+                active.push(customer.id.get());
+            } else {
+                inactive.push(customer.id.get());
+            }
+        }
+        let (mut open, mut closed) = (Vec::new(), Vec::new());
+        let mut latest = None;
+        for rental in self.store.rentals()? {
+            let rental = rental?;
+            let last = rental.returned_at.unwrap_or(rental.rented_at);
+            latest = latest.max(Some(last.max(rental.rented_at)));
+            match rental.returned_at {
+                None => open.push((rental.id.get(), rental.copy.get())),
+                Some(_) => closed.push(rental.id.get()),
+            }
+        }
+        closed = closed.split_off(closed.len().saturating_sub(64));
+        self.books = books;
+        self.open_by_copy = open_by_copy;
+        self.active = active;
+        self.inactive = inactive;
+        self.open = open;
+        self.closed = closed;
+        self.now = self
+            .now
+            .max(latest.map_or(epoch(), |t| t + Duration::hours(1)));
+        Ok(())
+    }
+
+    /// Chooses the next operation (and the error kind it must fail with, for a provoked conflict).
+    pub fn next_op(&mut self) -> (Op, Option<&'static str>) {
+        let minutes = self.rng.range(10, 12 * 60) as i64;
+        self.now += Duration::minutes(minutes);
+        if self.options.conflicts && self.rng.chance(6) {
+            if let Some(conflict) = self.conflict() {
+                return conflict;
+            }
+        }
+        let roll = self.rng.below(100);
+        let op = match roll {
+            0..=9 => None,
+            10..=15 => Some(self.register()),
+            16..=17 if self.active.len() > 2 => {
+                let customer = self.pick_active();
+                customer.map(|customer| Op::Deactivate { customer })
+            }
+            18..=47 => self.rent_book(),
+            48..=62 => self.rent_copy(),
+            _ => self.return_one().or_else(|| self.rent_book()),
+        };
+        let op = op.unwrap_or_else(|| {
+            if self.active.is_empty() || (self.books.len() > 2 && self.rng.chance(40)) {
+                self.register()
+            } else {
+                self.add_book()
+            }
+        });
+        (op, None)
+    }
+
+    fn pick_active(&mut self) -> Option<u64> {
+        self.rng.pick(&self.active).copied()
+    }
+
+    fn available(&self) -> Vec<u64> {
+        self.open_by_copy
+            .iter()
+            .filter(|(_, rental)| rental.is_none())
+            .map(|(copy, _)| *copy)
+            .collect()
+    }
+
+    fn add_book(&mut self) -> Op {
+        self.counter += 1;
+        let category = self.rng.pick(&CATEGORIES).copied().unwrap_or("regular");
+        Op::AddBook {
+            title: format!("Title {:016x}-{}", self.options.seed, self.counter),
+            author: format!(
+                "Author {}{}",
+                self.rng.below(1000),
+                "x".repeat(self.options.author_padding.min(480))
+            ),
+            category: category.to_owned(),
+            copies: self.rng.range(1, 3) as u32,
+        }
+    }
+
+    fn register(&mut self) -> Op {
+        self.counter += 1;
+        Op::RegisterCustomer {
+            first_name: "Reader".to_owned(),
+            last_name: format!("{:016x}-{}", self.options.seed, self.counter),
+        }
+    }
+
+    fn rent_book(&mut self) -> Option<Op> {
+        let customer = self.pick_active()?;
+        let books: Vec<u64> = self
+            .books
+            .iter()
+            .filter(|(_, copies)| {
+                copies
+                    .iter()
+                    .any(|c| self.open_by_copy.get(c) == Some(&None))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        let book = *self.rng.pick(&books)?;
+        Some(Op::RentBook {
+            customer,
+            book,
+            at: self.now,
+        })
+    }
+
+    fn rent_copy(&mut self) -> Option<Op> {
+        let customer = self.pick_active()?;
+        let available = self.available();
+        let copy = *self.rng.pick(&available)?;
+        Some(Op::RentCopy {
+            customer,
+            copy,
+            at: self.now,
+        })
+    }
+
+    fn return_one(&mut self) -> Option<Op> {
+        let (rental, _) = *self.rng.pick(&self.open)?;
+        Some(Op::Return {
+            rental,
+            at: self.now,
+        })
+    }
+
+    fn conflict(&mut self) -> Option<(Op, Option<&'static str>)> {
+        match self.rng.below(3) {
+            0 => {
+                let customer = self.pick_active()?;
+                let (_, copy) = *self.rng.pick(&self.open)?;
+                Some((
+                    Op::RentCopy {
+                        customer,
+                        copy,
+                        at: self.now,
+                    },
+                    Some("Unavailable"),
+                ))
+            }
+            1 => {
+                let rental = *self.rng.pick(&self.closed)?;
+                Some((
+                    Op::Return {
+                        rental,
+                        at: self.now,
+                    },
+                    Some("AlreadyReturned"),
+                ))
+            }
+            _ => {
+                let customer = *self.rng.pick(&self.inactive)?;
+                let available = self.available();
+                let copy = *self.rng.pick(&available)?;
+                Some((
+                    Op::RentCopy {
+                        customer,
+                        copy,
+                        at: self.now,
+                    },
+                    Some("InactiveCustomer"),
+                ))
+            }
+        }
+    }
+
+    /// Calls the store for `op` at the workload's clock.
+    pub fn execute(&self, op: &Op) -> koko_core::Result<Outcome> {
+        self.clock.set(self.now);
+        let store = &self.store;
+        Ok(match op {
+            Op::AddBook {
+                title,
+                author,
+                category,
+                copies,
+            } => {
+                let book = store.add_book(&NewBook::new(title, author, category), *copies)?;
+                let copies = store
+                    .copies(book.id)
+                    .ok()
+                    .map(|copies| copies.iter().map(|c| c.id.get()).collect());
+                Outcome::Book { book, copies }
+            }
+            Op::RegisterCustomer {
+                first_name,
+                last_name,
+            } => Outcome::Customer {
+                customer: store.register_customer(&NewCustomer::new(first_name, last_name))?,
+            },
+            Op::RentBook { customer, book, at } => Outcome::Rental {
+                rental: store.rent_book_at(CustomerId::new(*customer), BookId::new(*book), *at)?,
+            },
+            Op::RentCopy { customer, copy, at } => Outcome::Rental {
+                rental: store.rent_copy_at(CustomerId::new(*customer), CopyId::new(*copy), *at)?,
+            },
+            Op::Return { rental, at } => Outcome::Rental {
+                rental: store.return_rental_at(RentalId::new(*rental), *at)?.rental,
+            },
+            Op::Deactivate { customer } => Outcome::Customer {
+                customer: store.deactivate_customer(CustomerId::new(*customer))?,
+            },
+        })
+    }
+
+    /// Runs one operation: logs `begin`, calls the store, logs `ok` or `err`, and updates the view. After an
+    /// unexpected error it probes whether the failed operation is visible anyway and re-reads the view.
+    /// Fails only if the log cannot be written.
+    pub fn step(&mut self, log: &mut AckWriter) -> io::Result<Step> {
+        let (op, expect) = self.next_op();
+        let seq = self.seq;
+        self.seq += 1;
+        log.append(&Entry::Begin {
+            seq,
+            op: op.clone(),
+            expect: expect.map(str::to_owned),
+        })?;
+        let result = self.execute(&op);
+        let acked_ns = unix_nanos();
+        match result {
+            Ok(outcome) => {
+                log.append(&Entry::Ok {
+                    seq,
+                    acked_ns,
+                    op: op.clone(),
+                    outcome: outcome.clone(),
+                })?;
+                self.absorb(&op, &outcome);
+                Ok(Step::Acked)
+            }
+            Err(error) => {
+                let (visible, probe_error) = match expect {
+                    Some(_) => (None, None),
+                    None => match Snapshot::read(&self.store) {
+                        Ok(snapshot) => (Some(effect_visible(&snapshot, &op)), None),
+                        Err(e) => (None, Some(e)),
+                    },
+                };
+                log.append(&Entry::Err {
+                    seq,
+                    acked_ns,
+                    op,
+                    expect: expect.map(str::to_owned),
+                    kind: error.kind().to_owned(),
+                    message: error.to_string(),
+                    visible,
+                    probe_error,
+                })?;
+                if expect.is_none() {
+                    // Best effort: the view is stale only if the failed operation took effect anyway.
+                    let _ = self.load();
+                }
+                Ok(Step::Failed {
+                    kind: error.kind(),
+                    expected: expect.is_some(),
+                })
+            }
+        }
+    }
+
+    fn absorb(&mut self, op: &Op, outcome: &Outcome) {
+        match (op, outcome) {
+            (Op::AddBook { .. }, Outcome::Book { book, copies }) => {
+                let ids = copies.clone().unwrap_or_default();
+                for copy in &ids {
+                    self.open_by_copy.insert(*copy, None);
+                }
+                self.books.push((book.id.get(), ids));
+            }
+            (Op::RegisterCustomer { .. }, Outcome::Customer { customer }) => {
+                self.active.push(customer.id.get())
+            }
+            (Op::RentBook { .. } | Op::RentCopy { .. }, Outcome::Rental { rental }) => {
+                self.open_by_copy
+                    .insert(rental.copy.get(), Some(rental.id.get()));
+                self.open.push((rental.id.get(), rental.copy.get()));
+            }
+            (Op::Return { rental, .. }, Outcome::Rental { rental: closed }) => {
+                self.open_by_copy.insert(closed.copy.get(), None);
+                self.open.retain(|(id, _)| id != rental);
+                if self.closed.len() >= 64 {
+                    self.closed.remove(0);
+                }
+                self.closed.push(*rental);
+            }
+            (Op::Deactivate { customer }, _) => {
+                self.active.retain(|id| id != customer);
+                self.inactive.push(*customer);
+            }
+            _ => {}
+        }
+    }
+}

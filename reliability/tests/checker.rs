@@ -1,0 +1,267 @@
+//! The checker must fail when the store and the log disagree: these tests run the workload on a `MemoryStorage`,
+//! check that an honest run passes, then tamper with the log or the snapshot and expect a failure.
+
+use std::path::Path;
+
+use koko_core::{BookStore, CopyStatus, Decimal, MemoryStorage, PricePlan};
+use koko_reliability::acklog::{read_log, AckLog, AckWriter, Entry};
+use koko_reliability::snapshot::{check_invariants, Snapshot};
+use koko_reliability::verify::{verify, Policy};
+use koko_reliability::workload::{Step, Workload, WorkloadOptions};
+use serde_json::Value;
+
+/// The step after which `run` keeps a snapshot.
+const MID: usize = 200;
+
+struct Run {
+    workload: Workload<MemoryStorage>,
+    before: Snapshot,
+    /// The store after the first `MID` steps.
+    mid: Snapshot,
+    log: AckLog,
+    lines: Vec<Value>,
+    dir: tempfile::TempDir,
+}
+
+fn run(seed: u64, steps: usize) -> Run {
+    let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    let before = Snapshot::read(&store).unwrap();
+    let options = WorkloadOptions {
+        seed,
+        conflicts: true,
+        author_padding: 0,
+    };
+    let mut workload = Workload::new(store, options).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acks.jsonl");
+    let mut log = AckWriter::open(&path).unwrap();
+    log.append(&Entry::Start {
+        pid: 0,
+        seed,
+        durability: "memory".to_owned(),
+    })
+    .unwrap();
+    let mut provoked = 0;
+    let mut mid = Snapshot::default();
+    for step in 0..steps {
+        if step == MID {
+            mid = Snapshot::read(workload.store()).unwrap();
+        }
+        match workload.step(&mut log).unwrap() {
+            Step::Acked => {}
+            Step::Failed { expected: true, .. } => provoked += 1,
+            Step::Failed { kind, .. } => panic!("unexpected {kind} error on MemoryStorage"),
+        }
+    }
+    assert!(provoked > 0, "no conflict provoked in {steps} steps");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    Run {
+        workload,
+        before,
+        mid,
+        log: read_log(&path).unwrap(),
+        lines,
+        dir,
+    }
+}
+
+fn rewrite(dir: &Path, lines: &[Value]) -> AckLog {
+    let path = dir.join("tampered.jsonl");
+    let text: String = lines.iter().map(|v| format!("{v}\n")).collect();
+    std::fs::write(&path, text).unwrap();
+    read_log(&path).unwrap()
+}
+
+fn actual(run: &Run) -> Snapshot {
+    Snapshot::read(run.workload.store()).unwrap()
+}
+
+fn index_of(lines: &[Value], event: &str, kind: &str) -> usize {
+    lines
+        .iter()
+        .position(|v| v["event"] == event && v["op"]["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {event} {kind} line"))
+}
+
+#[test]
+fn an_honest_run_passes_every_check() {
+    let run = run(1, 600);
+    let actual = actual(&run);
+    let stats = check_invariants(run.workload.store(), &actual).unwrap();
+    assert!(stats.rentals > 50 && stats.open > 0, "{stats:?}");
+    let verified = verify(&run.before, &run.log, &actual, &Policy::durable()).unwrap();
+    assert_eq!(verified.acked_present as usize, run.log.acked());
+    assert!(verified.failed > 0);
+}
+
+#[test]
+fn a_torn_final_line_is_ignored_but_a_torn_line_before_it_is_not() {
+    let run = run(2, 300);
+    let path = run.dir.path().join("torn.jsonl");
+    let mut text: String = run.lines.iter().map(|v| format!("{v}\n")).collect();
+    text.push_str("{\"event\":\"begin\",\"seq\":300,\"op\":{\"ki");
+    std::fs::write(&path, &text).unwrap();
+    let log = read_log(&path).unwrap();
+    assert!(log.torn_tail);
+    assert_eq!(log.ops.len(), run.log.ops.len());
+    text.push_str("\n{\"event\":\"start\",\"pid\":1,\"seed\":1,\"durability\":\"every\"}\n");
+    std::fs::write(&path, &text).unwrap();
+    assert!(read_log(&path).unwrap_err().contains("not a whole entry"));
+}
+
+#[test]
+fn a_different_acknowledged_charge_is_caught() {
+    let mut run = run(3, 300);
+    let i = index_of(&run.lines, "ok", "return");
+    let total = run.lines[i]["outcome"]["rental"]["charge"]["total"]
+        .as_str()
+        .unwrap()
+        .parse::<Decimal>()
+        .unwrap();
+    run.lines[i]["outcome"]["rental"]["charge"]["total"] =
+        Value::String((total + Decimal::new(1, 2)).to_string());
+    let log = rewrite(run.dir.path(), &run.lines);
+    let problems = verify(&run.before, &log, &actual(&run), &Policy::durable()).unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.contains("rental")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn an_acknowledged_rental_missing_from_the_store_is_caught() {
+    let run = run(4, 300);
+    let mut actual = actual(&run);
+    let i = index_of(&run.lines, "ok", "rent_book");
+    let id = run.lines[i]["outcome"]["rental"]["id"].as_u64().unwrap();
+    actual.rentals.remove(&id);
+    let problems = verify(&run.before, &run.log, &actual, &Policy::durable()).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("missing from the store")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn an_unlogged_change_in_the_store_is_caught() {
+    let mut run = run(5, 300);
+    // Forget an acknowledged registration: the store holds a customer the log does not account for.
+    let i = index_of(&run.lines, "ok", "register_customer");
+    let seq = run.lines[i]["seq"].clone();
+    run.lines
+        .retain(|v| !(v["seq"] == seq && (v["event"] == "ok" || v["event"] == "begin")));
+    let log = rewrite(run.dir.path(), &run.lines);
+    assert!(verify(&run.before, &log, &actual(&run), &Policy::durable()).is_err());
+}
+
+#[test]
+fn a_provoked_conflict_that_succeeded_is_caught() {
+    let mut run = run(6, 300);
+    let i = run
+        .lines
+        .iter()
+        .position(|v| v["event"] == "begin" && v["expect"].is_string())
+        .unwrap();
+    let j = index_of(&run.lines[..i], "begin", "rent_book");
+    // Claim an ordinary rent was meant to fail.
+    run.lines[j]["expect"] = Value::String("Unavailable".to_owned());
+    let log = rewrite(run.dir.path(), &run.lines);
+    let problems = verify(&run.before, &log, &actual(&run), &Policy::durable()).unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.contains("but succeeded")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn only_a_recent_suffix_may_be_lost_in_interval_mode() {
+    let run = run(7, 300);
+    let full = actual(&run);
+    let mid = run.mid.clone();
+    let acked_after_mid: Vec<u64> = run
+        .lines
+        .iter()
+        .skip_while(|v| v["seq"].as_u64().is_none_or(|seq| seq < MID as u64))
+        .filter(|v| v["event"] == "ok")
+        .map(|v| v["acked_ns"].as_u64().unwrap())
+        .collect();
+    let first_lost_ns = acked_after_mid[0];
+    // The store as it was after the first MID operations: the later ones are a lost suffix, allowed when the loss
+    // window covers them ...
+    let verified = verify(&run.before, &run.log, &mid, &interval_policy(first_lost_ns)).unwrap();
+    assert_eq!(verified.lost.len(), acked_after_mid.len());
+    // ... and caught when the first lost one was acknowledged before the window opened.
+    let problems = verify(
+        &run.before,
+        &run.log,
+        &mid,
+        &interval_policy(first_lost_ns + 1),
+    )
+    .unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("missing from the store")),
+        "{problems:?}"
+    );
+    // A hole (the first book missing, later records present) is never allowed, whatever the window.
+    let mut hole = full.clone();
+    let first = *hole.books.keys().next().unwrap();
+    hole.books.remove(&first);
+    assert!(verify(&run.before, &run.log, &hole, &interval_policy(0)).is_err());
+}
+
+fn interval_policy(from_ns: u64) -> Policy {
+    Policy {
+        loss_allowed_from_ns: Some(from_ns),
+        ..Policy::durable()
+    }
+}
+
+#[test]
+fn broken_invariants_are_caught() {
+    let run = run(8, 300);
+    let store = run.workload.store();
+    let good = actual(&run);
+    // A rented copy shown as available: a copy with an open rental but no mark.
+    let mut bad = good.clone();
+    let open = bad
+        .rentals
+        .values()
+        .find(|r| r.returned_at.is_none())
+        .unwrap()
+        .clone();
+    bad.copies.get_mut(&open.copy.get()).unwrap().status = CopyStatus::Available;
+    assert!(check_invariants(store, &bad).is_err());
+    // A second open rental on the same copy.
+    let mut bad = good.clone();
+    let mut twin = open.clone();
+    twin.id = koko_core::RentalId::new(bad.max_ids().rental + 1);
+    bad.rentals.insert(twin.id.get(), twin);
+    let problems = check_invariants(store, &bad).unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.contains("open rentals")),
+        "{problems:?}"
+    );
+    // A charge that is not the quote for the rental's times.
+    let mut bad = good.clone();
+    let closed = bad
+        .rentals
+        .values_mut()
+        .find(|r| r.returned_at.is_some())
+        .unwrap();
+    closed.charge.as_mut().unwrap().total += Decimal::ONE;
+    let problems = check_invariants(store, &bad).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("the quote for its times")),
+        "{problems:?}"
+    );
+}
