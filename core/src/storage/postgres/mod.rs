@@ -227,7 +227,10 @@ impl PostgresStorage {
         entity: &'static str,
         decode: fn(&Row) -> Result<T>,
     ) -> Result<T> {
-        let id64 = to_i64(id)?;
+        // An id beyond BIGINT cannot be stored, so it names nothing: NotFound, as in every backend.
+        let Ok(id64) = i64::try_from(id) else {
+            return Err(Error::not_found(entity, id));
+        };
         match self.conn()?.query_opt(sql, &[&id64]).map_err(pg_error)? {
             Some(row) => decode(&row),
             None => Err(Error::not_found(entity, id)),
@@ -338,7 +341,10 @@ impl PgTx<'_, '_> {
         id: u64,
         decode: fn(&Row) -> Result<T>,
     ) -> Result<Option<T>, TxError> {
-        let id = to_i64(id)?;
+        // An id beyond BIGINT cannot be stored, so it names nothing.
+        let Ok(id) = i64::try_from(id) else {
+            return Ok(None);
+        };
         match self.tx.query_opt(sql, &[&id])? {
             Some(row) => Ok(Some(decode(&row)?)),
             None => Ok(None),
