@@ -260,10 +260,10 @@ impl CompiledTariff {
         &self.labels
     }
 
-    /// Whether the tariff has a late fee (and so a due date).
+    /// The loan period, if the tariff has a late fee (and so a due date).
     #[inline]
-    pub(crate) fn has_late_fee(&self) -> bool {
-        self.late_fee.is_some()
+    pub(crate) fn loan_days(&self) -> Option<u32> {
+        self.late_fee.map(|late| late.loan_days)
     }
 
     /// The exact total in integer units: `min(cap, max(minimum, flat + tiers)) + late fee (capped)`, the rule of

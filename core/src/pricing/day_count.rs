@@ -86,7 +86,9 @@ impl DayCount {
     /// When a rental opened at `rented_at` with a loan period of `loan_days` is due back.
     ///
     /// For the 24-hour policies that is `loan_days × 24 h` later. For `calendar_days` the due date is the local
-    /// rental date plus `loan_days`, and the rental is due by the end of that local day.
+    /// rental date plus `loan_days`, and the rental is due by the end of that local day: the last instant before
+    /// the next local day begins (the next day that exists — a zone can skip a whole date, as Pacific/Kiritimati
+    /// skipped 1994-12-31).
     pub fn due_at(&self, rented_at: DateTime<Utc>, loan_days: u32) -> Result<DateTime<Utc>> {
         let too_far = || Error::invalid_input("loan_days", "the due date is out of range");
         match self {
@@ -100,8 +102,7 @@ impl DayCount {
                     .local_date(rented_at)
                     .checked_add_days(Days::new(u64::from(loan_days)))
                     .ok_or_else(too_far)?;
-                let next = due_date.succ_opt().ok_or_else(too_far)?;
-                let start_of_next = time_zone.start_of_day(next).ok_or_else(too_far)?;
+                let start_of_next = time_zone.start_of_next_day(due_date).ok_or_else(too_far)?;
                 start_of_next
                     .checked_sub_signed(chrono::TimeDelta::nanoseconds(1))
                     .ok_or_else(too_far)
@@ -112,13 +113,45 @@ impl DayCount {
     /// Days late: 0 for a return at or before `due_at`; otherwise this policy's count from the due time to the
     /// return (at least 1), or for `calendar_days` the local return date minus the local due date.
     pub fn late_days(&self, due_at: DateTime<Utc>, returned_at: DateTime<Utc>) -> Result<u32> {
+        self.late_days_of_loan(due_at, returned_at, None)
+    }
+
+    /// [`DayCount::late_days`] for a rental whose due time may be this policy's own for `(rented_at, loan_days)`:
+    /// then, for `calendar_days`, late days count from that due *date* (the local rental date + `loan_days`), which
+    /// the due instant cannot always tell — when the zone skipped the due date, the end of the due date is the
+    /// same instant as the end of the day before it.
+    pub(crate) fn late_days_of_rental(
+        &self,
+        rented_at: DateTime<Utc>,
+        due_at: DateTime<Utc>,
+        loan_days: u32,
+        returned_at: DateTime<Utc>,
+    ) -> Result<u32> {
+        self.late_days_of_loan(due_at, returned_at, Some((rented_at, loan_days)))
+    }
+
+    fn late_days_of_loan(
+        &self,
+        due_at: DateTime<Utc>,
+        returned_at: DateTime<Utc>,
+        loan: Option<(DateTime<Utc>, u32)>,
+    ) -> Result<u32> {
         if returned_at <= due_at {
             return Ok(0);
         }
         match self {
             DayCount::CalendarDays { time_zone } => {
-                let late =
-                    (time_zone.local_date(returned_at) - time_zone.local_date(due_at)).num_days();
+                let planned = loan.and_then(|(rented_at, loan_days)| {
+                    let own = self.due_at(rented_at, loan_days).ok()? == due_at;
+                    own.then(|| {
+                        time_zone
+                            .local_date(rented_at)
+                            .checked_add_days(Days::new(u64::from(loan_days)))
+                    })
+                    .flatten()
+                });
+                let due_date = planned.unwrap_or_else(|| time_zone.local_date(due_at));
+                let late = (time_zone.local_date(returned_at) - due_date).num_days();
                 day_count_u32(late.max(0))
             }
             _ => self.days(due_at, returned_at),
@@ -159,14 +192,48 @@ impl TimeZone {
     }
 
     /// The first instant of `date` in this zone (midnight, or the first existing time after a DST gap).
+    /// The first instant of the first local day after `date` that exists.
+    fn start_of_next_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+        let mut day = date.succ_opt()?;
+        // No zone has skipped more than one date in a row; a few tries cover any future rule too.
+        for _ in 0..4 {
+            if let Some(start) = self.start_of_day(day) {
+                return Some(start);
+            }
+            day = day.succ_opt()?;
+        }
+        None
+    }
+
+    /// The first instant whose local date is `date`, or `None` if the zone skipped that date.
     fn start_of_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
-        (0..24).find_map(|hour| {
-            let local = date.and_hms_opt(hour, 0, 0)?;
-            self.0
-                .from_local_datetime(&local)
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-        })
+        let midnight = date.and_hms_opt(0, 0, 0)?;
+        if let Some(start) = self.0.from_local_datetime(&midnight).earliest() {
+            return Some(start.with_timezone(&Utc));
+        }
+        // Local midnight fell in a gap (clocks jumped forward over it): the day starts when the gap ends, the
+        // first second whose local time is at or after midnight. Offsets are within ±26 h and change at whole
+        // seconds, so a binary search over that window finds it.
+        let guess = midnight.and_utc().timestamp();
+        let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0);
+        let reached = |secs: i64| {
+            at(secs).is_some_and(|t| t.with_timezone(&self.0).naive_local() >= midnight)
+        };
+        let (mut low, mut high) = (guess - 26 * 3_600, guess + 26 * 3_600);
+        if reached(low) || !reached(high) {
+            return None;
+        }
+        // Invariant: `low` is before the day starts, `high` at or after it.
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if reached(mid) {
+                high = mid;
+            } else {
+                low = mid;
+            }
+        }
+        let high = at(high)?;
+        (self.local_date(high) == date).then_some(high)
     }
 }
 
@@ -260,5 +327,29 @@ mod tests {
             .days(at("2024-01-02T00:00:00Z"), at("2024-01-01T00:00:00Z"))
             .unwrap_err();
         assert_eq!(err.field(), Some("returned_at"));
+    }
+
+    #[test]
+    fn days_start_after_a_gap_over_midnight_and_skipped_dates_have_no_start() {
+        // Africa/Monrovia moved from UTC-0:44:30 to UTC at 1972-01-07 00:00 local: that day began at 00:44:30.
+        let monrovia: TimeZone = "Africa/Monrovia".parse().unwrap();
+        let jan7 = NaiveDate::from_ymd_opt(1972, 1, 7).unwrap();
+        assert_eq!(
+            monrovia.start_of_day(jan7),
+            Some(at("1972-01-07T00:44:30Z"))
+        );
+        // Pacific/Kiritimati went from UTC-10 to UTC+14 and skipped 1994-12-31 entirely.
+        let kiritimati: TimeZone = "Pacific/Kiritimati".parse().unwrap();
+        let dec31 = NaiveDate::from_ymd_opt(1994, 12, 31).unwrap();
+        assert_eq!(kiritimati.start_of_day(dec31), None);
+        let dec30 = NaiveDate::from_ymd_opt(1994, 12, 30).unwrap();
+        assert_eq!(
+            kiritimati.start_of_next_day(dec30),
+            Some(at("1994-12-31T10:00:00Z"))
+        );
+        // An ordinary day starts at local midnight.
+        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
+        let day = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
+        assert_eq!(berlin.start_of_day(day), Some(at("2024-03-30T23:00:00Z")));
     }
 }

@@ -314,7 +314,12 @@ impl PricePlan {
         let policy = &self.doc.day_count;
         let days = policy.days(rented_at, returned_at)?;
         let late_days = match due_at {
-            Some(due) if compiled.has_late_fee() => policy.late_days(due, returned_at)?,
+            Some(due) => match compiled.loan_days() {
+                Some(loan_days) => {
+                    policy.late_days_of_rental(rented_at, due, loan_days, returned_at)?
+                }
+                None => 0,
+            },
             _ => 0,
         };
         self.total_of(category, compiled, days, late_days)
@@ -355,7 +360,12 @@ impl PricePlan {
         let policy = &self.doc.day_count;
         let days = policy.days(rented_at, returned_at)?;
         let late_days = match due_at {
-            Some(due) if tariff.late_fee.is_some() => policy.late_days(due, returned_at)?,
+            Some(due) => match &tariff.late_fee {
+                Some(late) => {
+                    policy.late_days_of_rental(rented_at, due, late.loan_days, returned_at)?
+                }
+                None => 0,
+            },
             _ => 0,
         };
         Ok((tariff, days, late_days))
