@@ -152,6 +152,13 @@ impl PricePlan {
     /// assert!(matches!(err, Error::InvalidPlan { ref field, .. } if field == "categories.regular.tiers[0].rate"));
     /// ```
     pub fn from_json(text: &str) -> Result<Self> {
+        // serde would read a struct from a JSON array too, and then blame an element ("[0]"): a plan is an object.
+        if !text.trim_start().starts_with('{') {
+            return Err(Error::invalid_plan(
+                "(document)",
+                "a plan is a JSON object ({\"currency\": …})",
+            ));
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let doc: PlanDocument = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let reason = e.inner().to_string();
@@ -424,6 +431,8 @@ impl PricePlan {
             ));
         }
         let Some(compiled) = self.compiled.tariff(category) else {
+            // Also when `max_days` is 0: an unpriced category is an error, not an empty curve.
+            self.tariff(category)?;
             return (1..=max_days)
                 .map(|days| self.total_for_days(category, days))
                 .collect();
@@ -539,8 +548,10 @@ fn preset<const N: usize>(name: &str, tariffs: [(&str, Tariff); N]) -> PricePlan
 /// An [`Error::InvalidPlan`] for a document that did not deserialise; a missing field is named in the path.
 fn plan_error(path: &serde_path_to_error::Path, reason: String) -> Error {
     let mut field = document_path(path);
-    let missing = reason
-        .strip_prefix("missing field `")
+    // A missing or repeated field is named by the message, not by the path (which stops at its parent).
+    let missing = ["missing field `", "duplicate field `"]
+        .iter()
+        .find_map(|prefix| reason.strip_prefix(prefix))
         .and_then(|rest| rest.split('`').next());
     // Fields of the internally tagged `day_count` lose their path inside serde; put it back.
     if field == "day_count" && reason.contains("IANA time zone") {
