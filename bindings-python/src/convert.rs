@@ -25,7 +25,9 @@ pub(crate) fn aware_datetime(field: &str, value: &Bound<'_, PyAny>) -> PyResult<
             ),
         ));
     }
-    let offset = value.call_method0("utcoffset")?;
+    let offset = value
+        .call_method0("utcoffset")
+        .map_err(|e| invalid(field, format!("its utcoffset() failed: {e}")))?;
     if offset.is_none() {
         return Err(invalid(
             field,
@@ -95,6 +97,22 @@ pub(crate) fn text(field: &str, value: &Bound<'_, PyAny>) -> PyResult<String> {
     value
         .extract::<String>()
         .map_err(|e| invalid(field, format!("not valid text: {e}")))
+}
+
+/// An optional `bool` argument (`None` stays `None`); an int or a str is `InvalidInput`, not a silent truth value.
+pub(crate) fn optional_flag(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<bool>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.is_none() => Ok(None),
+        Some(v) if v.is_instance_of::<PyBool>() => v.extract().map(Some),
+        Some(v) => Err(invalid(
+            field,
+            format!("expected a bool, got {}", type_name(v)),
+        )),
+    }
 }
 
 /// An optional `str` argument (`None` stays `None`).

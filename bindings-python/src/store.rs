@@ -9,7 +9,8 @@ use koko_core::{
 use pyo3::prelude::*;
 
 use crate::convert::{
-    aware_datetime, count as to_count, id, optional_datetime, optional_text, quote_args, text,
+    aware_datetime, count as to_count, id, optional_datetime, optional_flag, optional_text,
+    quote_args, text,
 };
 use crate::errors::{invalid, IntoPy};
 use crate::plan::{PricePlan, Quote};
@@ -138,11 +139,20 @@ impl BookStore {
     fn publish_plan(
         &self,
         py: Python<'_>,
-        plan: PyRef<'_, PricePlan>,
+        plan: &Bound<'_, PyAny>,
         effective_from: &Bound<'_, PyAny>,
     ) -> PyResult<PlanVersion> {
+        let plan = plan
+            .extract::<PyRef<'_, PricePlan>>()
+            .map_err(|_| {
+                invalid(
+                    "plan",
+                    "expected a koko.PricePlan (e.g. PricePlan.preset(\"story1\"))",
+                )
+            })?
+            .inner
+            .clone();
         let from = aware_datetime("effective_from", effective_from)?;
-        let plan = plan.inner.clone();
         py.detach(|| self.inner.publish_plan(plan, from))
             .py_err()
             .map(PlanVersion::from)
@@ -284,14 +294,14 @@ impl BookStore {
         first_name: Option<&Bound<'_, PyAny>>,
         last_name: Option<&Bound<'_, PyAny>>,
         email: Option<&Bound<'_, PyAny>>,
-        active: Option<bool>,
+        active: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
         let id = CustomerId::new(id("customer_id", customer_id)?);
         let update = CustomerUpdate {
             first_name: optional_text("first_name", first_name)?,
             last_name: optional_text("last_name", last_name)?,
             email: optional_text("email", email)?.map(Some),
-            active,
+            active: optional_flag("active", active)?,
         };
         py.detach(|| self.inner.update_customer(id, &update))
             .py_err()
