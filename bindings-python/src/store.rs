@@ -30,6 +30,23 @@ fn collect<T, U: From<T>>(
     records?.map(|r| r.map(U::from)).collect()
 }
 
+/// A `plan=` argument: a `PricePlan`, or story 3 when absent or `None`; anything else is `InvalidInput`.
+fn plan_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<koko_core::PricePlan> {
+    match value {
+        None => Ok(koko_core::PricePlan::story3()),
+        Some(v) if v.is_none() => Ok(koko_core::PricePlan::story3()),
+        Some(v) => v
+            .extract::<PyRef<'_, PricePlan>>()
+            .map(|p| p.inner.clone())
+            .map_err(|_| {
+                invalid(
+                    "plan",
+                    "expected a koko.PricePlan (e.g. PricePlan.preset(\"story1\"))",
+                )
+            }),
+    }
+}
+
 #[pymethods]
 impl BookStore {
     /// Opens (creating if needed) a store on the embedded sled database in directory ``path``.
@@ -38,15 +55,22 @@ impl BookStore {
     /// operation is on disk before it returns) or ``"interval"`` (flushed every ``flush_interval_ms``; a crash may
     /// lose the last interval). One process at a time: sled locks the directory.
     #[staticmethod]
-    #[pyo3(signature = (path, *, plan=None, durability="commit", flush_interval_ms=500))]
+    #[pyo3(signature = (path, *, plan=None, durability=None, flush_interval_ms=None))]
     fn open(
         py: Python<'_>,
         path: PathBuf,
-        plan: Option<PyRef<'_, PricePlan>>,
-        durability: &str,
-        flush_interval_ms: u64,
+        plan: Option<&Bound<'_, PyAny>>,
+        durability: Option<&Bound<'_, PyAny>>,
+        flush_interval_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
-        let durability = match durability {
+        let plan = plan_arg(plan)?;
+        let flush_interval_ms = match flush_interval_ms {
+            Some(ms) if !ms.is_none() => u64::from(to_count("flush_interval_ms", ms)?),
+            _ => 500,
+        };
+        let durability =
+            optional_text("durability", durability)?.unwrap_or_else(|| "commit".to_owned());
+        let durability = match durability.as_str() {
             "commit" => koko_core::Durability::FlushEveryCommit,
             "interval" if flush_interval_ms > 0 => {
                 koko_core::Durability::Interval(Duration::from_millis(flush_interval_ms))
@@ -59,7 +83,6 @@ impl BookStore {
                 ))
             }
         };
-        let plan = plan.map_or_else(koko_core::PricePlan::story3, |p| p.inner.clone());
         let inner = py
             .detach(|| {
                 let options = koko_core::SledOptions {
@@ -80,18 +103,22 @@ impl BookStore {
     /// ``plan`` prices the store if it has no plan yet (story 3 by default); ``pool_size`` caps the connections
     /// this handle keeps open. TLS is not used.
     #[staticmethod]
-    #[pyo3(signature = (url, *, plan=None, pool_size=8))]
+    #[pyo3(signature = (url, *, plan=None, pool_size=None))]
     fn connect(
         py: Python<'_>,
         url: &Bound<'_, PyAny>,
-        plan: Option<PyRef<'_, PricePlan>>,
-        pool_size: u32,
+        plan: Option<&Bound<'_, PyAny>>,
+        pool_size: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let url = text("url", url)?;
+        let plan = plan_arg(plan)?;
+        let pool_size = match pool_size {
+            Some(size) if !size.is_none() => to_count("pool_size", size)?,
+            _ => 8,
+        };
         if pool_size == 0 {
             return Err(invalid("pool_size", "must be at least 1"));
         }
-        let plan = plan.map_or_else(koko_core::PricePlan::story3, |p| p.inner.clone());
         let inner = py
             .detach(|| {
                 let options = koko_core::PostgresOptions {
@@ -109,8 +136,8 @@ impl BookStore {
     /// A store in memory (nothing is kept), priced by ``plan`` (story 3 by default).
     #[staticmethod]
     #[pyo3(signature = (*, plan=None))]
-    fn memory(plan: Option<PyRef<'_, PricePlan>>) -> PyResult<Self> {
-        let plan = plan.map_or_else(koko_core::PricePlan::story3, |p| p.inner.clone());
+    fn memory(plan: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let plan = plan_arg(plan)?;
         let storage: Box<dyn Storage> = Box::new(koko_core::MemoryStorage::new());
         let inner = koko_core::BookStore::with_default_plan(storage, plan).py_err()?;
         Ok(BookStore { inner })

@@ -7,7 +7,9 @@ from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
+
+import pytest
 
 import koko
 from conftest import utc
@@ -133,3 +135,27 @@ def test_a_rental_opened_now_reads_back_exactly(store: koko.BookStore) -> None:
     assert store.rental(rental.id).rented_at == rental.rented_at
     receipt = store.return_rental(rental_id=rental.id, at=rental.rented_at + timedelta(hours=72))
     assert (receipt.charge.days, receipt.charge.total) == (3, Decimal("3.50"))
+
+
+@pytest.mark.parametrize(
+    "make,field",
+    [
+        (lambda path: koko.BookStore.memory(plan="story3"), "plan"),
+        (lambda path: koko.BookStore.open(path, plan=3), "plan"),
+        (lambda path: koko.BookStore.open(path, durability=1), "durability"),
+        (lambda path: koko.BookStore.open(path, durability="eventually"), "durability"),
+        (lambda path: koko.BookStore.open(path, durability="interval", flush_interval_ms="500"), "flush_interval_ms"),
+        (lambda path: koko.BookStore.open(path, durability="interval", flush_interval_ms=-1), "flush_interval_ms"),
+        (lambda path: koko.BookStore.connect("host=127.0.0.1 port=1", pool_size=2.5), "pool_size"),
+        (lambda path: koko.BookStore.connect("host=127.0.0.1 port=1", plan=koko.PricePlan), "plan"),
+    ],
+)
+def test_store_options_of_the_wrong_type_are_invalid_input(make: Any, field: str, tmp_path: Path) -> None:
+    with pytest.raises(koko.InvalidInput) as raised:
+        make(tmp_path / "store")
+    assert raised.value.field == field
+
+
+def test_store_options_keep_their_defaults_when_none(tmp_path: Path) -> None:
+    store = koko.BookStore.open(tmp_path / "store", plan=None, durability=None, flush_interval_ms=None)
+    assert store.current_plan().name == "story3"
