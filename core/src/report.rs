@@ -180,14 +180,14 @@ pub(crate) fn outstanding(
     let mut count = 0u64;
     storage.visit_active_rentals(&mut |rental| {
         let (currency, total) = charge(rental)?;
-        let sum = match by.iter_mut().find(|(c, _)| *c == currency) {
-            Some((_, sum)) => sum,
+        let i = match by.iter().position(|(c, _)| *c == currency) {
+            Some(i) => i,
             None => {
                 by.push((currency, Decimal::ZERO));
-                let last = by.len() - 1;
-                &mut by[last].1
+                by.len() - 1
             }
         };
+        let sum = &mut by[i].1;
         *sum = sum.checked_add(total).ok_or_else(|| {
             Error::invalid_input("at", "the outstanding charges are too large to sum")
         })?;

@@ -318,17 +318,8 @@ impl PricePlan {
                 self.terms_for_times(category, rented_at, due_at, returned_at)?;
             return self.exact_total(tariff, days, late_days);
         };
-        let policy = &self.doc.day_count;
-        let days = policy.days(rented_at, returned_at)?;
-        let late_days = match due_at {
-            Some(due) => match compiled.loan_days() {
-                Some(loan_days) => {
-                    policy.late_days_of_rental(rented_at, due, loan_days, returned_at)?
-                }
-                None => 0,
-            },
-            _ => 0,
-        };
+        let (days, late_days) =
+            self.days_between(rented_at, due_at, compiled.loan_days(), returned_at)?;
         self.total_of(category, compiled, days, late_days)
     }
 
@@ -364,18 +355,28 @@ impl PricePlan {
         returned_at: DateTime<Utc>,
     ) -> Result<(&Tariff, u32, u32)> {
         let tariff = self.tariff(category)?;
+        let loan_days = tariff.late_fee.as_ref().map(|late| late.loan_days);
+        let (days, late_days) = self.days_between(rented_at, due_at, loan_days, returned_at)?;
+        Ok((tariff, days, late_days))
+    }
+
+    /// Billable days and late days between two instants; late days only with a due date and a loan period.
+    fn days_between(
+        &self,
+        rented_at: DateTime<Utc>,
+        due_at: Option<DateTime<Utc>>,
+        loan_days: Option<u32>,
+        returned_at: DateTime<Utc>,
+    ) -> Result<(u32, u32)> {
         let policy = &self.doc.day_count;
         let days = policy.days(rented_at, returned_at)?;
-        let late_days = match due_at {
-            Some(due) => match &tariff.late_fee {
-                Some(late) => {
-                    policy.late_days_of_rental(rented_at, due, late.loan_days, returned_at)?
-                }
-                None => 0,
-            },
+        let late_days = match (due_at, loan_days) {
+            (Some(due), Some(loan_days)) => {
+                policy.late_days_of_rental(rented_at, due, loan_days, returned_at)?
+            }
             _ => 0,
         };
-        Ok((tariff, days, late_days))
+        Ok((days, late_days))
     }
 
     /// Prices `days` billable days of `category` (0 is billed as 1). Days beyond the tariff's loan period are late.
