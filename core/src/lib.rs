@@ -33,9 +33,11 @@ pub use pricing::{
 pub use report::{
     CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER,
 };
-pub use storage::{ChargeFn, DueDateFn, MemoryStorage, Records, RentRequest, RentTarget, Storage};
+pub use storage::{
+    BatchResults, MemoryStorage, Operation, Outcome, Records, RentRequest, RentTarget, Storage,
+};
 #[cfg(feature = "sled")]
-pub use storage::{Durability, SledOptions, SledStorage};
+pub use storage::{CommitStats, Durability, SledOptions, SledStorage};
 #[cfg(feature = "postgres")]
 pub use storage::{PostgresOptions, PostgresStorage};
 pub use store::{BookStore, DEFAULT_PLAN_START};

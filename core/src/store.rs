@@ -13,7 +13,9 @@ use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::{version_in_force, PlanVersion, PricePlan, Quote};
 use crate::report::{self, OutstandingCharges, Receipt, Revenue};
-use crate::storage::{MemoryStorage, Records, RentRequest, RentTarget, Storage};
+use crate::storage::{
+    BatchResults, MemoryStorage, Operation, Records, RentRequest, RentTarget, Storage,
+};
 
 /// A book store: catalogue, customers, rentals and charging over any [`Storage`].
 ///
@@ -336,16 +338,10 @@ impl<S: Storage> BookStore<S> {
     }
 
     fn rent(&self, target: RentTarget, customer: CustomerId, at: DateTime<Utc>) -> Result<Rental> {
-        let version = self.plan_at(at)?;
-        let request = RentRequest {
+        self.storage.rent(&RentRequest {
             target,
             customer,
             rented_at: at,
-            plan_version: version.id,
-        };
-        let plan = &version.plan;
-        self.storage.rent(&request, &|category, rented_at| {
-            plan.due_at(category, rented_at)
         })
     }
 
@@ -358,15 +354,97 @@ impl<S: Storage> BookStore<S> {
     /// copy, all at once. A second return is [`Error::AlreadyReturned`]; a time before the rental is
     /// [`Error::InvalidInput`] on `returned_at`.
     pub fn return_rental_at(&self, rental: RentalId, at: DateTime<Utc>) -> Result<Receipt> {
-        let closed = self.storage.close(rental, at, &|open, returned_at| {
-            self.charge(open, returned_at)
-        })?;
+        let closed = self.storage.close(rental, at)?;
+        self.receipt(closed)
+    }
+
+    /// The receipt of a closed rental (as [`BookStore::return_rental_at`] gives), e.g. for the returns of a batch.
+    pub fn receipt(&self, closed: Rental) -> Result<Receipt> {
         let title = self
             .storage
             .book(closed.book)
             .map(|b| b.title)
             .unwrap_or_default();
         Receipt::new(closed, title)
+    }
+
+    // --- batches -------------------------------------------------------------------------------------------
+
+    /// Applies many operations at once: in order, each seeing the ones before it, each accepted or rejected on
+    /// its own (one result per operation), all accepted ones committed together — one commit and, on sled, one
+    /// sync for the whole batch. For imports, a drop box's returns at opening, migrations.
+    ///
+    /// A book added with a category that neither the current plan nor a plan published earlier in the batch
+    /// prices is rejected (`InvalidInput` on `category`), as [`BookStore::add_book`] does. `Err` means the backend
+    /// could not commit: nothing of the batch was stored.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use koko_core::{BookId, BookStore, CustomerId, NewBook, NewCustomer, Operation, PricePlan, RentTarget};
+    ///
+    /// let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    /// let at = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
+    /// let results = store.apply_batch(vec![
+    ///     Operation::AddBook { book: NewBook::new("Emma", "Jane Austen", "novel"), copies: 1 },
+    ///     Operation::RegisterCustomer(NewCustomer::new("Ada", "Lovelace")),
+    ///     Operation::Rent { target: RentTarget::Book(BookId::new(1)), customer: CustomerId::new(1), at },
+    ///     Operation::ReturnCopy { copy: koko_core::CopyId::new(1), at: at + chrono::Duration::days(2) },
+    /// ]).unwrap();
+    /// let closed = results.into_iter().nth(3).unwrap().unwrap().into_rental().unwrap();
+    /// assert_eq!(closed.charge.unwrap().total.to_string(), "4.50");
+    /// ```
+    pub fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+        let current = self.current_plan().ok();
+        let mut published: Vec<PricePlan> = Vec::new();
+        // Per operation: the facade's own rejection, or `None` when it goes to storage.
+        let mut rejected: Vec<Option<Error>> = Vec::with_capacity(operations.len());
+        let mut submitted = Vec::with_capacity(operations.len());
+        for op in operations {
+            let category = match &op {
+                Operation::AddBook { book, .. } => Some(book.category.as_str()),
+                Operation::UpdateBook { update, .. } => update.category.as_deref(),
+                _ => None,
+            };
+            let check = match (category, &current) {
+                (Some(category), Some(version)) => {
+                    let category = category.trim();
+                    match version.plan.tariff(category) {
+                        Err(_) if published.iter().any(|p| p.tariff(category).is_ok()) => Ok(()),
+                        other => other.map(|_| ()),
+                    }
+                }
+                _ => Ok(()),
+            };
+            match check {
+                Err(error) => rejected.push(Some(error)),
+                Ok(()) => {
+                    if let Operation::PublishPlan { plan, .. } = &op {
+                        published.push((**plan).clone());
+                    }
+                    rejected.push(None);
+                    submitted.push(op);
+                }
+            }
+        }
+        let mut answers = if submitted.is_empty() {
+            Vec::new().into_iter()
+        } else {
+            self.storage.apply_batch(submitted)?.into_iter()
+        };
+        if !published.is_empty() {
+            self.reload_plans()?;
+        }
+        Ok(rejected
+            .into_iter()
+            .map(|error| match error {
+                Some(error) => Err(error),
+                None => answers.next().unwrap_or_else(|| {
+                    Err(Error::Corruption(
+                        "the storage answered fewer operations than it was given".into(),
+                    ))
+                }),
+            })
+            .collect())
     }
 
     /// One rental.

@@ -1,6 +1,11 @@
 //! Model-based tests: random sequences of store operations run on every backend and on a small reference model
-//! (available copies, open rentals, charges); every outcome and the final state must agree. Then several threads
-//! run random operations at once and the store must account for exactly what they were told succeeded.
+//! (available copies, open rentals, charges); every outcome and the final state must agree. Operations run one at
+//! a time through the facade's methods or in random groups through `BookStore::apply_batch`, where each operation
+//! must see the effects of the batch's earlier ones. Then several threads run random operations at once and the
+//! store must account for exactly what they were told succeeded.
+//!
+//! The model predicts ids: one thread on a fresh store, every backend hands out each kind of id in order from 1 and
+//! a rejected operation takes none (every operation checks before it writes).
 
 mod common;
 
@@ -9,8 +14,8 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use koko_core::{
-    BookId, BookStore, CopyId, CopyStatus, CustomerId, Error, NewBook, NewCustomer, PricePlan,
-    RentalId, Storage,
+    BookId, BookStore, CopyId, CopyStatus, CustomerId, CustomerUpdate, Error, NewBook, NewCustomer,
+    Operation, PricePlan, RentTarget, RentalId, Storage,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -22,7 +27,8 @@ use common::{Backend, Memory, Sled, SledInterval};
 const CATEGORIES: [&str; 3] = ["regular", "fiction", "novel"];
 
 /// One operation; indices pick among the things created so far (modulo their count), so most operations are valid
-/// and some deliberately are not (unknown ids, inactive customers, no free copy, closing twice).
+/// and some deliberately are not (unknown ids, inactive customers, no free copy, closing twice, returning a copy
+/// that is on the shelf).
 #[derive(Clone, Debug)]
 enum Op {
     AddBook { category: usize, copies: u32 },
@@ -32,6 +38,7 @@ enum Op {
     RentBook { customer: usize, book: usize },
     RentCopy { customer: usize, copy: usize },
     Return { rental: usize, hours: i64 },
+    ReturnCopy { copy: usize, hours: i64 },
     RentUnknownBook { customer: usize },
 }
 
@@ -43,9 +50,15 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<usize>().prop_map(|customer| Op::Activate { customer }),
         5 => (any::<usize>(), any::<usize>()).prop_map(|(customer, book)| Op::RentBook { customer, book }),
         2 => (any::<usize>(), any::<usize>()).prop_map(|(customer, copy)| Op::RentCopy { customer, copy }),
-        5 => (any::<usize>(), 0..2_000i64).prop_map(|(rental, hours)| Op::Return { rental, hours }),
+        4 => (any::<usize>(), 0..2_000i64).prop_map(|(rental, hours)| Op::Return { rental, hours }),
+        2 => (any::<usize>(), 0..2_000i64).prop_map(|(copy, hours)| Op::ReturnCopy { copy, hours }),
         1 => any::<usize>().prop_map(|customer| Op::RentUnknownBook { customer }),
     ]
+}
+
+/// How a run groups its operations: `true` sends the group as one batch, `false` runs it one call at a time.
+fn grouping() -> impl Strategy<Value = Vec<(bool, usize)>> {
+    prop::collection::vec((any::<bool>(), 1..12usize), 1..12)
 }
 
 fn t0() -> DateTime<Utc> {
@@ -64,6 +77,7 @@ struct Model {
     rented: BTreeMap<CopyId, RentalId>,
     /// Rental → (copy, category, rented at, charge once closed).
     rentals: BTreeMap<RentalId, Known<&'static str>>,
+    copies: u64,
     clock: i64,
 }
 
@@ -74,67 +88,111 @@ fn pick<T: Clone>(items: &[T], i: usize) -> Option<T> {
 /// The outcome of one operation, comparable between the store and the model: `Ok(detail)` or `Err(kind)`.
 type Outcome = Result<String, &'static str>;
 
-fn kind(err: Error) -> &'static str {
-    err.kind()
+/// What a store's answer says, in the model's words.
+fn describe(result: Result<koko_core::Outcome, Error>) -> Outcome {
+    match result.map_err(|e| e.kind())? {
+        koko_core::Outcome::Book { book, copies } => {
+            let ids: Vec<u64> = copies.iter().map(|c| c.id.get()).collect();
+            Ok(format!("book {} copies {ids:?}", book.id))
+        }
+        koko_core::Outcome::Customer(c) => Ok(format!("customer {} active {}", c.id, c.active)),
+        koko_core::Outcome::Rental(r) => Ok(match &r.charge {
+            None => format!("rental {} copy {}", r.id, r.copy),
+            Some(charge) => format!("rental {} closed {}", r.id, charge.total),
+        }),
+        other => Ok(format!("{other:?}")),
+    }
+}
+
+/// Runs one operation through the facade's own method for it (what a caller without batches uses).
+fn run_one<S: Storage>(store: &BookStore<S>, op: Operation) -> Result<koko_core::Outcome, Error> {
+    Ok(match op {
+        Operation::AddBook { book, copies } => {
+            let book = store.add_book(&book, copies)?;
+            let copies = store.copies(book.id)?;
+            koko_core::Outcome::Book { book, copies }
+        }
+        Operation::RegisterCustomer(new) => {
+            koko_core::Outcome::Customer(store.register_customer(&new)?)
+        }
+        Operation::UpdateCustomer { id, update } => {
+            koko_core::Outcome::Customer(if update.active == Some(true) {
+                store.activate_customer(id)?
+            } else {
+                store.deactivate_customer(id)?
+            })
+        }
+        Operation::Rent {
+            target,
+            customer,
+            at,
+        } => koko_core::Outcome::Rental(match target {
+            RentTarget::Book(book) => store.rent_book_at(customer, book, at)?,
+            RentTarget::Copy(copy) => store.rent_copy_at(customer, copy, at)?,
+        }),
+        Operation::Return { rental, at } => {
+            let receipt = store.return_rental_at(rental, at)?;
+            koko_core::Outcome::Rental(receipt.rental)
+        }
+        other => store
+            .apply_batch(vec![other])?
+            .into_iter()
+            .next()
+            .expect("one answer")?,
+    })
 }
 
 impl Model {
-    /// Applies `op` to the store and to the model; the two outcomes must be equal.
-    fn step<S: Storage>(
-        &mut self,
-        store: &BookStore<S>,
-        op: &Op,
-        plan: &PricePlan,
-    ) -> (Outcome, Outcome) {
+    /// The operation `op` stands for and what the model expects of it, applied to the model at once (so the next
+    /// operation of a batch sees it). `None` when there is nothing to pick from yet.
+    fn plan(&mut self, op: &Op, plan: &PricePlan) -> Option<(Operation, Outcome)> {
         self.clock += 1;
         let at = t0() + Duration::hours(self.clock);
-        match op {
+        Some(match op {
             Op::AddBook { category, copies } => {
                 let category = CATEGORIES[*category];
+                let id = BookId::new(self.books.len() as u64 + 1);
+                let ids: Vec<CopyId> = (0..*copies)
+                    .map(|i| CopyId::new(self.copies + 1 + u64::from(i)))
+                    .collect();
+                self.copies += u64::from(*copies);
                 let title = format!("Book {}", self.books.len());
-                let got = store.add_book(&NewBook::new(title, "Author", category), *copies);
-                let got = got.and_then(|book| Ok((book.id, store.copies(book.id)?)));
-                match got {
-                    Ok((id, copies)) => {
-                        let ids: Vec<CopyId> = copies.iter().map(|c| c.id).collect();
-                        self.books.push((id, category, ids.clone()));
-                        (
-                            Ok(format!("{} copies", ids.len())),
-                            Ok(format!("{} copies", copies.len())),
-                        )
-                    }
-                    Err(e) => (Err(kind(e)), Ok("a book".into())),
-                }
+                self.books.push((id, category, ids.clone()));
+                let shown: Vec<u64> = ids.iter().map(|c| c.get()).collect();
+                (
+                    Operation::AddBook {
+                        book: NewBook::new(title, "Author", category),
+                        copies: *copies,
+                    },
+                    Ok(format!("book {id} copies {shown:?}")),
+                )
             }
             Op::Register => {
-                let got = store.register_customer(&NewCustomer::new(
-                    "Reader",
-                    format!("{}", self.customers.len()),
-                ));
-                match got {
-                    Ok(c) => {
-                        self.customers.push((c.id, true));
-                        (Ok("registered".into()), Ok("registered".into()))
-                    }
-                    Err(e) => (Err(kind(e)), Ok("registered".into())),
-                }
+                let id = CustomerId::new(self.customers.len() as u64 + 1);
+                self.customers.push((id, true));
+                (
+                    Operation::RegisterCustomer(NewCustomer::new(
+                        "Reader",
+                        format!("{}", self.customers.len()),
+                    )),
+                    Ok(format!("customer {id} active true")),
+                )
             }
             Op::Deactivate { customer } | Op::Activate { customer } => {
                 let active = matches!(op, Op::Activate { .. });
-                let Some((id, _)) = pick(&self.customers, *customer) else {
-                    return (Ok("none".into()), Ok("none".into()));
-                };
-                let got = if active {
-                    store.activate_customer(id)
-                } else {
-                    store.deactivate_customer(id)
-                };
+                let (id, _) = pick(&self.customers, *customer)?;
                 if let Some(entry) = self.customers.iter_mut().find(|(c, _)| *c == id) {
                     entry.1 = active;
                 }
                 (
-                    got.map(|c| c.active.to_string()).map_err(kind),
-                    Ok(active.to_string()),
+                    Operation::UpdateCustomer {
+                        id,
+                        update: CustomerUpdate {
+                            active: Some(active),
+                            ..CustomerUpdate::default()
+                        },
+                    },
+                    Ok(format!("customer {id} active {active}")),
                 )
             }
             Op::RentBook {
@@ -146,90 +204,99 @@ impl Model {
                 copy: index,
             } => {
                 let index = *index;
-                let (Some((customer, active)), Some((book, category, copies))) =
-                    (pick(&self.customers, *customer), pick(&self.books, index))
-                else {
-                    return (Ok("none".into()), Ok("none".into()));
-                };
+                let (customer, active) = pick(&self.customers, *customer)?;
+                let (book, category, copies) = pick(&self.books, index)?;
                 let by_copy = matches!(op, Op::RentCopy { .. });
-                let copy = if by_copy {
-                    Some(copies[index % copies.len()])
+                let target = if by_copy {
+                    RentTarget::Copy(copies[index % copies.len()])
                 } else {
-                    None
+                    RentTarget::Book(book)
                 };
-                let got = match copy {
-                    Some(copy) => store.rent_copy_at(customer, copy, at),
-                    None => store.rent_book_at(customer, book, at),
-                };
-                // The model: an inactive customer is refused first; then the named copy, or the book's first free
-                // copy in id order.
-                let free = match copy {
-                    Some(copy) => (!self.rented.contains_key(&copy)).then_some(copy),
-                    None => copies
+                // An inactive customer is refused first; then the named copy, or the book's first free copy in id
+                // order.
+                let free = match target {
+                    RentTarget::Copy(copy) => (!self.rented.contains_key(&copy)).then_some(copy),
+                    RentTarget::Book(_) => copies
                         .iter()
                         .copied()
                         .find(|c| !self.rented.contains_key(c)),
                 };
-                let expected: Outcome = match (active, free) {
+                let expected = match (active, free) {
                     (false, _) => Err("InactiveCustomer"),
                     (true, None) => Err("Unavailable"),
-                    (true, Some(copy)) => Ok(format!("copy {copy}")),
-                };
-                let got: Outcome = match got {
-                    Ok(rental) => {
-                        if expected.is_ok() {
-                            self.rented.insert(rental.copy, rental.id);
-                            self.rentals
-                                .insert(rental.id, (rental.copy, category, at, None));
-                        }
-                        Ok(format!("copy {}", rental.copy))
+                    (true, Some(copy)) => {
+                        let id = RentalId::new(self.rentals.len() as u64 + 1);
+                        self.rented.insert(copy, id);
+                        self.rentals.insert(id, (copy, category, at, None));
+                        Ok(format!("rental {id} copy {copy}"))
                     }
-                    Err(e) => Err(kind(e)),
                 };
-                (got, expected)
-            }
-            Op::Return { rental, hours } => {
-                let ids: Vec<RentalId> = self.rentals.keys().copied().collect();
-                let Some(id) = pick(&ids, *rental) else {
-                    return (Ok("none".into()), Ok("none".into()));
-                };
-                let Some((copy, category, rented_at, charge)) = self.rentals.get(&id).cloned()
-                else {
-                    return (Ok("none".into()), Ok("none".into()));
-                };
-                let returned = rented_at.max(at) + Duration::hours(*hours);
-                let got = store.return_rental_at(id, returned);
-                let expected: Outcome = match charge {
-                    Some(_) => Err("AlreadyReturned"),
-                    None => plan
-                        .quote(category, rented_at, returned)
-                        .map(|q| q.total.to_string())
-                        .map_err(kind),
-                };
-                if let Ok(total) = &expected {
-                    self.rented.remove(&copy);
-                    self.rentals
-                        .insert(id, (copy, category, rented_at, Some(total.clone())));
-                }
                 (
-                    got.map(|r| r.charge.total.to_string()).map_err(kind),
+                    Operation::Rent {
+                        target,
+                        customer,
+                        at,
+                    },
                     expected,
                 )
             }
-            Op::RentUnknownBook { customer } => {
-                let Some((customer, active)) = pick(&self.customers, *customer) else {
-                    return (Ok("none".into()), Ok("none".into()));
+            Op::Return { rental, hours } => {
+                let ids: Vec<RentalId> = self.rentals.keys().copied().collect();
+                let id = pick(&ids, *rental)?;
+                let returned = self.rentals[&id].2.max(at) + Duration::hours(*hours);
+                let expected = self.close(id, returned, plan);
+                (
+                    Operation::Return {
+                        rental: id,
+                        at: returned,
+                    },
+                    expected,
+                )
+            }
+            Op::ReturnCopy { copy, hours } => {
+                let all: Vec<CopyId> = (1..=self.copies).map(CopyId::new).collect();
+                let copy = pick(&all, *copy)?;
+                let returned = at + Duration::hours(*hours);
+                let expected = match self.rented.get(&copy) {
+                    Some(id) => self.close(*id, returned, plan),
+                    None => Err("InvalidInput"),
                 };
-                let got = store.rent_book_at(customer, BookId::new(u64::MAX), at);
+                (Operation::ReturnCopy { copy, at: returned }, expected)
+            }
+            Op::RentUnknownBook { customer } => {
+                let (customer, active) = pick(&self.customers, *customer)?;
                 // The customer is checked before the book.
                 let expected = if active {
                     "NotFound"
                 } else {
                     "InactiveCustomer"
                 };
-                (got.map(|_| "rented".into()).map_err(kind), Err(expected))
+                (
+                    Operation::Rent {
+                        target: RentTarget::Book(BookId::new(u64::MAX)),
+                        customer,
+                        at,
+                    },
+                    Err(expected),
+                )
             }
+        })
+    }
+
+    fn close(&mut self, id: RentalId, returned: DateTime<Utc>, plan: &PricePlan) -> Outcome {
+        let (copy, category, rented_at, charge) = self.rentals[&id].clone();
+        if charge.is_some() {
+            return Err("AlreadyReturned");
         }
+        let total = plan
+            .quote(category, rented_at, returned)
+            .map_err(|e| e.kind())?
+            .total
+            .to_string();
+        self.rented.remove(&copy);
+        self.rentals
+            .insert(id, (copy, category, rented_at, Some(total.clone())));
+        Ok(format!("rental {id} closed {total}"))
     }
 
     /// The whole stored state must be the model's: every copy's status, every rental's charge, the open ones.
@@ -263,11 +330,17 @@ impl Model {
             }
             open += usize::from(rental.returned_at.is_none());
         }
-        let active = store.active_rentals().map_err(|e| e.to_string())?.count();
-        if open != self.rented.len() || active != open {
+        let active: Vec<RentalId> = store
+            .active_rentals()
+            .map_err(|e| e.to_string())?
+            .map(|r| r.map(|r| r.id))
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
+        let mut want: Vec<RentalId> = self.rented.values().copied().collect();
+        want.sort();
+        if open != self.rented.len() || active != want {
             return Err(format!(
-                "{open} open rentals, {active} listed active; the model has {}",
-                self.rented.len()
+                "{open} open rentals, {active:?} listed active; the model has {want:?}"
             ));
         }
         Ok(())
@@ -281,14 +354,47 @@ fn run_model<B: Backend>(cases: u32) {
         failure_persistence: None,
         ..Config::default()
     });
-    let outcome = runner.run(&prop::collection::vec(op(), 1..60), |ops| {
+    let strategy = (prop::collection::vec(op(), 1..60), grouping());
+    let outcome = runner.run(&strategy, |(ops, groups)| {
         let backend = B::fresh();
         let store = BookStore::with_default_plan(backend.storage(), plan.clone())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let mut model = Model::default();
-        for (i, op) in ops.iter().enumerate() {
-            let (got, expected) = model.step(&store, op, &plan);
-            prop_assert_eq!(&got, &expected, "step {} {:?}", i, op);
+        let mut rest = ops.as_slice();
+        let mut groups = groups.iter().cycle();
+        let mut step = 0;
+        while !rest.is_empty() {
+            let (batched, len) = *groups.next().expect("a cycle never ends");
+            let (group, tail) = rest.split_at(len.min(rest.len()));
+            rest = tail;
+            let planned: Vec<(&Op, Operation, Outcome)> = group
+                .iter()
+                .filter_map(|op| model.plan(op, &plan).map(|(o, e)| (op, o, e)))
+                .collect();
+            let got: Vec<Outcome> = if batched {
+                let operations = planned.iter().map(|(_, o, _)| o.clone()).collect();
+                let results = store
+                    .apply_batch(operations)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(results.len(), planned.len());
+                results.into_iter().map(describe).collect()
+            } else {
+                planned
+                    .iter()
+                    .map(|(_, o, _)| describe(run_one(&store, o.clone())))
+                    .collect()
+            };
+            for ((op, _, expected), got) in planned.iter().zip(got) {
+                prop_assert_eq!(
+                    &got,
+                    expected,
+                    "step {} {:?} (batched: {})",
+                    step,
+                    op,
+                    batched
+                );
+                step += 1;
+            }
         }
         model.check(&store).map_err(TestCaseError::fail)?;
         Ok(())

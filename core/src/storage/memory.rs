@@ -2,24 +2,22 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Bound;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
 use super::ops::{self, IdKind, TxView};
-use super::{ChargeFn, DueDateFn, Records, RentRequest, Storage};
-use crate::domain::{
-    Book, BookUpdate, Copy, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
-};
+use super::{BatchResults, Operation, Records, Storage};
+use crate::domain::{Book, Copy, CopyStatus, Customer, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
-use crate::pricing::{PlanVersion, PricePlan};
+use crate::pricing::PlanVersion;
 
 /// How many records a listing copies out per lock.
 const PAGE: usize = 512;
 
 /// Storage in process memory: fast, nothing survives the process. One mutex serialises writes, which makes every
-/// operation trivially atomic.
+/// operation trivially atomic; a batch is applied under one lock, so other callers see all of it or none.
 ///
 /// ```
 /// use koko_core::{MemoryStorage, NewBook, Storage};
@@ -42,11 +40,13 @@ struct Inner {
     isbns: HashMap<String, BookId>,
     book_copies: HashMap<BookId, Vec<CopyId>>,
     copies: BTreeMap<CopyId, Copy>,
+    /// The available copies of each book, for renting by book without a scan.
+    available: BTreeSet<(BookId, CopyId)>,
     customers: BTreeMap<CustomerId, Customer>,
     rentals: RentalTable,
     active: BTreeSet<RentalId>,
     by_customer: BTreeSet<(CustomerId, RentalId)>,
-    plans: Vec<PlanVersion>,
+    plans: Vec<Arc<PlanVersion>>,
 }
 
 impl MemoryStorage {
@@ -144,8 +144,30 @@ impl TxView for Inner {
     }
 
     fn put_copy(&mut self, copy: &Copy) -> Result<()> {
+        if copy.status == CopyStatus::Available {
+            self.available.insert((copy.book, copy.id));
+        } else {
+            self.available.remove(&(copy.book, copy.id));
+        }
         self.copies.insert(copy.id, copy.clone());
         Ok(())
+    }
+
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>> {
+        let first = self
+            .available
+            .range((book, CopyId::new(0))..=(book, CopyId::new(u64::MAX)))
+            .next()
+            .map(|(_, copy)| *copy);
+        match first {
+            None => Ok(None),
+            Some(id) => match self.copies.get(&id) {
+                Some(copy) => Ok(Some(copy.clone())),
+                None => Err(Error::Corruption(format!(
+                    "the availability index names copy {id}, which does not exist"
+                ))),
+            },
+        }
     }
 
     fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>> {
@@ -169,6 +191,23 @@ impl TxView for Inner {
             self.active.remove(&rental.id);
         }
         self.by_customer.insert((rental.customer, rental.id));
+        Ok(())
+    }
+
+    fn plan_version(&mut self, id: PlanVersionId) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(self.plans.iter().find(|v| v.id == id).cloned())
+    }
+
+    fn plan_in_force(&mut self, at: DateTime<Utc>) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(ops::in_force(&self.plans, at).cloned())
+    }
+
+    fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool> {
+        Ok(self.plans.iter().any(|v| v.effective_from == at))
+    }
+
+    fn put_plan_version(&mut self, version: &PlanVersion) -> Result<()> {
+        self.plans.push(Arc::new(version.clone()));
         Ok(())
     }
 }
@@ -231,12 +270,14 @@ fn page_of<K: Ord + std::marker::Copy, V: Clone>(
 }
 
 impl Storage for MemoryStorage {
-    fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<Copy>)> {
-        ops::insert_book(&mut *self.lock(), book, copies)
-    }
-
-    fn update_book(&self, id: BookId, update: &BookUpdate) -> Result<Book> {
-        ops::update_book(&mut *self.lock(), id, update)
+    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+        // Every operation checks before it writes and its writes cannot fail, so a rejected one left nothing
+        // behind and needs no rollback.
+        let mut inner = self.lock();
+        Ok(operations
+            .iter()
+            .map(|op| ops::apply(&mut *inner, op))
+            .collect())
     }
 
     fn book(&self, id: BookId) -> Result<Book> {
@@ -249,10 +290,6 @@ impl Storage for MemoryStorage {
 
     fn books(&self) -> Result<Records<'_, Book>> {
         Ok(self.paged(|inner, after| page_of(&inner.books, after)))
-    }
-
-    fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
-        ops::add_copies(&mut *self.lock(), book, count)
     }
 
     fn copy(&self, id: CopyId) -> Result<Copy> {
@@ -278,18 +315,6 @@ impl Storage for MemoryStorage {
             .collect()
     }
 
-    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
-        ops::set_withdrawn(&mut *self.lock(), copy, withdrawn)
-    }
-
-    fn insert_customer(&self, customer: &NewCustomer) -> Result<Customer> {
-        ops::insert_customer(&mut *self.lock(), customer)
-    }
-
-    fn update_customer(&self, id: CustomerId, update: &CustomerUpdate) -> Result<Customer> {
-        ops::update_customer(&mut *self.lock(), id, update)
-    }
-
     fn customer(&self, id: CustomerId) -> Result<Customer> {
         self.lock()
             .customers
@@ -300,19 +325,6 @@ impl Storage for MemoryStorage {
 
     fn customers(&self) -> Result<Records<'_, Customer>> {
         Ok(self.paged(|inner, after| page_of(&inner.customers, after)))
-    }
-
-    fn rent(&self, request: &RentRequest, due_at: DueDateFn<'_>) -> Result<Rental> {
-        ops::rent(&mut *self.lock(), request, due_at)
-    }
-
-    fn close(
-        &self,
-        rental: RentalId,
-        returned_at: DateTime<Utc>,
-        charge: ChargeFn<'_>,
-    ) -> Result<Rental> {
-        ops::close(&mut *self.lock(), rental, returned_at, charge)
     }
 
     fn rental(&self, id: RentalId) -> Result<Rental> {
@@ -375,33 +387,8 @@ impl Storage for MemoryStorage {
         }))
     }
 
-    fn insert_plan_version(
-        &self,
-        effective_from: DateTime<Utc>,
-        plan: &PricePlan,
-    ) -> Result<PlanVersion> {
-        let mut inner = self.lock();
-        if inner
-            .plans
-            .iter()
-            .any(|v| v.effective_from == effective_from)
-        {
-            return Err(Error::Duplicate {
-                field: "effective_from",
-                value: effective_from.to_rfc3339(),
-            });
-        }
-        let version = PlanVersion {
-            id: PlanVersionId::new(inner.next_id(IdKind::PlanVersion)?),
-            effective_from,
-            plan: plan.clone(),
-        };
-        inner.plans.push(version.clone());
-        Ok(version)
-    }
-
     fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
-        Ok(self.lock().plans.clone())
+        Ok(self.lock().plans.iter().map(|v| (**v).clone()).collect())
     }
 
     fn flush(&self) -> Result<()> {

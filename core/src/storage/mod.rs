@@ -11,25 +11,31 @@ use crate::domain::{
     Book, BookUpdate, Copy, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
 };
 use crate::error::Result;
-use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
-use crate::pricing::{PlanVersion, PricePlan, Quote};
+use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::pricing::{PlanVersion, PricePlan};
 
+mod batch;
 mod memory;
 mod ops;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sled")]
-mod sled_backend;
+mod sled;
 
 #[cfg(feature = "postgres")]
 pub use self::postgres::{PostgresOptions, PostgresStorage};
-pub use memory::MemoryStorage;
 #[cfg(feature = "sled")]
-pub use sled_backend::{Durability, SledOptions, SledStorage};
+pub use self::sled::{CommitStats, Durability, SledOptions, SledStorage};
+pub use batch::{Operation, Outcome};
+pub use memory::MemoryStorage;
 
 /// A stream of records in id order. Backends produce records lazily, so listing a million rentals does not load
 /// them all into memory.
 pub type Records<'a, T> = Box<dyn Iterator<Item = Result<T>> + Send + 'a>;
+
+/// The answer to a batch: one result per operation, in order, or an error that failed the whole batch (the
+/// backend could not commit it; nothing of it was stored).
+pub type BatchResults = Vec<Result<Outcome>>;
 
 /// What to rent: any available copy of a book, or one specific copy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +46,8 @@ pub enum RentTarget {
     Copy(CopyId),
 }
 
-/// A request to open a rental.
+/// A request to open a rental. It is priced by the plan version in force at `rented_at`, whose id is stored on the
+/// rental.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RentRequest {
     /// The book or copy to rent.
@@ -49,64 +56,103 @@ pub struct RentRequest {
     pub customer: CustomerId,
     /// When.
     pub rented_at: DateTime<Utc>,
-    /// The price plan version in force at `rented_at`, stored on the rental.
-    pub plan_version: PlanVersionId,
 }
-
-/// Sets a new rental's due date from the rented book's category; an error (e.g. a category the plan does not
-/// price) aborts the rent with nothing changed. Called inside the transaction, possibly more than once.
-pub type DueDateFn<'a> = &'a (dyn Fn(&str, DateTime<Utc>) -> Result<Option<DateTime<Utc>>> + Sync);
-
-/// Computes the charge of an open rental returned at the given time. Called inside the transaction, possibly more
-/// than once; an error aborts the close with nothing changed.
-pub type ChargeFn<'a> = &'a (dyn Fn(&Rental, DateTime<Utc>) -> Result<Quote> + Sync);
 
 /// Where Koko keeps its records. Implemented by [`MemoryStorage`], [`SledStorage`] and, with the `postgres`
 /// feature, a PostgreSQL backend; all pass the same conformance suite.
 ///
-/// Handles are shared between threads (`Send + Sync`); every method that changes state is atomic.
+/// Handles are shared between threads (`Send + Sync`). Every write is an [`Operation`] applied by
+/// [`Storage::apply_batch`], atomically: the single-operation methods (`insert_book`, `rent`, `close`, …) are a
+/// batch of one.
 pub trait Storage: Send + Sync {
+    /// Applies `operations` in order, each seeing the effects of the ones before it and each accepted or rejected
+    /// on its own: a rejected operation (`Unavailable`, `NotFound`, …) gets its error and changes nothing, the
+    /// others are unaffected. The accepted ones are committed together — after a crash all of them are stored or
+    /// none — and the call returns once that commit is as durable as the backend promises. `Err` means the commit
+    /// itself failed (I/O, a lost connection): nothing of the batch was stored.
+    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults>;
+
+    /// Applies one operation (a batch of one).
+    fn apply(&self, operation: Operation) -> Result<Outcome> {
+        batch::single(self.apply_batch(vec![operation])?)
+    }
+
     /// Adds a book with `copies` copies (at least 1). [`Error::Duplicate`](crate::Error::Duplicate) if the title
     /// (trimmed, case-insensitive) or the ISBN is taken.
-    fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<Copy>)>;
+    fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<Copy>)> {
+        self.apply(Operation::AddBook {
+            book: book.clone(),
+            copies,
+        })?
+        .into_book()
+    }
     /// Changes a book's fields, keeping titles and ISBNs unique.
-    fn update_book(&self, id: BookId, update: &BookUpdate) -> Result<Book>;
+    fn update_book(&self, id: BookId, update: &BookUpdate) -> Result<Book> {
+        self.apply(Operation::UpdateBook {
+            id,
+            update: update.clone(),
+        })?
+        .into_updated_book()
+    }
     /// One book.
     fn book(&self, id: BookId) -> Result<Book>;
     /// Every book, in id order.
     fn books(&self) -> Result<Records<'_, Book>>;
     /// Adds `count` (at least 1) more copies of a book.
-    fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>>;
+    fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
+        self.apply(Operation::AddCopies { book, count })?
+            .into_copies()
+    }
     /// One copy.
     fn copy(&self, id: CopyId) -> Result<Copy>;
     /// A book's copies, in id order.
     fn copies_of(&self, book: BookId) -> Result<Vec<Copy>>;
     /// Withdraws an available copy from circulation (`true`) or puts a withdrawn one back (`false`).
     /// A rented copy cannot be withdrawn ([`Error::Unavailable`](crate::Error::Unavailable)).
-    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy>;
+    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
+        self.apply(Operation::SetWithdrawn { copy, withdrawn })?
+            .into_copy()
+    }
 
     /// Registers a customer (active).
-    fn insert_customer(&self, customer: &NewCustomer) -> Result<Customer>;
+    fn insert_customer(&self, customer: &NewCustomer) -> Result<Customer> {
+        self.apply(Operation::RegisterCustomer(customer.clone()))?
+            .into_customer()
+    }
     /// Changes a customer's fields, including activating or deactivating them.
-    fn update_customer(&self, id: CustomerId, update: &CustomerUpdate) -> Result<Customer>;
+    fn update_customer(&self, id: CustomerId, update: &CustomerUpdate) -> Result<Customer> {
+        self.apply(Operation::UpdateCustomer {
+            id,
+            update: update.clone(),
+        })?
+        .into_customer()
+    }
     /// One customer.
     fn customer(&self, id: CustomerId) -> Result<Customer>;
     /// Every customer, in id order.
     fn customers(&self) -> Result<Records<'_, Customer>>;
 
     /// Opens a rental: checks the copy is available and the customer active, marks the copy rented and inserts
-    /// the rental — all or nothing. Of two concurrent rents of the last copy exactly one succeeds; the other gets
-    /// [`Error::Unavailable`](crate::Error::Unavailable).
-    fn rent(&self, request: &RentRequest, due_at: DueDateFn<'_>) -> Result<Rental>;
-    /// Closes an open rental at `returned_at` with the charge `charge` computes, and makes the copy available —
-    /// all or nothing. A second close is [`Error::AlreadyReturned`](crate::Error::AlreadyReturned) and changes
-    /// nothing.
-    fn close(
-        &self,
-        rental: RentalId,
-        returned_at: DateTime<Utc>,
-        charge: ChargeFn<'_>,
-    ) -> Result<Rental>;
+    /// the rental, priced by the plan version in force at `rented_at` — all or nothing. Of two concurrent rents of
+    /// the last copy exactly one succeeds; the other gets [`Error::Unavailable`](crate::Error::Unavailable).
+    fn rent(&self, request: &RentRequest) -> Result<Rental> {
+        self.apply(Operation::Rent {
+            target: request.target,
+            customer: request.customer,
+            at: request.rented_at,
+        })?
+        .into_rental()
+    }
+    /// Closes an open rental at `returned_at`, charging it under the plan version it was opened with, and makes
+    /// the copy available — all or nothing. A second close is
+    /// [`Error::AlreadyReturned`](crate::Error::AlreadyReturned) and changes nothing.
+    fn close(&self, rental: RentalId, returned_at: DateTime<Utc>) -> Result<Rental> {
+        self.apply(Operation::Return {
+            rental,
+            at: returned_at,
+        })?
+        .into_rental()
+    }
     /// One rental.
     fn rental(&self, id: RentalId) -> Result<Rental>;
     /// Every rental, open and closed, in id order.
@@ -132,7 +178,10 @@ pub trait Storage: Send + Sync {
         &self,
         effective_from: DateTime<Utc>,
         plan: &PricePlan,
-    ) -> Result<PlanVersion>;
+    ) -> Result<PlanVersion> {
+        self.apply(Operation::publish_plan(plan.clone(), effective_from))?
+            .into_plan_version()
+    }
     /// Every plan version, in id order.
     fn plan_versions(&self) -> Result<Vec<PlanVersion>>;
 
@@ -145,11 +194,8 @@ pub trait Storage: Send + Sync {
 macro_rules! forward_storage {
     ($($wrapper:ty),*) => {$(
         impl<T: Storage + ?Sized> Storage for $wrapper {
-            fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<Copy>)> {
-                (**self).insert_book(book, copies)
-            }
-            fn update_book(&self, id: BookId, update: &BookUpdate) -> Result<Book> {
-                (**self).update_book(id, update)
+            fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+                (**self).apply_batch(operations)
             }
             fn book(&self, id: BookId) -> Result<Book> {
                 (**self).book(id)
@@ -157,35 +203,17 @@ macro_rules! forward_storage {
             fn books(&self) -> Result<Records<'_, Book>> {
                 (**self).books()
             }
-            fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
-                (**self).add_copies(book, count)
-            }
             fn copy(&self, id: CopyId) -> Result<Copy> {
                 (**self).copy(id)
             }
             fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
                 (**self).copies_of(book)
             }
-            fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
-                (**self).set_withdrawn(copy, withdrawn)
-            }
-            fn insert_customer(&self, customer: &NewCustomer) -> Result<Customer> {
-                (**self).insert_customer(customer)
-            }
-            fn update_customer(&self, id: CustomerId, update: &CustomerUpdate) -> Result<Customer> {
-                (**self).update_customer(id, update)
-            }
             fn customer(&self, id: CustomerId) -> Result<Customer> {
                 (**self).customer(id)
             }
             fn customers(&self) -> Result<Records<'_, Customer>> {
                 (**self).customers()
-            }
-            fn rent(&self, request: &RentRequest, due_at: DueDateFn<'_>) -> Result<Rental> {
-                (**self).rent(request, due_at)
-            }
-            fn close(&self, rental: RentalId, returned_at: DateTime<Utc>, charge: ChargeFn<'_>) -> Result<Rental> {
-                (**self).close(rental, returned_at, charge)
             }
             fn rental(&self, id: RentalId) -> Result<Rental> {
                 (**self).rental(id)
@@ -204,9 +232,6 @@ macro_rules! forward_storage {
             }
             fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
                 (**self).customer_rentals(customer)
-            }
-            fn insert_plan_version(&self, effective_from: DateTime<Utc>, plan: &PricePlan) -> Result<PlanVersion> {
-                (**self).insert_plan_version(effective_from, plan)
             }
             fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
                 (**self).plan_versions()

@@ -1,17 +1,26 @@
 //! The domain rules of every write, written once against [`TxView`], a backend's view of one transaction.
 //!
 //! Each operation reads and checks everything first and writes only after every check passed, so a backend whose
-//! writes cannot fail half-way (memory) needs no rollback, and one with real transactions (sled) aborts cleanly.
+//! writes cannot fail half-way (memory) needs no rollback, and the others discard an operation's writes cleanly
+//! (sled: the operation's overlay layer; PostgreSQL: a savepoint).
+//!
+//! Pricing enters only through the plan's public functions ([`PricePlan::due_at`](crate::PricePlan::due_at),
+//! [`PricePlan::quote_with_due`](crate::PricePlan::quote_with_due)) on the plan versions the transaction sees, so a
+//! batch that publishes a plan and then rents under it prices with the new plan.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::{ChargeFn, DueDateFn, RentRequest, RentTarget};
+use super::batch::{Operation, Outcome};
+use super::{RentRequest, RentTarget};
 use crate::domain::{
     title_key, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, NewBook, NewCustomer,
     Rental,
 };
 use crate::error::Error;
-use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::pricing::{PlanVersion, PricePlan};
 
 /// The largest number of copies added in one call.
 pub(crate) const MAX_COPIES_PER_CALL: u32 = 10_000;
@@ -63,6 +72,107 @@ pub(crate) trait TxView {
     fn rental(&mut self, id: RentalId) -> Result<Option<Rental>, Self::E>;
     /// Stores a rental and keeps the open-rental and per-customer indexes in step with it.
     fn put_rental(&mut self, rental: &Rental) -> Result<(), Self::E>;
+
+    /// The first available copy of a book, in copy id order. The default walks the book's copies; backends with
+    /// an availability index override it.
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>, Self::E> {
+        for id in self.copy_ids(book)? {
+            let copy = found(self.copy(id)?, CopyId::ENTITY, id)?;
+            if copy.status == CopyStatus::Available {
+                return Ok(Some(copy));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A stored plan version.
+    fn plan_version(&mut self, id: PlanVersionId) -> Result<Option<Arc<PlanVersion>>, Self::E>;
+    /// The plan version in force at `at` (see [`crate::version_in_force`]).
+    fn plan_in_force(&mut self, at: DateTime<Utc>) -> Result<Option<Arc<PlanVersion>>, Self::E>;
+    /// Whether a plan version starts exactly at `at`.
+    fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool, Self::E>;
+    /// Stores a new plan version.
+    fn put_plan_version(&mut self, version: &PlanVersion) -> Result<(), Self::E>;
+}
+
+/// The version in force at `at` among `versions`: the latest `effective_from` not after `at`, the higher id on a
+/// tie (as [`crate::version_in_force`]).
+pub(crate) fn in_force<'a>(
+    versions: impl IntoIterator<Item = &'a Arc<PlanVersion>>,
+    at: DateTime<Utc>,
+) -> Option<&'a Arc<PlanVersion>> {
+    versions
+        .into_iter()
+        .filter(|v| v.effective_from <= at)
+        .max_by_key(|v| (v.effective_from, v.id))
+}
+
+/// Applies one operation: the single entry point every backend calls for every write.
+pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T::E> {
+    Ok(match op {
+        Operation::AddBook { book, copies } => {
+            let (book, copies) = insert_book(tx, book, *copies)?;
+            Outcome::Book { book, copies }
+        }
+        Operation::UpdateBook { id, update } => Outcome::BookUpdated(update_book(tx, *id, update)?),
+        Operation::AddCopies { book, count } => Outcome::Copies(add_copies(tx, *book, *count)?),
+        Operation::SetWithdrawn { copy, withdrawn } => {
+            Outcome::Copy(set_withdrawn(tx, *copy, *withdrawn)?)
+        }
+        Operation::RegisterCustomer(new) => Outcome::Customer(insert_customer(tx, new)?),
+        Operation::UpdateCustomer { id, update } => {
+            Outcome::Customer(update_customer(tx, *id, update)?)
+        }
+        Operation::Rent {
+            target,
+            customer,
+            at,
+        } => Outcome::Rental(rent(
+            tx,
+            &RentRequest {
+                target: *target,
+                customer: *customer,
+                rented_at: *at,
+            },
+        )?),
+        Operation::Return { rental, at } => Outcome::Rental(close(tx, *rental, *at)?),
+        Operation::ReturnCopy { copy, at } => {
+            let held = found(tx.copy(*copy)?, CopyId::ENTITY, copy)?;
+            let CopyStatus::Rented(rental) = held.status else {
+                return Err(Error::invalid_input(
+                    "copy",
+                    format!("copy {copy} is not rented out, so it cannot be returned"),
+                )
+                .into());
+            };
+            Outcome::Rental(close(tx, rental, *at)?)
+        }
+        Operation::PublishPlan {
+            plan,
+            effective_from,
+        } => Outcome::PlanVersion(Box::new(publish_plan(tx, plan, *effective_from)?)),
+    })
+}
+
+pub(crate) fn publish_plan<T: TxView>(
+    tx: &mut T,
+    plan: &PricePlan,
+    effective_from: DateTime<Utc>,
+) -> Result<PlanVersion, T::E> {
+    if tx.plan_starts_at(effective_from)? {
+        return Err(Error::Duplicate {
+            field: "effective_from",
+            value: effective_from.to_rfc3339(),
+        }
+        .into());
+    }
+    let version = PlanVersion {
+        id: PlanVersionId::new(tx.next_id(IdKind::PlanVersion)?),
+        effective_from,
+        plan: plan.clone(),
+    };
+    tx.put_plan_version(&version)?;
+    Ok(version)
 }
 
 fn found<T, E: From<Error>>(
@@ -243,11 +353,13 @@ pub(crate) fn update_customer<T: TxView>(
     Ok(new)
 }
 
-pub(crate) fn rent<T: TxView>(
-    tx: &mut T,
-    request: &RentRequest,
-    due_at: DueDateFn<'_>,
-) -> Result<Rental, T::E> {
+pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Rental, T::E> {
+    let version = tx.plan_in_force(request.rented_at)?.ok_or_else(|| {
+        Error::not_found(
+            PlanVersionId::ENTITY,
+            format!("in force at {}", request.rented_at),
+        )
+    })?;
     let customer = found(
         tx.customer(request.customer)?,
         CustomerId::ENTITY,
@@ -280,21 +392,14 @@ pub(crate) fn rent<T: TxView>(
         }
         RentTarget::Book(book) => {
             found(tx.book(book)?, BookId::ENTITY, book)?;
-            let mut available = None;
-            for id in tx.copy_ids(book)? {
-                let copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
-                if copy.status == CopyStatus::Available {
-                    available = Some(copy);
-                    break;
-                }
-            }
-            available.ok_or_else(|| Error::Unavailable {
-                reason: format!("book {book} has no available copy"),
-            })?
+            tx.first_available_copy(book)?
+                .ok_or_else(|| Error::Unavailable {
+                    reason: format!("book {book} has no available copy"),
+                })?
         }
     };
     let book = found(tx.book(copy.book)?, BookId::ENTITY, copy.book)?;
-    let due = due_at(&book.category, request.rented_at)?;
+    let due = version.plan.due_at(&book.category, request.rented_at)?;
     let rental = Rental {
         id: RentalId::new(tx.next_id(IdKind::Rental)?),
         copy: copy.id,
@@ -304,7 +409,7 @@ pub(crate) fn rent<T: TxView>(
         rented_at: request.rented_at,
         due_at: due,
         returned_at: None,
-        plan_version: request.plan_version,
+        plan_version: version.id,
         charge: None,
     };
     copy.status = CopyStatus::Rented(rental.id);
@@ -317,7 +422,6 @@ pub(crate) fn close<T: TxView>(
     tx: &mut T,
     id: RentalId,
     returned_at: DateTime<Utc>,
-    charge: ChargeFn<'_>,
 ) -> Result<Rental, T::E> {
     let mut rental = found(tx.rental(id)?, RentalId::ENTITY, id)?;
     if rental.returned_at.is_some() {
@@ -331,7 +435,17 @@ pub(crate) fn close<T: TxView>(
         ))
         .into());
     }
-    let quote = charge(&rental, returned_at)?;
+    let version = found(
+        tx.plan_version(rental.plan_version)?,
+        PlanVersionId::ENTITY,
+        rental.plan_version,
+    )?;
+    let quote = version.plan.quote_with_due(
+        &rental.category,
+        rental.rented_at,
+        rental.due_at,
+        returned_at,
+    )?;
     rental.returned_at = Some(returned_at);
     rental.charge = Some(quote);
     copy.status = CopyStatus::Available;

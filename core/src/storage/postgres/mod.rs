@@ -7,6 +7,8 @@
 //! (bounded); the retry re-reads the winner's data and answers with the proper domain error. Queries are
 //! parameterised; money is `NUMERIC`, times are `timestamptz`.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -16,10 +18,8 @@ use r2d2_postgres::PostgresConnectionManager;
 use rust_decimal::Decimal;
 
 use super::ops::{self, IdKind, TxView};
-use super::{ChargeFn, DueDateFn, Records, RentRequest, Storage};
-use crate::domain::{
-    Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
-};
+use super::{BatchResults, Operation, Records, Storage};
+use crate::domain::{Book, Copy, CopyStatus, Customer, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan, Quote};
@@ -59,7 +59,12 @@ impl Default for PostgresOptions {
 /// used. Safe to share between threads, and any number of processes may use one database at once.
 pub struct PostgresStorage {
     pool: Pool,
+    /// Parsed plan versions by id. A stored version never changes, so an entry read from the database stays
+    /// true; entries are added only from rows read, never from a transaction's own (possibly rolled back) insert.
+    plans: PlanCache,
 }
+
+type PlanCache = Mutex<HashMap<PlanVersionId, Arc<PlanVersion>>>;
 
 impl std::fmt::Debug for PostgresStorage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,7 +109,10 @@ impl PostgresStorage {
             .connection_timeout(options.connect_timeout)
             .build(manager)
             .map_err(Error::storage)?;
-        let storage = PostgresStorage { pool };
+        let storage = PostgresStorage {
+            pool,
+            plans: Mutex::new(HashMap::new()),
+        };
         storage.migrate()?;
         Ok(storage)
     }
@@ -153,20 +161,61 @@ impl PostgresStorage {
         tx.commit().map_err(pg_error)
     }
 
-    /// Runs one domain operation in a transaction, retrying what PostgreSQL asks to retry.
-    fn write<T>(&self, op: impl Fn(&mut PgTx<'_, '_>) -> Result<T, TxError>) -> Result<T> {
+    /// Runs a batch in one transaction, each operation under its own savepoint so a rejected one is rolled back
+    /// alone; retries the whole batch when PostgreSQL asks to (serialisation failure, deadlock, unique race).
+    fn write(&self, operations: &[Operation]) -> Result<BatchResults> {
         let mut attempt = 0;
         loop {
             attempt += 1;
             let mut conn = self.conn()?;
-            let outcome = (|| {
+            let outcome = (|| -> Result<BatchResults, TxError> {
                 let mut tx = conn.transaction()?;
-                let value = op(&mut PgTx { tx: &mut tx })?;
-                tx.commit()?;
-                Ok(value)
+                let mut results = Vec::with_capacity(operations.len());
+                for op in operations {
+                    let result = if operations.len() == 1 {
+                        // A batch of one needs no savepoint: a rejection rolls the whole transaction back.
+                        ops::apply(
+                            &mut PgTx {
+                                tx: &mut tx,
+                                plans: &self.plans,
+                            },
+                            op,
+                        )
+                    } else {
+                        let mut savepoint = tx.transaction()?;
+                        let result = ops::apply(
+                            &mut PgTx {
+                                tx: &mut savepoint,
+                                plans: &self.plans,
+                            },
+                            op,
+                        );
+                        match result {
+                            Ok(value) => {
+                                savepoint.commit()?;
+                                Ok(value)
+                            }
+                            Err(err) => {
+                                savepoint.rollback()?;
+                                Err(err)
+                            }
+                        }
+                    };
+                    match result {
+                        Ok(value) => results.push(Ok(value)),
+                        Err(TxError::Koko(err)) => results.push(Err(err)),
+                        Err(TxError::Pg(err)) => return Err(TxError::Pg(err)),
+                    }
+                }
+                if results.iter().any(Result::is_ok) {
+                    tx.commit()?;
+                } else {
+                    tx.rollback()?;
+                }
+                Ok(results)
             })();
             match outcome {
-                Ok(value) => return Ok(value),
+                Ok(results) => return Ok(results),
                 Err(TxError::Koko(err)) => return Err(err),
                 Err(TxError::Pg(err)) if retryable(&err) && attempt < MAX_ATTEMPTS => {
                     std::thread::sleep(Duration::from_millis(u64::from(attempt.min(10))));
@@ -267,6 +316,7 @@ impl From<postgres::Error> for TxError {
 
 struct PgTx<'t, 'c> {
     tx: &'t mut postgres::Transaction<'c>,
+    plans: &'t PlanCache,
 }
 
 fn book_row(row: &Row) -> Result<Book> {
@@ -335,6 +385,32 @@ fn plan_row(row: &Row) -> Result<PlanVersion> {
 }
 
 impl PgTx<'_, '_> {
+    /// The plan version `id`, from the cache or read (and cached) from the row.
+    fn cached_plan(&mut self, id: i64) -> Result<Option<Arc<PlanVersion>>, TxError> {
+        let key = PlanVersionId::new(to_u64(id)?);
+        if let Some(version) = self
+            .plans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            return Ok(Some(Arc::clone(version)));
+        }
+        let Some(row) = self.tx.query_opt(
+            "SELECT id, effective_from, plan FROM koko_plan_versions WHERE id = $1",
+            &[&id],
+        )?
+        else {
+            return Ok(None);
+        };
+        let version = Arc::new(plan_row(&row)?);
+        self.plans
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, Arc::clone(&version));
+        Ok(Some(version))
+    }
+
     fn locked<T>(
         &mut self,
         sql: &str,
@@ -510,15 +586,76 @@ impl TxView for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>, TxError> {
+        // Skip copies another transaction holds (it may be renting them); if every free-looking copy is held,
+        // fall back to waiting on each in id order, which sees the other transactions' outcome.
+        let row = self.tx.query_opt(
+            "SELECT id, book_id, withdrawn, rental_id FROM koko_copies
+             WHERE book_id = $1 AND NOT withdrawn AND rental_id IS NULL
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+            &[&to_i64(book.get())?],
+        )?;
+        match row {
+            Some(row) => Ok(Some(copy_row(&row)?)),
+            None => {
+                for id in self.copy_ids(book)? {
+                    if let Some(copy) = self.copy(id)? {
+                        if copy.status == CopyStatus::Available {
+                            return Ok(Some(copy));
+                        }
+                    }
+                }
+                Ok(None)
+            }
+        }
+    }
+
+    fn plan_version(&mut self, id: PlanVersionId) -> Result<Option<Arc<PlanVersion>>, TxError> {
+        let Ok(id) = i64::try_from(id.get()) else {
+            return Ok(None);
+        };
+        self.cached_plan(id)
+    }
+
+    fn plan_in_force(&mut self, at: DateTime<Utc>) -> Result<Option<Arc<PlanVersion>>, TxError> {
+        let row = self.tx.query_opt(
+            "SELECT id FROM koko_plan_versions WHERE effective_from <= $1
+             ORDER BY effective_from DESC, id DESC LIMIT 1",
+            &[&at],
+        )?;
+        match row {
+            Some(row) => self.cached_plan(row.try_get(0)?),
+            None => Ok(None),
+        }
+    }
+
+    fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool, TxError> {
+        Ok(self
+            .tx
+            .query_opt(
+                "SELECT id FROM koko_plan_versions WHERE effective_from = $1",
+                &[&at],
+            )?
+            .is_some())
+    }
+
+    fn put_plan_version(&mut self, version: &PlanVersion) -> Result<(), TxError> {
+        self.tx.execute(
+            "INSERT INTO koko_plan_versions (id, effective_from, plan) VALUES ($1, $2, $3)",
+            &[
+                &to_i64(version.id.get())?,
+                &version.effective_from,
+                &version.plan.to_json(),
+            ],
+        )?;
+        Ok(())
+    }
 }
 
 impl Storage for PostgresStorage {
-    fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<Copy>)> {
-        self.write(|tx| ops::insert_book(tx, book, copies))
-    }
-
-    fn update_book(&self, id: BookId, update: &BookUpdate) -> Result<Book> {
-        self.write(|tx| ops::update_book(tx, id, update))
+    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+        self.write(&operations)
     }
 
     fn book(&self, id: BookId) -> Result<Book> {
@@ -536,10 +673,6 @@ impl Storage for PostgresStorage {
             None,
             book_row,
         ))
-    }
-
-    fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
-        self.write(|tx| ops::add_copies(tx, book, count))
     }
 
     fn copy(&self, id: CopyId) -> Result<Copy> {
@@ -563,18 +696,6 @@ impl Storage for PostgresStorage {
         rows.iter().map(copy_row).collect()
     }
 
-    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
-        self.write(|tx| ops::set_withdrawn(tx, copy, withdrawn))
-    }
-
-    fn insert_customer(&self, customer: &NewCustomer) -> Result<Customer> {
-        self.write(|tx| ops::insert_customer(tx, customer))
-    }
-
-    fn update_customer(&self, id: CustomerId, update: &CustomerUpdate) -> Result<Customer> {
-        self.write(|tx| ops::update_customer(tx, id, update))
-    }
-
     fn customer(&self, id: CustomerId) -> Result<Customer> {
         self.one(
             "SELECT id, first_name, last_name, email, active FROM koko_customers WHERE id = $1",
@@ -590,19 +711,6 @@ impl Storage for PostgresStorage {
             None,
             customer_row,
         ))
-    }
-
-    fn rent(&self, request: &RentRequest, due_at: DueDateFn<'_>) -> Result<Rental> {
-        self.write(|tx| ops::rent(tx, request, due_at))
-    }
-
-    fn close(
-        &self,
-        rental: RentalId,
-        returned_at: DateTime<Utc>,
-        charge: ChargeFn<'_>,
-    ) -> Result<Rental> {
-        self.write(|tx| ops::close(tx, rental, returned_at, charge))
     }
 
     fn rental(&self, id: RentalId) -> Result<Rental> {
@@ -641,37 +749,6 @@ impl Storage for PostgresStorage {
             Some(to_i64(customer.get())?),
             rental_row,
         ))
-    }
-
-    fn insert_plan_version(
-        &self,
-        effective_from: DateTime<Utc>,
-        plan: &PricePlan,
-    ) -> Result<PlanVersion> {
-        let json = plan.to_json();
-        self.write(|tx| {
-            let taken = tx.tx.query_opt(
-                "SELECT id FROM koko_plan_versions WHERE effective_from = $1",
-                &[&effective_from],
-            )?;
-            if taken.is_some() {
-                return Err(Error::Duplicate {
-                    field: "effective_from",
-                    value: effective_from.to_rfc3339(),
-                }
-                .into());
-            }
-            let id = tx.next_id(IdKind::PlanVersion)?;
-            tx.tx.execute(
-                "INSERT INTO koko_plan_versions (id, effective_from, plan) VALUES ($1, $2, $3)",
-                &[&to_i64(id)?, &effective_from, &json],
-            )?;
-            Ok(PlanVersion {
-                id: PlanVersionId::new(id),
-                effective_from,
-                plan: plan.clone(),
-            })
-        })
     }
 
     fn plan_versions(&self) -> Result<Vec<PlanVersion>> {

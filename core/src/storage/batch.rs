@@ -1,0 +1,234 @@
+//! Writes as data: an [`Operation`] says what to change, an [`Outcome`] what it made.
+//!
+//! Every backend applies operations with the same rules (`storage::ops`). A batch ([`Storage::apply_batch`]) is
+//! applied in order, each operation seeing the effects of the ones before it, each accepted or rejected on its
+//! own; the accepted ones are committed together.
+//!
+//! [`Storage::apply_batch`]: crate::Storage::apply_batch
+
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    Book, BookUpdate, Copy, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
+};
+use crate::error::{Error, Result};
+use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::pricing::{PlanVersion, PricePlan};
+
+use super::RentTarget;
+
+/// One write to a store.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use koko_core::{BookId, CustomerId, MemoryStorage, NewBook, NewCustomer, Operation, Outcome, PricePlan,
+///                 RentTarget, Storage};
+///
+/// let storage = MemoryStorage::new();
+/// let at = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
+/// let results = storage.apply_batch(vec![
+///     Operation::publish_plan(PricePlan::story3(), at),
+///     Operation::AddBook { book: NewBook::new("Emma", "Jane Austen", "novel"), copies: 1 },
+///     Operation::RegisterCustomer(NewCustomer::new("Ada", "Lovelace")),
+///     Operation::Rent { target: RentTarget::Book(BookId::new(1)), customer: CustomerId::new(1), at },
+///     Operation::Rent { target: RentTarget::Book(BookId::new(1)), customer: CustomerId::new(1), at },
+/// ]).unwrap();
+/// assert!(matches!(results[3], Ok(Outcome::Rental(_))));
+/// assert_eq!(results[4].as_ref().unwrap_err().kind(), "Unavailable"); // the first rent took the only copy
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// Adds a book with `copies` copies (1..=10,000). Answers [`Outcome::Book`].
+    AddBook {
+        /// The book.
+        book: NewBook,
+        /// How many copies.
+        copies: u32,
+    },
+    /// Changes a book's fields. Answers [`Outcome::BookUpdated`].
+    UpdateBook {
+        /// The book.
+        id: BookId,
+        /// The fields to change.
+        update: BookUpdate,
+    },
+    /// Adds copies of a book. Answers [`Outcome::Copies`].
+    AddCopies {
+        /// The book.
+        book: BookId,
+        /// How many (1..=10,000).
+        count: u32,
+    },
+    /// Withdraws an available copy (`true`) or reinstates a withdrawn one (`false`). Answers [`Outcome::Copy`].
+    SetWithdrawn {
+        /// The copy.
+        copy: CopyId,
+        /// Withdraw or reinstate.
+        withdrawn: bool,
+    },
+    /// Registers a customer. Answers [`Outcome::Customer`].
+    RegisterCustomer(NewCustomer),
+    /// Changes a customer's fields. Answers [`Outcome::Customer`].
+    UpdateCustomer {
+        /// The customer.
+        id: CustomerId,
+        /// The fields to change.
+        update: CustomerUpdate,
+    },
+    /// Opens a rental under the plan version in force at `at`. Answers [`Outcome::Rental`].
+    Rent {
+        /// A book (its first available copy) or one copy.
+        target: RentTarget,
+        /// Who rents.
+        customer: CustomerId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Closes a rental, charging it under the plan version it was opened with. Answers [`Outcome::Rental`].
+    Return {
+        /// The rental.
+        rental: RentalId,
+        /// When it came back.
+        at: DateTime<Utc>,
+    },
+    /// Closes the open rental of a copy (a drop box: the copy is what is scanned). Answers [`Outcome::Rental`];
+    /// a copy that is not rented out is [`Error::InvalidInput`] on `copy`.
+    ReturnCopy {
+        /// The copy handed back.
+        copy: CopyId,
+        /// When it came back.
+        at: DateTime<Utc>,
+    },
+    /// Publishes a price plan version. Answers [`Outcome::PlanVersion`].
+    PublishPlan {
+        /// The plan (boxed: a plan is far larger than any other operation).
+        plan: Box<PricePlan>,
+        /// From when it prices new rentals.
+        effective_from: DateTime<Utc>,
+    },
+}
+
+impl Operation {
+    /// [`Operation::PublishPlan`] without spelling the box.
+    pub fn publish_plan(plan: PricePlan, effective_from: DateTime<Utc>) -> Self {
+        Operation::PublishPlan {
+            plan: Box::new(plan),
+            effective_from,
+        }
+    }
+
+    /// The operation's name, as bindings and logs spell it: `"add_book"`, `"rent"`, `"return"`, …
+    pub fn name(&self) -> &'static str {
+        match self {
+            Operation::AddBook { .. } => "add_book",
+            Operation::UpdateBook { .. } => "update_book",
+            Operation::AddCopies { .. } => "add_copies",
+            Operation::SetWithdrawn { .. } => "set_withdrawn",
+            Operation::RegisterCustomer(_) => "register_customer",
+            Operation::UpdateCustomer { .. } => "update_customer",
+            Operation::Rent { .. } => "rent",
+            Operation::Return { .. } => "return",
+            Operation::ReturnCopy { .. } => "return_copy",
+            Operation::PublishPlan { .. } => "publish_plan",
+        }
+    }
+}
+
+/// What an accepted [`Operation`] made or changed.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// A new book and its copies ([`Operation::AddBook`]).
+    Book {
+        /// The book.
+        book: Book,
+        /// Its copies, in id order.
+        copies: Vec<Copy>,
+    },
+    /// The book as changed ([`Operation::UpdateBook`]).
+    BookUpdated(Book),
+    /// New copies ([`Operation::AddCopies`]).
+    Copies(Vec<Copy>),
+    /// The copy as changed ([`Operation::SetWithdrawn`]).
+    Copy(Copy),
+    /// The customer as registered or changed.
+    Customer(Customer),
+    /// The rental as opened or closed.
+    Rental(Rental),
+    /// The plan version published (boxed: a plan is far larger than any other outcome).
+    PlanVersion(Box<PlanVersion>),
+}
+
+impl Outcome {
+    fn mismatch(self, wanted: &str) -> Error {
+        Error::Corruption(format!(
+            "a storage operation answered {self:?} where {wanted} was expected"
+        ))
+    }
+
+    /// The book and copies of an [`Outcome::Book`].
+    pub fn into_book(self) -> Result<(Book, Vec<Copy>)> {
+        match self {
+            Outcome::Book { book, copies } => Ok((book, copies)),
+            other => Err(other.mismatch("a new book")),
+        }
+    }
+
+    /// The book of an [`Outcome::BookUpdated`] (or of an [`Outcome::Book`]).
+    pub fn into_updated_book(self) -> Result<Book> {
+        match self {
+            Outcome::BookUpdated(book) | Outcome::Book { book, .. } => Ok(book),
+            other => Err(other.mismatch("a book")),
+        }
+    }
+
+    /// The copies of an [`Outcome::Copies`].
+    pub fn into_copies(self) -> Result<Vec<Copy>> {
+        match self {
+            Outcome::Copies(copies) => Ok(copies),
+            other => Err(other.mismatch("copies")),
+        }
+    }
+
+    /// The copy of an [`Outcome::Copy`].
+    pub fn into_copy(self) -> Result<Copy> {
+        match self {
+            Outcome::Copy(copy) => Ok(copy),
+            other => Err(other.mismatch("a copy")),
+        }
+    }
+
+    /// The customer of an [`Outcome::Customer`].
+    pub fn into_customer(self) -> Result<Customer> {
+        match self {
+            Outcome::Customer(customer) => Ok(customer),
+            other => Err(other.mismatch("a customer")),
+        }
+    }
+
+    /// The rental of an [`Outcome::Rental`].
+    pub fn into_rental(self) -> Result<Rental> {
+        match self {
+            Outcome::Rental(rental) => Ok(rental),
+            other => Err(other.mismatch("a rental")),
+        }
+    }
+
+    /// The version of an [`Outcome::PlanVersion`].
+    pub fn into_plan_version(self) -> Result<PlanVersion> {
+        match self {
+            Outcome::PlanVersion(version) => Ok(*version),
+            other => Err(other.mismatch("a plan version")),
+        }
+    }
+}
+
+/// The one result of a batch of one.
+pub(crate) fn single(results: Vec<Result<Outcome>>) -> Result<Outcome> {
+    results.into_iter().next().unwrap_or_else(|| {
+        Err(Error::Corruption(
+            "a storage batch of one answered nothing".into(),
+        ))
+    })
+}

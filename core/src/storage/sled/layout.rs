@@ -1,0 +1,180 @@
+//! The on-disk layout: the trees, how keys and values are encoded, and the migration from older layouts.
+//!
+//! Layout version 2 (this one):
+//! - `meta`: `schema_version` and the id counters (`next_id:<kind>`), big-endian `u64`s;
+//! - `books`, `copies`, `customers`, `rentals`: id (big-endian `u64`) → postcard record;
+//! - `titles` (title key → book id), `isbns` (ISBN → book id), `book_copies` (book id → postcard list of copy ids);
+//! - `available_copies`: book id ++ copy id → nothing, one key per available copy (renting by book takes the
+//!   first key under the book's prefix instead of reading every copy);
+//! - `active_rentals`: rental id → the open rental's postcard record, a copy of the one in `rentals`, so listing
+//!   and exporting open rentals reads one tree;
+//! - `customer_rentals`: customer id ++ rental id → nothing;
+//! - `plan_versions`: id → JSON version; `plan_starts`: RFC 3339 instant → id.
+//!
+//! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; [`migrate`] rebuilds both
+//! from the records, which is idempotent, and writes the new version last, so a crash during it only repeats it.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sled::Tree;
+
+use crate::domain::{Copy, CopyStatus, Rental};
+use crate::error::{Error, Result};
+use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+
+/// The on-disk layout version this code reads and writes.
+pub(super) const SCHEMA_VERSION: u64 = 2;
+pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
+
+/// Tree positions: every write names its tree by one of these.
+pub(super) const META: usize = 0;
+pub(super) const BOOKS: usize = 1;
+pub(super) const TITLES: usize = 2;
+pub(super) const ISBNS: usize = 3;
+pub(super) const BOOK_COPIES: usize = 4;
+pub(super) const COPIES: usize = 5;
+pub(super) const AVAILABLE: usize = 6;
+pub(super) const CUSTOMERS: usize = 7;
+pub(super) const RENTALS: usize = 8;
+pub(super) const ACTIVE: usize = 9;
+pub(super) const CUSTOMER_RENTALS: usize = 10;
+pub(super) const PLANS: usize = 11;
+pub(super) const PLAN_STARTS: usize = 12;
+
+/// The trees' names on disk, in position order.
+const NAMES: [&str; 13] = [
+    "meta",
+    "books",
+    "titles",
+    "isbns",
+    "book_copies",
+    "copies",
+    "available_copies",
+    "customers",
+    "rentals",
+    "active_rentals",
+    "customer_rentals",
+    "plan_versions",
+    "plan_starts",
+];
+
+/// Every tree of a store, by position.
+pub(super) struct Trees(pub(super) Vec<Tree>);
+
+impl Trees {
+    pub(super) fn open(db: &sled::Db) -> Result<Self> {
+        NAMES
+            .iter()
+            .map(|name| db.open_tree(name).map_err(Error::storage))
+            .collect::<Result<Vec<_>>>()
+            .map(Trees)
+    }
+
+    pub(super) fn get(&self, tree: usize) -> &Tree {
+        &self.0[tree]
+    }
+}
+
+pub(super) fn id_key(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}
+
+pub(super) fn pair_key(a: u64, b: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&a.to_be_bytes());
+    key[8..].copy_from_slice(&b.to_be_bytes());
+    key
+}
+
+pub(super) fn available_key(book: BookId, copy: CopyId) -> [u8; 16] {
+    pair_key(book.get(), copy.get())
+}
+
+pub(super) fn customer_rental_key(customer: CustomerId, rental: RentalId) -> [u8; 16] {
+    pair_key(customer.get(), rental.get())
+}
+
+pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
+    postcard::to_allocvec(value)
+        .map_err(|e| Error::Corruption(format!("cannot encode a record: {e}")))
+}
+
+pub(super) fn decode<T: DeserializeOwned>(raw: &[u8]) -> Result<T> {
+    postcard::from_bytes(raw)
+        .map_err(|e| Error::Corruption(format!("cannot decode a stored record: {e}")))
+}
+
+pub(super) fn decode_u64(raw: &[u8]) -> Result<u64> {
+    <[u8; 8]>::try_from(raw)
+        .map(u64::from_be_bytes)
+        .map_err(|_| Error::Corruption(format!("a stored id has {} bytes, not 8", raw.len())))
+}
+
+/// Brings a store to [`SCHEMA_VERSION`]: stamps a new one, migrates an older one, refuses a newer one.
+/// Returns the version the store had (`None` when it was new).
+pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
+    let meta = trees.get(META);
+    let found = match meta.get(SCHEMA_KEY).map_err(Error::storage)? {
+        Some(raw) => Some(decode_u64(&raw)?),
+        None => None,
+    };
+    match found {
+        Some(SCHEMA_VERSION) => return Ok(found),
+        Some(version) if version > SCHEMA_VERSION => {
+            return Err(Error::Corruption(format!(
+                "the store has layout version {version}; this Koko reads versions up to {SCHEMA_VERSION} \
+                 (upgrade Koko to open it)"
+            )))
+        }
+        Some(1) => migrate_v1(trees)?,
+        Some(version) => {
+            return Err(Error::Corruption(format!(
+                "the store has layout version {version}, which no Koko wrote"
+            )))
+        }
+        None if !trees.get(BOOKS).is_empty() || !trees.get(CUSTOMERS).is_empty() => {
+            return Err(Error::Corruption(
+                "the store holds records but no layout version".into(),
+            ))
+        }
+        None => {}
+    }
+    meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+        .map_err(Error::storage)?;
+    db.flush().map_err(Error::storage)?;
+    Ok(found)
+}
+
+/// Version 1 → 2: fills `available_copies` from the copies and the values of `active_rentals` from the rentals.
+fn migrate_v1(trees: &Trees) -> Result<()> {
+    let available = trees.get(AVAILABLE);
+    for item in trees.get(COPIES).iter() {
+        let (_, raw) = item.map_err(Error::storage)?;
+        let copy: Copy = decode(&raw)?;
+        if copy.status == CopyStatus::Available {
+            available
+                .insert(available_key(copy.book, copy.id), &[])
+                .map_err(Error::storage)?;
+        }
+    }
+    let active = trees.get(ACTIVE);
+    let rentals = trees.get(RENTALS);
+    for item in active.iter() {
+        let (key, _) = item.map_err(Error::storage)?;
+        let Some(raw) = rentals.get(&key).map_err(Error::storage)? else {
+            return Err(Error::Corruption(format!(
+                "the open-rental index names rental {}, which does not exist",
+                decode_u64(&key).unwrap_or(0)
+            )));
+        };
+        let rental: Rental = decode(&raw)?;
+        if rental.returned_at.is_some() {
+            return Err(Error::Corruption(format!(
+                "the open-rental index names rental {}, which is closed",
+                rental.id
+            )));
+        }
+        active.insert(key, raw).map_err(Error::storage)?;
+    }
+    Ok(())
+}

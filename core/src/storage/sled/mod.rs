@@ -1,0 +1,378 @@
+//! [`SledStorage`]: the embedded, durable default backend.
+//!
+//! `layout` holds the on-disk format and its migrations, `tx` an operation's view inside a batch, `committer` the
+//! thread that writes.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+
+use self::committer::Committer;
+use self::layout::{
+    customer_rental_key, decode, decode_u64, id_key, Trees, ACTIVE, BOOKS, BOOK_COPIES, COPIES,
+    CUSTOMERS, CUSTOMER_RENTALS, PLANS, RENTALS,
+};
+use super::{BatchResults, Operation, Records, Storage};
+use crate::domain::{Book, Copy, Customer, Rental};
+use crate::error::{Error, Result};
+use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::pricing::PlanVersion;
+
+mod committer;
+mod layout;
+mod tx;
+
+/// When a committed operation reaches the disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Durability {
+    /// Every operation returns only after its commit is on disk: sled's flush, then `fdatasync` of its log file
+    /// (the default). Operations submitted at the same time share one commit and one sync.
+    FlushEveryCommit,
+    /// Commits reach the disk at least about this often: sled's flusher thread syncs at this interval, and the
+    /// first commit an interval or more after the last sync syncs before it returns. Faster; a crash may lose the
+    /// operations acknowledged in roughly the last interval plus one sync — always the latest ones, never half of
+    /// one. (If the store then goes quiet, only sled's flusher thread is left to sync it.)
+    Interval(Duration),
+}
+
+/// Options for [`SledStorage::open_with`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SledOptions {
+    /// When commits reach the disk.
+    pub durability: Durability,
+    /// sled's page cache size in bytes (sled's default when `None`).
+    pub cache_capacity: Option<u64>,
+}
+
+impl Default for SledOptions {
+    fn default() -> Self {
+        SledOptions {
+            durability: Durability::FlushEveryCommit,
+            cache_capacity: None,
+        }
+    }
+}
+
+/// Storage in a [sled](https://docs.rs/sled) database directory: embedded, crash-safe, durable by default.
+///
+/// **Writes** go through one committer at a time: each call (or [`Storage::apply_batch`]) is queued, and whenever
+/// no commit is running one waiting caller commits everything queued at that moment — applied in order, the
+/// accepted effects written in one sled transaction, one sync — so concurrent callers share commits and syncs
+/// (see [`SledStorage::commit_stats`]).
+/// An operation's effects become visible to readers when its batch is written, just before the sync; its caller
+/// is answered after the sync. **Reads** go to sled directly and never wait for the committer.
+///
+/// If writing or syncing a batch fails (a full disk, an I/O error), every operation of that batch returns
+/// [`Error::Storage`] and the store **stops**: sled may hold the batch in memory without it being on disk, so every
+/// later call also returns `Storage` until the store is reopened, which shows the batch either wholly present or
+/// wholly absent. **One process at a time**: sled locks its directory, so a second process opening the same path
+/// gets [`Error::Storage`]; share one `SledStorage` between the threads of a process instead (it is `Send +
+/// Sync`). For several processes, use the PostgreSQL backend.
+///
+/// ```
+/// use koko_core::{NewCustomer, SledStorage, Storage};
+///
+/// let dir = tempfile::tempdir().unwrap();
+/// let storage = SledStorage::open(dir.path()).unwrap();
+/// let ada = storage.insert_customer(&NewCustomer::new("Ada", "Lovelace")).unwrap();
+/// drop(storage);
+/// let reopened = SledStorage::open(dir.path()).unwrap();
+/// assert_eq!(reopened.customer(ada.id).unwrap(), ada);
+/// ```
+pub struct SledStorage {
+    shared: Shared,
+    committer: Committer,
+}
+
+/// What the callers and the committer share.
+pub(super) struct Shared {
+    db: sled::Db,
+    trees: Trees,
+    /// sled's log file, synced with `fdatasync` after each flush: sled makes its log buffers stable with
+    /// `sync_file_range`, which neither flushes the drive's write cache nor records a grown file's size.
+    log_file: std::fs::File,
+    durability: Durability,
+    /// Every plan version committed, in id order (the committer replaces it after a batch that published one).
+    plans: Mutex<Arc<Vec<Arc<PlanVersion>>>>,
+    /// Why the store stopped serving: a write or sync failed, so this process's view may hold a batch that is not
+    /// on disk. Every call fails until the store is reopened.
+    broken: Mutex<Option<String>>,
+    stats: Stats,
+}
+
+#[derive(Default)]
+struct Stats {
+    batches: AtomicU64,
+    operations: AtomicU64,
+    syncs: AtomicU64,
+}
+
+/// How the committer has shared its work since the store was opened: a machine-independent measure of group
+/// commit (more operations per sync under more concurrent callers).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CommitStats {
+    /// Batches written (one sled transaction each).
+    pub batches: u64,
+    /// Operations accepted and written in them.
+    pub operations: u64,
+    /// Syncs to disk (one per batch when durable on every commit).
+    pub syncs: u64,
+}
+
+impl CommitStats {
+    /// Mean accepted operations per sync (0 before the first).
+    pub fn operations_per_sync(&self) -> f64 {
+        if self.syncs == 0 {
+            0.0
+        } else {
+            self.operations as f64 / self.syncs as f64
+        }
+    }
+}
+
+impl std::fmt::Debug for SledStorage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStorage")
+            .field("durability", &self.shared.durability)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SledStorage {
+    /// Opens (creating if needed) the store in directory `path`, durable on every commit.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, SledOptions::default())
+    }
+
+    /// Opens (creating if needed) the store in directory `path` with the given options. A store written by an
+    /// earlier Koko is migrated to the current on-disk layout first.
+    pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self> {
+        let mut config = sled::Config::new().path(path.as_ref());
+        config = match options.durability {
+            Durability::FlushEveryCommit => config.flush_every_ms(None),
+            Durability::Interval(every) => {
+                let ms = u64::try_from(every.as_millis()).unwrap_or(u64::MAX).max(1);
+                config.flush_every_ms(Some(ms))
+            }
+        };
+        if let Some(bytes) = options.cache_capacity {
+            config = config.cache_capacity(bytes);
+        }
+        let db = config.open().map_err(Error::storage)?;
+        let log_file = std::fs::File::open(path.as_ref().join("db")).map_err(Error::storage)?;
+        let trees = Trees::open(&db)?;
+        layout::migrate(&db, &trees)?;
+        let plans = read_plans(&trees)?;
+        Ok(SledStorage {
+            shared: Shared {
+                db,
+                trees,
+                log_file,
+                durability: options.durability,
+                plans: Mutex::new(Arc::new(plans)),
+                broken: Mutex::new(None),
+                stats: Stats::default(),
+            },
+            committer: Committer::new(),
+        })
+    }
+
+    /// The durability mode the store was opened with.
+    pub fn durability(&self) -> Durability {
+        self.shared.durability
+    }
+
+    /// Size of the database on disk, in bytes.
+    pub fn size_on_disk(&self) -> Result<u64> {
+        self.shared.db.size_on_disk().map_err(Error::storage)
+    }
+
+    /// How many batches, operations and syncs the committer has written since the store was opened.
+    pub fn commit_stats(&self) -> CommitStats {
+        let stats = &self.shared.stats;
+        CommitStats {
+            batches: stats.batches.load(Ordering::Relaxed),
+            operations: stats.operations.load(Ordering::Relaxed),
+            syncs: stats.syncs.load(Ordering::Relaxed),
+        }
+    }
+
+    fn tree(&self, tree: usize) -> &sled::Tree {
+        self.shared.trees.get(tree)
+    }
+
+    fn get<T: DeserializeOwned>(&self, tree: usize, id: u64, entity: &'static str) -> Result<T> {
+        self.shared.usable()?;
+        match self.tree(tree).get(id_key(id)).map_err(Error::storage)? {
+            Some(raw) => decode(&raw),
+            None => Err(Error::not_found(entity, id)),
+        }
+    }
+
+    fn rental_by_key(&self, key: &[u8]) -> Result<Rental> {
+        match self.tree(RENTALS).get(key).map_err(Error::storage)? {
+            Some(raw) => decode(&raw),
+            None => Err(Error::Corruption(format!(
+                "an index names rental {} which does not exist",
+                decode_u64(key).unwrap_or(0)
+            ))),
+        }
+    }
+
+    /// Every value of a tree, decoded, in key order.
+    fn values<T: DeserializeOwned + Send + 'static>(&self, tree: usize) -> Result<Records<'_, T>> {
+        self.shared.usable()?;
+        Ok(Box::new(self.tree(tree).iter().map(|item| {
+            let (_, value) = item.map_err(Error::storage)?;
+            decode(&value)
+        })))
+    }
+}
+
+impl Shared {
+    /// `Ok` unless a failed write or sync stopped the store (see [`SledStorage`]).
+    fn usable(&self) -> Result<()> {
+        match &*lock(&self.broken) {
+            None => Ok(()),
+            Some(reason) => Err(Error::Storage(
+                format!(
+                    "the store stopped after a failed write ({reason}); reopen it — the batch that failed is \
+                     either wholly on disk or wholly absent"
+                )
+                .into(),
+            )),
+        }
+    }
+
+    fn stop(&self, reason: &str) {
+        let mut broken = lock(&self.broken);
+        if broken.is_none() {
+            *broken = Some(reason.to_owned());
+        }
+    }
+
+    fn plans(&self) -> Arc<Vec<Arc<PlanVersion>>> {
+        Arc::clone(&lock(&self.plans))
+    }
+
+    /// Writes sled's buffers out and makes them durable: sled's own flush (ranged syncs of its log buffers),
+    /// then `fdatasync` of the log file for the drive cache and the file's size.
+    fn sync(&self) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.db.flush()?;
+        self.log_file.sync_data()?;
+        Ok(())
+    }
+}
+
+fn read_plans(trees: &Trees) -> Result<Vec<Arc<PlanVersion>>> {
+    trees
+        .get(PLANS)
+        .iter()
+        .map(|item| {
+            let (_, raw) = item.map_err(Error::storage)?;
+            serde_json::from_slice(&raw)
+                .map(Arc::new)
+                .map_err(|e| Error::Corruption(format!("cannot decode a stored price plan: {e}")))
+        })
+        .collect()
+}
+
+/// Locks a mutex whose data stays valid whatever a panicking holder did (plain values, replaced whole).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Storage for SledStorage {
+    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+        self.shared.usable()?;
+        if operations.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.committer.submit(&self.shared, operations)
+    }
+
+    fn book(&self, id: BookId) -> Result<Book> {
+        self.get(BOOKS, id.get(), BookId::ENTITY)
+    }
+
+    fn books(&self) -> Result<Records<'_, Book>> {
+        self.values(BOOKS)
+    }
+
+    fn copy(&self, id: CopyId) -> Result<Copy> {
+        self.get(COPIES, id.get(), CopyId::ENTITY)
+    }
+
+    fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+        self.book(book)?;
+        let ids: Vec<CopyId> = match self
+            .tree(BOOK_COPIES)
+            .get(id_key(book.get()))
+            .map_err(Error::storage)?
+        {
+            Some(raw) => decode(&raw)?,
+            None => Vec::new(),
+        };
+        ids.into_iter().map(|id| self.copy(id)).collect()
+    }
+
+    fn customer(&self, id: CustomerId) -> Result<Customer> {
+        self.get(CUSTOMERS, id.get(), CustomerId::ENTITY)
+    }
+
+    fn customers(&self) -> Result<Records<'_, Customer>> {
+        self.values(CUSTOMERS)
+    }
+
+    fn rental(&self, id: RentalId) -> Result<Rental> {
+        self.get(RENTALS, id.get(), RentalId::ENTITY)
+    }
+
+    fn rentals(&self) -> Result<Records<'_, Rental>> {
+        self.values(RENTALS)
+    }
+
+    fn active_rentals(&self) -> Result<Records<'_, Rental>> {
+        // The index holds each open rental's record: one tree, no second lookup.
+        self.values(ACTIVE)
+    }
+
+    fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
+        self.customer(customer)?;
+        let from = customer_rental_key(customer, RentalId::new(0));
+        Ok(Box::new(
+            self.tree(CUSTOMER_RENTALS)
+                .scan_prefix(&from[..8])
+                .map(move |item| {
+                    let (key, _) = item.map_err(Error::storage)?;
+                    self.rental_by_key(key.get(8..).unwrap_or_default())
+                }),
+        ))
+    }
+
+    fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
+        self.shared.usable()?;
+        Ok(self
+            .shared
+            .plans()
+            .iter()
+            .map(|version| (**version).clone())
+            .collect())
+    }
+
+    fn flush(&self) -> Result<()> {
+        self.shared.usable()?;
+        self.shared.sync().map_err(Error::Storage)
+    }
+}
+
+#[allow(dead_code)]
+fn assert_send_sync() {
+    fn is<T: Send + Sync>() {}
+    is::<SledStorage>();
+}

@@ -1,0 +1,284 @@
+//! [`SledTx`]: the committer's view of one operation inside a batch — sled's committed state under the effects
+//! of the batch's earlier operations, under this operation's own writes.
+//!
+//! Nothing is written to sled here. An accepted operation's layer is merged into the batch's; a rejected one's
+//! is dropped, so it changes nothing. The committer then writes the batch's layer in one sled transaction.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::layout::{
+    available_key, customer_rental_key, decode, decode_u64, encode, id_key, Trees, ACTIVE,
+    AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, ISBNS, META, PLANS,
+    PLAN_STARTS, RENTALS, TITLES,
+};
+use crate::domain::{Book, Copy, CopyStatus, Customer, Rental};
+use crate::error::{Error, Result};
+use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::pricing::PlanVersion;
+use crate::storage::ops::{self, IdKind, TxView};
+
+/// Writes not yet in sled: (tree, key) → the new value, or `None` for a removal.
+pub(super) type Layer = BTreeMap<(usize, Vec<u8>), Option<Vec<u8>>>;
+
+/// The effects of a batch's accepted operations so far.
+#[derive(Default)]
+pub(super) struct BatchLayer {
+    pub(super) writes: Layer,
+    /// Plan versions the batch published (also in `writes`), for pricing later operations of the batch.
+    pub(super) plans: Vec<Arc<PlanVersion>>,
+}
+
+/// One operation's view and its writes.
+pub(super) struct SledTx<'a> {
+    trees: &'a Trees,
+    /// The plan versions committed before this batch.
+    committed_plans: &'a [Arc<PlanVersion>],
+    batch: &'a BatchLayer,
+    writes: Layer,
+    plans: Vec<Arc<PlanVersion>>,
+}
+
+impl<'a> SledTx<'a> {
+    pub(super) fn new(
+        trees: &'a Trees,
+        committed_plans: &'a [Arc<PlanVersion>],
+        batch: &'a BatchLayer,
+    ) -> Self {
+        SledTx {
+            trees,
+            committed_plans,
+            batch,
+            writes: Layer::new(),
+            plans: Vec::new(),
+        }
+    }
+
+    /// This operation's effects, to merge into the batch once it is accepted.
+    pub(super) fn into_effects(self) -> (Layer, Vec<Arc<PlanVersion>>) {
+        (self.writes, self.plans)
+    }
+
+    fn raw(&self, tree: usize, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let k = (tree, key.to_vec());
+        if let Some(value) = self.writes.get(&k) {
+            return Ok(value.clone());
+        }
+        if let Some(value) = self.batch.writes.get(&k) {
+            return Ok(value.clone());
+        }
+        Ok(self
+            .trees
+            .get(tree)
+            .get(key)
+            .map_err(Error::storage)?
+            .map(|v| v.to_vec()))
+    }
+
+    fn set(&mut self, tree: usize, key: &[u8], value: Option<Vec<u8>>) {
+        self.writes.insert((tree, key.to_vec()), value);
+    }
+
+    fn get<T: DeserializeOwned>(&self, tree: usize, key: &[u8]) -> Result<Option<T>> {
+        match self.raw(tree, key)? {
+            Some(raw) => Ok(Some(decode(&raw)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn put<T: Serialize>(&mut self, tree: usize, key: &[u8], value: &T) -> Result<()> {
+        let raw = encode(value)?;
+        self.set(tree, key, Some(raw));
+        Ok(())
+    }
+
+    fn owner(&self, tree: usize, key: &[u8]) -> Result<Option<BookId>> {
+        match self.raw(tree, key)? {
+            Some(raw) => Ok(Some(BookId::new(decode_u64(&raw)?))),
+            None => Ok(None),
+        }
+    }
+
+    fn set_owner(&mut self, tree: usize, key: &[u8], owner: Option<BookId>) {
+        self.set(tree, key, owner.map(|id| id_key(id.get()).to_vec()));
+    }
+
+    /// The first key of `tree` under `prefix`, seen through the layers: the layers' own keys under the prefix
+    /// (this operation's over the batch's), and sled's first key under it that the layers do not shadow.
+    fn first_under(&self, tree: usize, prefix: &[u8]) -> Result<Option<Vec<u8>>> {
+        let mut layered: BTreeMap<&[u8], bool> = BTreeMap::new();
+        for layer in [&self.batch.writes, &self.writes] {
+            let from = (tree, prefix.to_vec());
+            for ((t, key), value) in layer.range(from..) {
+                if *t != tree || !key.starts_with(prefix) {
+                    break;
+                }
+                layered.insert(key.as_slice(), value.is_some());
+            }
+        }
+        let from_layers = layered
+            .iter()
+            .find(|(_, present)| **present)
+            .map(|(key, _)| key.to_vec());
+        let mut from_sled = None;
+        for item in self.trees.get(tree).scan_prefix(prefix) {
+            let (key, _) = item.map_err(Error::storage)?;
+            if !layered.contains_key(key.as_ref()) {
+                from_sled = Some(key.to_vec());
+                break;
+            }
+        }
+        Ok(match (from_layers, from_sled) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
+    fn plans(&self) -> impl Iterator<Item = &Arc<PlanVersion>> {
+        self.committed_plans
+            .iter()
+            .chain(&self.batch.plans)
+            .chain(&self.plans)
+    }
+}
+
+impl TxView for SledTx<'_> {
+    type E = Error;
+
+    fn next_id(&mut self, kind: IdKind) -> Result<u64> {
+        let key = format!("next_id:{}", kind.name());
+        let next = match self.raw(META, key.as_bytes())? {
+            Some(raw) => decode_u64(&raw)? + 1,
+            None => 1,
+        };
+        self.set(META, key.as_bytes(), Some(id_key(next).to_vec()));
+        Ok(next)
+    }
+
+    fn book(&mut self, id: BookId) -> Result<Option<Book>> {
+        self.get(BOOKS, &id_key(id.get()))
+    }
+
+    fn put_book(&mut self, book: &Book) -> Result<()> {
+        self.put(BOOKS, &id_key(book.id.get()), book)
+    }
+
+    fn title_owner(&mut self, key: &str) -> Result<Option<BookId>> {
+        self.owner(TITLES, key.as_bytes())
+    }
+
+    fn set_title_owner(&mut self, key: &str, owner: Option<BookId>) -> Result<()> {
+        self.set_owner(TITLES, key.as_bytes(), owner);
+        Ok(())
+    }
+
+    fn isbn_owner(&mut self, isbn: &str) -> Result<Option<BookId>> {
+        self.owner(ISBNS, isbn.as_bytes())
+    }
+
+    fn set_isbn_owner(&mut self, isbn: &str, owner: Option<BookId>) -> Result<()> {
+        self.set_owner(ISBNS, isbn.as_bytes(), owner);
+        Ok(())
+    }
+
+    fn copy_ids(&mut self, book: BookId) -> Result<Vec<CopyId>> {
+        Ok(self
+            .get(BOOK_COPIES, &id_key(book.get()))?
+            .unwrap_or_default())
+    }
+
+    fn put_copy_ids(&mut self, book: BookId, copies: &[CopyId]) -> Result<()> {
+        self.put(BOOK_COPIES, &id_key(book.get()), &copies)
+    }
+
+    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>> {
+        self.get(COPIES, &id_key(id.get()))
+    }
+
+    fn put_copy(&mut self, copy: &Copy) -> Result<()> {
+        let index = available_key(copy.book, copy.id);
+        if copy.status == CopyStatus::Available {
+            self.set(AVAILABLE, &index, Some(Vec::new()));
+        } else {
+            self.set(AVAILABLE, &index, None);
+        }
+        self.put(COPIES, &id_key(copy.id.get()), copy)
+    }
+
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>> {
+        let Some(key) = self.first_under(AVAILABLE, &id_key(book.get()))? else {
+            return Ok(None);
+        };
+        let id = CopyId::new(decode_u64(key.get(8..).unwrap_or_default())?);
+        match self.copy(id)? {
+            Some(copy) if copy.status == CopyStatus::Available => Ok(Some(copy)),
+            other => Err(Error::Corruption(format!(
+                "the availability index names copy {id} of book {book}, which is {other:?}"
+            ))),
+        }
+    }
+
+    fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>> {
+        self.get(CUSTOMERS, &id_key(id.get()))
+    }
+
+    fn put_customer(&mut self, customer: &Customer) -> Result<()> {
+        self.put(CUSTOMERS, &id_key(customer.id.get()), customer)
+    }
+
+    fn rental(&mut self, id: RentalId) -> Result<Option<Rental>> {
+        self.get(RENTALS, &id_key(id.get()))
+    }
+
+    fn put_rental(&mut self, rental: &Rental) -> Result<()> {
+        let key = id_key(rental.id.get());
+        let raw = encode(rental)?;
+        if rental.returned_at.is_none() {
+            self.set(ACTIVE, &key, Some(raw.clone()));
+        } else {
+            self.set(ACTIVE, &key, None);
+        }
+        self.set(RENTALS, &key, Some(raw));
+        self.set(
+            CUSTOMER_RENTALS,
+            &customer_rental_key(rental.customer, rental.id),
+            Some(Vec::new()),
+        );
+        Ok(())
+    }
+
+    fn plan_version(&mut self, id: PlanVersionId) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(self.plans().find(|v| v.id == id).cloned())
+    }
+
+    fn plan_in_force(&mut self, at: DateTime<Utc>) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(ops::in_force(self.plans(), at).cloned())
+    }
+
+    fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool> {
+        Ok(self.plans().any(|v| v.effective_from == at))
+    }
+
+    fn put_plan_version(&mut self, version: &PlanVersion) -> Result<()> {
+        let json = serde_json::to_vec(version)
+            .map_err(|e| Error::Corruption(format!("cannot encode a plan version: {e}")))?;
+        let key = id_key(version.id.get());
+        self.set(PLANS, &key, Some(json));
+        self.set(
+            PLAN_STARTS,
+            start_key(version.effective_from).as_bytes(),
+            Some(key.to_vec()),
+        );
+        self.plans.push(Arc::new(version.clone()));
+        Ok(())
+    }
+}
+
+/// The `plan_starts` key of an instant.
+pub(super) fn start_key(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
