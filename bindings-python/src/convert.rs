@@ -139,3 +139,64 @@ pub(crate) fn quote_args(
         aware_datetime("returned_at", returned_at)?,
     ))
 }
+
+/// A new book's fields.
+pub(crate) fn new_book(
+    title: &Bound<'_, PyAny>,
+    author: &Bound<'_, PyAny>,
+    category: &Bound<'_, PyAny>,
+    isbn: Option<&Bound<'_, PyAny>>,
+) -> PyResult<koko_core::NewBook> {
+    let mut book = koko_core::NewBook::new(
+        text("title", title)?,
+        text("author", author)?,
+        text("category", category)?,
+    );
+    book.isbn = optional_text("isbn", isbn)?;
+    Ok(book)
+}
+
+/// A `copies=` argument: 1 when absent or `None`.
+pub(crate) fn copies(value: Option<&Bound<'_, PyAny>>) -> PyResult<u32> {
+    match value {
+        Some(c) if !c.is_none() => count("copies", c),
+        _ => Ok(1),
+    }
+}
+
+/// A new customer's fields.
+pub(crate) fn new_customer(
+    first_name: &Bound<'_, PyAny>,
+    last_name: &Bound<'_, PyAny>,
+    email: Option<&Bound<'_, PyAny>>,
+) -> PyResult<koko_core::NewCustomer> {
+    let mut customer = koko_core::NewCustomer::new(
+        text("first_name", first_name)?,
+        text("last_name", last_name)?,
+    );
+    customer.email = optional_text("email", email)?;
+    Ok(customer)
+}
+
+/// What a `rent` names: exactly one of `book_id` and `copy_id`.
+pub(crate) fn rent_target(
+    book_id: Option<&Bound<'_, PyAny>>,
+    copy_id: Option<&Bound<'_, PyAny>>,
+) -> PyResult<koko_core::RentTarget> {
+    let book = book_id
+        .filter(|b| !b.is_none())
+        .map(|b| id("book_id", b))
+        .transpose()?;
+    let copy = copy_id
+        .filter(|c| !c.is_none())
+        .map(|c| id("copy_id", c))
+        .transpose()?;
+    match (book, copy) {
+        (Some(book), None) => Ok(koko_core::RentTarget::Book(koko_core::BookId::new(book))),
+        (None, Some(copy)) => Ok(koko_core::RentTarget::Copy(koko_core::CopyId::new(copy))),
+        _ => Err(invalid(
+            "book_id",
+            "give exactly one of book_id and copy_id",
+        )),
+    }
+}

@@ -2,6 +2,7 @@
 //! `koko-core`, nothing more. Money crosses as `decimal.Decimal`, times as timezone-aware `datetime`.
 #![forbid(unsafe_code)]
 
+mod batch;
 mod convert;
 mod errors;
 mod plan;
@@ -25,5 +26,6 @@ fn _koko(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::PlanVersion>()?;
     module.add_class::<records::RevenueLine>()?;
     module.add_class::<store::BookStore>()?;
+    module.add_class::<batch::Batch>()?;
     Ok(())
 }

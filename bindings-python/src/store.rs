@@ -4,15 +4,16 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use koko_core::{
-    BookId, BookUpdate, CopyId, CustomerId, CustomerUpdate, NewBook, NewCustomer, RentalId, Storage,
+    BookId, BookUpdate, CopyId, CustomerId, CustomerUpdate, RentTarget, RentalId, Storage,
 };
 use pyo3::prelude::*;
 
+use crate::batch::Batch;
 use crate::convert::{
-    aware_datetime, count as to_count, id, optional_datetime, optional_flag, optional_text,
-    quote_args, text,
+    aware_datetime, copies as copies_arg, count as to_count, id, new_book, new_customer,
+    optional_datetime, optional_flag, optional_text, quote_args, rent_target, text,
 };
-use crate::errors::{invalid, IntoPy};
+use crate::errors::{invalid, to_py, IntoPy};
 use crate::plan::{PricePlan, Quote};
 use crate::records::{Book, Copy, Customer, PlanVersion, Receipt, Rental, RevenueLine};
 
@@ -44,6 +45,47 @@ fn plan_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<koko_core::PricePlan> 
                     "expected a koko.PricePlan (e.g. PricePlan.preset(\"story1\"))",
                 )
             }),
+    }
+}
+
+impl BookStore {
+    /// A batch outcome as the Python object the single-operation method returns.
+    fn outcome(&self, py: Python<'_>, outcome: koko_core::Outcome) -> PyResult<Py<PyAny>> {
+        use koko_core::Outcome as O;
+        Ok(match outcome {
+            O::Book { book, .. } | O::BookUpdated(book) => {
+                Book::from(book).into_pyobject(py)?.into_any().unbind()
+            }
+            O::Copies(copies) => copies
+                .into_iter()
+                .map(Copy::from)
+                .collect::<Vec<_>>()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            O::Copy(copy) => Copy::from(copy).into_pyobject(py)?.into_any().unbind(),
+            O::Customer(customer) => Customer::from(customer)
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            O::Rental(rental) if rental.returned_at.is_some() => {
+                let receipt = py.detach(|| self.inner.receipt(rental)).py_err()?;
+                Receipt::from(receipt)
+                    .into_pyobject(py)?
+                    .into_any()
+                    .unbind()
+            }
+            O::Rental(rental) => Rental::from(rental).into_pyobject(py)?.into_any().unbind(),
+            O::PlanVersion(version) => PlanVersion::from(*version)
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            other => {
+                return Err(crate::errors::internal(&format!(
+                    "an outcome this binding does not know: {other:?}"
+                )))
+            }
+        })
     }
 }
 
@@ -198,16 +240,8 @@ impl BookStore {
         isbn: Option<&Bound<'_, PyAny>>,
         copies: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Book> {
-        let mut book = NewBook::new(
-            text("title", title)?,
-            text("author", author)?,
-            text("category", category)?,
-        );
-        book.isbn = optional_text("isbn", isbn)?;
-        let copies = match copies {
-            Some(c) if !c.is_none() => to_count("copies", c)?,
-            _ => 1,
-        };
+        let book = new_book(title, author, category, isbn)?;
+        let copies = copies_arg(copies)?;
         py.detach(|| self.inner.add_book(&book, copies))
             .py_err()
             .map(Book::from)
@@ -302,11 +336,7 @@ impl BookStore {
         last_name: &Bound<'_, PyAny>,
         email: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
-        let mut customer = NewCustomer::new(
-            text("first_name", first_name)?,
-            text("last_name", last_name)?,
-        );
-        customer.email = optional_text("email", email)?;
+        let customer = new_customer(first_name, last_name, email)?;
         py.detach(|| self.inner.register_customer(&customer))
             .py_err()
             .map(Customer::from)
@@ -416,28 +446,11 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Rental> {
         let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let book = book_id
-            .filter(|b| !b.is_none())
-            .map(|b| id("book_id", b))
-            .transpose()?;
-        let copy = copy_id
-            .filter(|c| !c.is_none())
-            .map(|c| id("copy_id", c))
-            .transpose()?;
+        let target = rent_target(book_id, copy_id)?;
         let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
-        let outcome = match (book, copy) {
-            (Some(book), None) => {
-                py.detach(|| self.inner.rent_book_at(customer, BookId::new(book), at))
-            }
-            (None, Some(copy)) => {
-                py.detach(|| self.inner.rent_copy_at(customer, CopyId::new(copy), at))
-            }
-            _ => {
-                return Err(invalid(
-                    "book_id",
-                    "give exactly one of book_id and copy_id",
-                ))
-            }
+        let outcome = match target {
+            RentTarget::Book(book) => py.detach(|| self.inner.rent_book_at(customer, book, at)),
+            RentTarget::Copy(copy) => py.detach(|| self.inner.rent_copy_at(customer, copy, at)),
         };
         outcome.py_err().map(Rental::from)
     }
@@ -525,6 +538,25 @@ impl BookStore {
                 .export_active_rentals_csv(std::io::BufWriter::new(file))
         })
         .py_err()
+    }
+
+    /// Applies every operation of ``batch`` in order, each seeing the ones before it, each accepted or refused
+    /// on its own; the accepted ones are committed together (on sled: one commit, one sync to disk).
+    ///
+    /// Returns one item per operation: what it made (a ``Book``, a list of ``Copy``, a ``Copy``, a ``Customer``,
+    /// a ``Rental`` for a rent, a ``Receipt`` for a return, a ``PlanVersion``) or, for a refused operation, the
+    /// exception it would have raised (an instance, not raised: check with ``isinstance(item, koko.KokoError)``).
+    /// Raises ``StorageError`` if the batch could not be committed, in which case none of it was stored.
+    fn apply_batch(&self, py: Python<'_>, batch: &Batch) -> PyResult<Vec<Py<PyAny>>> {
+        let operations = batch.operations(self.inner.now());
+        let results = py.detach(|| self.inner.apply_batch(operations)).py_err()?;
+        results
+            .into_iter()
+            .map(|result| match result {
+                Ok(outcome) => self.outcome(py, outcome),
+                Err(err) => Ok(to_py(err).into_value(py).into_any()),
+            })
+            .collect()
     }
 
     /// Makes everything written so far durable.

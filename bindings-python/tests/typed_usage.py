@@ -30,6 +30,19 @@ def rent_and_return(store: koko.BookStore) -> Optional[Decimal]:
     return receipt.charge.total
 
 
+def drop_box(store: koko.BookStore, copy_ids: List[int]) -> List[Decimal]:
+    batch = koko.Batch()
+    for copy_id in copy_ids:
+        batch.return_copy(copy_id=copy_id, at=datetime(2024, 6, 3, tzinfo=timezone.utc))
+    totals: List[Decimal] = []
+    for result in store.apply_batch(batch):
+        if isinstance(result, koko.KokoError):
+            print(result.kind)
+        elif isinstance(result, koko.Receipt):
+            totals.append(result.charge.total)
+    return totals
+
+
 def wrong_field_types(plan: koko.PricePlan) -> None:
     name: Optional[str] = plan.name
     categories: List[str] = plan.categories

@@ -20,6 +20,7 @@ from ._errors import (
     Unavailable,
 )
 from ._koko import (
+    Batch,
     Book,
     BookStore,
     Copy,
@@ -36,6 +37,7 @@ from ._koko import (
 
 __all__ = [
     "AlreadyReturned",
+    "Batch",
     "Book",
     "BookStore",
     "Copy",
