@@ -66,6 +66,12 @@ pub enum Op {
         /// Customer id.
         customer: u64,
     },
+    /// `BookStore::apply_batch` of these operations (none of them a batch), each expected to succeed: the
+    /// writer builds batches its view says are valid throughout.
+    Batch {
+        /// The operations, in order.
+        ops: Vec<Op>,
+    },
 }
 
 /// What an acknowledged operation returned.
@@ -88,6 +94,11 @@ pub enum Outcome {
     Rental {
         /// The rental as stored.
         rental: Rental,
+    },
+    /// The outcome of every operation of a batch, in order.
+    Batch {
+        /// One per operation.
+        outcomes: Vec<Outcome>,
     },
 }
 

@@ -3,18 +3,21 @@
 //! Proves that a sled-backed Koko store survives a killed process and a full disk without losing an
 //! acknowledged operation, double-renting a copy or charging twice:
 //!
-//! - the `crash_writer` binary runs a seeded random mix of store operations ([`workload`]) and records every
-//!   acknowledged one in an append-only log ([`acklog`]);
+//! - the `crash_writer` binary runs a seeded random mix of store operations and batches of them ([`workload`])
+//!   and records every acknowledged one in an append-only log ([`acklog`]);
 //! - `tests/crash.rs` kills it with `SIGKILL` at random moments, reopens the store and checks it against the log
 //!   ([`verify`]) and against the store's invariants ([`snapshot::check_invariants`]);
 //! - `tests/disk_full.rs` runs it on a 4 MiB tmpfs until the disk is full, then checks the same.
 //!
 //! ## What sled 0.34.7 guarantees, read from its source
 //!
-//! Koko's `SledStorage` runs each operation as one multi-tree sled transaction, then, in
-//! `Durability::FlushEveryCommit`, calls `Db::flush` and `fdatasync`s sled's log file (one flush shared by
-//! concurrent committers); in `Durability::Interval(d)` it opens sled with `flush_every_ms = d`, and the first
-//! commit `d` or more after the last sync does the same flush + `fdatasync` before returning.
+//! Koko's `SledStorage` writes through one committer at a time: the operations queued when a commit starts (one
+//! caller's batch, or many callers' single operations) are applied in order and written as **one** multi-tree
+//! sled transaction; then, in `Durability::FlushEveryCommit`, the committer calls `Db::flush` and `fdatasync`s
+//! sled's log file before anyone is answered; in `Durability::Interval(d)` it opens sled with
+//! `flush_every_ms = d`, and the first commit `d` or more after the last sync does the same flush + `fdatasync`
+//! before answering. The writer sends batches too (`Op::Batch`), so kills land inside them; the checker requires
+//! every batch wholly present or wholly absent.
 //!
 //! - **A transaction** (`transaction.rs`: `Transactional::transaction` → `TransactionalTrees::commit`) first calls
 //!   `pin_log` (`pagecache/mod.rs`), which `roll_iobuf`s — seals the in-memory log buffer being filled, which holds

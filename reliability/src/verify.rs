@@ -56,6 +56,12 @@ pub struct Verified {
     pub in_flight_committed: u64,
     /// Operations in flight at the kill that left no trace.
     pub in_flight_absent: u64,
+    /// Acknowledged batches found whole (also counted in `acked_present`).
+    pub batches: u64,
+    /// The operations in those batches.
+    pub batch_operations: u64,
+    /// Batches in flight at the kill (whole or absent, also counted above).
+    pub in_flight_batches: u64,
 }
 
 /// Checks `actual` (the store after the run) against `before` (the store before it) plus the log:
@@ -110,7 +116,13 @@ pub fn verify(
                     continue;
                 }
                 match apply(&mut expected, &logged.op, outcome, actual) {
-                    Ok(()) => verified.acked_present += 1,
+                    Ok(()) => {
+                        verified.acked_present += 1;
+                        if let Op::Batch { ops } = &logged.op {
+                            verified.batches += 1;
+                            verified.batch_operations += ops.len() as u64;
+                        }
+                    }
                     Err(e) => problems.push(format!("{name}: {e}")),
                 }
             }
@@ -146,6 +158,7 @@ pub fn verify(
                 if losing {
                     continue;
                 }
+                verified.in_flight_batches += u64::from(matches!(logged.op, Op::Batch { .. }));
                 match observe(&expected, &logged.op, actual) {
                     Some(outcome) => {
                         verified.in_flight_committed += 1;
@@ -171,9 +184,14 @@ pub fn verify(
     }
 }
 
-/// Whether the effect of an acknowledged operation is in `actual` at all (its content is compared later).
+/// Whether the effect of an acknowledged operation is in `actual` at all (its content is compared later). A batch
+/// is present if any of its operations is; then every one of them must be (`apply` and the final comparison).
 fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
     match (op, outcome) {
+        (Op::Batch { ops }, Outcome::Batch { outcomes }) => ops
+            .iter()
+            .zip(outcomes)
+            .any(|(op, outcome)| is_present(op, outcome, actual)),
         (Op::AddBook { .. }, Outcome::Book { book, .. }) => {
             actual.books.contains_key(&book.id.get())
         }
@@ -195,8 +213,23 @@ fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
     }
 }
 
-/// The effect of `op` found in `actual` beyond `expected`, as the outcome it would have returned.
+/// The effect of `op` found in `actual` beyond `expected`, as the outcome it would have returned. For a batch:
+/// its operations observed in order, each against the state after the ones before it; `None` if none of them
+/// shows, and a shorter list than the batch (which `apply` refuses as half applied) if only some do.
 fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
+    if let Op::Batch { ops } = op {
+        let mut scratch = expected.clone();
+        let mut outcomes = Vec::new();
+        for op in ops {
+            match observe(&scratch, op, actual) {
+                Some(outcome) if apply(&mut scratch, op, &outcome, actual).is_ok() => {
+                    outcomes.push(outcome)
+                }
+                _ => continue,
+            }
+        }
+        return (!outcomes.is_empty()).then_some(Outcome::Batch { outcomes });
+    }
     match op {
         Op::AddBook { title, .. } => actual
             .books
@@ -255,6 +288,7 @@ fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
                     customer: c.clone(),
                 })
         }
+        Op::Batch { .. } => None,
     }
 }
 
@@ -269,6 +303,19 @@ fn apply(
 ) -> Result<(), String> {
     let max = expected.max_ids();
     match (op, outcome) {
+        (Op::Batch { ops }, Outcome::Batch { outcomes }) => {
+            if ops.len() != outcomes.len() {
+                return Err(format!(
+                    "a batch of {} operations is half applied: {} of them show",
+                    ops.len(),
+                    outcomes.len()
+                ));
+            }
+            for (i, (op, outcome)) in ops.iter().zip(outcomes).enumerate() {
+                apply(expected, op, outcome, actual)
+                    .map_err(|e| format!("batch operation {i} ({op:?}): {e}"))?;
+            }
+        }
         (
             Op::AddBook {
                 title,
@@ -465,5 +512,6 @@ pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
             .get(rental)
             .is_some_and(|r| r.returned_at.is_some()),
         Op::Deactivate { customer } => snapshot.customers.get(customer).is_some_and(|c| !c.active),
+        Op::Batch { ops } => ops.iter().any(|op| effect_visible(snapshot, op)),
     }
 }

@@ -1,13 +1,13 @@
 //! The writer's workload: a seeded random mix of store operations, each logged before and after.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use koko_core::{
-    BookId, BookStore, CopyId, CopyStatus, CustomerId, FixedClock, NewBook, NewCustomer, RentalId,
-    Storage,
+    BookId, BookStore, CopyId, CopyStatus, CustomerId, FixedClock, NewBook, NewCustomer, Operation,
+    RentTarget, RentalId, Storage,
 };
 
 use crate::acklog::{unix_nanos, AckWriter, Entry, Op, Outcome};
@@ -169,7 +169,8 @@ impl<S: Storage> Workload<S> {
         }
         let roll = self.rng.below(100);
         let op = match roll {
-            0..=9 => None,
+            0..=4 => None,
+            5..=9 => self.batch(),
             10..=15 => Some(self.register()),
             16..=17 if self.active.len() > 2 => {
                 let customer = self.pick_active();
@@ -263,6 +264,58 @@ impl<S: Storage> Workload<S> {
         })
     }
 
+    /// A batch of 2–12 operations that the view says all succeed in order: rents of distinct available copies,
+    /// returns of distinct open rentals, new customers and books; each rent at its own instant.
+    fn batch(&mut self) -> Option<Op> {
+        let size = self.rng.range(2, 12);
+        let mut ops = Vec::new();
+        let mut taken = BTreeSet::new();
+        let mut returned = BTreeSet::new();
+        for _ in 0..size {
+            self.now += Duration::minutes(1);
+            let op = match self.rng.below(5) {
+                0 | 1 => {
+                    let customer = self.pick_active();
+                    let available: Vec<u64> = self
+                        .available()
+                        .into_iter()
+                        .filter(|c| !taken.contains(c))
+                        .collect();
+                    match (customer, self.rng.pick(&available).copied()) {
+                        (Some(customer), Some(copy)) => {
+                            taken.insert(copy);
+                            Some(Op::RentCopy {
+                                customer,
+                                copy,
+                                at: self.now,
+                            })
+                        }
+                        _ => None,
+                    }
+                }
+                2 => {
+                    let open: Vec<u64> = self
+                        .open
+                        .iter()
+                        .map(|(rental, _)| *rental)
+                        .filter(|r| !returned.contains(r))
+                        .collect();
+                    self.rng.pick(&open).copied().map(|rental| {
+                        returned.insert(rental);
+                        Op::Return {
+                            rental,
+                            at: self.now,
+                        }
+                    })
+                }
+                3 => Some(self.register()),
+                _ => Some(self.add_book()),
+            };
+            ops.extend(op);
+        }
+        (ops.len() >= 2).then_some(Op::Batch { ops })
+    }
+
     fn conflict(&mut self) -> Option<(Op, Option<&'static str>)> {
         match self.rng.below(3) {
             0 => {
@@ -339,6 +392,29 @@ impl<S: Storage> Workload<S> {
             Op::Deactivate { customer } => Outcome::Customer {
                 customer: store.deactivate_customer(CustomerId::new(*customer))?,
             },
+            Op::Batch { ops } => {
+                let operations = ops
+                    .iter()
+                    .map(operation)
+                    .collect::<koko_core::Result<_>>()?;
+                let mut outcomes = Vec::with_capacity(ops.len());
+                for result in store.apply_batch(operations)? {
+                    outcomes.push(match result? {
+                        koko_core::Outcome::Book { book, copies } => Outcome::Book {
+                            book,
+                            copies: Some(copies.iter().map(|c| c.id.get()).collect()),
+                        },
+                        koko_core::Outcome::Customer(customer) => Outcome::Customer { customer },
+                        koko_core::Outcome::Rental(rental) => Outcome::Rental { rental },
+                        other => {
+                            return Err(koko_core::Error::Corruption(format!(
+                                "a batch answered {other:?}"
+                            )))
+                        }
+                    });
+                }
+                Outcome::Batch { outcomes }
+            }
         })
     }
 
@@ -399,6 +475,11 @@ impl<S: Storage> Workload<S> {
 
     fn absorb(&mut self, op: &Op, outcome: &Outcome) {
         match (op, outcome) {
+            (Op::Batch { ops }, Outcome::Batch { outcomes }) => {
+                for (op, outcome) in ops.iter().zip(outcomes) {
+                    self.absorb(op, outcome);
+                }
+            }
             (Op::AddBook { .. }, Outcome::Book { book, copies }) => {
                 let ids = copies.clone().unwrap_or_default();
                 for copy in &ids {
@@ -429,4 +510,49 @@ impl<S: Storage> Workload<S> {
             _ => {}
         }
     }
+}
+
+/// A logged operation (not a batch) as a store operation.
+fn operation(op: &Op) -> koko_core::Result<Operation> {
+    Ok(match op {
+        Op::AddBook {
+            title,
+            author,
+            category,
+            copies,
+        } => Operation::AddBook {
+            book: NewBook::new(title, author, category),
+            copies: *copies,
+        },
+        Op::RegisterCustomer {
+            first_name,
+            last_name,
+        } => Operation::RegisterCustomer(NewCustomer::new(first_name, last_name)),
+        Op::RentBook { customer, book, at } => Operation::Rent {
+            target: RentTarget::Book(BookId::new(*book)),
+            customer: CustomerId::new(*customer),
+            at: *at,
+        },
+        Op::RentCopy { customer, copy, at } => Operation::Rent {
+            target: RentTarget::Copy(CopyId::new(*copy)),
+            customer: CustomerId::new(*customer),
+            at: *at,
+        },
+        Op::Return { rental, at } => Operation::Return {
+            rental: RentalId::new(*rental),
+            at: *at,
+        },
+        Op::Deactivate { customer } => Operation::UpdateCustomer {
+            id: CustomerId::new(*customer),
+            update: koko_core::CustomerUpdate {
+                active: Some(false),
+                ..Default::default()
+            },
+        },
+        Op::Batch { .. } => {
+            return Err(koko_core::Error::Corruption(
+                "the workload nests no batches".into(),
+            ))
+        }
+    })
 }

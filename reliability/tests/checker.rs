@@ -265,3 +265,115 @@ fn broken_invariants_are_caught() {
         "{problems:?}"
     );
 }
+
+/// The last acknowledged batch whose first operation adds something with a key of its own (a book or a customer),
+/// and the store without that one record: the rest of the batch is still there.
+fn half_a_batch(run: &Run) -> (usize, Snapshot) {
+    let i = run
+        .lines
+        .iter()
+        .rposition(|v| {
+            v["event"] == "ok"
+                && v["op"]["kind"] == "batch"
+                && v["outcome"]["outcomes"]
+                    .as_array()
+                    .is_some_and(|o| o.len() >= 2 && o[0]["kind"] != "rental")
+        })
+        .expect("an acknowledged batch adding a book or customer first");
+    let mut actual = actual(run);
+    let first = &run.lines[i]["outcome"]["outcomes"][0];
+    match first["kind"].as_str() {
+        Some("book") => {
+            let id = first["book"]["id"].as_u64().unwrap();
+            actual.books.remove(&id);
+            for copy in actual.book_copies.remove(&id).unwrap_or_default() {
+                actual.copies.remove(&copy);
+            }
+        }
+        _ => {
+            actual
+                .customers
+                .remove(&first["customer"]["id"].as_u64().unwrap());
+        }
+    }
+    (i, actual)
+}
+
+#[test]
+fn an_acknowledged_batch_found_half_applied_is_caught() {
+    let run = run(9, 600);
+    let (_, actual) = half_a_batch(&run);
+    assert!(verify(&run.before, &run.log, &actual, &Policy::durable()).is_err());
+    // Even where losing a suffix is allowed: a batch is whole or absent, never a part of it.
+    assert!(verify(&run.before, &run.log, &actual, &interval_policy(0)).is_err());
+}
+
+#[test]
+fn a_batch_in_flight_at_the_kill_found_half_applied_is_caught() {
+    // Run until the last logged operation is a batch that adds a book or a customer first.
+    let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    let before = Snapshot::read(&store).unwrap();
+    let options = WorkloadOptions {
+        seed: 10,
+        conflicts: false,
+        author_padding: 0,
+    };
+    let mut workload = Workload::new(store, options).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acks.jsonl");
+    let mut log = AckWriter::open(&path).unwrap();
+    log.append(&Entry::Start {
+        pid: 0,
+        seed: 10,
+        durability: "memory".to_owned(),
+    })
+    .unwrap();
+    let mut lines: Vec<Value> = Vec::new();
+    for _ in 0..5_000 {
+        assert_eq!(workload.step(&mut log).unwrap(), Step::Acked);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        let first = &last["outcome"]["outcomes"][0];
+        if last["op"]["kind"] == "batch" && (first["kind"] == "book" || first["kind"] == "customer")
+        {
+            lines = text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            break;
+        }
+    }
+    assert!(
+        !lines.is_empty(),
+        "no batch adding a book or customer first in 5,000 steps"
+    );
+    let batch = lines.pop().unwrap(); // its `ok` line: without it, the batch was in flight at the kill
+    let whole = Snapshot::read(workload.store()).unwrap();
+    let log = rewrite(dir.path(), &lines);
+
+    // Wholly present: committed.
+    let verified = verify(&before, &log, &whole, &Policy::durable()).unwrap();
+    assert_eq!(
+        (verified.in_flight_committed, verified.in_flight_batches),
+        (1, 1)
+    );
+
+    // Half present: caught.
+    let mut half = whole.clone();
+    let first = &batch["outcome"]["outcomes"][0];
+    if first["kind"] == "book" {
+        let id = first["book"]["id"].as_u64().unwrap();
+        half.books.remove(&id);
+        for copy in half.book_copies.remove(&id).unwrap_or_default() {
+            half.copies.remove(&copy);
+        }
+    } else {
+        half.customers
+            .remove(&first["customer"]["id"].as_u64().unwrap());
+    }
+    let problems = verify(&before, &log, &half, &Policy::durable()).unwrap_err();
+    assert!(
+        problems.iter().any(|p| p.contains("half applied")),
+        "{problems:?}"
+    );
+}

@@ -74,13 +74,17 @@ struct Totals {
     /// The oldest lost operation: how long before the kill it was acknowledged.
     oldest_lost_ns: u64,
     final_rentals: usize,
+    batches: u64,
+    batch_operations: u64,
+    in_flight_batches: u64,
 }
 
 impl Totals {
     fn summary(&self, durability: &str) -> String {
         format!(
-            "crash: {} cycles, {} acknowledged operations verified, {} rentals checked (durability={durability})",
-            self.cycles, self.acked_verified, self.rentals_checked
+            "crash: {} cycles, {} acknowledged operations verified ({} of them batches, holding {} operations, each \
+             whole), {} rentals checked (durability={durability})",
+            self.cycles, self.acked_verified, self.batches, self.batch_operations, self.rentals_checked
         )
     }
 }
@@ -170,6 +174,9 @@ fn cycle(
     totals.conflicts_checked += verified.failed;
     totals.in_flight_committed += verified.in_flight_committed;
     totals.in_flight_absent += verified.in_flight_absent;
+    totals.batches += verified.batches;
+    totals.batch_operations += verified.batch_operations;
+    totals.in_flight_batches += verified.in_flight_batches;
     totals.torn_tails += u64::from(log.torn_tail);
     if !verified.lost.is_empty() {
         totals.cycles_with_loss += 1;
@@ -246,10 +253,11 @@ fn run(durability: Durability, loss_bound: Duration) -> Totals {
     }
     println!("{}", totals.summary(&name));
     println!(
-        "crash ({name}): in flight at the kill: {} committed, {} absent; {} provoked conflicts changed nothing; \
-         {} torn final log lines; store ends with {} rentals; {:.1?}",
+        "crash ({name}): in flight at the kill: {} committed, {} absent ({} of them batches, each whole or \
+         absent); {} provoked conflicts changed nothing; {} torn final log lines; store ends with {} rentals; {:.1?}",
         totals.in_flight_committed,
         totals.in_flight_absent,
+        totals.in_flight_batches,
         totals.conflicts_checked,
         totals.torn_tails,
         totals.final_rentals,
