@@ -1,5 +1,6 @@
-//! Storage: rent+return cycles on memory and sled (flush every commit / interval), with 1 and 8 threads, and on
-//! PostgreSQL when `KOKO_BENCH_POSTGRES` names a server.
+//! Storage: rent+return cycles on memory and sled (flush every commit / interval), with 1, 8 and 32 threads, and
+//! on PostgreSQL when `KOKO_BENCH_POSTGRES` names a server; renting by book from a single-copy book and from a
+//! 2,000-copy book with 1,999 copies out (the availability index).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -7,10 +8,11 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use koko_benches::{cycle, seed};
 use koko_core::{
-    BookStore, Durability, MemoryStorage, PricePlan, SledOptions, SledStorage, Storage,
+    BookStore, Durability, MemoryStorage, NewBook, Operation, PricePlan, RentTarget, SledOptions,
+    SledStorage, Storage,
 };
 
-const THREADS: [usize; 2] = [1, 8];
+const THREADS: [usize; 3] = [1, 8, 32];
 
 /// Times `iters` rent+return cycles split over `threads` threads, each on its own book.
 fn cycles<S: Storage + 'static>(store: &Arc<BookStore<S>>, threads: usize, iters: u64) -> Duration {
@@ -83,6 +85,52 @@ fn storage(c: &mut Criterion) {
         sled(Durability::Interval(Duration::from_millis(500)))
     });
     postgres(c);
+    rent_by_book(c, &sled);
+}
+
+/// Renting by book where the one free copy is the last of 2,000, against a single-copy book, on interval sled
+/// (so the fsync does not hide the lookup).
+fn rent_by_book(c: &mut Criterion, sled: &dyn Fn(Durability) -> SledStorage) {
+    let store = match BookStore::with_default_plan(
+        sled(Durability::Interval(Duration::from_millis(500))),
+        PricePlan::story3(),
+    ) {
+        Ok(store) => store,
+        Err(err) => panic!("cannot open the store: {err}"),
+    };
+    let setup = || -> koko_core::Result<_> {
+        let (books, customers) = seed(&store, 1, 1)?;
+        let big = store.add_book(&NewBook::new("Many copies", "A", "regular"), 2_000)?;
+        let copies = store.copies(big.id)?;
+        let rents = copies[..1_999]
+            .iter()
+            .map(|copy| Operation::Rent {
+                target: RentTarget::Copy(copy.id),
+                customer: customers[0],
+                at: koko_benches::at(0),
+            })
+            .collect();
+        for result in store.apply_batch(rents)? {
+            result?;
+        }
+        Ok((books[0], big.id, customers[0]))
+    };
+    let (single, big, customer) = match setup() {
+        Ok(ids) => ids,
+        Err(err) => panic!("seeding failed: {err}"),
+    };
+    let mut group = c.benchmark_group("rent_by_book/sled_interval_500ms");
+    group.throughput(Throughput::Elements(1));
+    for (name, book) in [("1_copy", single), ("2000_copies_1999_rented", big)] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                if let Err(err) = cycle(&store, customer, book) {
+                    panic!("cycle failed: {err}");
+                }
+            })
+        });
+    }
+    group.finish();
 }
 
 #[cfg(feature = "postgres")]

@@ -6,8 +6,7 @@
 //! sled_1m export <dir>             # stream the CSV export to nowhere; rows/s and the process's peak memory
 //! ```
 //!
-//! Building is slow (every rent is one sled transaction), so the store is built once and reused; the README of
-//! `benches/` gives the commands. Peak memory is the process's high-water mark (`VmHWM`), which includes sled's
+//! The store is built once (each book's rents are one batch) and reused; `benches/RESULTS.md` gives the commands. Peak memory is the process's high-water mark (`VmHWM`), which includes sled's
 //! page cache: 64 MiB unless `KOKO_SLED_CACHE_MIB` says otherwise.
 
 use std::path::Path;

@@ -4,7 +4,10 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{DateTime, TimeZone, Utc};
-use koko_core::{BookId, BookStore, CustomerId, NewBook, NewCustomer, PricePlan, Result, Storage};
+use koko_core::{
+    BookId, BookStore, CustomerId, NewBook, NewCustomer, Operation, PricePlan, RentTarget, Result,
+    Storage,
+};
 
 /// A story-3-like plan whose `regular` tariff has a 14-day loan and a capped late fee.
 pub fn late_fee_plan() -> PricePlan {
@@ -89,9 +92,18 @@ pub fn fill_with_open_rentals<S: Storage>(
             &NewBook::new(format!("Open book {book}"), "A", categories[book % 3]),
             copies,
         )?;
+        // One batch per book: one sled commit for up to 10,000 rents.
+        let mut rents = Vec::with_capacity(list.len());
         for copy in list {
-            store.rent_copy_at(customer, copy.id, at(-24 * (made as i64 % 30)))?;
+            rents.push(Operation::Rent {
+                target: RentTarget::Copy(copy.id),
+                customer,
+                at: at(-24 * (made as i64 % 30)),
+            });
             made += 1;
+        }
+        for result in store.apply_batch(rents)? {
+            result?;
         }
         book += 1;
         progress(made);

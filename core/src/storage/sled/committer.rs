@@ -16,9 +16,9 @@
 //!
 //! [`SledStorage`]: super::SledStorage
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -34,22 +34,33 @@ use crate::storage::{BatchResults, Operation};
 /// this is still committed whole).
 pub(super) const MAX_BATCH_OPERATIONS: usize = 4096;
 
-/// The queue of requests and the answers not yet collected.
+/// The queue of requests waiting for a committer.
 pub(super) struct Committer {
     state: Mutex<Queue>,
-    answered: Condvar,
 }
 
 struct Queue {
     next_ticket: u64,
     /// Requests waiting for a committer, in arrival order.
-    pending: Vec<(u64, Vec<Operation>)>,
-    /// A caller is committing a batch.
+    pending: Vec<Pending>,
+    /// A caller is committing (or has been told to): new requests queue behind it.
     committing: bool,
-    /// Answers by ticket, until their callers take them.
-    answers: HashMap<u64, Result<BatchResults>>,
     /// When the last sync started (interval mode: a batch an interval or more after it syncs).
     last_sync: Instant,
+}
+
+/// A queued request and the channel its caller waits on.
+struct Pending {
+    ticket: u64,
+    operations: Vec<Operation>,
+    reply: SyncSender<Message>,
+}
+
+/// What a waiting caller hears: its answer, or that it is the next committer. Each caller is woken once per
+/// message meant for it, never by the others' answers.
+enum Message {
+    Answer(Result<BatchResults>),
+    Commit,
 }
 
 impl Committer {
@@ -59,104 +70,145 @@ impl Committer {
                 next_ticket: 0,
                 pending: Vec::new(),
                 committing: false,
-                answers: HashMap::new(),
                 last_sync: Instant::now(),
             }),
-            answered: Condvar::new(),
         }
     }
 
     /// Queues `operations` and returns their results once they are committed (by this caller or another).
     pub(super) fn submit(&self, shared: &Shared, operations: Vec<Operation>) -> Result<BatchResults> {
-        let mut queue = lock(&self.state);
-        let ticket = queue.next_ticket;
-        queue.next_ticket += 1;
-        queue.pending.push((ticket, operations));
-        loop {
-            if let Some(answer) = queue.answers.remove(&ticket) {
-                return answer;
-            }
+        let (reply, inbox) = sync_channel(1);
+        let ticket = {
+            let mut queue = lock(&self.state);
+            let ticket = queue.next_ticket;
+            queue.next_ticket += 1;
+            queue.pending.push(Pending {
+                ticket,
+                operations,
+                reply,
+            });
             if queue.committing {
-                queue = self
-                    .answered
-                    .wait(queue)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner());
-                continue;
+                Some(ticket)
+            } else {
+                queue.committing = true;
+                None
             }
-            // Nobody is committing: this caller commits everything queued now.
+        };
+        match ticket {
+            None => self.commit_queued(shared, None),
+            Some(ticket) => self.wait(shared, ticket, &inbox),
+        }
+        .unwrap_or_else(|| Err(interrupted()))
+    }
+
+    fn wait(
+        &self,
+        shared: &Shared,
+        ticket: u64,
+        inbox: &Receiver<Message>,
+    ) -> Option<Result<BatchResults>> {
+        match inbox.recv() {
+            Ok(Message::Answer(answer)) => Some(answer),
+            Ok(Message::Commit) => self.commit_queued(shared, Some(ticket)),
+            Err(_) => None,
+        }
+    }
+
+    /// Commits the requests queued now (the caller's own among them: the first one when `mine` is `None`), sends
+    /// the others their answers, hands the commit over to the next waiting caller if any, and returns this
+    /// caller's answer. `None` only if the caller's request was not in the queue (a broken hand-over).
+    fn commit_queued(&self, shared: &Shared, mine: Option<u64>) -> Option<Result<BatchResults>> {
+        let (batch, mut last_sync) = {
+            let mut queue = lock(&self.state);
             let mut taken = 0;
             let mut cut = 0;
-            for (_, ops) in &queue.pending {
-                if cut > 0 && taken + ops.len() > MAX_BATCH_OPERATIONS {
+            for pending in &queue.pending {
+                if cut > 0 && taken + pending.operations.len() > MAX_BATCH_OPERATIONS {
                     break;
                 }
-                taken += ops.len();
+                taken += pending.operations.len();
                 cut += 1;
             }
-            let batch: Vec<(u64, Vec<Operation>)> = queue.pending.drain(..cut).collect();
-            queue.committing = true;
-            let mut last_sync = queue.last_sync;
-            drop(queue);
-            let mut duty = Duty {
-                committer: self,
-                tickets: batch.iter().map(|(ticket, _)| *ticket).collect(),
-                done: false,
-            };
-            let outcome = commit(shared, &batch, &mut last_sync);
-            queue = lock(&self.state);
-            match outcome {
-                Ok(results) => {
-                    for ((ticket, _), results) in batch.iter().zip(results) {
-                        queue.answers.insert(*ticket, Ok(results));
-                    }
-                }
-                Err(reason) => {
-                    for (ticket, _) in &batch {
-                        queue
-                            .answers
-                            .insert(*ticket, Err(Error::Storage(reason.clone().into())));
-                    }
-                }
+            let batch: Vec<Pending> = queue.pending.drain(..cut).collect();
+            (batch, queue.last_sync)
+        };
+        let mine = mine.or_else(|| batch.first().map(|p| p.ticket));
+        let mut duty = Duty {
+            committer: self,
+            batch: Some(batch),
+        };
+        let requests: Vec<&[Operation]> = duty
+            .batch
+            .iter()
+            .flatten()
+            .map(|p| p.operations.as_slice())
+            .collect();
+        let outcome = commit(shared, &requests, &mut last_sync);
+        let batch = duty.batch.take().unwrap_or_default();
+        let mut own = None;
+        let answers: Vec<Result<BatchResults>> = match outcome {
+            Ok(results) => results.into_iter().map(Ok).collect(),
+            Err(reason) => batch
+                .iter()
+                .map(|_| Err(Error::Storage(reason.clone().into())))
+                .collect(),
+        };
+        for (pending, answer) in batch.into_iter().zip(answers) {
+            if Some(pending.ticket) == mine {
+                own = Some(answer);
+            } else {
+                // A caller that stopped waiting (its thread unwound) needs no answer.
+                let _ = pending.reply.send(Message::Answer(answer));
             }
-            queue.committing = false;
-            queue.last_sync = last_sync;
-            duty.done = true;
-            self.answered.notify_all();
         }
+        self.hand_over(Some(last_sync));
+        own
+    }
+
+    /// Ends a commit: tells the first waiting caller to commit next, or marks that nobody is committing.
+    fn hand_over(&self, last_sync: Option<Instant>) {
+        let mut queue = lock(&self.state);
+        if let Some(at) = last_sync {
+            queue.last_sync = at;
+        }
+        while let Some(next) = queue.pending.first() {
+            if next.reply.send(Message::Commit).is_ok() {
+                return; // `committing` stays true: the next caller holds it now
+            }
+            // Its caller is gone; drop the request (it was never applied) and try the next one.
+            queue.pending.remove(0);
+        }
+        queue.committing = false;
     }
 }
 
-/// A committing caller's duty: if it unwinds mid-commit (a bug), its batch is answered with an error and another
-/// caller may commit, so nobody waits forever.
+fn interrupted() -> Error {
+    Error::Storage("the commit of this request was interrupted; reopen the store".into())
+}
+
+/// A committing caller's duty: if it unwinds mid-commit (a bug), its batch is answered with an error and the
+/// commit is handed over, so nobody waits forever.
 struct Duty<'a> {
     committer: &'a Committer,
-    tickets: Vec<u64>,
-    done: bool,
+    batch: Option<Vec<Pending>>,
 }
 
 impl Drop for Duty<'_> {
     fn drop(&mut self) {
-        if self.done {
+        let Some(batch) = self.batch.take() else {
             return;
+        };
+        for pending in batch {
+            let _ = pending.reply.send(Message::Answer(Err(interrupted())));
         }
-        let mut queue = lock(&self.committer.state);
-        for ticket in &self.tickets {
-            queue.answers.insert(
-                *ticket,
-                Err(Error::Storage(
-                    "the commit of this batch was interrupted; reopen the store".into(),
-                )),
-            );
-        }
-        queue.committing = false;
-        self.committer.answered.notify_all();
+        self.committer.hand_over(None);
     }
 }
 
 /// Applies, writes and syncs one batch; the results per request, or why the whole batch failed.
 fn commit(
     shared: &Shared,
-    batch: &[(u64, Vec<Operation>)],
+    batch: &[&[Operation]],
     last_sync: &mut Instant,
 ) -> std::result::Result<Vec<BatchResults>, String> {
     shared.usable().map_err(|e| e.to_string())?;
@@ -164,14 +216,15 @@ fn commit(
     let mut layer = BatchLayer::default();
     let mut results = Vec::with_capacity(batch.len());
     let mut accepted = 0u64;
-    for (_, operations) in batch {
+    let applying = Instant::now();
+    for operations in batch {
         let mut answers = Vec::with_capacity(operations.len());
-        for op in operations {
+        for op in operations.iter() {
             let mut tx = SledTx::new(&shared.trees, &committed_plans, &layer);
             match ops::apply(&mut tx, op) {
                 Ok(outcome) => {
                     let (writes, plans) = tx.into_effects();
-                    layer.writes.extend(writes);
+                    layer.writes.merge(writes);
                     layer.plans.extend(plans);
                     accepted += 1;
                     answers.push(Ok(outcome));
@@ -181,14 +234,19 @@ fn commit(
         }
         results.push(answers);
     }
+    let stats = &shared.stats;
+    let nanos = |since: Instant| u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    stats.apply_nanos.fetch_add(nanos(applying), Ordering::Relaxed);
     if layer.writes.is_empty() {
         return Ok(results);
     }
+    let writing = Instant::now();
     if let Err(err) = write(shared, &layer) {
         let reason = format!("writing a batch failed: {err}");
         shared.stop(&reason);
         return Err(reason);
     }
+    stats.write_nanos.fetch_add(nanos(writing), Ordering::Relaxed);
     if !layer.plans.is_empty() {
         let mut plans = (*committed_plans).clone();
         plans.extend(layer.plans.iter().cloned());
@@ -206,13 +264,11 @@ fn commit(
             return Err(reason);
         }
         *last_sync = started;
-        shared.stats.syncs.fetch_add(1, Ordering::Relaxed);
+        stats.sync_nanos.fetch_add(nanos(started), Ordering::Relaxed);
+        stats.syncs.fetch_add(1, Ordering::Relaxed);
     }
-    shared.stats.batches.fetch_add(1, Ordering::Relaxed);
-    shared
-        .stats
-        .operations
-        .fetch_add(accepted, Ordering::Relaxed);
+    stats.batches.fetch_add(1, Ordering::Relaxed);
+    stats.operations.fetch_add(accepted, Ordering::Relaxed);
     Ok(results)
 }
 
@@ -221,13 +277,13 @@ fn commit(
 fn write(shared: &Shared, layer: &BatchLayer) -> Result<()> {
     let trees: Vec<&sled::Tree> = shared.trees.0.iter().collect();
     let outcome = trees.as_slice().transaction(|views| {
-        for ((tree, key), value) in &layer.writes {
+        for (tree, key, value) in layer.writes.iter() {
             let view = views
-                .get(*tree)
+                .get(tree)
                 .ok_or(ConflictableTransactionError::Abort(()))?;
             match value {
-                Some(value) => view.insert(key.as_slice(), value.as_slice())?,
-                None => view.remove(key.as_slice())?,
+                Some(value) => view.insert(key, value.as_slice())?,
+                None => view.remove(key)?,
             };
         }
         Ok(())

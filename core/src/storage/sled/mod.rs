@@ -108,6 +108,9 @@ struct Stats {
     batches: AtomicU64,
     operations: AtomicU64,
     syncs: AtomicU64,
+    apply_nanos: AtomicU64,
+    write_nanos: AtomicU64,
+    sync_nanos: AtomicU64,
 }
 
 /// How the committer has shared its work since the store was opened: a machine-independent measure of group
@@ -120,6 +123,12 @@ pub struct CommitStats {
     pub operations: u64,
     /// Syncs to disk (one per batch when durable on every commit).
     pub syncs: u64,
+    /// Time spent applying operations to batches (checks, reads, pricing), in nanoseconds.
+    pub apply_nanos: u64,
+    /// Time spent writing batches as sled transactions, in nanoseconds.
+    pub write_nanos: u64,
+    /// Time spent in syncs (sled's flush and `fdatasync`), in nanoseconds.
+    pub sync_nanos: u64,
 }
 
 impl CommitStats {
@@ -197,6 +206,9 @@ impl SledStorage {
             batches: stats.batches.load(Ordering::Relaxed),
             operations: stats.operations.load(Ordering::Relaxed),
             syncs: stats.syncs.load(Ordering::Relaxed),
+            apply_nanos: stats.apply_nanos.load(Ordering::Relaxed),
+            write_nanos: stats.write_nanos.load(Ordering::Relaxed),
+            sync_nanos: stats.sync_nanos.load(Ordering::Relaxed),
         }
     }
 

@@ -22,8 +22,53 @@ use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::PlanVersion;
 use crate::storage::ops::{self, IdKind, TxView};
 
-/// Writes not yet in sled: (tree, key) → the new value, or `None` for a removal.
-pub(super) type Layer = BTreeMap<(usize, Vec<u8>), Option<Vec<u8>>>;
+/// Writes not yet in sled, per tree: key → the new value, or `None` for a removal.
+#[derive(Default)]
+pub(super) struct Layer(Vec<BTreeMap<Vec<u8>, Option<Vec<u8>>>>);
+
+impl Layer {
+    fn tree(&self, tree: usize) -> Option<&BTreeMap<Vec<u8>, Option<Vec<u8>>>> {
+        self.0.get(tree)
+    }
+
+    /// The layer's entry for a key: `None` if it has none, `Some(None)` for a removal.
+    fn get(&self, tree: usize, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.tree(tree)?.get(key).map(|v| v.as_deref())
+    }
+
+    fn set(&mut self, tree: usize, key: &[u8], value: Option<Vec<u8>>) {
+        if self.0.len() <= tree {
+            self.0.resize_with(tree + 1, BTreeMap::new);
+        }
+        self.0[tree].insert(key.to_vec(), value);
+    }
+
+    /// Moves `other`'s writes over this layer's.
+    pub(super) fn merge(&mut self, other: Layer) {
+        for (tree, writes) in other.0.into_iter().enumerate() {
+            if writes.is_empty() {
+                continue;
+            }
+            if self.0.len() <= tree {
+                self.0.resize_with(tree + 1, BTreeMap::new);
+            }
+            self.0[tree].extend(writes);
+        }
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.iter().all(BTreeMap::is_empty)
+    }
+
+    /// Every write: (tree, key, value or `None`).
+    pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &[u8], &Option<Vec<u8>>)> {
+        self.0.iter().enumerate().flat_map(|(tree, writes)| {
+            writes
+                .iter()
+                .map(move |(key, value)| (tree, key.as_slice(), value))
+        })
+    }
+}
 
 /// The effects of a batch's accepted operations so far.
 #[derive(Default)]
@@ -53,7 +98,7 @@ impl<'a> SledTx<'a> {
             trees,
             committed_plans,
             batch,
-            writes: Layer::new(),
+            writes: Layer::default(),
             plans: Vec::new(),
         }
     }
@@ -63,31 +108,29 @@ impl<'a> SledTx<'a> {
         (self.writes, self.plans)
     }
 
-    fn raw(&self, tree: usize, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let k = (tree, key.to_vec());
-        if let Some(value) = self.writes.get(&k) {
-            return Ok(value.clone());
+    /// Reads a key through the layers and hands its bytes (or `None`) to `read`, without copying them.
+    fn with_raw<R>(
+        &self,
+        tree: usize,
+        key: &[u8],
+        read: impl FnOnce(Option<&[u8]>) -> Result<R>,
+    ) -> Result<R> {
+        if let Some(value) = self.writes.get(tree, key) {
+            return read(value);
         }
-        if let Some(value) = self.batch.writes.get(&k) {
-            return Ok(value.clone());
+        if let Some(value) = self.batch.writes.get(tree, key) {
+            return read(value);
         }
-        Ok(self
-            .trees
-            .get(tree)
-            .get(key)
-            .map_err(Error::storage)?
-            .map(|v| v.to_vec()))
+        let stored = self.trees.get(tree).get(key).map_err(Error::storage)?;
+        read(stored.as_deref())
     }
 
     fn set(&mut self, tree: usize, key: &[u8], value: Option<Vec<u8>>) {
-        self.writes.insert((tree, key.to_vec()), value);
+        self.writes.set(tree, key, value);
     }
 
     fn get<T: DeserializeOwned>(&self, tree: usize, key: &[u8]) -> Result<Option<T>> {
-        match self.raw(tree, key)? {
-            Some(raw) => Ok(Some(decode(&raw)?)),
-            None => Ok(None),
-        }
+        self.with_raw(tree, key, |raw| raw.map(decode).transpose())
     }
 
     fn put<T: Serialize>(&mut self, tree: usize, key: &[u8], value: &T) -> Result<()> {
@@ -97,10 +140,9 @@ impl<'a> SledTx<'a> {
     }
 
     fn owner(&self, tree: usize, key: &[u8]) -> Result<Option<BookId>> {
-        match self.raw(tree, key)? {
-            Some(raw) => Ok(Some(BookId::new(decode_u64(&raw)?))),
-            None => Ok(None),
-        }
+        self.with_raw(tree, key, |raw| {
+            raw.map(|raw| decode_u64(raw).map(BookId::new)).transpose()
+        })
     }
 
     fn set_owner(&mut self, tree: usize, key: &[u8], owner: Option<BookId>) {
@@ -112,9 +154,14 @@ impl<'a> SledTx<'a> {
     fn first_under(&self, tree: usize, prefix: &[u8]) -> Result<Option<Vec<u8>>> {
         let mut layered: BTreeMap<&[u8], bool> = BTreeMap::new();
         for layer in [&self.batch.writes, &self.writes] {
-            let from = (tree, prefix.to_vec());
-            for ((t, key), value) in layer.range(from..) {
-                if *t != tree || !key.starts_with(prefix) {
+            let Some(writes) = layer.tree(tree) else {
+                continue;
+            };
+            for (key, value) in writes.range::<[u8], _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            )) {
+                if !key.starts_with(prefix) {
                     break;
                 }
                 layered.insert(key.as_slice(), value.is_some());
@@ -151,10 +198,10 @@ impl TxView for SledTx<'_> {
 
     fn next_id(&mut self, kind: IdKind) -> Result<u64> {
         let key = format!("next_id:{}", kind.name());
-        let next = match self.raw(META, key.as_bytes())? {
-            Some(raw) => decode_u64(&raw)? + 1,
-            None => 1,
-        };
+        let next = self.with_raw(META, key.as_bytes(), |raw| match raw {
+            Some(raw) => Ok(decode_u64(raw)? + 1),
+            None => Ok(1),
+        })?;
         self.set(META, key.as_bytes(), Some(id_key(next).to_vec()));
         Ok(next)
     }
