@@ -73,7 +73,11 @@ fn run(url: &str, cycles: usize) -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "target: the batch >= 10x the per-operation rate: {:.1}x, {}",
         batched / per_op,
-        if batched / per_op >= 10.0 { "met" } else { "not met" }
+        if batched / per_op >= 10.0 {
+            "met"
+        } else {
+            "not met"
+        }
     );
     Ok(())
 }

@@ -76,7 +76,11 @@ impl Committer {
     }
 
     /// Queues `operations` and returns their results once they are committed (by this caller or another).
-    pub(super) fn submit(&self, shared: &Shared, operations: Vec<Operation>) -> Result<BatchResults> {
+    pub(super) fn submit(
+        &self,
+        shared: &Shared,
+        operations: Vec<Operation>,
+    ) -> Result<BatchResults> {
         let (reply, inbox) = sync_channel(1);
         let ticket = {
             let mut queue = lock(&self.state);
@@ -236,7 +240,9 @@ fn commit(
     }
     let stats = &shared.stats;
     let nanos = |since: Instant| u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
-    stats.apply_nanos.fetch_add(nanos(applying), Ordering::Relaxed);
+    stats
+        .apply_nanos
+        .fetch_add(nanos(applying), Ordering::Relaxed);
     if layer.writes.is_empty() {
         return Ok(results);
     }
@@ -246,7 +252,9 @@ fn commit(
         shared.stop(&reason);
         return Err(reason);
     }
-    stats.write_nanos.fetch_add(nanos(writing), Ordering::Relaxed);
+    stats
+        .write_nanos
+        .fetch_add(nanos(writing), Ordering::Relaxed);
     if !layer.plans.is_empty() {
         let mut plans = (*committed_plans).clone();
         plans.extend(layer.plans.iter().cloned());
@@ -264,7 +272,9 @@ fn commit(
             return Err(reason);
         }
         *last_sync = started;
-        stats.sync_nanos.fetch_add(nanos(started), Ordering::Relaxed);
+        stats
+            .sync_nanos
+            .fetch_add(nanos(started), Ordering::Relaxed);
         stats.syncs.fetch_add(1, Ordering::Relaxed);
     }
     stats.batches.fetch_add(1, Ordering::Relaxed);

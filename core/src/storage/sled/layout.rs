@@ -6,21 +6,22 @@
 //! - `titles` (title key → book id), `isbns` (ISBN → book id), `book_copies` (book id → postcard list of copy ids);
 //! - `available_copies`: book id ++ copy id → nothing, one key per available copy (renting by book takes the
 //!   first key under the book's prefix instead of reading every copy);
-//! - `active_rentals`: rental id → the open rental's postcard record, a copy of the one in `rentals`, so listing
-//!   and exporting open rentals reads one tree;
+//! - `active_rentals`: rental id → the open rental as an [`OpenRecord`] (a compact copy of the one in `rentals`,
+//!   instants as integers), so listing and exporting open rentals reads one tree and parses no dates;
 //! - `customer_rentals`: customer id ++ rental id → nothing;
 //! - `plan_versions`: id → JSON version; `plan_starts`: RFC 3339 instant → id.
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; [`migrate`] rebuilds both
 //! from the records, which is idempotent, and writes the new version last, so a crash during it only repeats it.
 
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sled::Tree;
 
 use crate::domain::{Copy, CopyStatus, Rental};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 
 /// The on-disk layout version this code reads and writes.
 pub(super) const SCHEMA_VERSION: u64 = 2;
@@ -92,6 +93,60 @@ pub(super) fn available_key(book: BookId, copy: CopyId) -> [u8; 16] {
 
 pub(super) fn customer_rental_key(customer: CustomerId, rental: RentalId) -> [u8; 16] {
     pair_key(customer.get(), rental.get())
+}
+
+/// An open rental as the `active_rentals` index stores it: instants as (seconds, nanoseconds) since the Unix
+/// epoch instead of RFC 3339 text, so reading a million of them parses no dates.
+#[derive(Serialize, Deserialize)]
+pub(super) struct OpenRecord {
+    id: u64,
+    copy: u64,
+    book: u64,
+    customer: u64,
+    category: String,
+    rented_at: (i64, u32),
+    due_at: Option<(i64, u32)>,
+    plan_version: u64,
+}
+
+fn instant(at: DateTime<Utc>) -> (i64, u32) {
+    (at.timestamp(), at.timestamp_subsec_nanos())
+}
+
+fn from_instant((secs, nanos): (i64, u32)) -> Result<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, nanos)
+        .ok_or_else(|| Error::Corruption(format!("a stored instant is out of range: {secs} s")))
+}
+
+impl OpenRecord {
+    pub(super) fn encode(rental: &Rental) -> Result<Vec<u8>> {
+        encode(&OpenRecord {
+            id: rental.id.get(),
+            copy: rental.copy.get(),
+            book: rental.book.get(),
+            customer: rental.customer.get(),
+            category: rental.category.clone(),
+            rented_at: instant(rental.rented_at),
+            due_at: rental.due_at.map(instant),
+            plan_version: rental.plan_version.get(),
+        })
+    }
+
+    pub(super) fn decode(raw: &[u8]) -> Result<Rental> {
+        let record: OpenRecord = decode(raw)?;
+        Ok(Rental {
+            id: RentalId::new(record.id),
+            copy: CopyId::new(record.copy),
+            book: BookId::new(record.book),
+            customer: CustomerId::new(record.customer),
+            category: record.category,
+            rented_at: from_instant(record.rented_at)?,
+            due_at: record.due_at.map(from_instant).transpose()?,
+            returned_at: None,
+            plan_version: PlanVersionId::new(record.plan_version),
+            charge: None,
+        })
+    }
 }
 
 pub(super) fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -174,7 +229,9 @@ fn migrate_v1(trees: &Trees) -> Result<()> {
                 rental.id
             )));
         }
-        active.insert(key, raw).map_err(Error::storage)?;
+        active
+            .insert(key, OpenRecord::encode(&rental)?)
+            .map_err(Error::storage)?;
     }
     Ok(())
 }

@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 
 use self::committer::Committer;
 use self::layout::{
-    customer_rental_key, decode, decode_u64, id_key, Trees, ACTIVE, BOOKS, BOOK_COPIES, COPIES,
-    CUSTOMERS, CUSTOMER_RENTALS, PLANS, RENTALS,
+    customer_rental_key, decode, decode_u64, id_key, OpenRecord, Trees, ACTIVE, BOOKS, BOOK_COPIES,
+    COPIES, CUSTOMERS, CUSTOMER_RENTALS, PLANS, RENTALS,
 };
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{Book, Copy, Customer, Rental};
@@ -350,8 +350,12 @@ impl Storage for SledStorage {
     }
 
     fn active_rentals(&self) -> Result<Records<'_, Rental>> {
-        // The index holds each open rental's record: one tree, no second lookup.
-        self.values(ACTIVE)
+        // The index holds each open rental's record: one tree, no second lookup, no date parsing.
+        self.shared.usable()?;
+        Ok(Box::new(self.tree(ACTIVE).iter().map(|item| {
+            let (_, value) = item.map_err(Error::storage)?;
+            OpenRecord::decode(&value)
+        })))
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {

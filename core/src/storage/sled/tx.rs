@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::layout::{
-    available_key, customer_rental_key, decode, decode_u64, encode, id_key, Trees, ACTIVE,
-    AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, ISBNS, META, PLANS,
+    available_key, customer_rental_key, decode, decode_u64, encode, id_key, OpenRecord, Trees,
+    ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, ISBNS, META, PLANS,
     PLAN_STARTS, RENTALS, TITLES,
 };
 use crate::domain::{Book, Copy, CopyStatus, Customer, Rental};
@@ -283,13 +283,12 @@ impl TxView for SledTx<'_> {
 
     fn put_rental(&mut self, rental: &Rental) -> Result<()> {
         let key = id_key(rental.id.get());
-        let raw = encode(rental)?;
         if rental.returned_at.is_none() {
-            self.set(ACTIVE, &key, Some(raw.clone()));
+            self.set(ACTIVE, &key, Some(OpenRecord::encode(rental)?));
         } else {
             self.set(ACTIVE, &key, None);
         }
-        self.set(RENTALS, &key, Some(raw));
+        self.set(RENTALS, &key, Some(encode(rental)?));
         self.set(
             CUSTOMER_RENTALS,
             &customer_rental_key(rental.customer, rental.id),
