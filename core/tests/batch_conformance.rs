@@ -124,6 +124,41 @@ fn dependent_operations_see_each_other<B: Backend>() {
     assert_eq!(store.rentals().unwrap().count(), 3);
 }
 
+/// Renting one book many times in one batch takes its copies in id order, a copy returned mid-batch first, and
+/// runs out exactly when the copies do.
+fn one_book_rented_many_times_in_a_batch<B: Backend>() {
+    let b = B::fresh();
+    let store = store(&b);
+    let (book, copies, ada) = novel_and_ada(&store, 50);
+    let rent = |minute: i64| Operation::Rent {
+        target: RentTarget::Book(book.id),
+        customer: ada.id,
+        at: t(3, 10) + Duration::minutes(minute),
+    };
+    let mut ops: Vec<Operation> = (0..30).map(rent).collect();
+    ops.push(Operation::ReturnCopy {
+        copy: copies[9],
+        at: t(4, 10),
+    });
+    ops.extend((30..52).map(rent));
+    let results = store.apply_batch(ops).unwrap();
+    let taken: Vec<Option<CopyId>> = results
+        .iter()
+        .map(|r| match r {
+            Ok(Outcome::Rental(rental)) if rental.returned_at.is_none() => Some(rental.copy),
+            _ => None,
+        })
+        .collect();
+    let mut want: Vec<Option<CopyId>> = copies[..30].iter().copied().map(Some).collect();
+    want.push(None); // the return
+    want.push(Some(copies[9])); // the copy just returned comes first
+    want.extend(copies[30..].iter().copied().map(Some));
+    want.push(None); // none left
+    assert_eq!(taken, want);
+    assert_eq!(kind(&results[52]), "Unavailable");
+    assert_eq!(store.available_copies(book.id).unwrap(), 0);
+}
+
 /// Rejected operations change nothing; the accepted ones around them are stored.
 fn rejected_operations_change_nothing<B: Backend>() {
     let b = B::fresh();
@@ -322,6 +357,10 @@ macro_rules! batches {
                 #[test]
                 fn dependent_operations_see_each_other() {
                     super::dependent_operations_see_each_other::<super::$backend>();
+                }
+                #[test]
+                fn one_book_rented_many_times_in_a_batch() {
+                    super::one_book_rented_many_times_in_a_batch::<super::$backend>();
                 }
                 #[test]
                 fn rejected_operations_change_nothing() {

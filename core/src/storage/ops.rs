@@ -371,11 +371,11 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
         }
         .into());
     }
-    let mut copy = match request.target {
+    let (mut copy, book) = match request.target {
         RentTarget::Copy(id) => {
             let copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
             match copy.status {
-                CopyStatus::Available => copy,
+                CopyStatus::Available => (copy, None),
                 CopyStatus::Rented(_) => {
                     return Err(Error::Unavailable {
                         reason: format!("copy {id} is rented out"),
@@ -391,14 +391,19 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
             }
         }
         RentTarget::Book(book) => {
-            found(tx.book(book)?, BookId::ENTITY, book)?;
-            tx.first_available_copy(book)?
+            let record = found(tx.book(book)?, BookId::ENTITY, book)?;
+            let copy = tx
+                .first_available_copy(book)?
                 .ok_or_else(|| Error::Unavailable {
                     reason: format!("book {book} has no available copy"),
-                })?
+                })?;
+            (copy, Some(record))
         }
     };
-    let book = found(tx.book(copy.book)?, BookId::ENTITY, copy.book)?;
+    let book = match book {
+        Some(book) if book.id == copy.book => book,
+        _ => found(tx.book(copy.book)?, BookId::ENTITY, copy.book)?,
+    };
     let due = version.plan.due_at(&book.category, request.rented_at)?;
     let rental = Rental {
         id: RentalId::new(tx.next_id(IdKind::Rental)?),

@@ -17,12 +17,15 @@ use postgres::{NoTls, Row};
 use r2d2_postgres::PostgresConnectionManager;
 use rust_decimal::Decimal;
 
+use self::pool::{Conn, Statements};
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{Book, Copy, CopyStatus, Customer, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan, Quote};
+
+mod pool;
 
 /// The schema migrations, applied in order; each runs once (tracked in `koko_schema_version`).
 const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("001_initial.sql"))];
@@ -33,7 +36,7 @@ const MAX_ATTEMPTS: u32 = 16;
 /// Rows fetched per query by listings.
 const PAGE: i64 = 1000;
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<pool::Manager>;
 
 /// Options for [`PostgresStorage::connect_with`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,7 +106,7 @@ impl PostgresStorage {
         let config: postgres::Config = url.parse().map_err(|e| {
             Error::invalid_input("url", format!("not a PostgreSQL connection string: {e}"))
         })?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = pool::Manager(PostgresConnectionManager::new(config, NoTls));
         let pool = r2d2::Pool::builder()
             .max_size(options.pool_size.max(1))
             .connection_timeout(options.connect_timeout)
@@ -117,7 +120,7 @@ impl PostgresStorage {
         Ok(storage)
     }
 
-    fn conn(&self) -> Result<r2d2::PooledConnection<PostgresConnectionManager<NoTls>>> {
+    fn conn(&self) -> Result<r2d2::PooledConnection<pool::Manager>> {
         self.pool.get().map_err(Error::storage)
     }
 
@@ -125,6 +128,7 @@ impl PostgresStorage {
     pub fn schema_version(&self) -> Result<i32> {
         let row = self
             .conn()?
+            .client
             .query_one("SELECT max(version) FROM koko_schema_version", &[])
             .map_err(pg_error)?;
         row.try_get::<_, Option<i32>>(0)
@@ -134,7 +138,7 @@ impl PostgresStorage {
 
     fn migrate(&self) -> Result<()> {
         let mut conn = self.conn()?;
-        let mut tx = conn.transaction().map_err(pg_error)?;
+        let mut tx = conn.client.transaction().map_err(pg_error)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .map_err(pg_error)?;
         tx.batch_execute(
@@ -168,8 +172,9 @@ impl PostgresStorage {
         loop {
             attempt += 1;
             let mut conn = self.conn()?;
+            let Conn { client, statements } = &mut *conn;
             let outcome = (|| -> Result<BatchResults, TxError> {
-                let mut tx = conn.transaction()?;
+                let mut tx = client.transaction()?;
                 let mut results = Vec::with_capacity(operations.len());
                 for op in operations {
                     let result = if operations.len() == 1 {
@@ -177,6 +182,7 @@ impl PostgresStorage {
                         ops::apply(
                             &mut PgTx {
                                 tx: &mut tx,
+                                statements,
                                 plans: &self.plans,
                             },
                             op,
@@ -186,6 +192,7 @@ impl PostgresStorage {
                         let result = ops::apply(
                             &mut PgTx {
                                 tx: &mut savepoint,
+                                statements,
                                 plans: &self.plans,
                             },
                             op,
@@ -250,9 +257,11 @@ impl PostgresStorage {
                 return None;
             }
             let rows = self.conn().and_then(|mut conn| {
+                let Conn { client, statements } = &mut *conn;
+                let statement = statements.get(client, query).map_err(pg_error)?;
                 match extra {
-                    Some(x) => conn.query(query, &[&after, &PAGE, &x]),
-                    None => conn.query(query, &[&after, &PAGE]),
+                    Some(x) => client.query(&statement, &[&after, &PAGE, &x]),
+                    None => client.query(&statement, &[&after, &PAGE]),
                 }
                 .map_err(pg_error)
             });
@@ -271,7 +280,7 @@ impl PostgresStorage {
 
     fn one<T>(
         &self,
-        sql: &str,
+        sql: &'static str,
         id: u64,
         entity: &'static str,
         decode: fn(&Row) -> Result<T>,
@@ -280,7 +289,10 @@ impl PostgresStorage {
         let Ok(id64) = i64::try_from(id) else {
             return Err(Error::not_found(entity, id));
         };
-        match self.conn()?.query_opt(sql, &[&id64]).map_err(pg_error)? {
+        let mut conn = self.conn()?;
+        let Conn { client, statements } = &mut *conn;
+        let statement = statements.get(client, sql).map_err(pg_error)?;
+        match client.query_opt(&statement, &[&id64]).map_err(pg_error)? {
             Some(row) => decode(&row),
             None => Err(Error::not_found(entity, id)),
         }
@@ -316,6 +328,7 @@ impl From<postgres::Error> for TxError {
 
 struct PgTx<'t, 'c> {
     tx: &'t mut postgres::Transaction<'c>,
+    statements: &'t mut Statements,
     plans: &'t PlanCache,
 }
 
@@ -385,6 +398,37 @@ fn plan_row(row: &Row) -> Result<PlanVersion> {
 }
 
 impl PgTx<'_, '_> {
+    fn prepared(&mut self, sql: &'static str) -> Result<postgres::Statement, TxError> {
+        Ok(self.statements.get(self.tx, sql)?)
+    }
+
+    fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Option<Row>, TxError> {
+        let statement = self.prepared(sql)?;
+        Ok(self.tx.query_opt(&statement, params)?)
+    }
+
+    fn query(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>, TxError> {
+        let statement = self.prepared(sql)?;
+        Ok(self.tx.query(&statement, params)?)
+    }
+
+    fn execute(
+        &mut self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<u64, TxError> {
+        let statement = self.prepared(sql)?;
+        Ok(self.tx.execute(&statement, params)?)
+    }
+
     /// The plan version `id`, from the cache or read (and cached) from the row.
     fn cached_plan(&mut self, id: i64) -> Result<Option<Arc<PlanVersion>>, TxError> {
         let key = PlanVersionId::new(to_u64(id)?);
@@ -396,7 +440,7 @@ impl PgTx<'_, '_> {
         {
             return Ok(Some(Arc::clone(version)));
         }
-        let Some(row) = self.tx.query_opt(
+        let Some(row) = self.query_opt(
             "SELECT id, effective_from, plan FROM koko_plan_versions WHERE id = $1",
             &[&id],
         )?
@@ -413,7 +457,7 @@ impl PgTx<'_, '_> {
 
     fn locked<T>(
         &mut self,
-        sql: &str,
+        sql: &'static str,
         id: u64,
         decode: fn(&Row) -> Result<T>,
     ) -> Result<Option<T>, TxError> {
@@ -421,7 +465,7 @@ impl PgTx<'_, '_> {
         let Ok(id) = i64::try_from(id) else {
             return Ok(None);
         };
-        match self.tx.query_opt(sql, &[&id])? {
+        match self.query_opt(sql, &[&id])? {
             Some(row) => Ok(Some(decode(&row)?)),
             None => Ok(None),
         }
@@ -434,8 +478,8 @@ impl TxView for PgTx<'_, '_> {
     fn next_id(&mut self, kind: IdKind) -> Result<u64, TxError> {
         let sequence = format!("koko_{}_seq", kind.name());
         let row = self
-            .tx
-            .query_one("SELECT nextval($1::text::regclass)", &[&sequence])?;
+            .query_opt("SELECT nextval($1::text::regclass)", &[&sequence])?
+            .ok_or_else(|| corrupt("nextval returned no row"))?;
         Ok(to_u64(row.try_get(0)?)?)
     }
 
@@ -448,7 +492,7 @@ impl TxView for PgTx<'_, '_> {
     }
 
     fn put_book(&mut self, book: &Book) -> Result<(), TxError> {
-        self.tx.execute(
+        self.execute(
             "INSERT INTO koko_books (id, title, title_key, author, isbn, category) VALUES ($1, $2, $3, $4, $5, $6)
              ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, title_key = EXCLUDED.title_key,
                  author = EXCLUDED.author, isbn = EXCLUDED.isbn, category = EXCLUDED.category",
@@ -465,9 +509,7 @@ impl TxView for PgTx<'_, '_> {
     }
 
     fn title_owner(&mut self, key: &str) -> Result<Option<BookId>, TxError> {
-        let row = self
-            .tx
-            .query_opt("SELECT id FROM koko_books WHERE title_key = $1", &[&key])?;
+        let row = self.query_opt("SELECT id FROM koko_books WHERE title_key = $1", &[&key])?;
         row.map(|r| Ok(BookId::new(to_u64(r.try_get(0)?)?)))
             .transpose()
     }
@@ -477,9 +519,7 @@ impl TxView for PgTx<'_, '_> {
     }
 
     fn isbn_owner(&mut self, isbn: &str) -> Result<Option<BookId>, TxError> {
-        let row = self
-            .tx
-            .query_opt("SELECT id FROM koko_books WHERE isbn = $1", &[&isbn])?;
+        let row = self.query_opt("SELECT id FROM koko_books WHERE isbn = $1", &[&isbn])?;
         row.map(|r| Ok(BookId::new(to_u64(r.try_get(0)?)?)))
             .transpose()
     }
@@ -489,7 +529,7 @@ impl TxView for PgTx<'_, '_> {
     }
 
     fn copy_ids(&mut self, book: BookId) -> Result<Vec<CopyId>, TxError> {
-        let rows = self.tx.query(
+        let rows = self.query(
             "SELECT id FROM koko_copies WHERE book_id = $1 ORDER BY id",
             &[&to_i64(book.get())?],
         )?;
@@ -516,7 +556,7 @@ impl TxView for PgTx<'_, '_> {
             CopyStatus::Withdrawn => (true, None),
             CopyStatus::Rented(r) => (false, Some(to_i64(r.get())?)),
         };
-        self.tx.execute(
+        self.execute(
             "INSERT INTO koko_copies (id, book_id, withdrawn, rental_id) VALUES ($1, $2, $3, $4)
              ON CONFLICT (id) DO UPDATE SET withdrawn = EXCLUDED.withdrawn, rental_id = EXCLUDED.rental_id",
             &[&to_i64(copy.id.get())?, &to_i64(copy.book.get())?, &withdrawn, &rental],
@@ -533,7 +573,7 @@ impl TxView for PgTx<'_, '_> {
     }
 
     fn put_customer(&mut self, customer: &Customer) -> Result<(), TxError> {
-        self.tx.execute(
+        self.execute(
             "INSERT INTO koko_customers (id, first_name, last_name, email, active) VALUES ($1, $2, $3, $4, $5)
              ON CONFLICT (id) DO UPDATE SET first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
                  email = EXCLUDED.email, active = EXCLUDED.active",
@@ -564,7 +604,7 @@ impl TxView for PgTx<'_, '_> {
             .map(|q| serde_json::to_value(q).map_err(|e| corrupt(&format!("a charge ({e})"))))
             .transpose()?;
         let total: Option<Decimal> = rental.charge.as_ref().map(|q| q.total);
-        self.tx.execute(
+        self.execute(
             "INSERT INTO koko_rentals (id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at,
                  plan_version, charge_total, charge)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
@@ -590,7 +630,7 @@ impl TxView for PgTx<'_, '_> {
     fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>, TxError> {
         // Skip copies another transaction holds (it may be renting them); if every free-looking copy is held,
         // fall back to waiting on each in id order, which sees the other transactions' outcome.
-        let row = self.tx.query_opt(
+        let row = self.query_opt(
             "SELECT id, book_id, withdrawn, rental_id FROM koko_copies
              WHERE book_id = $1 AND NOT withdrawn AND rental_id IS NULL
              ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
@@ -619,7 +659,7 @@ impl TxView for PgTx<'_, '_> {
     }
 
     fn plan_in_force(&mut self, at: DateTime<Utc>) -> Result<Option<Arc<PlanVersion>>, TxError> {
-        let row = self.tx.query_opt(
+        let row = self.query_opt(
             "SELECT id FROM koko_plan_versions WHERE effective_from <= $1
              ORDER BY effective_from DESC, id DESC LIMIT 1",
             &[&at],
@@ -632,7 +672,6 @@ impl TxView for PgTx<'_, '_> {
 
     fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool, TxError> {
         Ok(self
-            .tx
             .query_opt(
                 "SELECT id FROM koko_plan_versions WHERE effective_from = $1",
                 &[&at],
@@ -641,7 +680,7 @@ impl TxView for PgTx<'_, '_> {
     }
 
     fn put_plan_version(&mut self, version: &PlanVersion) -> Result<(), TxError> {
-        self.tx.execute(
+        self.execute(
             "INSERT INTO koko_plan_versions (id, effective_from, plan) VALUES ($1, $2, $3)",
             &[
                 &to_i64(version.id.get())?,
@@ -688,6 +727,7 @@ impl Storage for PostgresStorage {
         self.book(book)?;
         let rows = self
             .conn()?
+            .client
             .query(
                 "SELECT id, book_id, withdrawn, rental_id FROM koko_copies WHERE book_id = $1 ORDER BY id",
                 &[&to_i64(book.get())?],
@@ -754,6 +794,7 @@ impl Storage for PostgresStorage {
     fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
         let rows = self
             .conn()?
+            .client
             .query(
                 "SELECT id, effective_from, plan FROM koko_plan_versions ORDER BY id",
                 &[],

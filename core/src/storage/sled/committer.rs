@@ -285,18 +285,19 @@ fn commit(
 /// Writes a batch's effects in one transaction over every tree: write-only, so it never conflicts or retries
 /// (the committer is the only writer).
 fn write(shared: &Shared, layer: &BatchLayer) -> Result<()> {
-    let trees: Vec<&sled::Tree> = shared.trees.0.iter().collect();
+    // Only the trees the batch writes take part: sled's transaction costs grow with every tree it spans.
+    let touched: Vec<usize> = layer.writes.trees().collect();
+    let trees: Vec<&sled::Tree> = touched.iter().map(|t| shared.trees.get(*t)).collect();
     let outcome = trees.as_slice().transaction(|views| {
-        for (tree, key, value) in layer.writes.iter() {
-            let view = views
-                .get(tree)
-                .ok_or(ConflictableTransactionError::Abort(()))?;
-            match value {
-                Some(value) => view.insert(key, value.as_slice())?,
-                None => view.remove(key)?,
-            };
+        for (view, tree) in views.iter().zip(&touched) {
+            for (key, value) in layer.writes.entries(*tree) {
+                match value {
+                    Some(value) => view.insert(key, value.as_slice())?,
+                    None => view.remove(key)?,
+                };
+            }
         }
-        Ok(())
+        Ok::<(), ConflictableTransactionError<()>>(())
     });
     match outcome {
         Ok(()) => Ok(()),

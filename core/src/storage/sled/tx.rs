@@ -56,19 +56,45 @@ impl Layer {
         }
     }
 
+    /// The layer's entries of `tree` under `prefix`, in key order.
+    fn under<'l>(
+        &'l self,
+        tree: usize,
+        prefix: &'l [u8],
+    ) -> impl Iterator<Item = (&'l Vec<u8>, &'l Option<Vec<u8>>)> + 'l {
+        self.tree(tree).into_iter().flat_map(move |writes| {
+            writes
+                .range::<[u8], _>((
+                    std::ops::Bound::Included(prefix),
+                    std::ops::Bound::Unbounded,
+                ))
+                .take_while(move |(key, _)| key.starts_with(prefix))
+        })
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.0.iter().all(BTreeMap::is_empty)
     }
 
-    /// Every write: (tree, key, value or `None`).
-    pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &[u8], &Option<Vec<u8>>)> {
-        self.0.iter().enumerate().flat_map(|(tree, writes)| {
-            writes
-                .iter()
-                .map(move |(key, value)| (tree, key.as_slice(), value))
-        })
+    /// The trees this layer writes, in position order.
+    pub(super) fn trees(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0
+            .iter()
+            .enumerate()
+            .filter(|(_, writes)| !writes.is_empty())
+            .map(|(tree, _)| tree)
+    }
+
+    /// The writes of one tree: (key, value or `None`), in key order.
+    pub(super) fn entries(&self, tree: usize) -> impl Iterator<Item = (&[u8], &Option<Vec<u8>>)> {
+        self.tree(tree)
+            .into_iter()
+            .flat_map(|writes| writes.iter().map(|(key, value)| (key.as_slice(), value)))
     }
 }
+
+/// Per (tree, prefix), the sled key a scan under the prefix resumes from.
+type ResumePoints = std::collections::HashMap<(usize, Vec<u8>), Vec<u8>>;
 
 /// The effects of a batch's accepted operations so far.
 #[derive(Default)]
@@ -76,6 +102,9 @@ pub(super) struct BatchLayer {
     pub(super) writes: Layer,
     /// Plan versions the batch published (also in `writes`), for pricing later operations of the batch.
     pub(super) plans: Vec<Arc<PlanVersion>>,
+    /// Per (tree, prefix): where a scan of sled under the prefix resumes — every sled key before it is shadowed
+    /// by `writes` (see `SledTx::first_under`).
+    resume: std::cell::RefCell<ResumePoints>,
 }
 
 /// One operation's view and its writes.
@@ -149,35 +178,72 @@ impl<'a> SledTx<'a> {
         self.set(tree, key, owner.map(|id| id_key(id.get()).to_vec()));
     }
 
-    /// The first key of `tree` under `prefix`, seen through the layers: the layers' own keys under the prefix
-    /// (this operation's over the batch's), and sled's first key under it that the layers do not shadow.
+    /// The first key of `tree` under `prefix`, seen through the layers: the first key the layers hold with a
+    /// value (this operation's entries over the batch's), or sled's first key under the prefix that no layer
+    /// shadows, whichever is smaller.
+    ///
+    /// Within a batch sled does not change and the batch layer only grows, so a sled key the batch layer shadows
+    /// stays shadowed: the scan resumes where the last one found the batch layer's shadow end (`BatchLayer::
+    /// resume`), which keeps renting the same book many times in one batch linear instead of quadratic.
     fn first_under(&self, tree: usize, prefix: &[u8]) -> Result<Option<Vec<u8>>> {
-        let mut layered: BTreeMap<&[u8], bool> = BTreeMap::new();
-        for layer in [&self.batch.writes, &self.writes] {
-            let Some(writes) = layer.tree(tree) else {
-                continue;
-            };
-            for (key, value) in writes.range::<[u8], _>((
-                std::ops::Bound::Included(prefix),
-                std::ops::Bound::Unbounded,
-            )) {
-                if !key.starts_with(prefix) {
-                    break;
-                }
-                layered.insert(key.as_slice(), value.is_some());
-            }
-        }
-        let from_layers = layered
-            .iter()
-            .find(|(_, present)| **present)
-            .map(|(key, _)| key.to_vec());
+        let own = |key: &[u8]| self.writes.get(tree, key);
+        // The layers' first present key: the batch's keys as this operation sees them, then this operation's.
+        let from_batch = self
+            .batch
+            .writes
+            .under(tree, prefix)
+            .find(|(key, value)| match own(key) {
+                Some(mine) => mine.is_some(),
+                None => value.is_some(),
+            })
+            .map(|(key, _)| key.clone());
+        let from_op = self
+            .writes
+            .under(tree, prefix)
+            .find(|(_, value)| value.is_some())
+            .map(|(key, _)| key.clone());
+        let from_layers = match (from_batch, from_op) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+
+        let memo_key = (tree, prefix.to_vec());
+        let start = self
+            .batch
+            .resume
+            .borrow()
+            .get(&memo_key)
+            .cloned()
+            .unwrap_or_else(|| prefix.to_vec());
+        let mut batch_shadow_ends = None;
+        let mut last_shadowed: Option<sled::IVec> = None;
         let mut from_sled = None;
-        for item in self.trees.get(tree).scan_prefix(prefix) {
+        for item in self.trees.get(tree).range(start..) {
             let (key, _) = item.map_err(Error::storage)?;
-            if !layered.contains_key(key.as_ref()) {
+            if !key.starts_with(prefix) {
+                break;
+            }
+            if self.batch.writes.get(tree, &key).is_some() {
+                last_shadowed = Some(key);
+                continue;
+            }
+            batch_shadow_ends.get_or_insert_with(|| key.to_vec());
+            if own(&key).is_none() {
                 from_sled = Some(key.to_vec());
                 break;
             }
+        }
+        // Every sled key scanned before `batch_shadow_ends` is shadowed by the batch; if none was unshadowed,
+        // everything up to the last key seen is (the next scan starts just after it).
+        let resume = batch_shadow_ends.or_else(|| {
+            last_shadowed.map(|key| {
+                let mut after = key.to_vec();
+                after.push(0);
+                after
+            })
+        });
+        if let Some(resume) = resume {
+            self.batch.resume.borrow_mut().insert(memo_key, resume);
         }
         Ok(match (from_layers, from_sled) {
             (Some(a), Some(b)) => Some(a.min(b)),
