@@ -1,6 +1,7 @@
 //! `BookStore` for Python: every facade operation, with storage work done without the GIL.
 
 use std::path::PathBuf;
+use std::sync::{RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use koko_core::{
@@ -22,7 +23,29 @@ type Inner = koko_core::BookStore<Box<dyn Storage>>;
 /// A book store. Safe to share between threads; storage work releases the GIL.
 #[pyclass(module = "koko", frozen)]
 pub struct BookStore {
-    inner: Inner,
+    /// `None` once closed. Operations hold the read lock while they run, so `close` waits for them.
+    cell: RwLock<Option<Inner>>,
+}
+
+impl BookStore {
+    fn new(inner: Inner) -> Self {
+        BookStore {
+            cell: RwLock::new(Some(inner)),
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, Option<Inner>> {
+        self.cell.read().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The store behind a read guard, or `StorageError` once it is closed.
+fn open(guard: &Option<Inner>) -> PyResult<&Inner> {
+    guard.as_ref().ok_or_else(|| {
+        to_py(koko_core::Error::Storage(
+            "the store is closed (BookStore.close() or the end of its `with` block)".into(),
+        ))
+    })
 }
 
 fn collect<T, U: From<T>>(
@@ -50,7 +73,7 @@ fn plan_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<koko_core::PricePlan> 
 
 impl BookStore {
     /// A batch outcome as the Python object the single-operation method returns.
-    fn outcome(&self, py: Python<'_>, outcome: koko_core::Outcome) -> PyResult<Py<PyAny>> {
+    fn outcome(store: &Inner, py: Python<'_>, outcome: koko_core::Outcome) -> PyResult<Py<PyAny>> {
         use koko_core::Outcome as O;
         Ok(match outcome {
             O::Book { book, .. } | O::BookUpdated(book) => {
@@ -69,7 +92,7 @@ impl BookStore {
                 .into_any()
                 .unbind(),
             O::Rental(rental) if rental.returned_at.is_some() => {
-                let receipt = py.detach(|| self.inner.receipt(rental)).py_err()?;
+                let receipt = py.detach(|| store.receipt(rental)).py_err()?;
                 Receipt::from(receipt)
                     .into_pyobject(py)?
                     .into_any()
@@ -136,7 +159,7 @@ impl BookStore {
                 koko_core::BookStore::with_default_plan(storage, plan)
             })
             .py_err()?;
-        Ok(BookStore { inner })
+        Ok(BookStore::new(inner))
     }
 
     /// Connects to a PostgreSQL database (``"postgresql://user:password@host:port/dbname"`` or
@@ -172,7 +195,7 @@ impl BookStore {
                 koko_core::BookStore::with_default_plan(storage, plan)
             })
             .py_err()?;
-        Ok(BookStore { inner })
+        Ok(BookStore::new(inner))
     }
 
     /// A store in memory (nothing is kept), priced by ``plan`` (story 3 by default).
@@ -182,26 +205,30 @@ impl BookStore {
         let plan = plan_arg(plan)?;
         let storage: Box<dyn Storage> = Box::new(koko_core::MemoryStorage::new());
         let inner = koko_core::BookStore::with_default_plan(storage, plan).py_err()?;
-        Ok(BookStore { inner })
+        Ok(BookStore::new(inner))
     }
 
     // --- plans ---
 
     /// The price plan in force now.
     fn current_plan(&self) -> PyResult<PricePlan> {
-        self.inner
+        let guard = self.read();
+        let store = open(&guard)?;
+        store
             .current_plan()
             .py_err()
             .map(|v| PricePlan { inner: v.plan })
     }
 
     /// Every plan version, oldest first.
-    fn plan_versions(&self) -> Vec<PlanVersion> {
-        self.inner
+    fn plan_versions(&self) -> PyResult<Vec<PlanVersion>> {
+        let guard = self.read();
+        let store = open(&guard)?;
+        Ok(store
             .plan_versions()
             .into_iter()
             .map(PlanVersion::from)
-            .collect()
+            .collect())
     }
 
     /// Publishes ``plan`` for rentals opened from ``effective_from`` (aware datetime) on.
@@ -211,6 +238,8 @@ impl BookStore {
         plan: &Bound<'_, PyAny>,
         effective_from: &Bound<'_, PyAny>,
     ) -> PyResult<PlanVersion> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let plan = plan
             .extract::<PyRef<'_, PricePlan>>()
             .map_err(|_| {
@@ -222,7 +251,7 @@ impl BookStore {
             .inner
             .clone();
         let from = aware_datetime("effective_from", effective_from)?;
-        py.detach(|| self.inner.publish_plan(plan, from))
+        py.detach(|| store.publish_plan(plan, from))
             .py_err()
             .map(PlanVersion::from)
     }
@@ -240,9 +269,11 @@ impl BookStore {
         isbn: Option<&Bound<'_, PyAny>>,
         copies: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Book> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let book = new_book(title, author, category, isbn)?;
         let copies = copies_arg(copies)?;
-        py.detach(|| self.inner.add_book(&book, copies))
+        py.detach(|| store.add_book(&book, copies))
             .py_err()
             .map(Book::from)
     }
@@ -258,6 +289,8 @@ impl BookStore {
         category: Option<&Bound<'_, PyAny>>,
         isbn: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Book> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
         let update = BookUpdate {
             title: optional_text("title", title)?,
@@ -265,20 +298,24 @@ impl BookStore {
             category: optional_text("category", category)?,
             isbn: optional_text("isbn", isbn)?.map(Some),
         };
-        py.detach(|| self.inner.update_book(id, &update))
+        py.detach(|| store.update_book(id, &update))
             .py_err()
             .map(Book::from)
     }
 
     /// One book; raises ``NotFound``.
     fn book(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<Book> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
-        py.detach(|| self.inner.book(id)).py_err().map(Book::from)
+        py.detach(|| store.book(id)).py_err().map(Book::from)
     }
 
     /// Every book, in id order.
     fn books(&self, py: Python<'_>) -> PyResult<Vec<Book>> {
-        py.detach(|| collect(self.inner.books())).py_err()
+        let guard = self.read();
+        let store = open(&guard)?;
+        py.detach(|| collect(store.books())).py_err()
     }
 
     /// Adds ``count`` copies of a book.
@@ -288,39 +325,49 @@ impl BookStore {
         book_id: &Bound<'_, PyAny>,
         count: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Copy>> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
         let n = to_count("count", count)?;
-        py.detach(|| self.inner.add_copies(id, n))
+        py.detach(|| store.add_copies(id, n))
             .py_err()
             .map(|v| v.into_iter().map(Copy::from).collect())
     }
 
     /// A book's copies.
     fn copies(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<Vec<Copy>> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
-        py.detach(|| self.inner.copies(id))
+        py.detach(|| store.copies(id))
             .py_err()
             .map(|v| v.into_iter().map(Copy::from).collect())
     }
 
     /// How many copies of a book are on the shelf.
     fn available_copies(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
-        py.detach(|| self.inner.available_copies(id)).py_err()
+        py.detach(|| store.available_copies(id)).py_err()
     }
 
     /// Takes an available copy out of circulation.
     fn withdraw_copy(&self, py: Python<'_>, copy_id: &Bound<'_, PyAny>) -> PyResult<Copy> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = CopyId::new(id("copy_id", copy_id)?);
-        py.detach(|| self.inner.withdraw_copy(id))
+        py.detach(|| store.withdraw_copy(id))
             .py_err()
             .map(Copy::from)
     }
 
     /// Puts a withdrawn copy back.
     fn reinstate_copy(&self, py: Python<'_>, copy_id: &Bound<'_, PyAny>) -> PyResult<Copy> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = CopyId::new(id("copy_id", copy_id)?);
-        py.detach(|| self.inner.reinstate_copy(id))
+        py.detach(|| store.reinstate_copy(id))
             .py_err()
             .map(Copy::from)
     }
@@ -336,8 +383,10 @@ impl BookStore {
         last_name: &Bound<'_, PyAny>,
         email: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let customer = new_customer(first_name, last_name, email)?;
-        py.detach(|| self.inner.register_customer(&customer))
+        py.detach(|| store.register_customer(&customer))
             .py_err()
             .map(Customer::from)
     }
@@ -353,6 +402,8 @@ impl BookStore {
         email: Option<&Bound<'_, PyAny>>,
         active: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
         let update = CustomerUpdate {
             first_name: optional_text("first_name", first_name)?,
@@ -360,7 +411,7 @@ impl BookStore {
             email: optional_text("email", email)?.map(Some),
             active: optional_flag("active", active)?,
         };
-        py.detach(|| self.inner.update_customer(id, &update))
+        py.detach(|| store.update_customer(id, &update))
             .py_err()
             .map(Customer::from)
     }
@@ -371,8 +422,10 @@ impl BookStore {
         py: Python<'_>,
         customer_id: &Bound<'_, PyAny>,
     ) -> PyResult<Customer> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
-        py.detach(|| self.inner.deactivate_customer(id))
+        py.detach(|| store.deactivate_customer(id))
             .py_err()
             .map(Customer::from)
     }
@@ -383,23 +436,29 @@ impl BookStore {
         py: Python<'_>,
         customer_id: &Bound<'_, PyAny>,
     ) -> PyResult<Customer> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
-        py.detach(|| self.inner.activate_customer(id))
+        py.detach(|| store.activate_customer(id))
             .py_err()
             .map(Customer::from)
     }
 
     /// One customer; raises ``NotFound``.
     fn customer(&self, py: Python<'_>, customer_id: &Bound<'_, PyAny>) -> PyResult<Customer> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
-        py.detach(|| self.inner.customer(id))
+        py.detach(|| store.customer(id))
             .py_err()
             .map(Customer::from)
     }
 
     /// Every customer, in id order.
     fn customers(&self, py: Python<'_>) -> PyResult<Vec<Customer>> {
-        py.detach(|| collect(self.inner.customers())).py_err()
+        let guard = self.read();
+        let store = open(&guard)?;
+        py.detach(|| collect(store.customers())).py_err()
     }
 
     // --- quotes and rentals ---
@@ -411,8 +470,10 @@ impl BookStore {
         rented_at: &Bound<'_, PyAny>,
         returned_at: &Bound<'_, PyAny>,
     ) -> PyResult<Quote> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let (category, rented, returned) = quote_args(category, rented_at, returned_at)?;
-        self.inner
+        store
             .quote(&category, rented, returned)
             .py_err()
             .map(Quote::from)
@@ -426,9 +487,11 @@ impl BookStore {
         rental_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Quote> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = RentalId::new(id("rental_id", rental_id)?);
-        let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
-        py.detach(|| self.inner.quote_return(id, at))
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
+        py.detach(|| store.quote_return(id, at))
             .py_err()
             .map(Quote::from)
     }
@@ -445,12 +508,14 @@ impl BookStore {
         copy_id: Option<&Bound<'_, PyAny>>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Rental> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let customer = CustomerId::new(id("customer_id", customer_id)?);
         let target = rent_target(book_id, copy_id)?;
-        let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
         let outcome = match target {
-            RentTarget::Book(book) => py.detach(|| self.inner.rent_book_at(customer, book, at)),
-            RentTarget::Copy(copy) => py.detach(|| self.inner.rent_copy_at(customer, copy, at)),
+            RentTarget::Book(book) => py.detach(|| store.rent_book_at(customer, book, at)),
+            RentTarget::Copy(copy) => py.detach(|| store.rent_copy_at(customer, copy, at)),
         };
         outcome.py_err().map(Rental::from)
     }
@@ -465,29 +530,35 @@ impl BookStore {
         rental_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Receipt> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = RentalId::new(id("rental_id", rental_id)?);
-        let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
-        py.detach(|| self.inner.return_rental_at(id, at))
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
+        py.detach(|| store.return_rental_at(id, at))
             .py_err()
             .map(Receipt::from)
     }
 
     /// One rental; raises ``NotFound``.
     fn rental(&self, py: Python<'_>, rental_id: &Bound<'_, PyAny>) -> PyResult<Rental> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = RentalId::new(id("rental_id", rental_id)?);
-        py.detach(|| self.inner.rental(id))
-            .py_err()
-            .map(Rental::from)
+        py.detach(|| store.rental(id)).py_err().map(Rental::from)
     }
 
     /// Every rental, in id order.
     fn rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
-        py.detach(|| collect(self.inner.rentals())).py_err()
+        let guard = self.read();
+        let store = open(&guard)?;
+        py.detach(|| collect(store.rentals())).py_err()
     }
 
     /// The open rentals, in id order.
     fn active_rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
-        py.detach(|| collect(self.inner.active_rentals())).py_err()
+        let guard = self.read();
+        let store = open(&guard)?;
+        py.detach(|| collect(store.active_rentals())).py_err()
     }
 
     /// The open rentals past their due date at ``at`` (now by default).
@@ -497,9 +568,10 @@ impl BookStore {
         py: Python<'_>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Rental>> {
-        let at = optional_datetime("at", at)?.unwrap_or_else(|| self.inner.now());
-        py.detach(|| collect(self.inner.overdue_rentals(at)))
-            .py_err()
+        let guard = self.read();
+        let store = open(&guard)?;
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
+        py.detach(|| collect(store.overdue_rentals(at))).py_err()
     }
 
     /// A customer's rentals, open and closed, in id order.
@@ -508,9 +580,10 @@ impl BookStore {
         py: Python<'_>,
         customer_id: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Rental>> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
-        py.detach(|| collect(self.inner.customer_rentals(id)))
-            .py_err()
+        py.detach(|| collect(store.customer_rentals(id))).py_err()
     }
 
     // --- reports ---
@@ -522,20 +595,23 @@ impl BookStore {
         start: &Bound<'_, PyAny>,
         end: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<RevenueLine>> {
+        let guard = self.read();
+        let store = open(&guard)?;
         let from = aware_datetime("start", start)?;
         let to = aware_datetime("end", end)?;
-        py.detach(|| self.inner.revenue(from, to))
+        py.detach(|| store.revenue(from, to))
             .py_err()
             .map(|r| r.lines.into_iter().map(RevenueLine::from).collect())
     }
 
     /// Writes the open rentals as CSV to ``path``; returns how many rows were written.
     fn export_active_rentals_csv(&self, py: Python<'_>, path: PathBuf) -> PyResult<u64> {
+        let guard = self.read();
+        let store = open(&guard)?;
         py.detach(|| {
             let file =
                 std::fs::File::create(&path).map_err(|e| koko_core::Error::Storage(Box::new(e)))?;
-            self.inner
-                .export_active_rentals_csv(std::io::BufWriter::new(file))
+            store.export_active_rentals_csv(std::io::BufWriter::new(file))
         })
         .py_err()
     }
@@ -548,12 +624,14 @@ impl BookStore {
     /// exception it would have raised (an instance, not raised: check with ``isinstance(item, koko.KokoError)``).
     /// Raises ``StorageError`` if the batch could not be committed, in which case none of it was stored.
     fn apply_batch(&self, py: Python<'_>, batch: &Batch) -> PyResult<Vec<Py<PyAny>>> {
-        let operations = batch.operations(self.inner.now());
-        let results = py.detach(|| self.inner.apply_batch(operations)).py_err()?;
+        let guard = self.read();
+        let store = open(&guard)?;
+        let operations = batch.operations(store.now());
+        let results = py.detach(|| store.apply_batch(operations)).py_err()?;
         results
             .into_iter()
             .map(|result| match result {
-                Ok(outcome) => self.outcome(py, outcome),
+                Ok(outcome) => Self::outcome(store, py, outcome),
                 Err(err) => Ok(to_py(err).into_value(py).into_any()),
             })
             .collect()
@@ -561,10 +639,47 @@ impl BookStore {
 
     /// Makes everything written so far durable.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
-        py.detach(|| self.inner.flush()).py_err()
+        let guard = self.read();
+        let store = open(&guard)?;
+        py.detach(|| store.flush()).py_err()
+    }
+
+    /// Closes the store: waits for operations in progress, makes everything durable and releases the store
+    /// (on sled, the directory lock, so another process may open it). Every later call raises ``StorageError``.
+    /// Closing twice does nothing.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let closed = py.detach(|| {
+            let mut cell = self.cell.write().unwrap_or_else(|p| p.into_inner());
+            let store = cell.take();
+            let flushed = store.as_ref().map(|s| s.flush()).transpose();
+            drop(store);
+            flushed
+        });
+        closed.py_err().map(|_| ())
+    }
+
+    /// Whether ``close`` was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.read().is_none()
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Closes the store at the end of a ``with`` block, whether or not it raised.
+    #[pyo3(signature = (*_exc))]
+    fn __exit__(&self, py: Python<'_>, _exc: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
     }
 
     fn __repr__(&self) -> String {
-        "BookStore(...)".to_owned()
+        if self.read().is_none() {
+            "BookStore(closed)".to_owned()
+        } else {
+            "BookStore(...)".to_owned()
+        }
     }
 }

@@ -118,7 +118,7 @@ def test_a_sled_batch_is_stored_whole(tmp_path: Path) -> None:
         batch.return_copy(copy_id=store.copies(book.id)[0].id, at=utc(2024, 6, day, 18))
     results = store.apply_batch(batch)
     assert not [r for r in results if isinstance(r, koko.KokoError)]
-    del store
+    store.close()
     reopened = koko.BookStore.open(path)
     assert len(reopened.rentals()) == 20 and reopened.active_rentals() == []
     assert {r.charge.total for r in reopened.rentals() if r.charge} == {Decimal("4.50")}

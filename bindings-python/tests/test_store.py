@@ -54,7 +54,7 @@ def test_sled_store_persists_across_reopen(tmp_path: Path) -> None:
     book = store.add_book(title="Emma", author="Jane Austen", category="novel")
     ada = store.register_customer(first_name="Ada", last_name="Lovelace")
     open_rental = store.rent(customer_id=ada.id, book_id=book.id, at=utc(2024, 6, 1))
-    del store
+    store.close()
     reopened = koko.BookStore.open(path)
     assert reopened.book(book.id) == book
     assert reopened.active_rentals() == [open_rental]
@@ -159,3 +159,55 @@ def test_store_options_of_the_wrong_type_are_invalid_input(make: Any, field: str
 def test_store_options_keep_their_defaults_when_none(tmp_path: Path) -> None:
     store = koko.BookStore.open(tmp_path / "store", plan=None, durability=None, flush_interval_ms=None)
     assert store.current_plan().name == "story3"
+
+
+def test_close_releases_a_sled_store(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    with koko.BookStore.open(path) as store:
+        book = store.add_book(title="Emma", author="Jane Austen", category="novel")
+        assert not store.closed
+    assert store.closed and repr(store) == "BookStore(closed)"
+    with pytest.raises(koko.StorageError, match="closed"):
+        store.books()
+    with pytest.raises(koko.StorageError):
+        store.add_book(title="Dune", author="Frank Herbert", category="fiction")
+    store.close()  # closing twice does nothing
+    # The directory lock is gone: the same process opens it again at once, no garbage collection needed.
+    reopened = koko.BookStore.open(path)
+    assert reopened.books() == [book]
+    reopened.close()
+
+
+def test_a_with_block_closes_on_an_exception(tmp_path: Path) -> None:
+    path = tmp_path / "store"
+    with pytest.raises(koko.NotFound):
+        with koko.BookStore.open(path) as store:
+            store.book(42)
+    assert store.closed
+    koko.BookStore.open(path).close()
+
+
+def test_close_waits_for_operations_in_progress(tmp_path: Path) -> None:
+    store = koko.BookStore.open(tmp_path / "store")
+    book = store.add_book(title="Emma", author="Jane Austen", category="novel", copies=200)
+    ada = store.register_customer(first_name="Ada", last_name="Lovelace")
+    outcomes: List[str] = []
+
+    def renter() -> None:
+        for _ in range(50):
+            try:
+                store.rent(customer_id=ada.id, book_id=book.id, at=utc(2024, 6, 3))
+                outcomes.append("rented")
+            except koko.StorageError:
+                outcomes.append("closed")
+
+    threads = [threading.Thread(target=renter) for _ in range(4)]
+    for t in threads:
+        t.start()
+    store.close()
+    for t in threads:
+        t.join()
+    assert len(outcomes) == 200 and set(outcomes) <= {"rented", "closed"}
+    rented = outcomes.count("rented")
+    with koko.BookStore.open(tmp_path / "store") as again:
+        assert len(again.active_rentals()) == rented  # every acknowledged rent is stored, no other

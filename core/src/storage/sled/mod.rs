@@ -113,8 +113,8 @@ struct Stats {
     sync_nanos: AtomicU64,
 }
 
-/// How the committer has shared its work since the store was opened: a machine-independent measure of group
-/// commit (more operations per sync under more concurrent callers).
+/// How the committer has shared its work since the store was opened: `operations / syncs` is a machine-independent
+/// measure of group commit (more operations per sync under more concurrent callers).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CommitStats {
     /// Batches written (one sled transaction each).
@@ -129,17 +129,6 @@ pub struct CommitStats {
     pub write_nanos: u64,
     /// Time spent in syncs (sled's flush and `fdatasync`), in nanoseconds.
     pub sync_nanos: u64,
-}
-
-impl CommitStats {
-    /// Mean accepted operations per sync (0 before the first).
-    pub fn operations_per_sync(&self) -> f64 {
-        if self.syncs == 0 {
-            0.0
-        } else {
-            self.operations as f64 / self.syncs as f64
-        }
-    }
 }
 
 impl std::fmt::Debug for SledStorage {
