@@ -1,7 +1,7 @@
 //! `BookStore` for Python: every facade operation, with storage work done without the GIL.
 
 use std::path::PathBuf;
-use std::sync::{RwLock, RwLockReadGuard};
+use std::sync::{RwLock, RwLockReadGuard, TryLockError};
 use std::time::Duration;
 
 use koko_core::{
@@ -34,18 +34,27 @@ impl BookStore {
         }
     }
 
-    fn read(&self) -> RwLockReadGuard<'_, Option<Inner>> {
-        self.cell.read().unwrap_or_else(|p| p.into_inner())
+    /// The store for one operation. Never blocks: a caller holding the GIL must not wait for `close`, which
+    /// waits for the operations in progress, some of which may be waiting for the GIL. While `close` is waiting
+    /// or done, this answers `StorageError`.
+    fn read(&self) -> PyResult<RwLockReadGuard<'_, Option<Inner>>> {
+        match self.cell.try_read() {
+            Ok(guard) => Ok(guard),
+            Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => Err(closed()),
+        }
     }
+}
+
+fn closed() -> PyErr {
+    to_py(koko_core::Error::Storage(
+        "the store is closed (BookStore.close() or the end of its `with` block)".into(),
+    ))
 }
 
 /// The store behind a read guard, or `StorageError` once it is closed.
 fn open(guard: &Option<Inner>) -> PyResult<&Inner> {
-    guard.as_ref().ok_or_else(|| {
-        to_py(koko_core::Error::Storage(
-            "the store is closed (BookStore.close() or the end of its `with` block)".into(),
-        ))
-    })
+    guard.as_ref().ok_or_else(closed)
 }
 
 fn collect<T, U: From<T>>(
@@ -212,7 +221,7 @@ impl BookStore {
 
     /// The price plan in force now.
     fn current_plan(&self) -> PyResult<PricePlan> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         store
             .current_plan()
@@ -222,7 +231,7 @@ impl BookStore {
 
     /// Every plan version, oldest first.
     fn plan_versions(&self) -> PyResult<Vec<PlanVersion>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         Ok(store
             .plan_versions()
@@ -238,7 +247,7 @@ impl BookStore {
         plan: &Bound<'_, PyAny>,
         effective_from: &Bound<'_, PyAny>,
     ) -> PyResult<PlanVersion> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let plan = plan
             .extract::<PyRef<'_, PricePlan>>()
@@ -269,7 +278,7 @@ impl BookStore {
         isbn: Option<&Bound<'_, PyAny>>,
         copies: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Book> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let book = new_book(title, author, category, isbn)?;
         let copies = copies_arg(copies)?;
@@ -289,7 +298,7 @@ impl BookStore {
         category: Option<&Bound<'_, PyAny>>,
         isbn: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Book> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
         let update = BookUpdate {
@@ -305,7 +314,7 @@ impl BookStore {
 
     /// One book; raises ``NotFound``.
     fn book(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<Book> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
         py.detach(|| store.book(id)).py_err().map(Book::from)
@@ -313,7 +322,7 @@ impl BookStore {
 
     /// Every book, in id order.
     fn books(&self, py: Python<'_>) -> PyResult<Vec<Book>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         py.detach(|| collect(store.books())).py_err()
     }
@@ -325,7 +334,7 @@ impl BookStore {
         book_id: &Bound<'_, PyAny>,
         count: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Copy>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
         let n = to_count("count", count)?;
@@ -336,7 +345,7 @@ impl BookStore {
 
     /// A book's copies.
     fn copies(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<Vec<Copy>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
         py.detach(|| store.copies(id))
@@ -346,7 +355,7 @@ impl BookStore {
 
     /// How many copies of a book are on the shelf.
     fn available_copies(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
         py.detach(|| store.available_copies(id)).py_err()
@@ -354,7 +363,7 @@ impl BookStore {
 
     /// Takes an available copy out of circulation.
     fn withdraw_copy(&self, py: Python<'_>, copy_id: &Bound<'_, PyAny>) -> PyResult<Copy> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = CopyId::new(id("copy_id", copy_id)?);
         py.detach(|| store.withdraw_copy(id))
@@ -364,7 +373,7 @@ impl BookStore {
 
     /// Puts a withdrawn copy back.
     fn reinstate_copy(&self, py: Python<'_>, copy_id: &Bound<'_, PyAny>) -> PyResult<Copy> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = CopyId::new(id("copy_id", copy_id)?);
         py.detach(|| store.reinstate_copy(id))
@@ -383,7 +392,7 @@ impl BookStore {
         last_name: &Bound<'_, PyAny>,
         email: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let customer = new_customer(first_name, last_name, email)?;
         py.detach(|| store.register_customer(&customer))
@@ -402,7 +411,7 @@ impl BookStore {
         email: Option<&Bound<'_, PyAny>>,
         active: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
         let update = CustomerUpdate {
@@ -422,7 +431,7 @@ impl BookStore {
         py: Python<'_>,
         customer_id: &Bound<'_, PyAny>,
     ) -> PyResult<Customer> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
         py.detach(|| store.deactivate_customer(id))
@@ -436,7 +445,7 @@ impl BookStore {
         py: Python<'_>,
         customer_id: &Bound<'_, PyAny>,
     ) -> PyResult<Customer> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
         py.detach(|| store.activate_customer(id))
@@ -446,7 +455,7 @@ impl BookStore {
 
     /// One customer; raises ``NotFound``.
     fn customer(&self, py: Python<'_>, customer_id: &Bound<'_, PyAny>) -> PyResult<Customer> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
         py.detach(|| store.customer(id))
@@ -456,7 +465,7 @@ impl BookStore {
 
     /// Every customer, in id order.
     fn customers(&self, py: Python<'_>) -> PyResult<Vec<Customer>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         py.detach(|| collect(store.customers())).py_err()
     }
@@ -470,7 +479,7 @@ impl BookStore {
         rented_at: &Bound<'_, PyAny>,
         returned_at: &Bound<'_, PyAny>,
     ) -> PyResult<Quote> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let (category, rented, returned) = quote_args(category, rented_at, returned_at)?;
         store
@@ -487,7 +496,7 @@ impl BookStore {
         rental_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Quote> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = RentalId::new(id("rental_id", rental_id)?);
         let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
@@ -508,7 +517,7 @@ impl BookStore {
         copy_id: Option<&Bound<'_, PyAny>>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Rental> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let customer = CustomerId::new(id("customer_id", customer_id)?);
         let target = rent_target(book_id, copy_id)?;
@@ -530,7 +539,7 @@ impl BookStore {
         rental_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Receipt> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = RentalId::new(id("rental_id", rental_id)?);
         let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
@@ -541,7 +550,7 @@ impl BookStore {
 
     /// One rental; raises ``NotFound``.
     fn rental(&self, py: Python<'_>, rental_id: &Bound<'_, PyAny>) -> PyResult<Rental> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = RentalId::new(id("rental_id", rental_id)?);
         py.detach(|| store.rental(id)).py_err().map(Rental::from)
@@ -549,14 +558,14 @@ impl BookStore {
 
     /// Every rental, in id order.
     fn rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         py.detach(|| collect(store.rentals())).py_err()
     }
 
     /// The open rentals, in id order.
     fn active_rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         py.detach(|| collect(store.active_rentals())).py_err()
     }
@@ -568,7 +577,7 @@ impl BookStore {
         py: Python<'_>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Rental>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
         py.detach(|| collect(store.overdue_rentals(at))).py_err()
@@ -580,7 +589,7 @@ impl BookStore {
         py: Python<'_>,
         customer_id: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Rental>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
         py.detach(|| collect(store.customer_rentals(id))).py_err()
@@ -595,7 +604,7 @@ impl BookStore {
         start: &Bound<'_, PyAny>,
         end: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<RevenueLine>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let from = aware_datetime("start", start)?;
         let to = aware_datetime("end", end)?;
@@ -606,7 +615,7 @@ impl BookStore {
 
     /// Writes the open rentals as CSV to ``path``; returns how many rows were written.
     fn export_active_rentals_csv(&self, py: Python<'_>, path: PathBuf) -> PyResult<u64> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         py.detach(|| {
             let file =
@@ -624,7 +633,7 @@ impl BookStore {
     /// exception it would have raised (an instance, not raised: check with ``isinstance(item, koko.KokoError)``).
     /// Raises ``StorageError`` if the batch could not be committed, in which case none of it was stored.
     fn apply_batch(&self, py: Python<'_>, batch: &Batch) -> PyResult<Vec<Py<PyAny>>> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         let operations = batch.operations(store.now());
         let results = py.detach(|| store.apply_batch(operations)).py_err()?;
@@ -639,7 +648,7 @@ impl BookStore {
 
     /// Makes everything written so far durable.
     fn flush(&self, py: Python<'_>) -> PyResult<()> {
-        let guard = self.read();
+        let guard = self.read()?;
         let store = open(&guard)?;
         py.detach(|| store.flush()).py_err()
     }
@@ -661,7 +670,7 @@ impl BookStore {
     /// Whether ``close`` was called.
     #[getter]
     fn closed(&self) -> bool {
-        self.read().is_none()
+        self.read().map_or(true, |guard| guard.is_none())
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -676,7 +685,7 @@ impl BookStore {
     }
 
     fn __repr__(&self) -> String {
-        if self.read().is_none() {
+        if self.closed() {
             "BookStore(closed)".to_owned()
         } else {
             "BookStore(...)".to_owned()

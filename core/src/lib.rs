@@ -7,6 +7,7 @@
 //! Start with [`PricePlan`] to price rentals, and with [`BookStore`] to run a store.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
 mod domain;
@@ -37,8 +38,10 @@ pub use storage::{
     BatchResults, MemoryStorage, Operation, Outcome, Records, RentRequest, RentTarget, Storage,
 };
 #[cfg(feature = "sled")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sled")))]
 pub use storage::{CommitStats, Durability, SledOptions, SledStorage};
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use storage::{PostgresOptions, PostgresStorage};
 pub use store::{BookStore, DEFAULT_PLAN_START};
 
