@@ -43,6 +43,15 @@ pub enum Error {
         /// The customer's id.
         customer: u64,
     },
+    /// A rule refused the operation: a plan limit (`limits.max_open_rentals`, `limits.max_balance`,
+    /// `limits.max_overdue_rentals`) or a staff block (`manual`). Nothing was changed.
+    #[error("blocked by {rule}: {reason}")]
+    Blocked {
+        /// The rule, e.g. `"limits.max_balance"` or `"manual"`.
+        rule: String,
+        /// Why, e.g. `"the balance 25.00 is above the limit 20.00"`.
+        reason: String,
+    },
     /// A value that must be unique is taken (a book title, an ISBN, a plan's effective date).
     #[error("duplicate {field}: {value:?} is already taken")]
     Duplicate {
@@ -86,6 +95,7 @@ impl Error {
             Error::Unavailable { .. } => "Unavailable",
             Error::AlreadyReturned { .. } => "AlreadyReturned",
             Error::InactiveCustomer { .. } => "InactiveCustomer",
+            Error::Blocked { .. } => "Blocked",
             Error::Duplicate { .. } => "Duplicate",
             Error::InvalidInput { .. } => "InvalidInput",
             Error::InvalidPlan { .. } => "InvalidPlan",
@@ -94,9 +104,11 @@ impl Error {
         }
     }
 
-    /// The field an [`Error::InvalidInput`], [`Error::InvalidPlan`] or [`Error::Duplicate`] names.
+    /// The field an [`Error::InvalidInput`], [`Error::InvalidPlan`] or [`Error::Duplicate`] names, or the rule
+    /// of an [`Error::Blocked`].
     pub fn field(&self) -> Option<&str> {
         match self {
+            Error::Blocked { rule, .. } => Some(rule),
             Error::InvalidInput { field, .. } | Error::InvalidPlan { field, .. } => Some(field),
             Error::Duplicate { field, .. } => Some(field),
             _ => None,
@@ -113,6 +125,13 @@ impl Error {
     pub(crate) fn invalid_plan(field: impl Into<String>, reason: impl fmt::Display) -> Self {
         Error::InvalidPlan {
             field: field.into(),
+            reason: reason.to_string(),
+        }
+    }
+
+    pub(crate) fn blocked(rule: impl Into<String>, reason: impl fmt::Display) -> Self {
+        Error::Blocked {
+            rule: rule.into(),
             reason: reason.to_string(),
         }
     }

@@ -80,3 +80,8 @@ id_type!(
     PlanVersionId,
     "price plan"
 );
+id_type!(
+    /// Identifies one [`LedgerEntry`](crate::LedgerEntry) of a customer's account.
+    LedgerEntryId,
+    "ledger entry"
+);

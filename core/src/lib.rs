@@ -21,15 +21,16 @@ mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use domain::{
-    Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
-    RentalStatus,
+    Account, AccountState, AgedBalance, Block, Book, BookUpdate, Copy, CopyStatus, Customer,
+    CustomerUpdate, EntryKind, LedgerEntry, NewBook, NewCustomer, OpenLoan, Rental, RentalStatus,
+    Statement,
 };
 pub use error::{Error, Result};
-pub use ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+pub use ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
 pub use money::{Currency, Rounding};
 pub use pricing::{
-    version_in_force, DayCount, LateFee, PlanDocument, PlanVersion, PricePlan, Quote, QuoteLine,
-    Tariff, Tier, TimeZone, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT,
+    version_in_force, DayCount, LateFee, Limits, PlanDocument, PlanVersion, PricePlan, Quote,
+    QuoteLine, Tariff, Tier, TimeZone, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT,
 };
 pub use report::{
     CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER,

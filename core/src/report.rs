@@ -23,10 +23,13 @@ pub struct Receipt {
     pub title: String,
     /// The stored charge: total and lines.
     pub charge: Quote,
+    /// The customer's balance once the charge was posted (what they owe; negative: a credit).
+    #[serde(with = "crate::money::decimal_str")]
+    pub balance: Decimal,
 }
 
 impl Receipt {
-    pub(crate) fn new(rental: Rental, title: String) -> Result<Self> {
+    pub(crate) fn new(rental: Rental, title: String, balance: Decimal) -> Result<Self> {
         let charge = rental.charge.clone().ok_or_else(|| {
             Error::Corruption(format!("closed rental {} has no charge", rental.id))
         })?;
@@ -34,6 +37,7 @@ impl Receipt {
             rental,
             title,
             charge,
+            balance,
         })
     }
 }
@@ -60,7 +64,12 @@ impl fmt::Display for Receipt {
                 returned.to_rfc3339_opts(SecondsFormat::Secs, true)
             )?;
         }
-        write!(f, "{}", self.charge)
+        writeln!(f, "{}", self.charge)?;
+        write!(
+            f,
+            "  {:<34} {:>10} {}",
+            "balance after this charge", self.balance, self.charge.currency
+        )
     }
 }
 

@@ -118,6 +118,7 @@ fn plan() -> impl Strategy<Value = PricePlan> {
                     .map(|(k, v)| (k.to_owned(), v))
                     .collect::<BTreeMap<_, _>>(),
                 default,
+                limits: None,
             };
             PricePlan::new(doc).expect("generated plans are valid")
         })

@@ -1,11 +1,15 @@
-//! The records a book store keeps: books, their copies, customers and rentals.
+//! The records a book store keeps: books, their copies, customers, rentals and customer accounts.
 
+mod account;
 mod book;
 mod customer;
 mod rental;
 mod text;
 
+pub use account::{
+    Account, AccountState, AgedBalance, Block, EntryKind, LedgerEntry, OpenLoan, Statement,
+};
 pub use book::{Book, BookUpdate, Copy, CopyStatus, NewBook};
 pub use customer::{Customer, CustomerUpdate, NewCustomer};
 pub use rental::{Rental, RentalStatus};
-pub(crate) use text::title_key;
+pub(crate) use text::{optional_text, required_text, title_key};

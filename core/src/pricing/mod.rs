@@ -4,12 +4,14 @@
 
 mod compiled;
 mod day_count;
+mod limits;
 mod plan;
 mod quote;
 mod tariff;
 mod version;
 
 pub use day_count::{DayCount, TimeZone};
+pub use limits::Limits;
 pub use plan::{PlanDocument, PricePlan};
 pub use quote::{Quote, QuoteLine};
 pub use tariff::{LateFee, Tariff, Tier, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::compiled::{CompiledPlan, CompiledTariff};
 use super::day_count::DayCount;
+use super::limits::Limits;
 use super::quote::{LineCollector, Quote};
 use super::tariff::{Tariff, TotalOnly};
 use crate::error::{Error, Result};
@@ -80,6 +81,9 @@ pub struct PlanDocument {
     /// The tariff of every category not named in `categories`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<Tariff>,
+    /// When a customer may not rent more (open rentals, balance, overdue rentals); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<Limits>,
 }
 
 impl TryFrom<PlanDocument> for PricePlan {
@@ -125,6 +129,9 @@ impl PricePlan {
         }
         if let Some(default) = &doc.default {
             default.validate("default")?;
+        }
+        if let Some(limits) = &doc.limits {
+            limits.validate()?;
         }
         Ok(PricePlan::compile(doc))
     }
@@ -215,6 +222,11 @@ impl PricePlan {
     /// The currency of every amount.
     pub fn currency(&self) -> Currency {
         self.doc.currency
+    }
+
+    /// The limits on renting, if the plan sets any.
+    pub fn limits(&self) -> Option<&Limits> {
+        self.doc.limits.as_ref()
     }
 
     /// The rounding rule applied once to each total.
@@ -543,6 +555,7 @@ fn preset<const N: usize>(name: &str, tariffs: [(&str, Tariff); N]) -> PricePlan
             .map(|(category, tariff)| (category.to_owned(), tariff))
             .collect(),
         default: None,
+        limits: None,
     })
 }
 

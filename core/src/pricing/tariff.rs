@@ -242,7 +242,7 @@ fn overflow() -> Error {
     Error::invalid_input("days", "the charge is too large to compute")
 }
 
-fn check_amount(field: &str, amount: Decimal) -> Result<()> {
+pub(crate) fn check_amount(field: &str, amount: Decimal) -> Result<()> {
     if amount.is_sign_negative() && !amount.is_zero() {
         return Err(Error::invalid_plan(
             field,

@@ -7,12 +7,16 @@
 //! [`Storage::apply_batch`]: crate::Storage::apply_batch
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Book, BookUpdate, Copy, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
+    Block, Book, BookUpdate, Copy, Customer, CustomerUpdate, LedgerEntry, NewBook, NewCustomer,
+    Rental,
 };
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::money::{decimal_str, Currency};
 use crate::pricing::{PlanVersion, PricePlan};
 
 use super::RentTarget;
@@ -36,7 +40,8 @@ use super::RentTarget;
 /// assert!(matches!(results[3], Ok(Outcome::Rental(_))));
 /// assert_eq!(results[4].as_ref().unwrap_err().kind(), "Unavailable"); // the first rent took the only copy
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Operation {
     /// Adds a book with `copies` copies (1..=10,000). Answers [`Outcome::Book`].
@@ -107,6 +112,96 @@ pub enum Operation {
         /// From when it prices new rentals.
         effective_from: DateTime<Utc>,
     },
+    /// Records a payment: a positive amount in the store's currency, at most its minor unit's decimals. Paying
+    /// more than is owed leaves a credit. Answers [`Outcome::Entry`].
+    Pay {
+        /// Who pays.
+        customer: CustomerId,
+        /// How much.
+        #[serde(with = "decimal_str")]
+        amount: Decimal,
+        /// The currency the caller means; `None` is the store's. Any other than the store's is refused.
+        currency: Option<Currency>,
+        /// When.
+        at: DateTime<Utc>,
+        /// An optional note (a receipt number, the means of payment).
+        note: Option<String>,
+    },
+    /// Forgives part or all of what a customer owes (at most the balance at that moment), with a reason.
+    /// Answers [`Outcome::Entry`].
+    Waive {
+        /// Whose debt.
+        customer: CustomerId,
+        /// How much.
+        #[serde(with = "decimal_str")]
+        amount: Decimal,
+        /// When.
+        at: DateTime<Utc>,
+        /// Why (required).
+        reason: String,
+    },
+    /// Hands money back: at most the customer's credit at that moment, with a reason. Answers
+    /// [`Outcome::Entry`].
+    Refund {
+        /// To whom.
+        customer: CustomerId,
+        /// How much.
+        #[serde(with = "decimal_str")]
+        amount: Decimal,
+        /// When.
+        at: DateTime<Utc>,
+        /// Why (required).
+        reason: String,
+    },
+    /// Posts a fee (a debit other than a rental's charge: a damaged cover, a lost card), with a reason.
+    /// Answers [`Outcome::Entry`].
+    PostFee {
+        /// Who owes it.
+        customer: CustomerId,
+        /// How much.
+        #[serde(with = "decimal_str")]
+        amount: Decimal,
+        /// When.
+        at: DateTime<Utc>,
+        /// The rental it belongs to, if any (it must be the customer's).
+        rental: Option<RentalId>,
+        /// Why (required).
+        reason: String,
+    },
+    /// Blocks a customer from renting, with a reason, until `until` (or until unblocked). Replaces an earlier
+    /// block. Answers [`Outcome::Block`].
+    BlockCustomer {
+        /// Who.
+        customer: CustomerId,
+        /// Why (required).
+        reason: String,
+        /// When the block starts.
+        at: DateTime<Utc>,
+        /// When it ends by itself, if ever (after `at`).
+        until: Option<DateTime<Utc>>,
+    },
+    /// Lifts a customer's manual block (a customer who is not blocked stays so). Answers [`Outcome::Block`].
+    UnblockCustomer {
+        /// Who.
+        customer: CustomerId,
+    },
+    /// Applies `operation` at most once per `key`: the first time, the effect and the key are stored together;
+    /// later, the same key with the same operation answers the first outcome and changes nothing, and the same
+    /// key with another operation is [`Error::Duplicate`] on `idempotency_key`. A rejected operation stores no
+    /// key, so a retry may succeed. Keys are 1 to 255 characters; `recorded_at` dates the key for pruning.
+    Idempotent {
+        /// The client's key.
+        key: String,
+        /// When the key was first used (the store's clock), for [`Storage::prune_idempotency_keys`].
+        ///
+        /// [`Storage::prune_idempotency_keys`]: crate::Storage::prune_idempotency_keys
+        recorded_at: DateTime<Utc>,
+        /// Whether the operation's instant (`at`) came from the store's clock rather than the caller: then a
+        /// retry a moment later, with a later `at`, is still the same request.
+        clock_time: bool,
+        /// The operation.
+        operation: Box<Operation>,
+    },
 }
 
 impl Operation {
@@ -131,12 +226,20 @@ impl Operation {
             Operation::Return { .. } => "return",
             Operation::ReturnCopy { .. } => "return_copy",
             Operation::PublishPlan { .. } => "publish_plan",
+            Operation::Pay { .. } => "pay",
+            Operation::Waive { .. } => "waive",
+            Operation::Refund { .. } => "refund",
+            Operation::PostFee { .. } => "post_fee",
+            Operation::BlockCustomer { .. } => "block_customer",
+            Operation::UnblockCustomer { .. } => "unblock_customer",
+            Operation::Idempotent { operation, .. } => operation.name(),
         }
     }
 }
 
 /// What an accepted [`Operation`] made or changed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Outcome {
     /// A new book and its copies ([`Operation::AddBook`]).
@@ -158,6 +261,15 @@ pub enum Outcome {
     Rental(Rental),
     /// The plan version published (boxed: a plan is far larger than any other outcome).
     PlanVersion(Box<PlanVersion>),
+    /// The ledger entry posted (payments, waivers, refunds, fees).
+    Entry(LedgerEntry),
+    /// A customer's manual block as it now stands (`None`: not blocked).
+    Block {
+        /// Who.
+        customer: CustomerId,
+        /// The block.
+        block: Option<Block>,
+    },
 }
 
 impl Outcome {
@@ -220,6 +332,24 @@ impl Outcome {
         match self {
             Outcome::PlanVersion(version) => Ok(*version),
             other => Err(other.mismatch("a plan version")),
+        }
+    }
+}
+
+impl Outcome {
+    /// The entry of an [`Outcome::Entry`].
+    pub fn into_entry(self) -> Result<LedgerEntry> {
+        match self {
+            Outcome::Entry(entry) => Ok(entry),
+            other => Err(other.mismatch("a ledger entry")),
+        }
+    }
+
+    /// The block of an [`Outcome::Block`].
+    pub fn into_block(self) -> Result<Option<Block>> {
+        match self {
+            Outcome::Block { block, .. } => Ok(block),
+            other => Err(other.mismatch("a block")),
         }
     }
 }

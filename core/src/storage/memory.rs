@@ -6,11 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
+use super::accounts::KeyRecord;
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
-use crate::domain::{Book, Copy, CopyStatus, Customer, Rental};
+use crate::domain::{AccountState, Book, Copy, CopyStatus, Customer, LedgerEntry, Rental};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
 use crate::pricing::PlanVersion;
 
 /// How many records a listing copies out per lock.
@@ -47,6 +48,11 @@ struct Inner {
     active: BTreeSet<RentalId>,
     by_customer: BTreeSet<(CustomerId, RentalId)>,
     plans: Vec<Arc<PlanVersion>>,
+    accounts: HashMap<CustomerId, AccountState>,
+    ledger: BTreeMap<(CustomerId, LedgerEntryId), LedgerEntry>,
+    /// Each closed rental's charge entry.
+    charges: HashMap<RentalId, (CustomerId, LedgerEntryId)>,
+    keys: HashMap<String, KeyRecord>,
 }
 
 impl MemoryStorage {
@@ -208,6 +214,37 @@ impl TxView for Inner {
 
     fn put_plan_version(&mut self, version: &PlanVersion) -> Result<()> {
         self.plans.push(Arc::new(version.clone()));
+        Ok(())
+    }
+
+    fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(self.plans.first().cloned())
+    }
+
+    fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>> {
+        Ok(self.accounts.get(&customer).cloned())
+    }
+
+    fn put_account(&mut self, customer: CustomerId, account: &AccountState) -> Result<()> {
+        self.accounts.insert(customer, account.clone());
+        Ok(())
+    }
+
+    fn put_entry(&mut self, entry: &LedgerEntry) -> Result<()> {
+        if let (crate::domain::EntryKind::Charge, Some(rental)) = (entry.kind, entry.rental) {
+            self.charges.insert(rental, (entry.customer, entry.id));
+        }
+        self.ledger
+            .insert((entry.customer, entry.id), entry.clone());
+        Ok(())
+    }
+
+    fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>> {
+        Ok(self.keys.get(key).cloned())
+    }
+
+    fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<()> {
+        self.keys.insert(key.to_owned(), record.clone());
         Ok(())
     }
 }
@@ -389,6 +426,51 @@ impl Storage for MemoryStorage {
 
     fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
         Ok(self.lock().plans.iter().map(|v| (**v).clone()).collect())
+    }
+
+    fn account(&self, customer: CustomerId) -> Result<AccountState> {
+        let inner = self.lock();
+        if !inner.customers.contains_key(&customer) {
+            return Err(Error::not_found(CustomerId::ENTITY, customer));
+        }
+        Ok(inner.accounts.get(&customer).cloned().unwrap_or_default())
+    }
+
+    fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {
+        if !self.lock().customers.contains_key(&customer) {
+            return Err(Error::not_found(CustomerId::ENTITY, customer));
+        }
+        Ok(self.paged(move |inner, after: Bound<LedgerEntryId>| {
+            let from = match after {
+                Bound::Excluded(id) => Bound::Excluded((customer, id)),
+                _ => Bound::Included((customer, LedgerEntryId::new(0))),
+            };
+            inner
+                .ledger
+                .range((
+                    from,
+                    Bound::Included((customer, LedgerEntryId::new(u64::MAX))),
+                ))
+                .take(PAGE)
+                .map(|((_, id), entry)| (*id, entry.clone()))
+                .collect()
+        }))
+    }
+
+    fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
+        let inner = self.lock();
+        Ok(inner
+            .charges
+            .get(&rental)
+            .and_then(|key| inner.ledger.get(key))
+            .cloned())
+    }
+
+    fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        let mut inner = self.lock();
+        let was = inner.keys.len();
+        inner.keys.retain(|_, record| record.recorded_at >= before);
+        Ok((was - inner.keys.len()) as u64)
     }
 
     fn flush(&self) -> Result<()> {

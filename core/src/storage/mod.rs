@@ -8,12 +8,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    Book, BookUpdate, Copy, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
+    AccountState, Book, BookUpdate, Copy, Customer, CustomerUpdate, LedgerEntry, NewBook,
+    NewCustomer, Rental,
 };
 use crate::error::Result;
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan};
 
+mod accounts;
 mod batch;
 mod memory;
 mod ops;
@@ -38,7 +40,8 @@ pub type Records<'a, T> = Box<dyn Iterator<Item = Result<T>> + Send + 'a>;
 pub type BatchResults = Vec<Result<Outcome>>;
 
 /// What to rent: any available copy of a book, or one specific copy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RentTarget {
     /// The first available copy of this book (in copy id order).
     Book(BookId),
@@ -185,6 +188,17 @@ pub trait Storage: Send + Sync {
     /// Every plan version, in id order.
     fn plan_versions(&self) -> Result<Vec<PlanVersion>>;
 
+    /// A customer's account: balance, manual block, open rentals. [`Error::NotFound`](crate::Error::NotFound)
+    /// for an unknown customer.
+    fn account(&self, customer: CustomerId) -> Result<AccountState>;
+    /// A customer's ledger, in posting (id) order, streamed.
+    fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>>;
+    /// The charge entry a closed rental posted (`None` while it is open).
+    fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>>;
+    /// Forgets idempotency keys first used before `before`; answers how many. A retry with a forgotten key is
+    /// a new request.
+    fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64>;
+
     /// Makes everything written so far durable (a no-op where every commit already is).
     fn flush(&self) -> Result<()>;
 }
@@ -235,6 +249,18 @@ macro_rules! forward_storage {
             }
             fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
                 (**self).plan_versions()
+            }
+            fn account(&self, customer: CustomerId) -> Result<AccountState> {
+                (**self).account(customer)
+            }
+            fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {
+                (**self).ledger(customer)
+            }
+            fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
+                (**self).charge_entry(rental)
+            }
+            fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+                (**self).prune_idempotency_keys(before)
             }
             fn flush(&self) -> Result<()> {
                 (**self).flush()

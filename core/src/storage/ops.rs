@@ -12,11 +12,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::accounts::{self, KeyRecord};
 use super::batch::{Operation, Outcome};
 use super::{RentRequest, RentTarget};
 use crate::domain::{
-    title_key, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, NewBook, NewCustomer,
-    Rental,
+    title_key, AccountState, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate,
+    LedgerEntry, NewBook, NewCustomer, Rental,
 };
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
@@ -33,6 +34,7 @@ pub(crate) enum IdKind {
     Customer,
     Rental,
     PlanVersion,
+    LedgerEntry,
 }
 
 impl IdKind {
@@ -43,6 +45,7 @@ impl IdKind {
             IdKind::Customer => "customer",
             IdKind::Rental => "rental",
             IdKind::PlanVersion => "plan_version",
+            IdKind::LedgerEntry => "ledger_entry",
         }
     }
 }
@@ -93,6 +96,26 @@ pub(crate) trait TxView {
     fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool, Self::E>;
     /// Stores a new plan version.
     fn put_plan_version(&mut self, version: &PlanVersion) -> Result<(), Self::E>;
+    /// The first plan version (the lowest id), whose currency is the store's.
+    fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>, Self::E>;
+
+    /// A customer's account (`None`: nothing stored yet — a zero balance, no block, no open rental). A backend
+    /// that runs transactions concurrently locks it until the transaction ends.
+    fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>, Self::E>;
+    /// Stores a customer's account.
+    fn put_account(&mut self, customer: CustomerId, account: &AccountState) -> Result<(), Self::E>;
+    /// Appends a ledger entry.
+    fn put_entry(&mut self, entry: &LedgerEntry) -> Result<(), Self::E>;
+
+    /// Serialises the transactions that use idempotency key `key` (a no-op where transactions never run
+    /// concurrently).
+    fn lock_key(&mut self, _key: &str) -> Result<(), Self::E> {
+        Ok(())
+    }
+    /// The record of an idempotency key.
+    fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>, Self::E>;
+    /// Stores the record of an idempotency key.
+    fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<(), Self::E>;
 }
 
 /// The version in force at `at` among `versions`: the latest `effective_from` not after `at`, the higher id on a
@@ -109,6 +132,9 @@ pub(crate) fn in_force<'a>(
 
 /// Applies one operation: the single entry point every backend calls for every write.
 pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T::E> {
+    if let Some(entry) = accounts::apply_ledger(tx, op) {
+        return Ok(Outcome::Entry(entry?));
+    }
     Ok(match op {
         Operation::AddBook { book, copies } => {
             let (book, copies) = insert_book(tx, book, *copies)?;
@@ -151,6 +177,31 @@ pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T:
             plan,
             effective_from,
         } => Outcome::PlanVersion(Box::new(publish_plan(tx, plan, *effective_from)?)),
+        Operation::BlockCustomer {
+            customer,
+            reason,
+            at,
+            until,
+        } => Outcome::Block {
+            customer: *customer,
+            block: accounts::set_block(tx, *customer, Some((reason, *at, *until)))?,
+        },
+        Operation::UnblockCustomer { customer } => Outcome::Block {
+            customer: *customer,
+            block: accounts::set_block(tx, *customer, None)?,
+        },
+        Operation::Idempotent {
+            key,
+            recorded_at,
+            clock_time,
+            operation,
+        } => accounts::idempotent(tx, key, *recorded_at, *clock_time, operation)?,
+        Operation::Pay { .. }
+        | Operation::Waive { .. }
+        | Operation::Refund { .. }
+        | Operation::PostFee { .. } => {
+            return Err(Error::Corruption("a ledger operation was not applied".into()).into())
+        }
     })
 }
 
@@ -159,6 +210,7 @@ pub(crate) fn publish_plan<T: TxView>(
     plan: &PricePlan,
     effective_from: DateTime<Utc>,
 ) -> Result<PlanVersion, T::E> {
+    accounts::check_plan_currency(tx, plan.currency())?;
     if tx.plan_starts_at(effective_from)? {
         return Err(Error::Duplicate {
             field: "effective_from",
@@ -371,6 +423,8 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
         }
         .into());
     }
+    let account = accounts::account(tx, customer.id)?;
+    accounts::check_may_rent::<T::E>(&account, &version, request.rented_at)?;
     let (mut copy, book) = match request.target {
         RentTarget::Copy(id) => {
             let copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
@@ -420,6 +474,7 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
     copy.status = CopyStatus::Rented(rental.id);
     tx.put_copy(&copy)?;
     tx.put_rental(&rental)?;
+    accounts::opened(tx, account, &rental)?;
     Ok(rental)
 }
 
@@ -456,5 +511,6 @@ pub(crate) fn close<T: TxView>(
     copy.status = CopyStatus::Available;
     tx.put_copy(&copy)?;
     tx.put_rental(&rental)?;
+    accounts::closed(tx, &rental)?;
     Ok(rental)
 }

@@ -18,17 +18,22 @@ use r2d2_postgres::PostgresConnectionManager;
 use rust_decimal::Decimal;
 
 use self::pool::{Conn, Statements};
+use super::accounts::KeyRecord;
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
-use crate::domain::{Book, Copy, CopyStatus, Customer, Rental};
+use crate::domain::{AccountState, Book, Copy, CopyStatus, Customer, LedgerEntry, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan, Quote};
 
+mod accounts;
 mod pool;
 
 /// The schema migrations, applied in order; each runs once (tracked in `koko_schema_version`).
-const MIGRATIONS: &[(i32, &str)] = &[(1, include_str!("001_initial.sql"))];
+const MIGRATIONS: &[(i32, &str)] = &[
+    (1, include_str!("001_initial.sql")),
+    (2, include_str!("002_accounts.sql")),
+];
 /// Key of the advisory lock that serialises migrations between processes starting together.
 const MIGRATION_LOCK: i64 = 0x6b6f_6b6f;
 /// How many times a write is tried when PostgreSQL reports a serialisation failure, deadlock or unique race.
@@ -690,6 +695,34 @@ impl TxView for PgTx<'_, '_> {
         )?;
         Ok(())
     }
+
+    fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>, TxError> {
+        self.first_plan_version()
+    }
+
+    fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>, TxError> {
+        self.account_locked(customer)
+    }
+
+    fn put_account(&mut self, customer: CustomerId, account: &AccountState) -> Result<(), TxError> {
+        self.store_account(customer, account)
+    }
+
+    fn put_entry(&mut self, entry: &LedgerEntry) -> Result<(), TxError> {
+        self.store_entry(entry)
+    }
+
+    fn lock_key(&mut self, key: &str) -> Result<(), TxError> {
+        self.lock_idempotency_key(key)
+    }
+
+    fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>, TxError> {
+        self.key_record(key)
+    }
+
+    fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<(), TxError> {
+        self.store_key_record(key, record)
+    }
 }
 
 impl Storage for PostgresStorage {
@@ -801,6 +834,22 @@ impl Storage for PostgresStorage {
             )
             .map_err(pg_error)?;
         rows.iter().map(plan_row).collect()
+    }
+
+    fn account(&self, customer: CustomerId) -> Result<AccountState> {
+        self.read_account(customer)
+    }
+
+    fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {
+        self.read_ledger(customer)
+    }
+
+    fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
+        self.read_charge_entry(rental)
+    }
+
+    fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.delete_keys_before(before)
     }
 
     fn flush(&self) -> Result<()> {

@@ -1,6 +1,6 @@
 //! The on-disk layout: the trees, how keys and values are encoded, and the migration from older layouts.
 //!
-//! Layout version 2 (this one):
+//! Layout version 3 (this one):
 //! - `meta`: `schema_version` and the id counters (`next_id:<kind>`), big-endian `u64`s;
 //! - `books`, `copies`, `customers`, `rentals`: id (big-endian `u64`) → postcard record;
 //! - `titles` (title key → book id), `isbns` (ISBN → book id), `book_copies` (book id → postcard list of copy ids);
@@ -9,22 +9,27 @@
 //! - `active_rentals`: rental id → the open rental as an [`OpenRecord`] (a compact copy of the one in `rentals`,
 //!   instants as integers), so listing and exporting open rentals reads one tree and parses no dates;
 //! - `customer_rentals`: customer id ++ rental id → nothing;
-//! - `plan_versions`: id → JSON version; `plan_starts`: RFC 3339 instant → id.
+//! - `plan_versions`: id → JSON version; `plan_starts`: RFC 3339 instant → id;
+//! - `accounts`: customer id → postcard [`AccountState`] (balance, manual block, open rentals);
+//! - `ledger`: customer id ++ entry id → postcard [`LedgerEntry`]; `rental_charges`: rental id → the `ledger`
+//!   key of its charge entry;
+//! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when).
 //!
-//! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; [`migrate`] rebuilds both
-//! from the records, which is idempotent, and writes the new version last, so a crash during it only repeats it.
+//! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
+//! accounts. [`migrate`] rebuilds what a version lacks from the records — idempotently (version 2 → 3 starts by
+//! clearing the account trees) — and writes the new version last, so a crash during it only repeats it.
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sled::Tree;
 
-use crate::domain::{Copy, CopyStatus, Rental};
+use crate::domain::{AccountState, Copy, CopyStatus, EntryKind, LedgerEntry, OpenLoan, Rental};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
 
 /// The on-disk layout version this code reads and writes.
-pub(super) const SCHEMA_VERSION: u64 = 2;
+pub(super) const SCHEMA_VERSION: u64 = 3;
 pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Tree positions: every write names its tree by one of these.
@@ -41,9 +46,13 @@ pub(super) const ACTIVE: usize = 9;
 pub(super) const CUSTOMER_RENTALS: usize = 10;
 pub(super) const PLANS: usize = 11;
 pub(super) const PLAN_STARTS: usize = 12;
+pub(super) const ACCOUNTS: usize = 13;
+pub(super) const LEDGER: usize = 14;
+pub(super) const RENTAL_CHARGES: usize = 15;
+pub(super) const IDEMPOTENCY: usize = 16;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 13] = [
+const NAMES: [&str; 17] = [
     "meta",
     "books",
     "titles",
@@ -57,6 +66,10 @@ const NAMES: [&str; 13] = [
     "customer_rentals",
     "plan_versions",
     "plan_starts",
+    "accounts",
+    "ledger",
+    "rental_charges",
+    "idempotency_keys",
 ];
 
 /// Every tree of a store, by position.
@@ -181,7 +194,11 @@ pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
                  (upgrade Koko to open it)"
             )))
         }
-        Some(1) => migrate_v1(trees)?,
+        Some(1) => {
+            migrate_v1(trees)?;
+            migrate_v2(trees)?;
+        }
+        Some(2) => migrate_v2(trees)?,
         Some(version) => {
             return Err(Error::Corruption(format!(
                 "the store has layout version {version}, which no Koko wrote"
@@ -231,6 +248,65 @@ fn migrate_v1(trees: &Trees) -> Result<()> {
         }
         active
             .insert(key, OpenRecord::encode(&rental)?)
+            .map_err(Error::storage)?;
+    }
+    Ok(())
+}
+
+/// Version 2 → 3: posts the charge entry of every closed rental (in rental id order, dated when it was returned)
+/// and builds each customer's account (the balance those charges sum to, the open rentals). Starts from empty
+/// account trees, so a repeated run gives the same result.
+fn migrate_v2(trees: &Trees) -> Result<()> {
+    for tree in [ACCOUNTS, LEDGER, RENTAL_CHARGES, IDEMPOTENCY] {
+        trees.get(tree).clear().map_err(Error::storage)?;
+    }
+    let mut accounts: std::collections::BTreeMap<CustomerId, AccountState> = Default::default();
+    let mut next_entry = 0u64;
+    let ledger = trees.get(LEDGER);
+    let charges = trees.get(RENTAL_CHARGES);
+    for item in trees.get(RENTALS).iter() {
+        let (_, raw) = item.map_err(Error::storage)?;
+        let rental: Rental = decode(&raw)?;
+        let account = accounts.entry(rental.customer).or_default();
+        match (&rental.charge, rental.returned_at) {
+            (Some(charge), Some(returned_at)) => {
+                next_entry += 1;
+                account.balance += charge.total;
+                let entry = LedgerEntry {
+                    id: LedgerEntryId::new(next_entry),
+                    customer: rental.customer,
+                    kind: EntryKind::Charge,
+                    amount: charge.total,
+                    currency: charge.currency,
+                    at: returned_at,
+                    rental: Some(rental.id),
+                    note: None,
+                    balance_after: account.balance,
+                };
+                let key = pair_key(rental.customer.get(), next_entry);
+                ledger
+                    .insert(key, encode(&entry)?)
+                    .map_err(Error::storage)?;
+                charges
+                    .insert(id_key(rental.id.get()), &key[..])
+                    .map_err(Error::storage)?;
+            }
+            _ => account.open.push(OpenLoan {
+                rental: rental.id,
+                due_at: rental.due_at,
+            }),
+        }
+    }
+    let stored = trees.get(ACCOUNTS);
+    for (customer, account) in &accounts {
+        stored
+            .insert(id_key(customer.get()), encode(account)?)
+            .map_err(Error::storage)?;
+    }
+    if next_entry > 0 {
+        trees
+            .get(META)
+            .insert(b"next_id:ledger_entry", &id_key(next_entry))
             .map_err(Error::storage)?;
     }
     Ok(())

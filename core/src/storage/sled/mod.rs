@@ -12,11 +12,13 @@ use serde::de::DeserializeOwned;
 
 use self::committer::Committer;
 use self::layout::{
-    customer_rental_key, decode, decode_u64, id_key, OpenRecord, Trees, ACTIVE, BOOKS, BOOK_COPIES,
-    COPIES, CUSTOMERS, CUSTOMER_RENTALS, PLANS, RENTALS,
+    customer_rental_key, decode, decode_u64, id_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS,
+    BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, IDEMPOTENCY, LEDGER, PLANS, RENTALS,
+    RENTAL_CHARGES,
 };
+use super::accounts::KeyRecord;
 use super::{BatchResults, Operation, Records, Storage};
-use crate::domain::{Book, Copy, Customer, Rental};
+use crate::domain::{AccountState, Book, Copy, Customer, LedgerEntry, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 use crate::pricing::PlanVersion;
@@ -368,6 +370,67 @@ impl Storage for SledStorage {
             .iter()
             .map(|version| (**version).clone())
             .collect())
+    }
+
+    fn account(&self, customer: CustomerId) -> Result<AccountState> {
+        self.customer(customer)?;
+        match self
+            .tree(ACCOUNTS)
+            .get(id_key(customer.get()))
+            .map_err(Error::storage)?
+        {
+            Some(raw) => decode(&raw),
+            None => Ok(AccountState::default()),
+        }
+    }
+
+    fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {
+        self.customer(customer)?;
+        Ok(Box::new(
+            self.tree(LEDGER)
+                .scan_prefix(id_key(customer.get()))
+                .map(|item| decode(&item.map_err(Error::storage)?.1)),
+        ))
+    }
+
+    fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
+        self.shared.usable()?;
+        let Some(key) = self
+            .tree(RENTAL_CHARGES)
+            .get(id_key(rental.get()))
+            .map_err(Error::storage)?
+        else {
+            return Ok(None);
+        };
+        match self.tree(LEDGER).get(&key).map_err(Error::storage)? {
+            Some(raw) => decode(&raw).map(Some),
+            None => Err(Error::Corruption(format!(
+                "rental {rental}'s charge entry is missing from the ledger"
+            ))),
+        }
+    }
+
+    fn prune_idempotency_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
+        self.shared.usable()?;
+        let tree = self.tree(IDEMPOTENCY);
+        let mut pruned = 0;
+        for item in tree.iter() {
+            let (key, raw) = item.map_err(Error::storage)?;
+            if KeyRecord::decode(&raw)?.recorded_at < before {
+                // Removes exactly the record read: a key written again since is kept.
+                if tree
+                    .compare_and_swap(&key, Some(&raw), None as Option<&[u8]>)
+                    .map_err(Error::storage)?
+                    .is_ok()
+                {
+                    pruned += 1;
+                }
+            }
+        }
+        if pruned > 0 {
+            self.shared.sync().map_err(Error::Storage)?;
+        }
+        Ok(pruned)
     }
 
     fn flush(&self) -> Result<()> {

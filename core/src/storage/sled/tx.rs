@@ -12,14 +12,17 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::layout::{
-    available_key, customer_rental_key, decode, decode_u64, encode, id_key, OpenRecord, Trees,
-    ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, ISBNS, META, PLANS,
-    PLAN_STARTS, RENTALS, TITLES,
+    available_key, customer_rental_key, decode, decode_u64, encode, id_key, pair_key, OpenRecord,
+    Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS,
+    IDEMPOTENCY, ISBNS, LEDGER, META, PLANS, PLAN_STARTS, RENTALS, RENTAL_CHARGES, TITLES,
 };
-use crate::domain::{Book, Copy, CopyStatus, Customer, Rental};
+use crate::domain::{
+    AccountState, Book, Copy, CopyStatus, Customer, EntryKind, LedgerEntry, Rental,
+};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::PlanVersion;
+use crate::storage::accounts::KeyRecord;
 use crate::storage::ops::{self, IdKind, TxView};
 
 /// Writes not yet in sled, per tree: key → the new value, or `None` for a removal.
@@ -386,6 +389,38 @@ impl TxView for SledTx<'_> {
             Some(key.to_vec()),
         );
         self.plans.push(Arc::new(version.clone()));
+        Ok(())
+    }
+
+    fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(self.plans().min_by_key(|v| v.id).cloned())
+    }
+
+    fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>> {
+        self.get(ACCOUNTS, &id_key(customer.get()))
+    }
+
+    fn put_account(&mut self, customer: CustomerId, account: &AccountState) -> Result<()> {
+        self.put(ACCOUNTS, &id_key(customer.get()), account)
+    }
+
+    fn put_entry(&mut self, entry: &LedgerEntry) -> Result<()> {
+        let key = pair_key(entry.customer.get(), entry.id.get());
+        if let (EntryKind::Charge, Some(rental)) = (entry.kind, entry.rental) {
+            self.set(RENTAL_CHARGES, &id_key(rental.get()), Some(key.to_vec()));
+        }
+        self.put(LEDGER, &key, entry)
+    }
+
+    fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>> {
+        self.with_raw(IDEMPOTENCY, key.as_bytes(), |raw| {
+            raw.map(KeyRecord::decode).transpose()
+        })
+    }
+
+    fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<()> {
+        let raw = record.encode()?;
+        self.set(IDEMPOTENCY, key.as_bytes(), Some(raw));
         Ok(())
     }
 }

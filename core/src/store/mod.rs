@@ -17,6 +17,8 @@ use crate::storage::{
     BatchResults, MemoryStorage, Operation, Records, RentRequest, RentTarget, Storage,
 };
 
+mod accounts;
+
 /// A book store: catalogue, customers, rentals and charging over any [`Storage`].
 ///
 /// Handles are `Send + Sync`: share one (e.g. in an `Arc`) between threads. Every method that changes state is
@@ -358,14 +360,18 @@ impl<S: Storage> BookStore<S> {
         self.receipt(closed)
     }
 
-    /// The receipt of a closed rental (as [`BookStore::return_rental_at`] gives), e.g. for the returns of a batch.
+    /// The receipt of a closed rental (as [`BookStore::return_rental_at`] gives), e.g. for the returns of a batch:
+    /// its charge and the customer's balance once the charge was posted.
     pub fn receipt(&self, closed: Rental) -> Result<Receipt> {
         let title = self
             .storage
             .book(closed.book)
             .map(|b| b.title)
             .unwrap_or_default();
-        Receipt::new(closed, title)
+        let entry = self.storage.charge_entry(closed.id)?.ok_or_else(|| {
+            Error::Corruption(format!("closed rental {} has no charge entry", closed.id))
+        })?;
+        Receipt::new(closed, title, entry.balance_after)
     }
 
     // --- batches -------------------------------------------------------------------------------------------
@@ -400,7 +406,11 @@ impl<S: Storage> BookStore<S> {
         let mut rejected: Vec<Option<Error>> = Vec::with_capacity(operations.len());
         let mut submitted = Vec::with_capacity(operations.len());
         for op in operations {
-            let category = match &op {
+            let inner = match &op {
+                Operation::Idempotent { operation, .. } => &**operation,
+                other => other,
+            };
+            let category = match inner {
                 Operation::AddBook { book, .. } => Some(book.category.as_str()),
                 Operation::UpdateBook { update, .. } => update.category.as_deref(),
                 _ => None,
@@ -418,7 +428,7 @@ impl<S: Storage> BookStore<S> {
             match check {
                 Err(error) => rejected.push(Some(error)),
                 Ok(()) => {
-                    if let Operation::PublishPlan { plan, .. } = &op {
+                    if let Operation::PublishPlan { plan, .. } = inner {
                         published.push((**plan).clone());
                     }
                     rejected.push(None);

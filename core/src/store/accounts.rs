@@ -1,0 +1,207 @@
+//! The account side of [`BookStore`]: the ledger, statements, aging, blocks and idempotent writes.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use super::BookStore;
+use crate::domain::{Account, AgedBalance, Block, LedgerEntry, Statement};
+use crate::error::{Error, Result};
+use crate::ids::CustomerId;
+use crate::storage::{Operation, Outcome, Records, Storage};
+
+impl<S: Storage> BookStore<S> {
+    /// A customer's account: the balance (positive: the customer owes), the store's currency, a manual block if
+    /// set, and every ledger entry in posting order.
+    ///
+    /// ```
+    /// use chrono::{Duration, TimeZone, Utc};
+    /// use koko_core::{BookStore, Decimal, NewBook, NewCustomer, PricePlan};
+    ///
+    /// let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    /// let book = store.add_book(&NewBook::new("Emma", "Jane Austen", "novel"), 1).unwrap();
+    /// let ada = store.register_customer(&NewCustomer::new("Ada", "Lovelace")).unwrap();
+    /// let monday = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
+    /// let rental = store.rent_book_at(ada.id, book.id, monday).unwrap();
+    /// let receipt = store.return_rental_at(rental.id, monday + Duration::days(2)).unwrap();
+    /// assert_eq!(receipt.balance.to_string(), "4.50");
+    /// store.pay(ada.id, Decimal::new(500, 2), Some("cash")).unwrap();
+    /// let account = store.account(ada.id).unwrap();
+    /// assert_eq!(account.balance.to_string(), "-0.50"); // a credit of 0.50
+    /// assert_eq!(account.entries.len(), 2);
+    /// ```
+    pub fn account(&self, customer: CustomerId) -> Result<Account> {
+        let state = self.storage.account(customer)?;
+        let entries = self.storage.ledger(customer)?.collect::<Result<Vec<_>>>()?;
+        Ok(Account {
+            customer,
+            balance: state.balance,
+            currency: self.currency(),
+            block: state.block,
+            entries,
+        })
+    }
+
+    /// The store's currency: its first plan version's (every version uses it). `None` before any plan.
+    pub fn currency(&self) -> Option<crate::Currency> {
+        self.plan_versions()
+            .iter()
+            .min_by_key(|v| v.id)
+            .map(|v| v.plan.currency())
+    }
+
+    /// A customer's statement over `[start, end)`: the balance before `start`, the entries dated in the period
+    /// (in posting order) and the balance after them.
+    pub fn statement(
+        &self,
+        customer: CustomerId,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Statement> {
+        if end < start {
+            return Err(Error::invalid_input("end", "must not be before start"));
+        }
+        let mut opening = Decimal::ZERO;
+        let mut period = Decimal::ZERO;
+        let mut entries = Vec::new();
+        for entry in self.storage.ledger(customer)? {
+            let entry = entry?;
+            if entry.at < start {
+                opening += entry.signed_amount();
+            } else if entry.at < end {
+                period += entry.signed_amount();
+                entries.push(entry);
+            }
+        }
+        Ok(Statement {
+            customer,
+            start,
+            end,
+            opening_balance: opening,
+            entries,
+            closing_balance: opening + period,
+        })
+    }
+
+    /// Every customer who owes something, with what they owe split by age (0–30, 31–60, 61–90, 90+ days at
+    /// `as_of`), in customer id order, streamed: one customer's ledger in memory at a time.
+    pub fn aged_balances(&self, as_of: DateTime<Utc>) -> Result<Records<'_, AgedBalance>> {
+        let customers = self.storage.customers()?;
+        Ok(Box::new(customers.filter_map(move |customer| {
+            let aged = (|| {
+                let customer = customer?;
+                if self.storage.account(customer.id)?.balance <= Decimal::ZERO {
+                    return Ok(None);
+                }
+                let entries = self
+                    .storage
+                    .ledger(customer.id)?
+                    .collect::<Result<Vec<_>>>()?;
+                Ok(AgedBalance::of(customer.id, &entries, as_of))
+            })();
+            aged.transpose()
+        })))
+    }
+
+    /// Records a payment now, in the store's currency (see [`Operation::Pay`]).
+    pub fn pay(
+        &self,
+        customer: CustomerId,
+        amount: Decimal,
+        note: Option<&str>,
+    ) -> Result<LedgerEntry> {
+        self.storage
+            .apply(Operation::Pay {
+                customer,
+                amount,
+                currency: None,
+                at: self.now(),
+                note: note.map(str::to_owned),
+            })?
+            .into_entry()
+    }
+
+    /// Waives `amount` of what a customer owes now (at most the balance), with a reason.
+    pub fn waive(
+        &self,
+        customer: CustomerId,
+        amount: Decimal,
+        reason: &str,
+    ) -> Result<LedgerEntry> {
+        self.storage
+            .apply(Operation::Waive {
+                customer,
+                amount,
+                at: self.now(),
+                reason: reason.to_owned(),
+            })?
+            .into_entry()
+    }
+
+    /// Refunds `amount` of a customer's credit now (at most the credit), with a reason.
+    pub fn refund(
+        &self,
+        customer: CustomerId,
+        amount: Decimal,
+        reason: &str,
+    ) -> Result<LedgerEntry> {
+        self.storage
+            .apply(Operation::Refund {
+                customer,
+                amount,
+                at: self.now(),
+                reason: reason.to_owned(),
+            })?
+            .into_entry()
+    }
+
+    /// Blocks a customer from renting now, with a reason, until `until` or until unblocked.
+    pub fn block_customer(
+        &self,
+        customer: CustomerId,
+        reason: &str,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<Option<Block>> {
+        self.storage
+            .apply(Operation::BlockCustomer {
+                customer,
+                reason: reason.to_owned(),
+                at: self.now(),
+                until,
+            })?
+            .into_block()
+    }
+
+    /// Lifts a customer's manual block.
+    pub fn unblock_customer(&self, customer: CustomerId) -> Result<()> {
+        self.storage
+            .apply(Operation::UnblockCustomer { customer })?
+            .into_block()
+            .map(|_| ())
+    }
+
+    /// Applies `operation` under a client's idempotency key (see [`Operation::Idempotent`]): the first call with
+    /// a key has the effect; a retry with the same key and request answers the first outcome and changes
+    /// nothing. `clock_time` says the operation's instant came from [`BookStore::now`] rather than the caller.
+    pub fn apply_idempotent(
+        &self,
+        key: &str,
+        operation: Operation,
+        clock_time: bool,
+    ) -> Result<Outcome> {
+        let results = self.apply_batch(vec![Operation::Idempotent {
+            key: key.to_owned(),
+            recorded_at: self.now(),
+            clock_time,
+            operation: Box::new(operation),
+        }])?;
+        results
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(Error::Corruption("a batch of one answered nothing".into())))
+    }
+
+    /// Forgets idempotency keys first used before `before`; answers how many.
+    pub fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64> {
+        self.storage.prune_idempotency_keys(before)
+    }
+}
