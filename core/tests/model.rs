@@ -14,8 +14,8 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use koko_core::{
-    BookId, BookStore, CopyId, CopyStatus, CustomerId, CustomerUpdate, Error, NewBook, NewCustomer,
-    Operation, PricePlan, RentTarget, RentalId, Storage,
+    BookId, BookStore, CopyId, CopyStatus, CustomerId, CustomerUpdate, Decimal, EntryKind, Error,
+    NewBook, NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -40,6 +40,9 @@ enum Op {
     Return { rental: usize, hours: i64 },
     ReturnCopy { copy: usize, hours: i64 },
     RentUnknownBook { customer: usize },
+    Pay { customer: usize, cents: i64 },
+    Waive { customer: usize, cents: i64 },
+    Refund { customer: usize, cents: i64 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -53,6 +56,9 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (any::<usize>(), 0..2_000i64).prop_map(|(rental, hours)| Op::Return { rental, hours }),
         2 => (any::<usize>(), 0..2_000i64).prop_map(|(copy, hours)| Op::ReturnCopy { copy, hours }),
         1 => any::<usize>().prop_map(|customer| Op::RentUnknownBook { customer }),
+        2 => (any::<usize>(), 1..2_000i64).prop_map(|(customer, cents)| Op::Pay { customer, cents }),
+        1 => (any::<usize>(), 1..1_000i64).prop_map(|(customer, cents)| Op::Waive { customer, cents }),
+        1 => (any::<usize>(), 1..1_000i64).prop_map(|(customer, cents)| Op::Refund { customer, cents }),
     ]
 }
 
@@ -77,6 +83,12 @@ struct Model {
     rented: BTreeMap<CopyId, RentalId>,
     /// Rental → (copy, category, rented at, charge once closed).
     rentals: BTreeMap<RentalId, Known<&'static str>>,
+    /// Rental → its customer.
+    owners: BTreeMap<RentalId, CustomerId>,
+    /// Customer → balance (what they owe; negative: a credit).
+    balances: BTreeMap<CustomerId, Decimal>,
+    /// Customer → how many charge entries their closed rentals posted.
+    charges: BTreeMap<CustomerId, usize>,
     copies: u64,
     clock: i64,
 }
@@ -96,6 +108,12 @@ fn describe(result: Result<koko_core::Outcome, Error>) -> Outcome {
             Ok(format!("book {} copies {ids:?}", book.id))
         }
         koko_core::Outcome::Customer(c) => Ok(format!("customer {} active {}", c.id, c.active)),
+        koko_core::Outcome::Entry(e) => Ok(format!(
+            "entry {} {} balance {}",
+            e.kind.name(),
+            e.amount,
+            e.balance_after
+        )),
         koko_core::Outcome::Rental(r) => Ok(match &r.charge {
             None => format!("rental {} copy {}", r.id, r.copy),
             Some(charge) => format!("rental {} closed {}", r.id, charge.total),
@@ -228,6 +246,7 @@ impl Model {
                         let id = RentalId::new(self.rentals.len() as u64 + 1);
                         self.rented.insert(copy, id);
                         self.rentals.insert(id, (copy, category, at, None));
+                        self.owners.insert(id, customer);
                         Ok(format!("rental {id} copy {copy}"))
                     }
                 };
@@ -263,6 +282,59 @@ impl Model {
                 };
                 (Operation::ReturnCopy { copy, at: returned }, expected)
             }
+            Op::Pay { customer, cents }
+            | Op::Waive { customer, cents }
+            | Op::Refund { customer, cents } => {
+                let (customer, _) = pick(&self.customers, *customer)?;
+                let amount = Decimal::new(*cents, 2);
+                let balance = self.balances.get(&customer).copied().unwrap_or_default();
+                let reason = "model".to_owned();
+                // Payments are credits of any size; a waiver is at most what is owed, a refund at most the credit.
+                let (operation, kind, allowed, signed) = match op {
+                    Op::Pay { .. } => (
+                        Operation::Pay {
+                            customer,
+                            amount,
+                            currency: None,
+                            at,
+                            note: None,
+                        },
+                        "payment",
+                        true,
+                        -amount,
+                    ),
+                    Op::Waive { .. } => (
+                        Operation::Waive {
+                            customer,
+                            amount,
+                            at,
+                            reason,
+                        },
+                        "waiver",
+                        amount <= balance,
+                        -amount,
+                    ),
+                    _ => (
+                        Operation::Refund {
+                            customer,
+                            amount,
+                            at,
+                            reason,
+                        },
+                        "refund",
+                        amount <= -balance,
+                        amount,
+                    ),
+                };
+                let expected = if allowed {
+                    let after = balance + signed;
+                    self.balances.insert(customer, after);
+                    Ok(format!("entry {kind} {amount} balance {after}"))
+                } else {
+                    Err("InvalidInput")
+                };
+                (operation, expected)
+            }
             Op::RentUnknownBook { customer } => {
                 let (customer, active) = pick(&self.customers, *customer)?;
                 // The customer is checked before the book.
@@ -296,11 +368,40 @@ impl Model {
         self.rented.remove(&copy);
         self.rentals
             .insert(id, (copy, category, rented_at, Some(total.clone())));
+        let customer = self.owners[&id];
+        let charge: Decimal = total.parse().expect("a total");
+        *self.balances.entry(customer).or_default() += charge;
+        *self.charges.entry(customer).or_default() += 1;
         Ok(format!("rental {id} closed {total}"))
+    }
+
+    /// Every customer's balance must be the model's, the ledger must sum to it, and each closed rental must have
+    /// posted exactly one charge entry.
+    fn check_accounts<S: Storage>(&self, store: &BookStore<S>) -> Result<(), String> {
+        for (customer, _) in &self.customers {
+            let account = store.account(*customer).map_err(|e| e.to_string())?;
+            let want = self.balances.get(customer).copied().unwrap_or_default();
+            let sum: Decimal = account.entries.iter().map(|e| e.signed_amount()).sum();
+            let charges = account
+                .entries
+                .iter()
+                .filter(|e| e.kind == EntryKind::Charge)
+                .count();
+            let want_charges = self.charges.get(customer).copied().unwrap_or_default();
+            if account.balance != want || sum != want || charges != want_charges {
+                return Err(format!(
+                    "customer {customer}: balance {}, ledger sum {sum}, {charges} charges; the model says {want} \
+                     and {want_charges}",
+                    account.balance
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// The whole stored state must be the model's: every copy's status, every rental's charge, the open ones.
     fn check<S: Storage>(&self, store: &BookStore<S>) -> Result<(), String> {
+        self.check_accounts(store)?;
         for (book, _, copies) in &self.books {
             for copy in store.copies(*book).map_err(|e| e.to_string())? {
                 let want = self
@@ -367,33 +468,35 @@ fn run_model<B: Backend>(cases: u32) {
             let (batched, len) = *groups.next().expect("a cycle never ends");
             let (group, tail) = rest.split_at(len.min(rest.len()));
             rest = tail;
-            let planned: Vec<(&Op, Operation, Outcome)> = group
-                .iter()
-                .filter_map(|op| model.plan(op, &plan).map(|(o, e)| (op, o, e)))
-                .collect();
-            let got: Vec<Outcome> = if batched {
+            if batched {
+                let planned: Vec<(&Op, Operation, Outcome)> = group
+                    .iter()
+                    .filter_map(|op| model.plan(op, &plan).map(|(o, e)| (op, o, e)))
+                    .collect();
                 let operations = planned.iter().map(|(_, o, _)| o.clone()).collect();
                 let results = store
                     .apply_batch(operations)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 prop_assert_eq!(results.len(), planned.len());
-                results.into_iter().map(describe).collect()
+                for ((op, _, expected), got) in
+                    planned.iter().zip(results.into_iter().map(describe))
+                {
+                    prop_assert_eq!(&got, expected, "step {} {:?} (batched)", step, op);
+                    step += 1;
+                }
+                // A batch has no state in between to observe: the accounts are checked after it.
+                model.check_accounts(&store).map_err(TestCaseError::fail)?;
             } else {
-                planned
-                    .iter()
-                    .map(|(_, o, _)| describe(run_one(&store, o.clone())))
-                    .collect()
-            };
-            for ((op, _, expected), got) in planned.iter().zip(got) {
-                prop_assert_eq!(
-                    &got,
-                    expected,
-                    "step {} {:?} (batched: {})",
-                    step,
-                    op,
-                    batched
-                );
-                step += 1;
+                // One at a time through the facade; the accounts are checked after every step.
+                for op in group {
+                    let Some((operation, expected)) = model.plan(op, &plan) else {
+                        continue;
+                    };
+                    let got = describe(run_one(&store, operation));
+                    prop_assert_eq!(&got, &expected, "step {} {:?}", step, op);
+                    step += 1;
+                    model.check_accounts(&store).map_err(TestCaseError::fail)?;
+                }
             }
         }
         model.check(&store).map_err(TestCaseError::fail)?;

@@ -106,6 +106,38 @@ fn a_layout_1_store_is_migrated_and_reads_back_whole() {
     assert_eq!(rental.id, RentalId::new(6));
     let receipt = store.return_rental_at(RentalId::new(5), at).unwrap();
     assert_eq!(receipt.charge.total.to_string(), "9.50"); // 7 days of regular: 2 × 1.00 + 5 × 1.50
+                                                          // Layout 3 posted the charges of the rentals closed before accounts existed, one entry each in rental order:
+                                                          // Alan owed 3.00 for rental 2, so after 9.50 more he owes 12.50.
+    assert_eq!(receipt.balance.to_string(), "12.50");
+    let ada = store.account(CustomerId::new(1)).unwrap();
+    let ada_entries: Vec<(u64, &str, String, Option<u64>)> = ada
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                e.id.get(),
+                e.kind.name(),
+                e.amount.to_string(),
+                e.rental.map(|r| r.get()),
+            )
+        })
+        .collect();
+    assert_eq!(ada_entries, [(1, "charge", "4.50".to_string(), Some(1))]);
+    assert_eq!(ada.balance.to_string(), "4.50");
+    let alan = store.account(CustomerId::new(2)).unwrap();
+    let alan_entries: Vec<(u64, String)> = alan
+        .entries
+        .iter()
+        .map(|e| (e.id.get(), e.balance_after.to_string()))
+        .collect();
+    assert_eq!(
+        alan_entries,
+        [(2, "3.00".to_string()), (3, "12.50".to_string())]
+    );
+    let grace = store.storage().account(CustomerId::new(3)).unwrap();
+    assert_eq!(grace.balance, koko_core::Decimal::ZERO);
+    let grace_open: Vec<u64> = grace.open.iter().map(|l| l.rental.get()).collect();
+    assert_eq!(grace_open, [4]);
     drop(store);
 
     // Reopening finds the migrated layout and the new writes.

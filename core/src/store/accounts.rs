@@ -34,7 +34,7 @@ impl<S: Storage> BookStore<S> {
         let entries = self.storage.ledger(customer)?.collect::<Result<Vec<_>>>()?;
         Ok(Account {
             customer,
-            balance: state.balance,
+            balance: self.at_scale(state.balance),
             currency: self.currency(),
             block: state.block,
             entries,
@@ -47,6 +47,16 @@ impl<S: Storage> BookStore<S> {
             .iter()
             .min_by_key(|v| v.id)
             .map(|v| v.plan.currency())
+    }
+
+    /// An amount written with the store currency's decimals (a balance of nothing is `0.00`, not `0`).
+    fn at_scale(&self, mut amount: Decimal) -> Decimal {
+        if let Some(currency) = self.currency() {
+            if amount.scale() < currency.minor_unit() {
+                amount.rescale(currency.minor_unit());
+            }
+        }
+        amount
     }
 
     /// A customer's statement over `[start, end)`: the balance before `start`, the entries dated in the period
@@ -76,9 +86,9 @@ impl<S: Storage> BookStore<S> {
             customer,
             start,
             end,
-            opening_balance: opening,
+            opening_balance: self.at_scale(opening),
             entries,
-            closing_balance: opening + period,
+            closing_balance: self.at_scale(opening + period),
         })
     }
 
@@ -96,7 +106,20 @@ impl<S: Storage> BookStore<S> {
                     .storage
                     .ledger(customer.id)?
                     .collect::<Result<Vec<_>>>()?;
-                Ok(AgedBalance::of(customer.id, &entries, as_of))
+                Ok(
+                    AgedBalance::of(customer.id, &entries, as_of).map(|mut row| {
+                        for amount in [
+                            &mut row.balance,
+                            &mut row.days_0_30,
+                            &mut row.days_31_60,
+                            &mut row.days_61_90,
+                            &mut row.days_over_90,
+                        ] {
+                            *amount = self.at_scale(*amount);
+                        }
+                        row
+                    }),
+                )
             })();
             aged.transpose()
         })))

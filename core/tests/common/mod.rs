@@ -111,6 +111,14 @@ impl Backend for Postgres {
 }
 
 #[cfg(feature = "postgres")]
+impl Postgres {
+    /// The test database's connection string.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+#[cfg(feature = "postgres")]
 impl Persistent for Postgres {
     fn reopen(self) -> Self {
         let Postgres { storage, url } = self;
