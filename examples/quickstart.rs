@@ -128,6 +128,22 @@ fn run() -> Result<(), koko_core::Error> {
             book.title, open.id
         );
     }
+    // Ada settles what she owes at the desk; Alan's charges stay on his account.
+    let owed = store.account(ada.id)?.balance;
+    if owed > koko_core::Decimal::ZERO {
+        let paid = store.pay(ada.id, owed, Some("cash at the desk"))?;
+        println!(
+            "  Ada Lovelace pays {} {} in cash: her balance is now {}.",
+            paid.amount, paid.currency, paid.balance_after
+        );
+    }
+    let alan_account = store.account(alan.id)?;
+    let entries = alan_account.entries.len();
+    println!(
+        "  Alan Turing owes {} ({entries} ledger {}).\n",
+        alan_account.balance,
+        if entries == 1 { "entry" } else { "entries" }
+    );
     let revenue = store.revenue(
         Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
             .single()

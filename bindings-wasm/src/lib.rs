@@ -36,7 +36,7 @@ export interface Quote {
 
 /** The `name` of every error Koko throws. */
 export type KokoErrorName =
-  | "NotFound" | "Unavailable" | "AlreadyReturned" | "InactiveCustomer" | "Duplicate"
+  | "NotFound" | "Unavailable" | "AlreadyReturned" | "InactiveCustomer" | "Blocked" | "Duplicate"
   | "InvalidInput" | "InvalidPlan" | "Storage" | "Corruption";
 
 /** What Koko throws: a real `Error` with the core variant as `name`, a stable `code` and the field at fault. */
