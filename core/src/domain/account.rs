@@ -121,7 +121,7 @@ impl Block {
     }
 }
 
-/// An open rental as a customer's account tracks it, for the limits on open and overdue rentals.
+/// An open rental of a customer and when it is due, as the overdue limit reads it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OpenLoan {
     /// The rental.
@@ -130,8 +130,9 @@ pub struct OpenLoan {
     pub due_at: Option<DateTime<Utc>>,
 }
 
-/// What a store keeps per customer beside the ledger: the balance (the sum of the ledger), a manual block, and
-/// the open rentals.
+/// What a store keeps per customer beside the ledger: the balance (the sum of the ledger), a manual block, and how
+/// many rentals are open. Constant-size, so reading it on every rent costs the same for a customer with thousands
+/// of rentals.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountState {
     /// What the customer owes (negative: the store owes them a credit). Always the sum of the ledger.
@@ -139,18 +140,8 @@ pub struct AccountState {
     pub balance: Decimal,
     /// A manual block, if one is set.
     pub block: Option<Block>,
-    /// The open rentals, in id order.
-    pub open: Vec<OpenLoan>,
-}
-
-impl AccountState {
-    /// How many open rentals are past their due time at `at`.
-    pub fn overdue_at(&self, at: DateTime<Utc>) -> usize {
-        self.open
-            .iter()
-            .filter(|loan| loan.due_at.is_some_and(|due| at > due))
-            .count()
-    }
+    /// How many of the customer's rentals are open.
+    pub open_rentals: u64,
 }
 
 /// A customer's account: the balance, the block if any, and every ledger entry in posting order.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::batch::{Operation, Outcome};
 use super::ops::{self, IdKind, TxView};
 use crate::domain::{
-    optional_text, required_text, AccountState, Block, EntryKind, LedgerEntry, OpenLoan, Rental,
+    optional_text, required_text, AccountState, Block, EntryKind, LedgerEntry, Rental,
 };
 use crate::error::Error;
 use crate::ids::{CustomerId, LedgerEntryId, RentalId};
@@ -135,11 +135,13 @@ pub(crate) fn account<T: TxView>(tx: &mut T, customer: CustomerId) -> Result<Acc
 }
 
 /// Checks a manual block and the plan's limits for a customer about to rent at `at`.
-pub(crate) fn check_may_rent<E: From<Error>>(
+pub(crate) fn check_may_rent<T: TxView>(
+    tx: &mut T,
+    customer: CustomerId,
     account: &AccountState,
     version: &PlanVersion,
     at: DateTime<Utc>,
-) -> Result<(), E> {
+) -> Result<(), T::E> {
     if let Some(block) = account.block.as_ref().filter(|b| b.holds_at(at)) {
         let until = block
             .until
@@ -151,8 +153,8 @@ pub(crate) fn check_may_rent<E: From<Error>>(
         return Ok(());
     };
     if let Some(max) = limits.max_open_rentals {
-        let open = account.open.len();
-        if open >= max as usize {
+        let open = account.open_rentals;
+        if open >= u64::from(max) {
             return Err(Error::blocked(
                 "limits.max_open_rentals",
                 format!("the customer has {open} open rentals; the limit is {max}"),
@@ -170,7 +172,12 @@ pub(crate) fn check_may_rent<E: From<Error>>(
         }
     }
     if let Some(max) = limits.max_overdue_rentals {
-        let overdue = account.overdue_at(at);
+        // Read only when the plan asks: the customer's open rentals, not their history.
+        let overdue = tx
+            .open_loans(customer)?
+            .iter()
+            .filter(|loan| loan.due_at.is_some_and(|due| at > due))
+            .count();
         if overdue > max as usize {
             return Err(Error::blocked(
                 "limits.max_overdue_rentals",
@@ -182,16 +189,13 @@ pub(crate) fn check_may_rent<E: From<Error>>(
     Ok(())
 }
 
-/// Records a new open rental on its customer's account.
+/// Counts a new open rental on its customer's account.
 pub(crate) fn opened<T: TxView>(
     tx: &mut T,
     mut account: AccountState,
     rental: &Rental,
 ) -> Result<(), T::E> {
-    account.open.push(OpenLoan {
-        rental: rental.id,
-        due_at: rental.due_at,
-    });
+    account.open_rentals += 1;
     tx.put_account(rental.customer, &account)
 }
 
@@ -201,7 +205,7 @@ pub(crate) fn closed<T: TxView>(tx: &mut T, rental: &Rental) -> Result<LedgerEnt
         Error::Corruption(format!("rental {} closed without a charge", rental.id))
     })?;
     let mut account = account(tx, rental.customer)?;
-    account.open.retain(|loan| loan.rental != rental.id);
+    account.open_rentals = account.open_rentals.saturating_sub(1);
     post(
         tx,
         account,

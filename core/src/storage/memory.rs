@@ -9,7 +9,9 @@ use chrono::{DateTime, Utc};
 use super::accounts::KeyRecord;
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
-use crate::domain::{AccountState, Book, Copy, CopyStatus, Customer, LedgerEntry, Rental};
+use crate::domain::{
+    AccountState, Book, Copy, CopyStatus, Customer, LedgerEntry, OpenLoan, Rental,
+};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
 use crate::pricing::PlanVersion;
@@ -219,6 +221,19 @@ impl TxView for Inner {
 
     fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>> {
         Ok(self.plans.first().cloned())
+    }
+
+    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>> {
+        Ok(self
+            .by_customer
+            .range((customer, RentalId::new(0))..=(customer, RentalId::new(u64::MAX)))
+            .filter(|(_, id)| self.active.contains(id))
+            .filter_map(|(_, id)| self.rentals.get(*id))
+            .map(|rental| OpenLoan {
+                rental: rental.id,
+                due_at: rental.due_at,
+            })
+            .collect())
     }
 
     fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>> {

@@ -17,7 +17,7 @@ use super::batch::{Operation, Outcome};
 use super::{RentRequest, RentTarget};
 use crate::domain::{
     title_key, AccountState, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate,
-    LedgerEntry, NewBook, NewCustomer, Rental,
+    LedgerEntry, NewBook, NewCustomer, OpenLoan, Rental,
 };
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
@@ -99,6 +99,8 @@ pub(crate) trait TxView {
     /// The first plan version (the lowest id), whose currency is the store's.
     fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>, Self::E>;
 
+    /// A customer's open rentals and their due times (for the overdue limit).
+    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>, Self::E>;
     /// A customer's account (`None`: nothing stored yet — a zero balance, no block, no open rental). A backend
     /// that runs transactions concurrently locks it until the transaction ends.
     fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>, Self::E>;
@@ -424,7 +426,7 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
         .into());
     }
     let account = accounts::account(tx, customer.id)?;
-    accounts::check_may_rent::<T::E>(&account, &version, request.rented_at)?;
+    accounts::check_may_rent(tx, customer.id, &account, &version, request.rented_at)?;
     let (mut copy, book) = match request.target {
         RentTarget::Copy(id) => {
             let copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;

@@ -43,6 +43,9 @@ CREATE TABLE koko_idempotency_keys (
     outcome     TEXT NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL
 );
+-- Each customer's open rentals (the open-rental and overdue limits read them inside every rent).
+CREATE INDEX koko_rentals_open_by_customer ON koko_rentals (customer_id) WHERE returned_at IS NULL;
+
 CREATE INDEX koko_idempotency_keys_by_age ON koko_idempotency_keys (recorded_at);
 
 -- The rentals closed before accounts existed: one charge entry each, in rental id order, dated at the return.

@@ -24,6 +24,8 @@ const ACCOUNT_LOCKED: &str =
                               WHERE customer_id = $1 FOR UPDATE";
 const OPEN_LOANS: &str =
     "SELECT id, due_at FROM koko_rentals WHERE customer_id = $1 AND returned_at IS NULL ORDER BY id";
+const OPEN_COUNT: &str =
+    "SELECT count(*) FROM koko_rentals WHERE customer_id = $1 AND returned_at IS NULL";
 const ENTRY_COLUMNS: &str =
     "id, customer_id, kind, amount, currency, at, rental_id, note, balance_after";
 
@@ -48,11 +50,14 @@ pub(super) fn entry_row(row: &Row) -> Result<LedgerEntry> {
     })
 }
 
-fn account_state(row: Option<&Row>, open: &[Row]) -> Result<Option<AccountState>> {
-    if row.is_none() && open.is_empty() {
+fn account_state(row: Option<&Row>, open: i64) -> Result<Option<AccountState>> {
+    if row.is_none() && open == 0 {
         return Ok(None);
     }
-    let mut state = AccountState::default();
+    let mut state = AccountState {
+        open_rentals: u64::try_from(open).map_err(|_| corrupt("a negative count"))?,
+        ..AccountState::default()
+    };
     if let Some(row) = row {
         state.balance = row.try_get::<_, Decimal>("balance").map_err(pg_error)?;
         let reason: Option<String> = row.try_get("block_reason").map_err(pg_error)?;
@@ -66,15 +71,6 @@ fn account_state(row: Option<&Row>, open: &[Row]) -> Result<Option<AccountState>
             _ => None,
         };
     }
-    state.open = open
-        .iter()
-        .map(|row| {
-            Ok(OpenLoan {
-                rental: RentalId::new(to_u64(row.try_get("id").map_err(pg_error)?)?),
-                due_at: row.try_get("due_at").map_err(pg_error)?,
-            })
-        })
-        .collect::<Result<_>>()?;
     Ok(Some(state))
 }
 
@@ -103,8 +99,23 @@ impl PgTx<'_, '_> {
     ) -> Result<Option<AccountState>, TxError> {
         let id = to_i64(customer.get())?;
         let row = self.query_opt(ACCOUNT_LOCKED, &[&id])?;
-        let open = self.query(OPEN_LOANS, &[&id])?;
-        Ok(account_state(row.as_ref(), &open)?)
+        let open: i64 = self
+            .query_opt(OPEN_COUNT, &[&id])?
+            .ok_or_else(|| corrupt("count answered no row"))?
+            .try_get(0)?;
+        Ok(account_state(row.as_ref(), open)?)
+    }
+
+    pub(super) fn loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>, TxError> {
+        let rows = self.query(OPEN_LOANS, &[&to_i64(customer.get())?])?;
+        rows.iter()
+            .map(|row| {
+                Ok(OpenLoan {
+                    rental: RentalId::new(to_u64(row.try_get("id")?)?),
+                    due_at: row.try_get("due_at")?,
+                })
+            })
+            .collect()
     }
 
     pub(super) fn store_account(
@@ -191,8 +202,12 @@ impl PostgresStorage {
         let id = to_i64(customer.get())?;
         let mut conn = self.conn()?;
         let row = conn.client.query_opt(ACCOUNT, &[&id]).map_err(pg_error)?;
-        let open = conn.client.query(OPEN_LOANS, &[&id]).map_err(pg_error)?;
-        Ok(account_state(row.as_ref(), &open)?.unwrap_or_default())
+        let open: i64 = conn
+            .client
+            .query_one(OPEN_COUNT, &[&id])
+            .and_then(|row| row.try_get(0))
+            .map_err(pg_error)?;
+        Ok(account_state(row.as_ref(), open)?.unwrap_or_default())
     }
 
     pub(super) fn read_ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {

@@ -21,7 +21,9 @@ use self::pool::{Conn, Statements};
 use super::accounts::KeyRecord;
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
-use crate::domain::{AccountState, Book, Copy, CopyStatus, Customer, LedgerEntry, Rental};
+use crate::domain::{
+    AccountState, Book, Copy, CopyStatus, Customer, LedgerEntry, OpenLoan, Rental,
+};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan, Quote};
@@ -698,6 +700,10 @@ impl TxView for PgTx<'_, '_> {
 
     fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>, TxError> {
         self.first_plan_version()
+    }
+
+    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>, TxError> {
+        self.loans(customer)
     }
 
     fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>, TxError> {

@@ -13,7 +13,9 @@
 //! - `accounts`: customer id → postcard [`AccountState`] (balance, manual block, open rentals);
 //! - `ledger`: customer id ++ entry id → postcard [`LedgerEntry`]; `rental_charges`: rental id → the `ledger`
 //!   key of its charge entry;
-//! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when).
+//! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when);
+//! - `customer_open_rentals`: customer id ++ rental id → the open rental's due time (postcard), for the overdue
+//!   limit (a customer's open rentals without their history).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts. [`migrate`] rebuilds what a version lacks from the records — idempotently (version 2 → 3 starts by
@@ -24,7 +26,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sled::Tree;
 
-use crate::domain::{AccountState, Copy, CopyStatus, EntryKind, LedgerEntry, OpenLoan, Rental};
+use crate::domain::{AccountState, Copy, CopyStatus, EntryKind, LedgerEntry, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
 
@@ -50,9 +52,10 @@ pub(super) const ACCOUNTS: usize = 13;
 pub(super) const LEDGER: usize = 14;
 pub(super) const RENTAL_CHARGES: usize = 15;
 pub(super) const IDEMPOTENCY: usize = 16;
+pub(super) const CUSTOMER_OPEN: usize = 17;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 17] = [
+const NAMES: [&str; 18] = [
     "meta",
     "books",
     "titles",
@@ -70,6 +73,7 @@ const NAMES: [&str; 17] = [
     "ledger",
     "rental_charges",
     "idempotency_keys",
+    "customer_open_rentals",
 ];
 
 /// Every tree of a store, by position.
@@ -257,7 +261,7 @@ fn migrate_v1(trees: &Trees) -> Result<()> {
 /// and builds each customer's account (the balance those charges sum to, the open rentals). Starts from empty
 /// account trees, so a repeated run gives the same result.
 fn migrate_v2(trees: &Trees) -> Result<()> {
-    for tree in [ACCOUNTS, LEDGER, RENTAL_CHARGES, IDEMPOTENCY] {
+    for tree in [ACCOUNTS, LEDGER, RENTAL_CHARGES, IDEMPOTENCY, CUSTOMER_OPEN] {
         trees.get(tree).clear().map_err(Error::storage)?;
     }
     let mut accounts: std::collections::BTreeMap<CustomerId, AccountState> = Default::default();
@@ -291,10 +295,16 @@ fn migrate_v2(trees: &Trees) -> Result<()> {
                     .insert(id_key(rental.id.get()), &key[..])
                     .map_err(Error::storage)?;
             }
-            _ => account.open.push(OpenLoan {
-                rental: rental.id,
-                due_at: rental.due_at,
-            }),
+            _ => {
+                account.open_rentals += 1;
+                trees
+                    .get(CUSTOMER_OPEN)
+                    .insert(
+                        customer_rental_key(rental.customer, rental.id),
+                        encode(&rental.due_at)?,
+                    )
+                    .map_err(Error::storage)?;
+            }
         }
     }
     let stored = trees.get(ACCOUNTS);

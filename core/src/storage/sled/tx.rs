@@ -13,11 +13,12 @@ use serde::Serialize;
 
 use super::layout::{
     available_key, customer_rental_key, decode, decode_u64, encode, id_key, pair_key, OpenRecord,
-    Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS,
-    IDEMPOTENCY, ISBNS, LEDGER, META, PLANS, PLAN_STARTS, RENTALS, RENTAL_CHARGES, TITLES,
+    Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_OPEN,
+    CUSTOMER_RENTALS, IDEMPOTENCY, ISBNS, LEDGER, META, PLANS, PLAN_STARTS, RENTALS,
+    RENTAL_CHARGES, TITLES,
 };
 use crate::domain::{
-    AccountState, Book, Copy, CopyStatus, Customer, EntryKind, LedgerEntry, Rental,
+    AccountState, Book, Copy, CopyStatus, Customer, EntryKind, LedgerEntry, OpenLoan, Rental,
 };
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
@@ -254,6 +255,24 @@ impl<'a> SledTx<'a> {
         })
     }
 
+    /// Every key of `tree` under `prefix` with its value, seen through the layers, in key order.
+    fn all_under(&self, tree: usize, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>> {
+        let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+        for item in self.trees.get(tree).scan_prefix(prefix) {
+            let (key, value) = item.map_err(Error::storage)?;
+            merged.insert(key.to_vec(), Some(value.to_vec()));
+        }
+        for layer in [&self.batch.writes, &self.writes] {
+            for (key, value) in layer.under(tree, prefix) {
+                merged.insert(key.clone(), value.clone());
+            }
+        }
+        Ok(merged
+            .into_iter()
+            .filter_map(|(key, value)| value.map(|v| (key, v)))
+            .collect())
+    }
+
     fn plans(&self) -> impl Iterator<Item = &Arc<PlanVersion>> {
         self.committed_plans
             .iter()
@@ -358,11 +377,13 @@ impl TxView for SledTx<'_> {
             self.set(ACTIVE, &key, None);
         }
         self.set(RENTALS, &key, Some(encode(rental)?));
-        self.set(
-            CUSTOMER_RENTALS,
-            &customer_rental_key(rental.customer, rental.id),
-            Some(Vec::new()),
-        );
+        let pair = customer_rental_key(rental.customer, rental.id);
+        self.set(CUSTOMER_RENTALS, &pair, Some(Vec::new()));
+        if rental.returned_at.is_none() {
+            self.set(CUSTOMER_OPEN, &pair, Some(encode(&rental.due_at)?));
+        } else {
+            self.set(CUSTOMER_OPEN, &pair, None);
+        }
         Ok(())
     }
 
@@ -394,6 +415,18 @@ impl TxView for SledTx<'_> {
 
     fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>> {
         Ok(self.plans().min_by_key(|v| v.id).cloned())
+    }
+
+    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>> {
+        self.all_under(CUSTOMER_OPEN, &id_key(customer.get()))?
+            .into_iter()
+            .map(|(key, raw)| {
+                Ok(OpenLoan {
+                    rental: RentalId::new(decode_u64(key.get(8..).unwrap_or_default())?),
+                    due_at: decode::<Option<DateTime<Utc>>>(&raw)?,
+                })
+            })
+            .collect()
     }
 
     fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>> {
