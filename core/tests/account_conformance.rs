@@ -246,6 +246,22 @@ fn keys_store_only_effects_and_can_be_pruned<B: Backend>() {
         .into_rental()
         .unwrap();
     assert_eq!(first, again);
+    // An amount is the same however it is written.
+    let paid = store
+        .apply_idempotent(
+            "p1",
+            pay(ada.id, Decimal::new(45, 1), t(3, 12), None),
+            false,
+        )
+        .unwrap();
+    let again = store
+        .apply_idempotent(
+            "p1",
+            pay(ada.id, Decimal::new(450, 2), t(3, 12), None),
+            false,
+        )
+        .unwrap();
+    assert_eq!(paid, again);
     // Caller-given times are part of the request.
     assert!(matches!(
         store.apply_idempotent("k1", rent(t(3, 11)), false),
@@ -272,7 +288,7 @@ fn keys_store_only_effects_and_can_be_pruned<B: Backend>() {
             Err(Error::InvalidInput { ref field, .. }) if field == "idempotency_key"
         ));
     }
-    // Both keys were recorded "now" by the store's clock: pruning before a far future forgets both.
+    // The three keys were recorded "now" by the store's clock: pruning before a far future forgets them all.
     let far = Utc::now() + Duration::days(365);
     assert_eq!(
         store
@@ -280,7 +296,7 @@ fn keys_store_only_effects_and_can_be_pruned<B: Backend>() {
             .unwrap(),
         0
     );
-    assert_eq!(store.prune_idempotency_keys(far).unwrap(), 2);
+    assert_eq!(store.prune_idempotency_keys(far).unwrap(), 3);
     store.return_rental_at(second.id, t(4, 12)).unwrap();
     let third = store
         .apply_idempotent("k1", rent(t(6, 10)), false)

@@ -46,7 +46,16 @@ impl KeyRecord {
 /// The identity of a request under an idempotency key: the operation as JSON, without its instant when the
 /// store's clock supplied it (a retry of "rent now" is the same request a second later).
 fn fingerprint(operation: &Operation, clock_time: bool) -> Result<String, Error> {
-    let mut value = serde_json::to_value(operation)
+    // An amount is the same request however it is written: 4.5 and 4.50.
+    let mut operation = operation.clone();
+    if let Operation::Pay { amount, .. }
+    | Operation::Waive { amount, .. }
+    | Operation::Refund { amount, .. }
+    | Operation::PostFee { amount, .. } = &mut operation
+    {
+        *amount = amount.normalize();
+    }
+    let mut value = serde_json::to_value(&operation)
         .map_err(|e| Error::Corruption(format!("cannot encode an operation: {e}")))?;
     if clock_time {
         if let Some(fields) = value

@@ -202,6 +202,16 @@ impl<S: Storage> BookStore<S> {
             .map(|_| ())
     }
 
+    /// Applies one operation (a batch of one, with [`BookStore::apply_batch`]'s checks): for the writes that have
+    /// no method of their own here, such as a payment at a given time ([`Operation::Pay`]) or a fee
+    /// ([`Operation::PostFee`]).
+    pub fn apply(&self, operation: Operation) -> Result<Outcome> {
+        self.apply_batch(vec![operation])?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Err(Error::Corruption("a batch of one answered nothing".into())))
+    }
+
     /// Applies `operation` under a client's idempotency key (see [`Operation::Idempotent`]): the first call with
     /// a key has the effect; a retry with the same key and request answers the first outcome and changes
     /// nothing. `clock_time` says the operation's instant came from [`BookStore::now`] rather than the caller.
@@ -211,16 +221,12 @@ impl<S: Storage> BookStore<S> {
         operation: Operation,
         clock_time: bool,
     ) -> Result<Outcome> {
-        let results = self.apply_batch(vec![Operation::Idempotent {
+        self.apply(Operation::Idempotent {
             key: key.to_owned(),
             recorded_at: self.now(),
             clock_time,
             operation: Box::new(operation),
-        }])?;
-        results
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Err(Error::Corruption("a batch of one answered nothing".into())))
+        })
     }
 
     /// Forgets idempotency keys first used before `before`; answers how many.
