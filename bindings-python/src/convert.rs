@@ -1,8 +1,9 @@
-//! Checked conversions of Python arguments: aware datetimes, day counts, ids, strings.
+//! Checked conversions of Python arguments: aware datetimes, day counts, ids, strings, money.
 
 use chrono::{DateTime, FixedOffset, Utc};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDateTime, PyInt, PyString};
+use pyo3::types::{PyBool, PyDateTime, PyFloat, PyInt, PyString};
+use rust_decimal::Decimal;
 
 use crate::errors::invalid;
 
@@ -199,4 +200,105 @@ pub(crate) fn rent_target(
             "give exactly one of book_id and copy_id",
         )),
     }
+}
+
+/// An amount of money: a finite `decimal.Decimal`, an `int`, or a `str` like `"1.50"`, exactly as given.
+///
+/// A `float` is refused (it cannot hold most amounts exactly), as are `bool`, NaN and infinities and any other
+/// type: `InvalidInput` naming `field`. Whether the amount is positive and fits the currency is the core's call.
+pub(crate) fn money(field: &str, value: &Bound<'_, PyAny>) -> PyResult<Decimal> {
+    let py = value.py();
+    let decimal_class = py.import("decimal")?.getattr("Decimal")?;
+    if value.is_instance(&decimal_class)? {
+        let finite: bool = value.call_method0("is_finite")?.extract()?;
+        if !finite {
+            return Err(invalid(
+                field,
+                format!("must be a finite amount, got Decimal('{}')", value.str()?),
+            ));
+        }
+        // rust_decimal holds at most 28 decimals and 29 digits: a larger exponent cannot fit (and its fixed-point
+        // text could be huge).
+        let exponent: i64 = value
+            .call_method0("as_tuple")?
+            .getattr("exponent")?
+            .extract()
+            .map_err(|_| invalid(field, "the amount's exponent is out of range"))?;
+        if !(-28..=28).contains(&exponent) {
+            return Err(invalid(
+                field,
+                format!("Decimal('{}') is out of range", value.str()?),
+            ));
+        }
+        // Fixed-point form: `Decimal("1E+3")` is "1000"; a value too long for 28 digits is refused, not rounded.
+        let fixed: String = value.call_method1("__format__", ("f",))?.extract()?;
+        return Decimal::from_str_exact(&fixed)
+            .map_err(|_| invalid(field, format!("{fixed} is out of range")));
+    }
+    if value.is_instance_of::<PyBool>() {
+        return Err(invalid(
+            field,
+            "expected a decimal.Decimal, an int or a str like \"1.50\", got bool",
+        ));
+    }
+    if value.is_instance_of::<PyInt>() {
+        let whole: i128 = value
+            .extract()
+            .map_err(|_| invalid(field, "the number is out of range"))?;
+        return Decimal::try_from_i128_with_scale(whole, 0)
+            .map_err(|_| invalid(field, format!("{whole} is out of range")));
+    }
+    if value.is_instance_of::<PyString>() {
+        let written = text(field, value)?;
+        return Decimal::from_str_exact(&written).map_err(|_| {
+            invalid(
+                field,
+                format!("{written:?} is not a decimal amount like \"1.50\""),
+            )
+        });
+    }
+    if value.is_instance_of::<PyFloat>() {
+        return Err(invalid(
+            field,
+            "a float cannot hold money exactly: pass a decimal.Decimal, an int or a str like \"1.50\"",
+        ));
+    }
+    Err(invalid(
+        field,
+        format!(
+            "expected a decimal.Decimal, an int or a str like \"1.50\", got {}",
+            type_name(value)
+        ),
+    ))
+}
+
+/// An optional ISO 4217 currency code (`None` stays `None`); an unknown code is `InvalidInput` on `field`.
+pub(crate) fn optional_currency(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<koko_core::Currency>> {
+    optional_text(field, value)?
+        .map(|code| {
+            code.parse::<koko_core::Currency>()
+                .map_err(|_| invalid(field, format!("{code:?} is not an ISO 4217 currency code")))
+        })
+        .transpose()
+}
+
+/// An `idempotency_key=` argument: `None`, or a `str` (its length and characters are the core's to check).
+pub(crate) fn key_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<String>> {
+    optional_text("idempotency_key", value)
+}
+
+/// A time argument that may be left out: the given aware datetime, or `now` — with whether `now` was used, which
+/// an idempotency key needs (a retry of "now" a moment later is the same request).
+pub(crate) fn at_or_now(
+    field: &str,
+    value: Option<&Bound<'_, PyAny>>,
+    now: impl FnOnce() -> DateTime<Utc>,
+) -> PyResult<(DateTime<Utc>, bool)> {
+    Ok(match optional_datetime(field, value)? {
+        Some(at) => (at, false),
+        None => (now(), true),
+    })
 }

@@ -4,7 +4,8 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// The Python exception for a core error: the class named after its variant, with `field` and `reason` set.
+/// The Python exception for a core error: the class named after its variant, with `field` (a `Blocked` error's
+/// rule) and `reason` set.
 pub(crate) fn to_py(err: koko_core::Error) -> PyErr {
     Python::attach(|py| build(py, &err).unwrap_or_else(|lookup| lookup))
 }
@@ -24,7 +25,8 @@ fn build(py: Python<'_>, err: &koko_core::Error) -> Result<PyErr, PyErr> {
     }
     let reason = match err {
         koko_core::Error::InvalidInput { reason, .. }
-        | koko_core::Error::InvalidPlan { reason, .. } => Some(reason.as_str()),
+        | koko_core::Error::InvalidPlan { reason, .. }
+        | koko_core::Error::Blocked { reason, .. } => Some(reason.as_str()),
         _ => None,
     };
     if let Some(reason) = reason {

@@ -2,12 +2,14 @@
 //! `koko-core`, nothing more. Money crosses as `decimal.Decimal`, times as timezone-aware `datetime`.
 #![forbid(unsafe_code)]
 
+mod accounts;
 mod batch;
 mod convert;
 mod errors;
 mod plan;
 mod records;
 mod store;
+mod store_accounts;
 
 use pyo3::prelude::*;
 
@@ -25,6 +27,11 @@ fn _koko(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::Receipt>()?;
     module.add_class::<records::PlanVersion>()?;
     module.add_class::<records::RevenueLine>()?;
+    module.add_class::<accounts::LedgerEntry>()?;
+    module.add_class::<accounts::Block>()?;
+    module.add_class::<accounts::Account>()?;
+    module.add_class::<accounts::Statement>()?;
+    module.add_class::<accounts::AgedBalance>()?;
     module.add_class::<store::BookStore>()?;
     module.add_class::<batch::Batch>()?;
     Ok(())

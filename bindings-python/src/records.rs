@@ -202,7 +202,7 @@ impl Rental {
     }
 }
 
-/// What a customer gets on return: the closed rental, the title and the charge.
+/// What a customer gets on return: the closed rental, the title, the charge and the balance after it.
 #[pyclass(module = "koko", frozen, eq, get_all)]
 #[derive(Clone, PartialEq)]
 pub struct Receipt {
@@ -212,6 +212,8 @@ pub struct Receipt {
     pub title: String,
     /// The charge stored with the rental.
     pub charge: Quote,
+    /// The customer's balance once the charge was posted (what they owe; negative: a credit).
+    pub balance: Decimal,
     /// The receipt as printable text.
     pub text: String,
 }
@@ -223,6 +225,7 @@ impl From<koko_core::Receipt> for Receipt {
             rental: Rental::from(r.rental),
             title: r.title,
             charge: Quote::from(r.charge),
+            balance: r.balance,
         }
     }
 }
@@ -231,8 +234,9 @@ impl From<koko_core::Receipt> for Receipt {
 impl Receipt {
     fn __repr__(&self) -> String {
         format!(
-            "Receipt(rental_id={}, title={:?}, total=Decimal('{}'), currency={:?})",
-            self.rental.id, self.title, self.charge.total, self.charge.currency
+            "Receipt(rental_id={}, title={:?}, total=Decimal('{}'), currency={:?}, \
+             balance=Decimal('{}'))",
+            self.rental.id, self.title, self.charge.total, self.charge.currency, self.balance
         )
     }
 

@@ -5,20 +5,22 @@ use std::sync::{RwLock, RwLockReadGuard, TryLockError};
 use std::time::Duration;
 
 use koko_core::{
-    BookId, BookUpdate, CopyId, CustomerId, CustomerUpdate, RentTarget, RentalId, Storage,
+    BookId, BookUpdate, CopyId, CustomerId, CustomerUpdate, Operation, RentTarget, RentalId,
+    Storage,
 };
 use pyo3::prelude::*;
 
 use crate::batch::Batch;
 use crate::convert::{
-    aware_datetime, copies as copies_arg, count as to_count, id, new_book, new_customer,
-    optional_datetime, optional_flag, optional_text, quote_args, rent_target, text,
+    at_or_now, aware_datetime, copies as copies_arg, count as to_count, id, key_arg, new_book,
+    new_customer, optional_datetime, optional_flag, optional_text, quote_args, rent_target, text,
 };
 use crate::errors::{invalid, to_py, IntoPy};
 use crate::plan::{PricePlan, Quote};
 use crate::records::{Book, Copy, Customer, PlanVersion, Receipt, Rental, RevenueLine};
 
-type Inner = koko_core::BookStore<Box<dyn Storage>>;
+/// The core store behind every `BookStore`, whatever its backend.
+pub(crate) type Inner = koko_core::BookStore<Box<dyn Storage>>;
 
 /// A book store. Safe to share between threads; storage work releases the GIL.
 #[pyclass(module = "koko", frozen)]
@@ -37,7 +39,7 @@ impl BookStore {
     /// The store for one operation. Never blocks: a caller holding the GIL must not wait for `close`, which
     /// waits for the operations in progress, some of which may be waiting for the GIL. While `close` is waiting
     /// or done, this answers `StorageError`.
-    fn read(&self) -> PyResult<RwLockReadGuard<'_, Option<Inner>>> {
+    pub(crate) fn read(&self) -> PyResult<RwLockReadGuard<'_, Option<Inner>>> {
         match self.cell.try_read() {
             Ok(guard) => Ok(guard),
             Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
@@ -53,11 +55,11 @@ fn closed() -> PyErr {
 }
 
 /// The store behind a read guard, or `StorageError` once it is closed.
-fn open(guard: &Option<Inner>) -> PyResult<&Inner> {
+pub(crate) fn open(guard: &Option<Inner>) -> PyResult<&Inner> {
     guard.as_ref().ok_or_else(closed)
 }
 
-fn collect<T, U: From<T>>(
+pub(crate) fn collect<T, U: From<T>>(
     records: koko_core::Result<koko_core::Records<'_, T>>,
 ) -> koko_core::Result<Vec<U>> {
     records?.map(|r| r.map(U::from)).collect()
@@ -77,6 +79,26 @@ fn plan_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<koko_core::PricePlan> 
                     "expected a koko.PricePlan (e.g. PricePlan.preset(\"story1\"))",
                 )
             }),
+    }
+}
+
+/// Applies a customer update under an idempotency key (call it without the GIL).
+fn update_customer_under_key(
+    store: &Inner,
+    key: &str,
+    id: CustomerId,
+    update: CustomerUpdate,
+) -> koko_core::Result<koko_core::Customer> {
+    store
+        .apply_idempotent(key, Operation::UpdateCustomer { id, update }, false)?
+        .into_customer()
+}
+
+/// The update that activates or deactivates a customer.
+fn set_active(active: bool) -> CustomerUpdate {
+    CustomerUpdate {
+        active: Some(active),
+        ..CustomerUpdate::default()
     }
 }
 
@@ -241,11 +263,13 @@ impl BookStore {
     }
 
     /// Publishes ``plan`` for rentals opened from ``effective_from`` (aware datetime) on.
+    #[pyo3(signature = (plan, effective_from, *, idempotency_key=None))]
     fn publish_plan(
         &self,
         py: Python<'_>,
         plan: &Bound<'_, PyAny>,
         effective_from: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PlanVersion> {
         let guard = self.read()?;
         let store = open(&guard)?;
@@ -260,15 +284,22 @@ impl BookStore {
             .inner
             .clone();
         let from = aware_datetime("effective_from", effective_from)?;
-        py.detach(|| store.publish_plan(plan, from))
-            .py_err()
-            .map(PlanVersion::from)
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.publish_plan(plan, from),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::publish_plan(plan, from), false)?
+                .into_plan_version(),
+        })
+        .py_err()
+        .map(PlanVersion::from)
     }
 
     // --- catalogue ---
 
     /// Adds a book with ``copies`` copies; raises ``Duplicate`` for a taken title or ISBN.
-    #[pyo3(signature = (*, title, author, category, isbn=None, copies=None))]
+    #[pyo3(signature = (*, title, author, category, isbn=None, copies=None, idempotency_key=None))]
+    #[allow(clippy::too_many_arguments)]
     fn add_book(
         &self,
         py: Python<'_>,
@@ -277,18 +308,26 @@ impl BookStore {
         category: &Bound<'_, PyAny>,
         isbn: Option<&Bound<'_, PyAny>>,
         copies: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Book> {
         let guard = self.read()?;
         let store = open(&guard)?;
         let book = new_book(title, author, category, isbn)?;
         let copies = copies_arg(copies)?;
-        py.detach(|| store.add_book(&book, copies))
-            .py_err()
-            .map(Book::from)
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.add_book(&book, copies),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::AddBook { book, copies }, false)?
+                .into_updated_book(),
+        })
+        .py_err()
+        .map(Book::from)
     }
 
     /// Changes a book's fields; ``None`` leaves a field unchanged.
-    #[pyo3(signature = (book_id, *, title=None, author=None, category=None, isbn=None))]
+    #[pyo3(signature = (book_id, *, title=None, author=None, category=None, isbn=None, idempotency_key=None))]
+    #[allow(clippy::too_many_arguments)]
     fn update_book(
         &self,
         py: Python<'_>,
@@ -297,6 +336,7 @@ impl BookStore {
         author: Option<&Bound<'_, PyAny>>,
         category: Option<&Bound<'_, PyAny>>,
         isbn: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Book> {
         let guard = self.read()?;
         let store = open(&guard)?;
@@ -307,9 +347,15 @@ impl BookStore {
             category: optional_text("category", category)?,
             isbn: optional_text("isbn", isbn)?.map(Some),
         };
-        py.detach(|| store.update_book(id, &update))
-            .py_err()
-            .map(Book::from)
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.update_book(id, &update),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::UpdateBook { id, update }, false)?
+                .into_updated_book(),
+        })
+        .py_err()
+        .map(Book::from)
     }
 
     /// One book; raises ``NotFound``.
@@ -328,19 +374,27 @@ impl BookStore {
     }
 
     /// Adds ``count`` copies of a book.
+    #[pyo3(signature = (book_id, count, *, idempotency_key=None))]
     fn add_copies(
         &self,
         py: Python<'_>,
         book_id: &Bound<'_, PyAny>,
         count: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<Copy>> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let id = BookId::new(id("book_id", book_id)?);
-        let n = to_count("count", count)?;
-        py.detach(|| store.add_copies(id, n))
-            .py_err()
-            .map(|v| v.into_iter().map(Copy::from).collect())
+        let book = BookId::new(id("book_id", book_id)?);
+        let count = to_count("count", count)?;
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.add_copies(book, count),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::AddCopies { book, count }, false)?
+                .into_copies(),
+        })
+        .py_err()
+        .map(|v| v.into_iter().map(Copy::from).collect())
     }
 
     /// A book's copies.
@@ -362,46 +416,88 @@ impl BookStore {
     }
 
     /// Takes an available copy out of circulation.
-    fn withdraw_copy(&self, py: Python<'_>, copy_id: &Bound<'_, PyAny>) -> PyResult<Copy> {
+    #[pyo3(signature = (copy_id, *, idempotency_key=None))]
+    fn withdraw_copy(
+        &self,
+        py: Python<'_>,
+        copy_id: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Copy> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let id = CopyId::new(id("copy_id", copy_id)?);
-        py.detach(|| store.withdraw_copy(id))
-            .py_err()
-            .map(Copy::from)
+        let copy = CopyId::new(id("copy_id", copy_id)?);
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.withdraw_copy(copy),
+            Some(key) => {
+                let operation = Operation::SetWithdrawn {
+                    copy,
+                    withdrawn: true,
+                };
+                store.apply_idempotent(&key, operation, false)?.into_copy()
+            }
+        })
+        .py_err()
+        .map(Copy::from)
     }
 
     /// Puts a withdrawn copy back.
-    fn reinstate_copy(&self, py: Python<'_>, copy_id: &Bound<'_, PyAny>) -> PyResult<Copy> {
+    #[pyo3(signature = (copy_id, *, idempotency_key=None))]
+    fn reinstate_copy(
+        &self,
+        py: Python<'_>,
+        copy_id: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Copy> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let id = CopyId::new(id("copy_id", copy_id)?);
-        py.detach(|| store.reinstate_copy(id))
-            .py_err()
-            .map(Copy::from)
+        let copy = CopyId::new(id("copy_id", copy_id)?);
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.reinstate_copy(copy),
+            Some(key) => {
+                let operation = Operation::SetWithdrawn {
+                    copy,
+                    withdrawn: false,
+                };
+                store.apply_idempotent(&key, operation, false)?.into_copy()
+            }
+        })
+        .py_err()
+        .map(Copy::from)
     }
 
     // --- customers ---
 
     /// Registers an active customer.
-    #[pyo3(signature = (*, first_name, last_name, email=None))]
+    #[pyo3(signature = (*, first_name, last_name, email=None, idempotency_key=None))]
     fn register_customer(
         &self,
         py: Python<'_>,
         first_name: &Bound<'_, PyAny>,
         last_name: &Bound<'_, PyAny>,
         email: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
         let guard = self.read()?;
         let store = open(&guard)?;
         let customer = new_customer(first_name, last_name, email)?;
-        py.detach(|| store.register_customer(&customer))
-            .py_err()
-            .map(Customer::from)
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.register_customer(&customer),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::RegisterCustomer(customer), false)?
+                .into_customer(),
+        })
+        .py_err()
+        .map(Customer::from)
     }
 
     /// Changes a customer's fields; ``None`` leaves a field unchanged.
-    #[pyo3(signature = (customer_id, *, first_name=None, last_name=None, email=None, active=None))]
+    #[pyo3(signature = (
+        customer_id, *, first_name=None, last_name=None, email=None, active=None, idempotency_key=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn update_customer(
         &self,
         py: Python<'_>,
@@ -410,6 +506,7 @@ impl BookStore {
         last_name: Option<&Bound<'_, PyAny>>,
         email: Option<&Bound<'_, PyAny>>,
         active: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
         let guard = self.read()?;
         let store = open(&guard)?;
@@ -420,37 +517,53 @@ impl BookStore {
             email: optional_text("email", email)?.map(Some),
             active: optional_flag("active", active)?,
         };
-        py.detach(|| store.update_customer(id, &update))
-            .py_err()
-            .map(Customer::from)
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.update_customer(id, &update),
+            Some(key) => update_customer_under_key(store, &key, id, update),
+        })
+        .py_err()
+        .map(Customer::from)
     }
 
     /// Deactivates a customer (they can still return what they have).
+    #[pyo3(signature = (customer_id, *, idempotency_key=None))]
     fn deactivate_customer(
         &self,
         py: Python<'_>,
         customer_id: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
         let guard = self.read()?;
         let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
-        py.detach(|| store.deactivate_customer(id))
-            .py_err()
-            .map(Customer::from)
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.deactivate_customer(id),
+            Some(key) => update_customer_under_key(store, &key, id, set_active(false)),
+        })
+        .py_err()
+        .map(Customer::from)
     }
 
     /// Reactivates a customer.
+    #[pyo3(signature = (customer_id, *, idempotency_key=None))]
     fn activate_customer(
         &self,
         py: Python<'_>,
         customer_id: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
         let guard = self.read()?;
         let store = open(&guard)?;
         let id = CustomerId::new(id("customer_id", customer_id)?);
-        py.detach(|| store.activate_customer(id))
-            .py_err()
-            .map(Customer::from)
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.activate_customer(id),
+            Some(key) => update_customer_under_key(store, &key, id, set_active(true)),
+        })
+        .py_err()
+        .map(Customer::from)
     }
 
     /// One customer; raises ``NotFound``.
@@ -507,8 +620,9 @@ impl BookStore {
 
     /// Rents a book (any available copy) or one copy to a customer at ``at`` (now by default).
     ///
-    /// Raises ``Unavailable`` when no copy is free, ``InactiveCustomer``, or ``NotFound``.
-    #[pyo3(signature = (*, customer_id, book_id=None, copy_id=None, at=None))]
+    /// Raises ``Unavailable`` when no copy is free, ``InactiveCustomer``, ``Blocked`` (a plan limit or a manual
+    /// block), or ``NotFound``. Under an ``idempotency_key`` a retry answers the first rental.
+    #[pyo3(signature = (*, customer_id, book_id=None, copy_id=None, at=None, idempotency_key=None))]
     fn rent(
         &self,
         py: Python<'_>,
@@ -516,36 +630,62 @@ impl BookStore {
         book_id: Option<&Bound<'_, PyAny>>,
         copy_id: Option<&Bound<'_, PyAny>>,
         at: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Rental> {
         let guard = self.read()?;
         let store = open(&guard)?;
         let customer = CustomerId::new(id("customer_id", customer_id)?);
         let target = rent_target(book_id, copy_id)?;
-        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
-        let outcome = match target {
-            RentTarget::Book(book) => py.detach(|| store.rent_book_at(customer, book, at)),
-            RentTarget::Copy(copy) => py.detach(|| store.rent_copy_at(customer, copy, at)),
-        };
-        outcome.py_err().map(Rental::from)
+        let (at, clock_time) = at_or_now("at", at, || store.now())?;
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match (key, target) {
+            (None, RentTarget::Book(book)) => store.rent_book_at(customer, book, at),
+            (None, RentTarget::Copy(copy)) => store.rent_copy_at(customer, copy, at),
+            (Some(key), target) => {
+                let operation = Operation::Rent {
+                    target,
+                    customer,
+                    at,
+                };
+                store
+                    .apply_idempotent(&key, operation, clock_time)?
+                    .into_rental()
+            }
+        })
+        .py_err()
+        .map(Rental::from)
     }
 
-    /// Returns a rental at ``at`` (now by default): charges it, closes it and frees the copy, all at once.
+    /// Returns a rental at ``at`` (now by default): charges it, posts the charge to the customer's account,
+    /// closes it and frees the copy, all at once. ``Receipt.balance`` is the balance once the charge was posted.
     ///
-    /// Raises ``AlreadyReturned`` the second time and ``InvalidInput`` for a time before the rental.
-    #[pyo3(signature = (*, rental_id, at=None))]
+    /// Raises ``AlreadyReturned`` the second time and ``InvalidInput`` for a time before the rental. Under an
+    /// ``idempotency_key`` a retry answers the first receipt (with the balance as it was then) instead.
+    #[pyo3(signature = (*, rental_id, at=None, idempotency_key=None))]
     fn return_rental(
         &self,
         py: Python<'_>,
         rental_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Receipt> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let id = RentalId::new(id("rental_id", rental_id)?);
-        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
-        py.detach(|| store.return_rental_at(id, at))
-            .py_err()
-            .map(Receipt::from)
+        let rental = RentalId::new(id("rental_id", rental_id)?);
+        let (at, clock_time) = at_or_now("at", at, || store.now())?;
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.return_rental_at(rental, at),
+            Some(key) => {
+                let operation = Operation::Return { rental, at };
+                let closed = store
+                    .apply_idempotent(&key, operation, clock_time)?
+                    .into_rental()?;
+                store.receipt(closed)
+            }
+        })
+        .py_err()
+        .map(Receipt::from)
     }
 
     /// One rental; raises ``NotFound``.

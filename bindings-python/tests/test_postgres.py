@@ -5,10 +5,12 @@ Each test gets a fresh database. The race runs 8 OS processes against one databa
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import random
 import subprocess
+import threading
 import time
 from collections import defaultdict
 from datetime import timedelta
@@ -138,3 +140,65 @@ def test_eight_processes_racing_never_double_rent(database: str) -> None:
     assert store.active_rentals() == []
     assert all(c.status == "available" for b in books for c in store.copies(b))
     assert len(store.rentals()) == rented
+
+
+def test_accounts_and_one_key_from_eight_connections(database: str) -> None:
+    store = koko.BookStore.connect(database)
+    book = store.add_book(title="Dune", author="Frank Herbert", category="fiction", copies=3)
+    ada = store.register_customer(first_name="Ada", last_name="Lovelace")
+    handles = [koko.BookStore.connect(database, pool_size=1) for _ in range(8)]
+    start = threading.Barrier(len(handles))
+    answers: List[object] = []
+
+    def rent(handle: koko.BookStore) -> None:
+        start.wait()
+        try:
+            answers.append(handle.rent(customer_id=ada.id, book_id=book.id, idempotency_key="k"))
+        except koko.KokoError as err:  # collected: the assertion below shows it
+            answers.append(err)
+
+    threads = [threading.Thread(target=rent, args=(h,)) for h in handles]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    rentals = [a for a in answers if isinstance(a, koko.Rental)]
+    assert len(rentals) == len(handles) and len({r.id for r in rentals}) == 1, answers
+    assert len(store.rentals()) == 1 and store.available_copies(book.id) == 2
+    [rental] = store.rentals()
+    receipt = store.return_rental(rental_id=rental.id, at=rental.rented_at + timedelta(days=2))
+    assert receipt.balance == Decimal("6.00")
+    entry = store.pay(customer_id=ada.id, amount="6.00", note="card", idempotency_key="pay")
+    assert store.pay(customer_id=ada.id, amount="6.00", note="card", idempotency_key="pay") == entry
+    account = koko.BookStore.connect(database).account(ada.id)
+    assert str(account.balance) == "0.00"
+    assert [(e.kind, str(e.amount)) for e in account.entries] == [("charge", "6.00"), ("payment", "6.00")]
+
+
+def _rent_for_one_customer(args: Tuple[str, int, int, int]) -> Tuple[int, int]:
+    """One OS process: `attempts` rents of one book for one customer; counts the rentals and the refusals."""
+    url, customer, book, attempts = args
+    store = koko.BookStore.connect(url, pool_size=1)
+    rented = blocked = 0
+    for _ in range(attempts):
+        try:
+            store.rent(customer_id=customer, book_id=book, at=utc(2024, 6, 1, 10))
+            rented += 1
+        except koko.Blocked as err:
+            assert err.rule == "limits.max_open_rentals", err
+            blocked += 1
+    return rented, blocked
+
+
+def test_six_processes_renting_for_one_customer_never_pass_the_limit(database: str) -> None:
+    document = json.loads(koko.PricePlan.story3().to_json())
+    document["limits"] = {"max_open_rentals": 3}
+    store = koko.BookStore.connect(database, plan=koko.PricePlan.from_json(json.dumps(document)))
+    book = store.add_book(title="Emma", author="Jane Austen", category="novel", copies=40)
+    ada = store.register_customer(first_name="Ada", last_name="Lovelace")
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(6) as pool:
+        results = pool.map(_rent_for_one_customer, [(database, ada.id, book.id, 5)] * 6)
+    assert (sum(r for r, _ in results), sum(b for _, b in results)) == (3, 27), results
+    assert len(store.active_rentals()) == 3
+    assert store.available_copies(book.id) == 37

@@ -2,7 +2,8 @@
 
 Every case marked for Python raises the expected koko exception (kind, and field or entity) — on a memory store
 and on a sled store for the store operations — and leaves the store exactly as it was (a canonical dump of every
-record is compared), after which the fixture's ``after_all`` operations still succeed.
+record, customers' accounts and ledgers included, is compared), after which the fixture's ``after_all``
+operations still succeed.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ def run(store: Optional[koko.BookStore], op: str, a: Dict[str, Any]) -> Any:
     s = store
     keep = ("title", "author", "category", "isbn", "copies", "first_name", "last_name", "email", "active")
     fields = {k: v for k, v in a.items() if k in keep}
+    key = {"idempotency_key": a["idempotency_key"]} if "idempotency_key" in a else {}
+    when_why = {k: a[k] for k in ("at", "reason") if k in a}
     store_ops: Dict[str, Callable[[], Any]] = {
         "add_book": lambda: s.add_book(**fields),
         "update_book": lambda: s.update_book(a["book"], **fields),
@@ -93,7 +96,9 @@ def run(store: Optional[koko.BookStore], op: str, a: Dict[str, Any]) -> Any:
         "activate_customer": lambda: s.activate_customer(a["customer"]),
         "customer": lambda: s.customer(a["customer"]),
         "customer_rentals": lambda: s.customer_rentals(a["customer"]),
-        "rent": lambda: s.rent(customer_id=a["customer"], book_id=a.get("book"), copy_id=a.get("copy"), at=a["at"]),
+        "rent": lambda: s.rent(
+            customer_id=a["customer"], book_id=a.get("book"), copy_id=a.get("copy"), at=a["at"], **key
+        ),
         "return_rental": lambda: s.return_rental(rental_id=a["rental"], at=a["at"]),
         "quote_return": lambda: s.quote_return(a["rental"], a["at"]),
         "rental": lambda: s.rental(a["rental"]),
@@ -101,6 +106,23 @@ def run(store: Optional[koko.BookStore], op: str, a: Dict[str, Any]) -> Any:
         "publish_plan": lambda: s.publish_plan(a["plan"], a["effective_from"]),
         "revenue": lambda: s.revenue(a["from"], a["to"]),
         "overdue_rentals": lambda: s.overdue_rentals(a["at"]),
+        "pay": lambda: s.pay(
+            customer_id=a["customer"],
+            amount=a["amount"],
+            currency=a.get("currency"),
+            note=a.get("note"),
+            **when_why,
+            **key,
+        ),
+        "waive": lambda: s.waive(customer_id=a["customer"], amount=a["amount"], **when_why, **key),
+        "refund": lambda: s.refund(customer_id=a["customer"], amount=a["amount"], **when_why, **key),
+        "post_fee": lambda: s.post_fee(
+            customer_id=a["customer"], amount=a["amount"], rental_id=a.get("rental"), **when_why, **key
+        ),
+        "block_customer": lambda: s.block_customer(
+            a["customer"], reason=a["reason"], at=a.get("at"), until=a.get("until"), **key
+        ),
+        "unblock_customer": lambda: s.unblock_customer(a["customer"], **key),
     }
     return store_ops[op]()
 
@@ -112,7 +134,8 @@ def dump(store: koko.BookStore) -> List[str]:
         return repr([(n, repr(getattr(obj, n))) for n in names])
 
     out = [attrs(b) + repr([attrs(c) for c in store.copies(b.id)]) for b in store.books()]
-    out += [attrs(c) for c in store.customers()]
+    out += [attrs(c) + repr(store.account(c.id)) + repr([attrs(e) for e in store.account(c.id).entries])
+            for c in store.customers()]
     out += [attrs(r) + (repr(r.charge.total) if r.charge else "") for r in store.rentals()]
     out += [f"{v.id} {v.effective_from} {v.plan.to_json()}" for v in store.plan_versions()]
     return out

@@ -29,7 +29,9 @@ def test_misuse_is_caught(tmp_path: Path) -> None:
         "import koko\n"
         "total: int = koko.PricePlan.story3().quote_days('novel', 2).total\n"
         "koko.BookStore.memory().rent(customer='x')\n"
+        "koko.BookStore.memory().pay(customer_id=1, amount=1.5)\n"
     )
     result = mypy(bad)
     assert result.returncode != 0
     assert "Decimal" in result.stdout and "customer" in result.stdout
+    assert '"pay"' in result.stdout and "float" in result.stdout

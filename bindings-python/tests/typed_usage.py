@@ -47,3 +47,43 @@ def wrong_field_types(plan: koko.PricePlan) -> None:
     name: Optional[str] = plan.name
     categories: List[str] = plan.categories
     print(name, categories)
+
+
+def settle(store: koko.BookStore, customer_id: int) -> Decimal:
+    at = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    account: koko.Account = store.account(customer_id)
+    owed: Decimal = account.balance
+    currency: Optional[str] = account.currency
+    block: Optional[koko.Block] = account.block
+    if block is not None:
+        until: Optional[datetime] = block.until
+        print(block.reason, block.since, until)
+    entry: koko.LedgerEntry = store.pay(
+        customer_id=customer_id, amount=owed, at=at, note="cash", currency=currency, idempotency_key="pay-1"
+    )
+    store.pay(customer_id=customer_id, amount="1.50")
+    store.pay(customer_id=customer_id, amount=2)
+    kinds: List[str] = [e.kind for e in account.entries]
+    rental: Optional[int] = entry.rental_id
+    print(kinds, rental, entry.note, entry.currency, entry.at, entry.id, entry.customer_id)
+    store.waive(customer_id=customer_id, amount=Decimal("1.00"), reason="goodwill")
+    store.refund(customer_id=customer_id, amount="0.50", reason="cash back", at=at, idempotency_key="refund-1")
+    store.post_fee(customer_id=customer_id, amount="3.00", reason="lost card", rental_id=None)
+    new_block: koko.Block = store.block_customer(customer_id, reason="lost card", until=at)
+    print(new_block)
+    store.unblock_customer(customer_id, idempotency_key="unblock-1")
+    statement: koko.Statement = store.statement(customer_id, at, at)
+    lines: List[koko.LedgerEntry] = statement.entries
+    print(statement.opening_balance + statement.closing_balance, lines)
+    aged: List[koko.AgedBalance] = store.aged_balances(as_of=at)
+    over_90: Decimal = sum((row.days_over_90 for row in aged), Decimal(0))
+    pruned: int = store.prune_idempotency_keys(at)
+    print(over_90, pruned)
+    try:
+        rented: koko.Rental = store.rent(customer_id=customer_id, book_id=1, idempotency_key="rent-1")
+        receipt: koko.Receipt = store.return_rental(rental_id=rented.id, idempotency_key="return-1")
+    except koko.Blocked as err:
+        rule: Optional[str] = err.rule
+        print(rule, err.reason)
+        return owed
+    return receipt.balance

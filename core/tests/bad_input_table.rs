@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use koko_core::{
-    BookId, BookStore, BookUpdate, CopyId, CustomerId, CustomerUpdate, Error, NewBook, NewCustomer,
-    PricePlan, RentalId, Storage,
+    BookId, BookStore, BookUpdate, CopyId, CustomerId, CustomerUpdate, Decimal, Error, NewBook,
+    NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
 };
 use serde_json::Value;
 
@@ -88,6 +88,11 @@ impl Args<'_> {
             tagged => PricePlan::preset(tagged["$plan"].as_str().unwrap()).unwrap(),
         }
     }
+    fn money(&self, key: &str) -> Decimal {
+        self.str(key)
+            .parse()
+            .unwrap_or_else(|e| panic!("{key}: not a decimal ({e})"))
+    }
     fn has(&self, key: &str) -> bool {
         self.0.get(key).is_some()
     }
@@ -156,6 +161,15 @@ fn run<S: Storage>(store: &BookStore<S>, op: &str, a: &Args<'_>) -> Result<Optio
                 .customer_rentals(CustomerId::new(a.u64("customer")))
                 .map(|r| r.count()),
         ),
+        "rent" if a.has("idempotency_key") => {
+            let op = Operation::Rent {
+                target: RentTarget::Book(BookId::new(a.u64("book"))),
+                customer: CustomerId::new(a.u64("customer")),
+                at: a.time("at"),
+            };
+            let outcome = store.apply_idempotent(a.str("idempotency_key"), op, false)?;
+            outcome.into_rental().map(|r| Some(r.id.get()))
+        }
         "rent" => {
             let customer = CustomerId::new(a.u64("customer"));
             let rental = if a.has("copy") {
@@ -177,6 +191,34 @@ fn run<S: Storage>(store: &BookStore<S>, op: &str, a: &Args<'_>) -> Result<Optio
         )),
         "publish_plan" => none(store.publish_plan(a.plan(), a.time("effective_from"))),
         "revenue" => none(store.revenue(a.time("from"), a.time("to"))),
+        "pay" => {
+            let currency = match a.opt_str("currency") {
+                Some(code) => Some(code.parse()?),
+                None => None,
+            };
+            none(store.storage().apply(Operation::Pay {
+                customer: CustomerId::new(a.u64("customer")),
+                amount: a.money("amount"),
+                currency,
+                at: store.now(),
+                note: a.opt_str("note"),
+            }))
+        }
+        "waive" => none(store.waive(
+            CustomerId::new(a.u64("customer")),
+            a.money("amount"),
+            a.str("reason"),
+        )),
+        "refund" => none(store.refund(
+            CustomerId::new(a.u64("customer")),
+            a.money("amount"),
+            a.str("reason"),
+        )),
+        "block_customer" => none(store.block_customer(
+            CustomerId::new(a.u64("customer")),
+            a.str("reason"),
+            a.has("until").then(|| a.time("until")),
+        )),
         other => panic!("the table names an operation this runner does not know: {other}"),
     }
 }
@@ -189,7 +231,8 @@ fn dump<S: Storage>(store: &BookStore<S>) -> String {
         out += &format!("{book:?} {:?}\n", store.copies(book.id).unwrap());
     }
     for customer in store.customers().unwrap() {
-        out += &format!("{:?}\n", customer.unwrap());
+        let customer = customer.unwrap();
+        out += &format!("{customer:?} {:?}\n", store.account(customer.id).unwrap());
     }
     for rental in store.rentals().unwrap() {
         out += &format!("{:?}\n", rental.unwrap());

@@ -9,6 +9,7 @@ Exact ``decimal.Decimal`` money, versioned price plans, and storage that never d
 
 from ._errors import (
     AlreadyReturned,
+    Blocked,
     Corruption,
     Duplicate,
     InactiveCustomer,
@@ -20,11 +21,15 @@ from ._errors import (
     Unavailable,
 )
 from ._koko import (
+    Account,
+    AgedBalance,
     Batch,
+    Block,
     Book,
     BookStore,
     Copy,
     Customer,
+    LedgerEntry,
     PlanVersion,
     PricePlan,
     Quote,
@@ -32,12 +37,17 @@ from ._koko import (
     Receipt,
     Rental,
     RevenueLine,
+    Statement,
     __version__,
 )
 
 __all__ = [
+    "Account",
+    "AgedBalance",
     "AlreadyReturned",
     "Batch",
+    "Block",
+    "Blocked",
     "Book",
     "BookStore",
     "Copy",
@@ -48,6 +58,7 @@ __all__ = [
     "InvalidInput",
     "InvalidPlan",
     "KokoError",
+    "LedgerEntry",
     "NotFound",
     "PlanVersion",
     "PricePlan",
@@ -56,6 +67,7 @@ __all__ = [
     "Receipt",
     "Rental",
     "RevenueLine",
+    "Statement",
     "StorageError",
     "Unavailable",
     "__version__",

@@ -13,7 +13,8 @@ class KokoError(Exception):
     """Base of every error Koko raises.
 
     ``kind`` is the core variant's name (``"NotFound"``, ``"InvalidInput"``, ...); ``field`` and ``reason`` are set
-    where the error names a field (``InvalidInput``, ``InvalidPlan``, ``Duplicate``).
+    where the error names a field (``InvalidInput``, ``InvalidPlan``, ``Duplicate``) or a rule (``Blocked``: ``field``
+    is the rule).
     """
 
     kind = "KokoError"
@@ -49,8 +50,24 @@ class InactiveCustomer(KokoError):
     kind = "InactiveCustomer"
 
 
+class Blocked(KokoError):
+    """A rule refused a rent and nothing changed: a plan limit or a staff block.
+
+    ``rule`` (also ``field``) names it: ``"limits.max_open_rentals"``, ``"limits.max_balance"``,
+    ``"limits.max_overdue_rentals"`` or ``"manual"``; ``reason`` says why.
+    """
+
+    kind = "Blocked"
+
+    @property
+    def rule(self) -> Optional[str]:
+        """The rule that refused the rent (the same as ``field``)."""
+        return self.field
+
+
 class Duplicate(KokoError):
-    """A unique value (a title, an ISBN, a plan's start) is taken; ``field`` names it."""
+    """A unique value (a title, an ISBN, a plan's start) is taken, or an idempotency key was used for another
+    request (``field == "idempotency_key"``); ``field`` names it."""
 
     kind = "Duplicate"
 
@@ -85,6 +102,7 @@ __all__ = [
     "Unavailable",
     "AlreadyReturned",
     "InactiveCustomer",
+    "Blocked",
     "Duplicate",
     "InvalidInput",
     "InvalidPlan",

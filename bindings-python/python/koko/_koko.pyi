@@ -9,6 +9,10 @@ from ._errors import KokoError
 
 __version__: str
 
+_Money = Union[Decimal, int, str]
+"""An amount of money as the store takes it: a finite ``Decimal``, an ``int`` or a ``str`` like ``"1.50"`` (never a
+``float``)."""
+
 class QuoteLine:
     """One line of a quote: the rule behind it and its amount."""
 
@@ -133,6 +137,10 @@ class Receipt:
     @property
     def charge(self) -> Quote: ...
     @property
+    def balance(self) -> Decimal:
+        """The customer's balance once the charge was posted (what they owe; negative: a credit)."""
+        ...
+    @property
     def text(self) -> str: ...
 
 class PlanVersion:
@@ -157,8 +165,152 @@ class RevenueLine:
     @property
     def total(self) -> Decimal: ...
 
+class LedgerEntry:
+    """One line of a customer's ledger. Entries are never changed or deleted: a correction is a new entry."""
+
+    @property
+    def id(self) -> int:
+        """The entry's id (store-wide, increasing in posting order)."""
+        ...
+    @property
+    def customer_id(self) -> int:
+        """Whose account."""
+        ...
+    @property
+    def kind(self) -> Literal["charge", "fee", "payment", "waiver", "refund"]:
+        """What it records: ``charge``, ``fee`` and ``refund`` add to the balance, ``payment`` and ``waiver``
+        take from it."""
+        ...
+    @property
+    def amount(self) -> Decimal:
+        """How much, never negative, at the currency's scale (``Decimal('5.50')``)."""
+        ...
+    @property
+    def currency(self) -> str:
+        """The store's ISO 4217 currency code."""
+        ...
+    @property
+    def at(self) -> datetime:
+        """When it happened (aware, UTC; a rental's charge: when it was returned)."""
+        ...
+    @property
+    def rental_id(self) -> Optional[int]:
+        """The rental it belongs to, if any."""
+        ...
+    @property
+    def note(self) -> Optional[str]:
+        """A note, or the reason of a waiver, refund or fee."""
+        ...
+    @property
+    def balance_after(self) -> Decimal:
+        """The customer's balance once this entry was posted (positive: they owe)."""
+        ...
+
+class Block:
+    """A manual block: staff stopped a customer from renting, with a reason, until a time or until unblocked."""
+
+    @property
+    def reason(self) -> str:
+        """Why."""
+        ...
+    @property
+    def since(self) -> datetime:
+        """When it was set (aware, UTC)."""
+        ...
+    @property
+    def until(self) -> Optional[datetime]:
+        """When it ends by itself (aware, UTC), if ever."""
+        ...
+
+class Account:
+    """A customer's account: the balance, the block if any, and every ledger entry in posting order."""
+
+    @property
+    def customer_id(self) -> int:
+        """Whose account."""
+        ...
+    @property
+    def balance(self) -> Decimal:
+        """What the customer owes (negative: a credit)."""
+        ...
+    @property
+    def currency(self) -> Optional[str]:
+        """The store's ISO 4217 currency code (``None`` while the store has no price plan)."""
+        ...
+    @property
+    def block(self) -> Optional[Block]:
+        """A manual block, if set (it may have ended: see ``Block.until``)."""
+        ...
+    @property
+    def entries(self) -> List[LedgerEntry]:
+        """The ledger, in posting order."""
+        ...
+
+class Statement:
+    """A customer's ledger over ``[start, end)``: the balance before, the entries dated in the period, the balance
+    after."""
+
+    @property
+    def customer_id(self) -> int:
+        """Whose account."""
+        ...
+    @property
+    def start(self) -> datetime:
+        """The period's first instant."""
+        ...
+    @property
+    def end(self) -> datetime:
+        """The instant after the period."""
+        ...
+    @property
+    def opening_balance(self) -> Decimal:
+        """The sum of every entry dated before ``start``."""
+        ...
+    @property
+    def entries(self) -> List[LedgerEntry]:
+        """The entries dated in the period, in posting order."""
+        ...
+    @property
+    def closing_balance(self) -> Decimal:
+        """``opening_balance`` plus the period's entries."""
+        ...
+
+class AgedBalance:
+    """One customer's row of the aging report: what they owe, split by how long it has been owed (credits settle
+    the oldest debits first)."""
+
+    @property
+    def customer_id(self) -> int:
+        """Whose account."""
+        ...
+    @property
+    def balance(self) -> Decimal:
+        """The whole balance (the sum of the four buckets)."""
+        ...
+    @property
+    def days_0_30(self) -> Decimal:
+        """Owed for 0 to 30 days."""
+        ...
+    @property
+    def days_31_60(self) -> Decimal:
+        """Owed for 31 to 60 days."""
+        ...
+    @property
+    def days_61_90(self) -> Decimal:
+        """Owed for 61 to 90 days."""
+        ...
+    @property
+    def days_over_90(self) -> Decimal:
+        """Owed for more than 90 days."""
+        ...
+
 class BookStore:
-    """A book store. Safe to share between threads; storage work releases the GIL."""
+    """A book store. Safe to share between threads; storage work releases the GIL.
+
+    Every write takes an optional ``idempotency_key``: the first call with a key has the effect and stores the key
+    with it; a retry with the same key and the same request (a time left out counts as the same) answers the first
+    result and changes nothing; the same key with another request raises ``Duplicate`` on ``idempotency_key``.
+    """
 
     @staticmethod
     def open(
@@ -174,9 +326,18 @@ class BookStore:
     def memory(*, plan: Optional[PricePlan] = None) -> BookStore: ...
     def current_plan(self) -> PricePlan: ...
     def plan_versions(self) -> List[PlanVersion]: ...
-    def publish_plan(self, plan: PricePlan, effective_from: datetime) -> PlanVersion: ...
+    def publish_plan(
+        self, plan: PricePlan, effective_from: datetime, *, idempotency_key: Optional[str] = None
+    ) -> PlanVersion: ...
     def add_book(
-        self, *, title: str, author: str, category: str, isbn: Optional[str] = None, copies: Optional[int] = None
+        self,
+        *,
+        title: str,
+        author: str,
+        category: str,
+        isbn: Optional[str] = None,
+        copies: Optional[int] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Book: ...
     def update_book(
         self,
@@ -186,15 +347,18 @@ class BookStore:
         author: Optional[str] = None,
         category: Optional[str] = None,
         isbn: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Book: ...
     def book(self, book_id: int) -> Book: ...
     def books(self) -> List[Book]: ...
-    def add_copies(self, book_id: int, count: int) -> List[Copy]: ...
+    def add_copies(self, book_id: int, count: int, *, idempotency_key: Optional[str] = None) -> List[Copy]: ...
     def copies(self, book_id: int) -> List[Copy]: ...
     def available_copies(self, book_id: int) -> int: ...
-    def withdraw_copy(self, copy_id: int) -> Copy: ...
-    def reinstate_copy(self, copy_id: int) -> Copy: ...
-    def register_customer(self, *, first_name: str, last_name: str, email: Optional[str] = None) -> Customer: ...
+    def withdraw_copy(self, copy_id: int, *, idempotency_key: Optional[str] = None) -> Copy: ...
+    def reinstate_copy(self, copy_id: int, *, idempotency_key: Optional[str] = None) -> Copy: ...
+    def register_customer(
+        self, *, first_name: str, last_name: str, email: Optional[str] = None, idempotency_key: Optional[str] = None
+    ) -> Customer: ...
     def update_customer(
         self,
         customer_id: int,
@@ -203,9 +367,10 @@ class BookStore:
         last_name: Optional[str] = None,
         email: Optional[str] = None,
         active: Optional[bool] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Customer: ...
-    def deactivate_customer(self, customer_id: int) -> Customer: ...
-    def activate_customer(self, customer_id: int) -> Customer: ...
+    def deactivate_customer(self, customer_id: int, *, idempotency_key: Optional[str] = None) -> Customer: ...
+    def activate_customer(self, customer_id: int, *, idempotency_key: Optional[str] = None) -> Customer: ...
     def customer(self, customer_id: int) -> Customer: ...
     def customers(self) -> List[Customer]: ...
     def quote(self, category: str, rented_at: datetime, returned_at: datetime) -> Quote: ...
@@ -217,8 +382,19 @@ class BookStore:
         book_id: Optional[int] = None,
         copy_id: Optional[int] = None,
         at: Optional[datetime] = None,
-    ) -> Rental: ...
-    def return_rental(self, *, rental_id: int, at: Optional[datetime] = None) -> Receipt: ...
+        idempotency_key: Optional[str] = None,
+    ) -> Rental:
+        """Rents a book (any available copy) or one copy at ``at`` (now by default).
+
+        Raises ``Unavailable``, ``InactiveCustomer``, ``Blocked`` (a plan limit or a manual block; ``rule`` names
+        it) or ``NotFound``."""
+        ...
+    def return_rental(
+        self, *, rental_id: int, at: Optional[datetime] = None, idempotency_key: Optional[str] = None
+    ) -> Receipt:
+        """Returns a rental at ``at`` (now by default): charges it, posts the charge to the customer's account,
+        closes it and frees the copy. ``Receipt.balance`` is the balance once the charge was posted."""
+        ...
     def rental(self, rental_id: int) -> Rental: ...
     def rentals(self) -> List[Rental]: ...
     def active_rentals(self) -> List[Rental]: ...
@@ -226,6 +402,87 @@ class BookStore:
     def customer_rentals(self, customer_id: int) -> List[Rental]: ...
     def revenue(self, start: datetime, end: datetime) -> List[RevenueLine]: ...
     def export_active_rentals_csv(self, path: Union[str, PathLike[str]]) -> int: ...
+    def account(self, customer_id: int) -> Account:
+        """A customer's account: balance, currency, manual block and every ledger entry. ``NotFound`` for an
+        unknown customer."""
+        ...
+    def pay(
+        self,
+        *,
+        customer_id: int,
+        amount: _Money,
+        at: Optional[datetime] = None,
+        note: Optional[str] = None,
+        currency: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> LedgerEntry:
+        """Records a payment at ``at`` (now by default): a positive amount with at most the currency's decimals,
+        in the store's currency (``currency``, if given, must be it). Paying more than is owed leaves a credit.
+        Raises ``InvalidInput`` on ``amount`` (a float, NaN, zero, negative, too many decimals) or ``currency``."""
+        ...
+    def waive(
+        self,
+        *,
+        customer_id: int,
+        amount: _Money,
+        reason: str,
+        at: Optional[datetime] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> LedgerEntry:
+        """Forgives ``amount`` of what the customer owes at ``at`` (now by default). More than the balance is
+        ``InvalidInput`` on ``amount``; a blank reason is ``InvalidInput`` on ``reason``."""
+        ...
+    def refund(
+        self,
+        *,
+        customer_id: int,
+        amount: _Money,
+        reason: str,
+        at: Optional[datetime] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> LedgerEntry:
+        """Hands back ``amount`` of the customer's credit at ``at`` (now by default). More than the credit is
+        ``InvalidInput`` on ``amount``; a blank reason is ``InvalidInput`` on ``reason``."""
+        ...
+    def post_fee(
+        self,
+        *,
+        customer_id: int,
+        amount: _Money,
+        reason: str,
+        rental_id: Optional[int] = None,
+        at: Optional[datetime] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> LedgerEntry:
+        """Posts a fee (a damaged cover, a lost card) at ``at`` (now by default), with a reason; ``rental_id``, if
+        given, must be the customer's."""
+        ...
+    def statement(self, customer_id: int, start: datetime, end: datetime) -> Statement:
+        """The customer's ledger over ``[start, end)``: opening balance, the period's entries, closing balance."""
+        ...
+    def aged_balances(self, as_of: Optional[datetime] = None) -> List[AgedBalance]:
+        """Every customer who owes something at ``as_of`` (now by default), with what they owe split by age
+        (0-30, 31-60, 61-90, over 90 days), in customer id order."""
+        ...
+    def block_customer(
+        self,
+        customer_id: int,
+        *,
+        reason: str,
+        until: Optional[datetime] = None,
+        at: Optional[datetime] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> Block:
+        """Blocks the customer from renting from ``at`` (now by default) until ``until`` or until unblocked,
+        replacing an earlier block; their rents raise ``Blocked`` with rule ``"manual"``."""
+        ...
+    def unblock_customer(self, customer_id: int, *, idempotency_key: Optional[str] = None) -> None:
+        """Lifts the customer's manual block (a customer who is not blocked stays so)."""
+        ...
+    def prune_idempotency_keys(self, before: datetime) -> int:
+        """Forgets the idempotency keys first used before ``before``; returns how many. A retry with a forgotten
+        key is a new request."""
+        ...
     def apply_batch(
         self, batch: Batch
     ) -> List[Union[Book, List[Copy], Copy, Customer, Rental, Receipt, PlanVersion, KokoError]]:

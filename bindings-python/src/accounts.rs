@@ -1,0 +1,311 @@
+//! Customer accounts for Python: the ledger records (`LedgerEntry`, `Block`, `Account`, `Statement`,
+//! `AgedBalance`) and the glue that applies account writes, with or without an idempotency key.
+//!
+//! Every rule (what a waiver may forgive, when a block holds, what a key's retry answers) is the core's; this
+//! module converts and forwards.
+
+use chrono::{DateTime, Utc};
+use koko_core::{Operation, Outcome};
+use pyo3::prelude::*;
+use rust_decimal::Decimal;
+
+use crate::convert::key_arg;
+use crate::errors::{to_py, IntoPy};
+use crate::store::Inner;
+
+/// One line of a customer's ledger. Entries are never changed or deleted: a correction is a new entry.
+#[pyclass(module = "koko", frozen, eq, get_all)]
+#[derive(Clone, PartialEq)]
+pub struct LedgerEntry {
+    /// The entry's id (store-wide, increasing in posting order).
+    pub id: u64,
+    /// Whose account.
+    pub customer_id: u64,
+    /// ``"charge"``, ``"fee"``, ``"payment"``, ``"waiver"`` or ``"refund"``.
+    pub kind: &'static str,
+    /// How much, never negative (``kind`` says which way it moves the balance), at the currency's scale.
+    pub amount: Decimal,
+    /// The store's ISO 4217 currency code.
+    pub currency: &'static str,
+    /// When it happened (UTC; a rental's charge: when it was returned).
+    pub at: DateTime<Utc>,
+    /// The rental it belongs to, if any.
+    pub rental_id: Option<u64>,
+    /// A note, or the reason of a waiver, refund or fee.
+    pub note: Option<String>,
+    /// The customer's balance once this entry was posted (positive: they owe).
+    pub balance_after: Decimal,
+}
+
+impl From<koko_core::LedgerEntry> for LedgerEntry {
+    fn from(e: koko_core::LedgerEntry) -> Self {
+        LedgerEntry {
+            id: e.id.get(),
+            customer_id: e.customer.get(),
+            kind: e.kind.name(),
+            amount: e.amount,
+            currency: e.currency.code(),
+            at: e.at,
+            rental_id: e.rental.map(|r| r.get()),
+            note: e.note,
+            balance_after: e.balance_after,
+        }
+    }
+}
+
+#[pymethods]
+impl LedgerEntry {
+    fn __repr__(&self) -> String {
+        format!(
+            "LedgerEntry(id={}, customer_id={}, kind={:?}, amount=Decimal('{}'), currency={:?}, at={:?}, \
+             rental_id={}, note={}, balance_after=Decimal('{}'))",
+            self.id,
+            self.customer_id,
+            self.kind,
+            self.amount,
+            self.currency,
+            self.at.to_rfc3339(),
+            self.rental_id.map_or("None".to_owned(), |r| r.to_string()),
+            self.note
+                .as_ref()
+                .map_or("None".to_owned(), |n| format!("{n:?}")),
+            self.balance_after
+        )
+    }
+}
+
+/// A manual block: staff stopped a customer from renting, with a reason, until a time or until unblocked.
+#[pyclass(module = "koko", frozen, eq, get_all)]
+#[derive(Clone, PartialEq)]
+pub struct Block {
+    /// Why.
+    pub reason: String,
+    /// When it was set (UTC).
+    pub since: DateTime<Utc>,
+    /// When it ends by itself (UTC), if ever.
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl From<koko_core::Block> for Block {
+    fn from(b: koko_core::Block) -> Self {
+        Block {
+            reason: b.reason,
+            since: b.since,
+            until: b.until,
+        }
+    }
+}
+
+#[pymethods]
+impl Block {
+    fn __repr__(&self) -> String {
+        format!(
+            "Block(reason={:?}, since={:?}, until={})",
+            self.reason,
+            self.since.to_rfc3339(),
+            self.until
+                .map_or("None".to_owned(), |u| format!("{:?}", u.to_rfc3339()))
+        )
+    }
+}
+
+/// A customer's account: the balance, the block if any, and every ledger entry in posting order.
+#[pyclass(module = "koko", frozen, eq, get_all)]
+#[derive(Clone, PartialEq)]
+pub struct Account {
+    /// Whose account.
+    pub customer_id: u64,
+    /// What the customer owes (negative: a credit).
+    pub balance: Decimal,
+    /// The store's ISO 4217 currency code (``None`` while the store has no price plan).
+    pub currency: Option<&'static str>,
+    /// A manual block, if set (it may have ended: compare ``block.until`` with the time you care about).
+    pub block: Option<Block>,
+    /// The ledger, in posting order.
+    pub entries: Vec<LedgerEntry>,
+}
+
+impl From<koko_core::Account> for Account {
+    fn from(a: koko_core::Account) -> Self {
+        Account {
+            customer_id: a.customer.get(),
+            balance: a.balance,
+            currency: a.currency.map(|c| c.code()),
+            block: a.block.map(Block::from),
+            entries: a.entries.into_iter().map(LedgerEntry::from).collect(),
+        }
+    }
+}
+
+#[pymethods]
+impl Account {
+    fn __repr__(&self) -> String {
+        format!(
+            "Account(customer_id={}, balance=Decimal('{}'), currency={}, blocked={}, entries={})",
+            self.customer_id,
+            self.balance,
+            self.currency
+                .map_or("None".to_owned(), |c| format!("{c:?}")),
+            if self.block.is_some() {
+                "True"
+            } else {
+                "False"
+            },
+            self.entries.len()
+        )
+    }
+}
+
+/// A customer's ledger over ``[start, end)``: the balance before, the entries dated in the period, the balance
+/// after.
+#[pyclass(module = "koko", frozen, eq, get_all)]
+#[derive(Clone, PartialEq)]
+pub struct Statement {
+    /// Whose account.
+    pub customer_id: u64,
+    /// The period's first instant (UTC).
+    pub start: DateTime<Utc>,
+    /// The instant after the period (UTC).
+    pub end: DateTime<Utc>,
+    /// The sum of every entry dated before ``start``.
+    pub opening_balance: Decimal,
+    /// The entries dated in the period, in posting order.
+    pub entries: Vec<LedgerEntry>,
+    /// ``opening_balance`` plus the period's entries.
+    pub closing_balance: Decimal,
+}
+
+impl From<koko_core::Statement> for Statement {
+    fn from(s: koko_core::Statement) -> Self {
+        Statement {
+            customer_id: s.customer.get(),
+            start: s.start,
+            end: s.end,
+            opening_balance: s.opening_balance,
+            entries: s.entries.into_iter().map(LedgerEntry::from).collect(),
+            closing_balance: s.closing_balance,
+        }
+    }
+}
+
+#[pymethods]
+impl Statement {
+    fn __repr__(&self) -> String {
+        format!(
+            "Statement(customer_id={}, start={:?}, end={:?}, opening_balance=Decimal('{}'), entries={}, \
+             closing_balance=Decimal('{}'))",
+            self.customer_id,
+            self.start.to_rfc3339(),
+            self.end.to_rfc3339(),
+            self.opening_balance,
+            self.entries.len(),
+            self.closing_balance
+        )
+    }
+}
+
+/// One customer's row of the aging report: what they owe, split by how long it has been owed (credits settle
+/// the oldest debits first).
+#[pyclass(module = "koko", frozen, eq, get_all)]
+#[derive(Clone, PartialEq)]
+pub struct AgedBalance {
+    /// Whose account.
+    pub customer_id: u64,
+    /// The whole balance (the sum of the four buckets).
+    pub balance: Decimal,
+    /// Owed for 0 to 30 days.
+    pub days_0_30: Decimal,
+    /// Owed for 31 to 60 days.
+    pub days_31_60: Decimal,
+    /// Owed for 61 to 90 days.
+    pub days_61_90: Decimal,
+    /// Owed for more than 90 days.
+    pub days_over_90: Decimal,
+}
+
+impl From<koko_core::AgedBalance> for AgedBalance {
+    fn from(a: koko_core::AgedBalance) -> Self {
+        AgedBalance {
+            customer_id: a.customer.get(),
+            balance: a.balance,
+            days_0_30: a.days_0_30,
+            days_31_60: a.days_31_60,
+            days_61_90: a.days_61_90,
+            days_over_90: a.days_over_90,
+        }
+    }
+}
+
+#[pymethods]
+impl AgedBalance {
+    fn __repr__(&self) -> String {
+        format!(
+            "AgedBalance(customer_id={}, balance=Decimal('{}'), days_0_30=Decimal('{}'), \
+             days_31_60=Decimal('{}'), days_61_90=Decimal('{}'), days_over_90=Decimal('{}'))",
+            self.customer_id,
+            self.balance,
+            self.days_0_30,
+            self.days_31_60,
+            self.days_61_90,
+            self.days_over_90
+        )
+    }
+}
+
+/// Applies one account write without the GIL: under an `idempotency_key=` through the core's idempotency keys
+/// (`clock_time`: the operation's instant was the store's clock, not the caller's), otherwise as a batch of one.
+pub(crate) fn apply(
+    store: &Inner,
+    py: Python<'_>,
+    operation: Operation,
+    key: Option<&Bound<'_, PyAny>>,
+    clock_time: bool,
+) -> PyResult<Outcome> {
+    let key = key_arg(key)?;
+    py.detach(|| match key {
+        Some(key) => store.apply_idempotent(&key, operation, clock_time),
+        None => store
+            .apply_batch(vec![operation])?
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| {
+                Err(koko_core::Error::Corruption(
+                    "a batch of one answered nothing".into(),
+                ))
+            }),
+    })
+    .py_err()
+}
+
+/// [`apply`] for a write that posts a ledger entry (payments, waivers, refunds, fees).
+pub(crate) fn entry(
+    store: &Inner,
+    py: Python<'_>,
+    operation: Operation,
+    key: Option<&Bound<'_, PyAny>>,
+    clock_time: bool,
+) -> PyResult<LedgerEntry> {
+    apply(store, py, operation, key, clock_time)?
+        .into_entry()
+        .py_err()
+        .map(LedgerEntry::from)
+}
+
+/// [`apply`] for a block: the block as it now stands (a block request always leaves one).
+pub(crate) fn block(
+    store: &Inner,
+    py: Python<'_>,
+    operation: Operation,
+    key: Option<&Bound<'_, PyAny>>,
+    clock_time: bool,
+) -> PyResult<Block> {
+    apply(store, py, operation, key, clock_time)?
+        .into_block()
+        .py_err()?
+        .map(Block::from)
+        .ok_or_else(|| {
+            to_py(koko_core::Error::Corruption(
+                "blocking a customer left no block".into(),
+            ))
+        })
+}
