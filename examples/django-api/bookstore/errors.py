@@ -1,7 +1,9 @@
 """koko's exceptions turned into HTTP answers (DRF's EXCEPTION_HANDLER).
 
 NotFound → 404, Unavailable → 400 "Book is unavailable", AlreadyReturned → 409, InactiveCustomer → 403,
-Duplicate and InvalidInput → 400 naming the API's field, StorageError → 503. koko guarantees that a call that
+Blocked → 403 naming the rule (``{"detail": ..., "rule": "limits.max_open_rentals"}``), Duplicate on the
+idempotency key → 409 naming the ``Idempotency-Key`` header (the key was used for another request), other
+Duplicates and InvalidInput → 400 naming the API's field, StorageError → 503. koko guarantees that a call that
 raised changed nothing.
 """
 
@@ -19,6 +21,7 @@ API_FIELDS = {
     "customer_id": "customer",
     "rented_at": "date_rented",
     "returned_at": "date_returned",
+    "idempotency_key": "Idempotency-Key",  # the request header (see views.idempotency_key)
 }
 
 
@@ -40,6 +43,29 @@ class CustomerInactive(exceptions.APIException):
     default_code = "inactive_customer"
 
 
+class CustomerBlocked(exceptions.APIException):
+    """A manual block or a plan limit refused the request; the body names the rule (``"manual"``,
+    ``"limits.max_open_rentals"``, ``"limits.max_balance"``, ``"limits.max_overdue_rentals"``)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "blocked"
+
+    def __init__(self, rule: str, reason: str) -> None:
+        super().__init__({"detail": f"Customer cannot rent: {reason}", "rule": rule})
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    """The ``Idempotency-Key`` was already used for a different request (another endpoint or another body)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            {API_FIELDS["idempotency_key"]: ["This key was already used for a different request."]}
+        )
+
+
 class StorageUnavailable(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The book store's storage is unavailable"
@@ -47,11 +73,12 @@ class StorageUnavailable(exceptions.APIException):
 
 
 def api_field(koko_field, view=None) -> str:
-    if koko_field == "at":  # the time argument of rent() / return_rental(): the view names it
+    if koko_field == "at":  # the time argument of a write: the view names it
         return getattr(view, "at_field", "non_field_errors")
     if not koko_field:
         return "non_field_errors"
-    return API_FIELDS.get(koko_field, koko_field)
+    view_fields = getattr(view, "api_fields", {})  # a view's own names win (e.g. a fee's rental_id)
+    return view_fields.get(koko_field) or API_FIELDS.get(koko_field, koko_field)
 
 
 def translate(exc: koko.KokoError, view=None):
@@ -64,6 +91,11 @@ def translate(exc: koko.KokoError, view=None):
         return AlreadyClosed()
     if isinstance(exc, koko.InactiveCustomer):
         return CustomerInactive()
+    if isinstance(exc, koko.Blocked):
+        rule = getattr(exc, "rule", None) or exc.field or "unknown"
+        return CustomerBlocked(rule, exc.reason or str(exc))
+    if isinstance(exc, koko.Duplicate) and exc.field == "idempotency_key":
+        return IdempotencyKeyReused()
     if isinstance(exc, koko.Duplicate):
         field = api_field(exc.field, view)
         noun = "book" if field == "title" else "record"

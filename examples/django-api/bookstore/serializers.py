@@ -1,12 +1,17 @@
-"""Input validation and the JSON shapes of the original Koko Book Store API.
+"""Input validation and the JSON shapes of the Koko Book Store API.
 
-Nothing here prices or decides availability: ``rental_status`` of a book comes from ``available_copies`` and
-``amount_charged`` is the total of koko's charge, printed as a decimal string.
+Nothing here prices, decides availability or keeps accounts: ``rental_status`` of a book comes from
+``available_copies``, ``amount_charged`` is the total of koko's charge, and every amount of an account (balances,
+ledger entries, statements, aging) is koko's ``Decimal`` printed as a decimal string. Amounts sent in are parsed
+as decimal strings and handed to koko, which says whether they are acceptable (positive, the currency's decimals,
+within the balance).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from decimal import Decimal
 from typing import Optional
 
 import koko
@@ -39,6 +44,33 @@ def iso(value: Optional[dt.datetime]) -> Optional[str]:
     return None if value is None else _datetime_out.to_representation(value)
 
 
+class MoneyField(serializers.Field):
+    """An amount as a JSON decimal string (``"4.50"``), in and out; never a JSON number, never a float.
+
+    Input is only parsed (``"-1"``, ``"0"`` and ``"1.005"`` parse): whether an amount is acceptable is koko's call,
+    and its refusal comes back as a 400 naming the field. Output is koko's ``Decimal`` as it is written
+    (``"4.50"``).
+    """
+
+    PATTERN = re.compile(r"[+-]?[0-9]{1,30}(\.[0-9]{1,30})?")
+
+    default_error_messages = {
+        "not_a_string": 'Send the amount as a decimal string like "4.50", not a JSON {kind}.',
+        "invalid": 'Not a decimal amount like "4.50".',
+    }
+
+    def to_internal_value(self, data) -> Decimal:
+        if not isinstance(data, str):
+            kind = {bool: "boolean", int: "number", float: "number", list: "array", dict: "object"}.get(type(data))
+            self.fail("not_a_string", kind=kind or type(data).__name__)
+        if not self.PATTERN.fullmatch(data):
+            self.fail("invalid")
+        return Decimal(data)
+
+    def to_representation(self, value: Decimal) -> str:
+        return str(value)
+
+
 # --- input -------------------------------------------------------------------------------------------------------
 
 
@@ -62,6 +94,39 @@ class RentInput(serializers.Serializer):
 
 class CloseInput(serializers.Serializer):
     date_returned = AwareDateTimeField()
+
+
+class PaymentInput(serializers.Serializer):
+    amount = MoneyField()
+    note = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    currency = serializers.CharField(required=False, allow_null=True)  # must be the store's: koko checks
+    at = AwareDateTimeField(required=False)  # default: now
+
+
+class ReasonedAmountInput(serializers.Serializer):
+    """A waiver or a refund."""
+
+    amount = MoneyField()
+    reason = serializers.CharField()
+    at = AwareDateTimeField(required=False)  # default: now
+
+
+class FeeInput(ReasonedAmountInput):
+    rental_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+
+
+class BlockInput(serializers.Serializer):
+    reason = serializers.CharField()
+    until = AwareDateTimeField(required=False, allow_null=True)  # absent or null: until unblocked
+
+
+class StatementQuery(serializers.Serializer):
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
+
+class AgedBalancesQuery(serializers.Serializer):
+    as_of = AwareDateTimeField(required=False)  # default: now
 
 
 # --- output ------------------------------------------------------------------------------------------------------
@@ -99,3 +164,56 @@ def rental_data(rental: koko.Rental, book_title: str, charge: Optional[koko.Quot
         "amount_charged": None if charge is None else str(charge.total),
         "currency": None if charge is None else charge.currency,
     }
+
+
+def receipt_data(receipt: koko.Receipt) -> dict:
+    """The close endpoint's answer: the closed rental with its charge, and the customer's balance once the charge
+    was posted (``"balance"``, a decimal string)."""
+    return {**rental_data(receipt.rental, receipt.title, charge=receipt.charge), "balance": str(receipt.balance)}
+
+
+# Customer accounts: koko's objects, read attribute by attribute (a None stays null).
+
+
+class LedgerEntryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    customer_id = serializers.IntegerField()
+    kind = serializers.CharField()  # "charge", "fee", "payment", "waiver" or "refund"
+    amount = MoneyField()  # never negative: the kind says which way it moves the balance
+    currency = serializers.CharField()
+    at = AwareDateTimeField()
+    rental_id = serializers.IntegerField(allow_null=True)
+    note = serializers.CharField(allow_null=True)  # a payment's note, a waiver's, refund's or fee's reason
+    balance_after = MoneyField()
+
+
+class BlockOutput(serializers.Serializer):
+    reason = serializers.CharField()
+    since = AwareDateTimeField()
+    until = AwareDateTimeField(allow_null=True)
+
+
+class AccountOutput(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    balance = MoneyField()  # positive: the customer owes; negative: a credit
+    currency = serializers.CharField(allow_null=True)
+    block = BlockOutput(allow_null=True)
+    entries = LedgerEntryOutput(many=True)
+
+
+class StatementOutput(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+    opening_balance = MoneyField()
+    entries = LedgerEntryOutput(many=True)
+    closing_balance = MoneyField()
+
+
+class AgedBalanceOutput(serializers.Serializer):
+    customer_id = serializers.IntegerField()
+    balance = MoneyField()
+    days_0_30 = MoneyField()
+    days_31_60 = MoneyField()
+    days_61_90 = MoneyField()
+    days_over_90 = MoneyField()

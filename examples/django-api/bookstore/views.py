@@ -1,11 +1,14 @@
 """The endpoints. Each one validates its input, makes ONE koko call that does the work, and shapes the answer.
 
-koko's exceptions become HTTP answers in ``bookstore.errors``.
+Every write passes the request's ``Idempotency-Key`` header to koko (``idempotency_key(request)``): koko stores
+the key with the write's effect, so a retry with the same key and body answers the first outcome and changes
+nothing, and the same key with another request is a 409. koko's exceptions become HTTP answers in
+``bookstore.errors``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Optional
 
 from rest_framework import status
 from rest_framework.response import Response
@@ -13,21 +16,47 @@ from rest_framework.views import APIView
 
 from .serializers import (
     CATEGORY_BY_TYPE,
+    AccountOutput,
+    AgedBalanceOutput,
+    AgedBalancesQuery,
+    BlockInput,
+    BlockOutput,
     BookInput,
     CloseInput,
     CustomerInput,
+    FeeInput,
+    LedgerEntryOutput,
+    PaymentInput,
+    ReasonedAmountInput,
     RentInput,
+    StatementOutput,
+    StatementQuery,
     book_data,
     customer_data,
+    receipt_data,
     rental_data,
 )
 from .store import get_store
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def _valid(serializer_class, request, partial: bool = False) -> dict:
     serializer = serializer_class(data=request.data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def _valid_query(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def idempotency_key(request) -> Optional[str]:
+    """The request's ``Idempotency-Key`` header, for koko's ``idempotency_key=`` (None without one). Its length and
+    characters are koko's to check: a bad key is a 400 naming the header."""
+    return request.headers.get(IDEMPOTENCY_HEADER)
 
 
 class BookList(APIView):
@@ -43,6 +72,7 @@ class BookList(APIView):
             author=data["author"],
             category=CATEGORY_BY_TYPE[data["book_type"]],
             copies=data.get("copies", 1),
+            idempotency_key=idempotency_key(request),
         )
         return Response(book_data(store, book), status=status.HTTP_201_CREATED)
 
@@ -66,6 +96,7 @@ class BookDetail(APIView):
             title=data.get("title"),
             author=data.get("author"),
             category=CATEGORY_BY_TYPE[data["book_type"]] if "book_type" in data else None,
+            idempotency_key=idempotency_key(request),
         )
         return Response(book_data(store, book))
 
@@ -77,8 +108,12 @@ class CustomerList(APIView):
     def post(self, request):
         data = _valid(CustomerInput, request)
         store = get_store()
-        customer = store.register_customer(first_name=data["first_name"], last_name=data["last_name"])
+        customer = store.register_customer(
+            first_name=data["first_name"], last_name=data["last_name"], idempotency_key=idempotency_key(request)
+        )
         if data.get("is_active") is False:
+            # A second call (register_customer has no active=); setting active=False again on a retry is
+            # harmless, so it takes no key (one key is one request's one effect).
             customer = store.update_customer(customer.id, active=False)
         return Response(customer_data(customer), status=status.HTTP_201_CREATED)
 
@@ -100,6 +135,7 @@ class CustomerDetail(APIView):
             first_name=data.get("first_name"),
             last_name=data.get("last_name"),
             active=data.get("is_active"),
+            idempotency_key=idempotency_key(request),
         )
         return Response(customer_data(customer))
 
@@ -116,10 +152,12 @@ class CustomerRentals(APIView):
     def post(self, request, pk: int):
         data = _valid(RentInput, request)
         store = get_store()
-        # The server's clock, to the microsecond, unless the client says when: the stored start is then exactly
-        # the date_rented the client reads back.
-        at = data.get("date_rented") or dt.datetime.now(dt.timezone.utc)
-        rental = store.rent(customer_id=pk, book_id=data["book"], at=at)
+        # Without date_rented, koko's clock (whole microseconds: the stored start is exactly the date_rented the
+        # client reads back). koko knows the time was its own, so a retry under the same Idempotency-Key a moment
+        # later is the same request.
+        rental = store.rent(
+            customer_id=pk, book_id=data["book"], at=data.get("date_rented"), idempotency_key=idempotency_key(request)
+        )
         return Response(rental_data(rental, store.book(rental.book_id).title), status=status.HTTP_201_CREATED)
 
 
@@ -135,5 +173,107 @@ class RentalClose(APIView):
 
     def put(self, request, pk: int):
         data = _valid(CloseInput, request)
-        receipt = get_store().return_rental(rental_id=pk, at=data["date_returned"])
-        return Response(rental_data(receipt.rental, receipt.title, charge=receipt.charge))
+        receipt = get_store().return_rental(
+            rental_id=pk, at=data["date_returned"], idempotency_key=idempotency_key(request)
+        )
+        return Response(receipt_data(receipt))
+
+
+# --- customer accounts -------------------------------------------------------------------------------------------
+
+
+class CustomerAccount(APIView):
+    def get(self, request, pk: int):
+        return Response(AccountOutput(get_store().account(pk)).data)
+
+
+class LedgerPosting(APIView):
+    """POST one ledger entry for the customer ``pk``: 201 with the entry. Subclasses name the koko call."""
+
+    at_field = "at"
+    input_class = ReasonedAmountInput
+
+    def post(self, request, pk: int):
+        data = _valid(self.input_class, request)
+        entry = self.post_entry(get_store(), pk, data, idempotency_key(request))
+        return Response(LedgerEntryOutput(entry).data, status=status.HTTP_201_CREATED)
+
+    def post_entry(self, store, customer_id: int, data: dict, key: Optional[str]):
+        raise NotImplementedError
+
+
+class CustomerPayments(LedgerPosting):
+    input_class = PaymentInput
+
+    def post_entry(self, store, customer_id, data, key):
+        return store.pay(
+            customer_id=customer_id,
+            amount=data["amount"],
+            at=data.get("at"),
+            note=data.get("note"),
+            currency=data.get("currency"),
+            idempotency_key=key,
+        )
+
+
+class CustomerWaivers(LedgerPosting):
+    def post_entry(self, store, customer_id, data, key):
+        return store.waive(
+            customer_id=customer_id,
+            amount=data["amount"],
+            reason=data["reason"],
+            at=data.get("at"),
+            idempotency_key=key,
+        )
+
+
+class CustomerRefunds(LedgerPosting):
+    def post_entry(self, store, customer_id, data, key):
+        return store.refund(
+            customer_id=customer_id,
+            amount=data["amount"],
+            reason=data["reason"],
+            at=data.get("at"),
+            idempotency_key=key,
+        )
+
+
+class CustomerFees(LedgerPosting):
+    input_class = FeeInput
+    api_fields = {"rental": "rental_id"}  # koko's core names the fee's rental "rental"
+
+    def post_entry(self, store, customer_id, data, key):
+        return store.post_fee(
+            customer_id=customer_id,
+            amount=data["amount"],
+            reason=data["reason"],
+            rental_id=data.get("rental_id"),
+            at=data.get("at"),
+            idempotency_key=key,
+        )
+
+
+class CustomerStatement(APIView):
+    def get(self, request, pk: int):
+        query = _valid_query(StatementQuery, request)
+        return Response(StatementOutput(get_store().statement(pk, query["start"], query["end"])).data)
+
+
+class AgedBalances(APIView):
+    def get(self, request):
+        query = _valid_query(AgedBalancesQuery, request)
+        rows = get_store().aged_balances(query.get("as_of"))
+        return Response(AgedBalanceOutput(rows, many=True).data)
+
+
+class CustomerBlock(APIView):
+    def post(self, request, pk: int):
+        data = _valid(BlockInput, request)
+        block = get_store().block_customer(
+            pk, reason=data["reason"], until=data.get("until"), idempotency_key=idempotency_key(request)
+        )
+        return Response(BlockOutput(block).data)
+
+    def delete(self, request, pk: int):
+        get_store().unblock_customer(pk, idempotency_key=idempotency_key(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)

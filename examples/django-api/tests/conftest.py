@@ -21,27 +21,31 @@ class Api:
     def __init__(self, client: Optional[Client] = None) -> None:
         self.client = client or Client()
 
-    def _call(self, method: str, url: str, body: Any = None):
-        kwargs = {}
+    def _call(self, method: str, url: str, body: Any = None, headers: Optional[dict] = None):
+        kwargs: dict = {"headers": headers} if headers else {}
         if body is not None:
-            kwargs = {"data": json.dumps(body), "content_type": "application/json"}
+            kwargs.update(data=json.dumps(body), content_type="application/json")
         response = getattr(self.client, method)(url, **kwargs)
         raw = response.content.decode()
         response.raw = raw
-        response.data = json.loads(raw) if raw and response["Content-Type"].startswith("application/json") else None
+        content_type = response.get("Content-Type", "")
+        response.data = json.loads(raw) if raw and content_type.startswith("application/json") else None
         return response
 
-    def get(self, url):
-        return self._call("get", url)
+    def get(self, url, headers=None):
+        return self._call("get", url, headers=headers)
 
-    def post(self, url, body=None):
-        return self._call("post", url, body if body is not None else {})
+    def post(self, url, body=None, headers=None):
+        return self._call("post", url, body if body is not None else {}, headers)
 
-    def put(self, url, body=None):
-        return self._call("put", url, body if body is not None else {})
+    def put(self, url, body=None, headers=None):
+        return self._call("put", url, body if body is not None else {}, headers)
 
-    def patch(self, url, body=None):
-        return self._call("patch", url, body if body is not None else {})
+    def patch(self, url, body=None, headers=None):
+        return self._call("patch", url, body if body is not None else {}, headers)
+
+    def delete(self, url, headers=None):
+        return self._call("delete", url, headers=headers)
 
     # shortcuts that assert the happy path
     def book(self, title="The Hobbit", author="J. R. R. Tolkien", book_type="N", **extra) -> dict:

@@ -55,6 +55,7 @@ def test_sled_store_keeps_books_customers_and_rentals_across_a_restart(settings,
     ada = api.customer()
     closed = api.rent(ada["id"], book["id"], date_rented="2024-06-03T10:00:00Z")
     closed = api.close(closed["id"], "2024-06-05T10:00:00Z").data
+    assert closed.pop("balance") == "6.00"  # the close answer alone carries the customer's balance
     emma = api.book(title="Emma", book_type="R")
     active = api.rent(ada["id"], emma["id"])
     assert data_dir.is_dir()
