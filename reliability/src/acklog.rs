@@ -2,16 +2,17 @@
 //!
 //! One JSON object per line. Before each operation the writer appends a `begin` line (the operation and the
 //! error it expects, if any); after the operation returns it appends an `ok` line (the operation and its result:
-//! ids, instants, the stored charge) or an `err` line (the error's kind). Each line is written with **one**
-//! `write(2)` on a file opened with `O_APPEND` and no userspace buffer, so a `SIGKILL` can leave at most the very
-//! last line torn; [`read_log`] ignores a torn final line and rejects anything torn before it.
+//! ids, instants, the stored charge, the ledger entry a payment or a return posted) or an `err` line (the error's
+//! kind). Each line is written with **one** `write(2)` on a file opened with `O_APPEND` and no userspace buffer,
+//! so a `SIGKILL` can leave at most the very last line torn; [`read_log`] ignores a torn final line and rejects
+//! anything torn before it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use koko_core::{Book, Customer, Rental};
+use koko_core::{Book, Customer, LedgerEntry, Rental};
 use serde::{Deserialize, Serialize};
 
 /// One operation of the workload, with the arguments that identify its effect in a store.
@@ -61,6 +62,15 @@ pub enum Op {
         /// Return instant.
         at: DateTime<Utc>,
     },
+    /// `Operation::Pay` of `cents` hundredths of the store's currency, in the store's currency, without a note.
+    Pay {
+        /// Customer id.
+        customer: u64,
+        /// The amount in cents (`Decimal::new(cents, 2)`); positive unless provoked to fail.
+        cents: i64,
+        /// Payment instant.
+        at: DateTime<Utc>,
+    },
     /// `BookStore::deactivate_customer`.
     Deactivate {
         /// Customer id.
@@ -94,6 +104,15 @@ pub enum Outcome {
     Rental {
         /// The rental as stored.
         rental: Rental,
+        /// For a return: the `charge` ledger entry it posted, read back right after the return
+        /// (`Storage::charge_entry`; `None` for a rent, or if reading it back failed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        charge_entry: Option<Box<LedgerEntry>>,
+    },
+    /// The ledger entry a payment posted (its id, amount and the balance after it).
+    Entry {
+        /// The entry as the store answered it.
+        entry: LedgerEntry,
     },
     /// The outcome of every operation of a batch, in order.
     Batch {

@@ -4,7 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
 use koko_core::{
-    Book, BookStore, Copy, CopyId, CopyStatus, Customer, Error, PlanVersion, Rental, Storage,
+    AccountState, Book, BookStore, Copy, CopyId, CopyStatus, Customer, Decimal, EntryKind, Error,
+    LedgerEntry, PlanVersion, Rental, RentalId, Storage,
 };
 
 /// Everything a store holds, by id.
@@ -22,6 +23,11 @@ pub struct Snapshot {
     pub customers: BTreeMap<u64, Customer>,
     /// Rentals, open and closed, by id.
     pub rentals: BTreeMap<u64, Rental>,
+    /// Each customer's account (`Storage::account`: balance, manual block, open rentals), by customer id.
+    pub accounts: BTreeMap<u64, AccountState>,
+    /// Every customer's ledger entries (`Storage::ledger`), by entry id: one customer's ledger is the entries
+    /// naming them, in id order.
+    pub ledger: BTreeMap<u64, LedgerEntry>,
 }
 
 /// The largest id of each kind in a snapshot (0 when there is none).
@@ -35,6 +41,8 @@ pub struct MaxIds {
     pub customer: u64,
     /// Largest rental id.
     pub rental: u64,
+    /// Largest ledger entry id.
+    pub entry: u64,
 }
 
 /// What [`check_invariants`] looked at.
@@ -46,6 +54,10 @@ pub struct InvariantStats {
     pub open: u64,
     /// Copies checked.
     pub copies: u64,
+    /// Ledger entries checked (every kind).
+    pub entries: u64,
+    /// Of which payments.
+    pub payments: u64,
 }
 
 fn strictly_increasing<T>(
@@ -112,7 +124,60 @@ impl Snapshot {
             .rentals()
             .map_err(|e| format!("listing rentals: {} ({e})", e.kind()))?;
         snapshot.rentals = strictly_increasing("rentals", rentals, |r: &Rental| r.id.get())?;
+        for id in snapshot.customers.keys() {
+            let customer = koko_core::CustomerId::new(*id);
+            let account = store
+                .storage()
+                .account(customer)
+                .map_err(|e| format!("account of customer {id}: {} ({e})", e.kind()))?;
+            snapshot.accounts.insert(*id, account);
+            let entries = store
+                .storage()
+                .ledger(customer)
+                .map_err(|e| format!("ledger of customer {id}: {} ({e})", e.kind()))?;
+            let entries = strictly_increasing(
+                &format!("ledger entries of customer {id}"),
+                entries,
+                |e: &LedgerEntry| e.id.get(),
+            )?;
+            for (entry_id, entry) in entries {
+                if entry.customer.get() != *id {
+                    return Err(format!(
+                        "customer {id}'s ledger lists entry {entry_id}, which names customer {}",
+                        entry.customer
+                    ));
+                }
+                if let Some(other) = snapshot.ledger.insert(entry_id, entry) {
+                    return Err(format!(
+                        "ledger entry {entry_id} is listed by customers {} and {id}",
+                        other.customer
+                    ));
+                }
+            }
+        }
         Ok(snapshot)
+    }
+
+    /// One customer's ledger entries, in id (posting) order.
+    pub fn ledger_of(&self, customer: u64) -> impl Iterator<Item = &LedgerEntry> + '_ {
+        self.ledger
+            .values()
+            .filter(move |e| e.customer.get() == customer)
+    }
+
+    /// The `charge` entries naming `rental`, in id order (a closed rental has exactly one).
+    pub fn charge_entries(&self, rental: u64) -> impl Iterator<Item = &LedgerEntry> + '_ {
+        self.ledger.values().filter(move |e| {
+            e.kind == EntryKind::Charge && e.rental.map(RentalId::get) == Some(rental)
+        })
+    }
+
+    /// The store's currency (its first plan version's), if it has a plan.
+    pub fn currency(&self) -> Option<koko_core::Currency> {
+        self.plans
+            .iter()
+            .min_by_key(|v| v.id)
+            .map(|v| v.plan.currency())
     }
 
     /// The largest id of each kind.
@@ -123,15 +188,17 @@ impl Snapshot {
             copy: last(self.copies.keys().next_back()),
             customer: last(self.customers.keys().next_back()),
             rental: last(self.rentals.keys().next_back()),
+            entry: last(self.ledger.keys().next_back()),
         }
     }
 
-    /// The latest instant any rental mentions (rented or returned), if any.
+    /// The latest instant any rental (rented or returned) or ledger entry mentions, if any.
     pub fn latest_instant(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        self.rentals
+        let rentals = self
+            .rentals
             .values()
-            .map(|r| r.returned_at.unwrap_or(r.rented_at).max(r.rented_at))
-            .max()
+            .map(|r| r.returned_at.unwrap_or(r.rented_at).max(r.rented_at));
+        rentals.chain(self.ledger.values().map(|e| e.at)).max()
     }
 
     /// Every difference between `self` (expected) and `actual`, one line each (empty when equal).
@@ -154,6 +221,13 @@ impl Snapshot {
         diff_maps("copy", &self.copies, &actual.copies, &mut out);
         diff_maps("customer", &self.customers, &actual.customers, &mut out);
         diff_maps("rental", &self.rentals, &actual.rentals, &mut out);
+        diff_maps(
+            "account of customer",
+            &self.accounts,
+            &actual.accounts,
+            &mut out,
+        );
+        diff_maps("ledger entry", &self.ledger, &actual.ledger, &mut out);
         out
     }
 }
@@ -193,7 +267,14 @@ fn diff_maps<T: PartialEq + Debug>(
 /// - a closed rental was returned no earlier than rented and has exactly one charge, equal to
 ///   `plan.quote(category, rented_at, returned_at)` under the plan version it was rented under;
 /// - the open-rental index lists exactly the open rentals, each customer's index exactly their rentals;
-/// - no copy exists outside its book's copy list (probing ids up to the largest + 16).
+/// - no copy exists outside its book's copy list (probing ids up to the largest + 16);
+/// - every ledger entry names an existing customer and a non-negative amount; in each customer's ledger (id
+///   order) every entry's `balance_after` is the running sum of the signed amounts, and the account's stored
+///   balance is the sum of the whole ledger;
+/// - every closed rental has exactly one `charge` entry, of its customer, at its return instant, for its charge's
+///   total in its charge's currency, and `Storage::charge_entry` finds that entry; an open rental has none; no
+///   `charge` entry lacks a rental or names one that does not exist;
+/// - each account's count of open rentals is its customer's number of open rentals.
 ///
 /// Returns what it checked, or every problem found.
 pub fn check_invariants<S: Storage>(
@@ -297,11 +378,131 @@ pub fn check_invariants<S: Storage>(
             ));
         }
     }
+    check_ledger(snapshot, &mut stats, &mut problems);
     check_indexes(store, snapshot, &mut problems);
     if problems.is_empty() {
         Ok(stats)
     } else {
         Err(problems)
+    }
+}
+
+/// The ledger and account invariants of [`check_invariants`].
+fn check_ledger(snapshot: &Snapshot, stats: &mut InvariantStats, problems: &mut Vec<String>) {
+    let mut running: BTreeMap<u64, Decimal> = BTreeMap::new();
+    let mut charges: BTreeMap<u64, Vec<&LedgerEntry>> = BTreeMap::new();
+    for (id, entry) in &snapshot.ledger {
+        stats.entries += 1;
+        let customer = entry.customer.get();
+        if !snapshot.customers.contains_key(&customer) {
+            problems.push(format!(
+                "ledger entry {id}: customer {customer} does not exist"
+            ));
+        }
+        if entry.amount < Decimal::ZERO {
+            problems.push(format!(
+                "ledger entry {id}: negative amount {}",
+                entry.amount
+            ));
+        }
+        let sum = running.entry(customer).or_insert(Decimal::ZERO);
+        match sum.checked_add(entry.signed_amount()) {
+            Some(next) => {
+                *sum = next;
+                if entry.balance_after != next {
+                    problems.push(format!(
+                        "ledger entry {id} ({} of {}) of customer {customer}: balance after {}, the running sum \
+                         of the ledger is {next}",
+                        entry.kind.name(),
+                        entry.amount,
+                        entry.balance_after
+                    ));
+                }
+            }
+            None => problems.push(format!(
+                "ledger entry {id} of customer {customer}: the running sum overflows"
+            )),
+        }
+        match (entry.kind, entry.rental) {
+            (EntryKind::Charge, Some(rental)) => {
+                charges.entry(rental.get()).or_default().push(entry)
+            }
+            (EntryKind::Charge, None) => {
+                problems.push(format!("ledger entry {id}: a charge without a rental"))
+            }
+            (EntryKind::Payment, _) => stats.payments += 1,
+            _ => {}
+        }
+    }
+    for customer in snapshot.customers.keys() {
+        let sum = running.get(customer).copied().unwrap_or(Decimal::ZERO);
+        match snapshot.accounts.get(customer) {
+            None => problems.push(format!("customer {customer} has no account")),
+            Some(account) if account.balance != sum => problems.push(format!(
+                "customer {customer}: stored balance {}, the ledger sums to {sum}",
+                account.balance
+            )),
+            Some(_) => {}
+        }
+    }
+    let mut open_counts: BTreeMap<u64, u64> = BTreeMap::new();
+    for rental in snapshot.rentals.values() {
+        let id = rental.id.get();
+        let posted = charges.remove(&id).unwrap_or_default();
+        let entry_ids: Vec<u64> = posted.iter().map(|e| e.id.get()).collect();
+        match rental.returned_at {
+            None => {
+                *open_counts.entry(rental.customer.get()).or_default() += 1;
+                if !posted.is_empty() {
+                    problems.push(format!(
+                        "rental {id}: open, yet charged by ledger entries {entry_ids:?}"
+                    ));
+                }
+            }
+            Some(returned_at) => match (posted.as_slice(), &rental.charge) {
+                ([entry], Some(charge)) => {
+                    if entry.amount != charge.total
+                        || entry.currency != charge.currency
+                        || entry.customer != rental.customer
+                        || entry.at != returned_at
+                    {
+                        problems.push(format!(
+                            "rental {id} (customer {}, returned at {returned_at}, charged {} {}): its charge entry \
+                             {} is {} {} to customer {} at {}",
+                            rental.customer,
+                            charge.total,
+                            charge.currency,
+                            entry.id,
+                            entry.amount,
+                            entry.currency,
+                            entry.customer,
+                            entry.at
+                        ));
+                    }
+                }
+                // A closed rental without a charge is reported above.
+                ([_], None) => {}
+                _ => problems.push(format!(
+                    "rental {id}: closed, with {} charge entries {entry_ids:?} (exactly one expected)",
+                    posted.len()
+                )),
+            },
+        }
+    }
+    for (rental, posted) in charges {
+        let entry_ids: Vec<u64> = posted.iter().map(|e| e.id.get()).collect();
+        problems.push(format!(
+            "ledger entries {entry_ids:?} charge rental {rental}, which does not exist"
+        ));
+    }
+    for (customer, account) in &snapshot.accounts {
+        let open = open_counts.get(customer).copied().unwrap_or(0);
+        if account.open_rentals != open {
+            problems.push(format!(
+                "customer {customer}'s account counts {} open rentals, they have {open}",
+                account.open_rentals
+            ));
+        }
     }
 }
 
@@ -355,6 +556,28 @@ fn check_indexes<S: Storage>(
             Err(e) => problems.push(format!(
                 "listing customer {}'s rentals: {} ({e})",
                 customer.id,
+                e.kind()
+            )),
+        }
+    }
+    let mut charged: BTreeMap<u64, &LedgerEntry> = BTreeMap::new();
+    for entry in snapshot.ledger.values() {
+        if let (EntryKind::Charge, Some(rental)) = (entry.kind, entry.rental) {
+            charged.entry(rental.get()).or_insert(entry);
+        }
+    }
+    for rental in snapshot.rentals.values() {
+        let id = rental.id.get();
+        match (store.storage().charge_entry(rental.id), charged.get(&id)) {
+            (Ok(None), None) => {}
+            (Ok(Some(found)), Some(entry)) if &&found == entry => {}
+            (Ok(found), entry) => problems.push(format!(
+                "rental {id}: the charge index finds {:?}, the ledger holds {:?}",
+                found.map(|e| e.id.get()),
+                entry.map(|e| e.id.get())
+            )),
+            (Err(e), _) => problems.push(format!(
+                "reading rental {id}'s charge entry: {} ({e})",
                 e.kind()
             )),
         }

@@ -1,6 +1,9 @@
 //! Replays an ack log onto the snapshot taken before the run and compares the result with the store after it.
 
-use koko_core::{Copy, CopyId, CopyStatus};
+use koko_core::{
+    AccountState, Copy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, LedgerEntry,
+    LedgerEntryId,
+};
 
 use crate::acklog::{AckLog, Ending, Op, Outcome};
 use crate::snapshot::Snapshot;
@@ -62,14 +65,18 @@ pub struct Verified {
     pub batch_operations: u64,
     /// Batches in flight at the kill (whole or absent, also counted above).
     pub in_flight_batches: u64,
+    /// Acknowledged payments found in the store with their acknowledged entry (alone or inside batches; the
+    /// operations are also counted in `acked_present`).
+    pub payments: u64,
 }
 
 /// Checks `actual` (the store after the run) against `before` (the store before it) plus the log:
-/// every acknowledged operation is present with its acknowledged result (ids, instants, charge) unless the
-/// policy allows its loss; ids of new records are larger than every earlier id; an operation the writer provoked
-/// to fail failed with the expected kind and changed nothing; any other failure is of an allowed kind and left
-/// nothing half-done; an operation in flight at the kill is either wholly present or absent; and nothing else
-/// changed.
+/// every acknowledged operation is present with its acknowledged result (ids, instants, charge, the ledger entry
+/// a payment or a return posted: id, amount, balance after) unless the policy allows its loss; ids of new records
+/// are larger than every earlier id; an operation the writer provoked to fail failed with the expected kind and
+/// changed nothing; any other failure is of an allowed kind and left nothing half-done; an operation in flight at
+/// the kill is either wholly present or absent; and nothing else changed — no record, no account balance, no
+/// ledger entry (each return posts its rental's charge, each payment its payment, at the running balance).
 pub fn verify(
     before: &Snapshot,
     log: &AckLog,
@@ -118,6 +125,7 @@ pub fn verify(
                 match apply(&mut expected, &logged.op, outcome, actual) {
                     Ok(()) => {
                         verified.acked_present += 1;
+                        verified.payments += payments(&logged.op);
                         if let Op::Batch { ops } = &logged.op {
                             verified.batches += 1;
                             verified.batch_operations += ops.len() as u64;
@@ -184,6 +192,15 @@ pub fn verify(
     }
 }
 
+/// How many payments `op` makes (a batch: those among its operations).
+fn payments(op: &Op) -> u64 {
+    match op {
+        Op::Pay { .. } => 1,
+        Op::Batch { ops } => ops.iter().map(payments).sum(),
+        _ => 0,
+    }
+}
+
 /// Whether the effect of an acknowledged operation is in `actual` at all (its content is compared later). A batch
 /// is present if any of its operations is; then every one of them must be (`apply` and the final comparison).
 fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
@@ -198,7 +215,7 @@ fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
         (Op::RegisterCustomer { .. }, Outcome::Customer { customer }) => {
             actual.customers.contains_key(&customer.id.get())
         }
-        (Op::RentBook { .. } | Op::RentCopy { .. }, Outcome::Rental { rental }) => {
+        (Op::RentBook { .. } | Op::RentCopy { .. }, Outcome::Rental { rental, .. }) => {
             actual.rentals.contains_key(&rental.id.get())
         }
         (Op::Return { rental, .. }, _) => actual
@@ -208,6 +225,7 @@ fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
         (Op::Deactivate { customer }, _) => {
             actual.customers.get(customer).is_some_and(|c| !c.active)
         }
+        (Op::Pay { .. }, Outcome::Entry { entry }) => actual.ledger.contains_key(&entry.id.get()),
         // A mismatched pair: report it through `apply`.
         _ => true,
     }
@@ -266,7 +284,10 @@ fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
                         _ => false,
                     }
             })
-            .map(|r| Outcome::Rental { rental: r.clone() }),
+            .map(|r| Outcome::Rental {
+                rental: r.clone(),
+                charge_entry: None,
+            }),
         Op::Return { rental, .. } => {
             let was_open = expected
                 .rentals
@@ -276,8 +297,24 @@ fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
                 .rentals
                 .get(rental)
                 .filter(|r| was_open && r.returned_at.is_some())
-                .map(|r| Outcome::Rental { rental: r.clone() })
+                .map(|r| Outcome::Rental {
+                    rental: r.clone(),
+                    charge_entry: actual
+                        .charge_entries(*rental)
+                        .find(|e| !expected.ledger.contains_key(&e.id.get()))
+                        .map(|e| Box::new(e.clone())),
+                })
         }
+        Op::Pay { customer, at, .. } => actual
+            .ledger
+            .values()
+            .find(|e| {
+                !expected.ledger.contains_key(&e.id.get())
+                    && e.customer.get() == *customer
+                    && e.kind == EntryKind::Payment
+                    && e.at == *at
+            })
+            .map(|e| Outcome::Entry { entry: e.clone() }),
         Op::Deactivate { customer } => {
             let was_active = expected.customers.get(customer).is_some_and(|c| c.active);
             actual
@@ -294,7 +331,9 @@ fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
 
 /// Applies an operation's result to `expected`, checking it obeys the domain rules against the state before it
 /// (fresh, increasing ids; only available copies rented, the first available one for a rent by book; only active
-/// customers rent; only open rentals close, exactly at the requested instant).
+/// customers rent; only open rentals close, exactly at the requested instant; a return posts one `charge` entry of
+/// its charge's total and a payment one `payment` entry of its amount, each with a fresh, increasing id and the
+/// customer's running balance after it; the account counts open rentals).
 fn apply(
     expected: &mut Snapshot,
     op: &Op,
@@ -384,11 +423,21 @@ fn apply(
                 ));
             }
             expected.customers.insert(id, customer.clone());
+            expected.accounts.insert(id, AccountState::default());
         }
         (
             Op::RentBook { customer, at, .. } | Op::RentCopy { customer, at, .. },
-            Outcome::Rental { rental },
+            Outcome::Rental {
+                rental,
+                charge_entry,
+            },
         ) => {
+            if charge_entry.is_some() {
+                return Err(format!(
+                    "the new rental {} came with a charge entry {charge_entry:?}",
+                    rental.id
+                ));
+            }
             let id = rental.id.get();
             if id <= max.rental {
                 return Err(format!(
@@ -443,8 +492,16 @@ fn apply(
                 ));
             }
             expected.rentals.insert(id, rental.clone());
+            let account = expected.accounts.entry(*customer).or_default();
+            account.open_rentals = account.open_rentals.saturating_add(1);
         }
-        (Op::Return { rental: id, at }, Outcome::Rental { rental }) => {
+        (
+            Op::Return { rental: id, at },
+            Outcome::Rental {
+                rental,
+                charge_entry,
+            },
+        ) => {
             let Some(prior) = expected.rentals.get(id) else {
                 return Err(format!("returned rental {id}, which does not exist"));
             };
@@ -467,6 +524,53 @@ fn apply(
             }
             copy.status = CopyStatus::Available;
             expected.rentals.insert(*id, rental.clone());
+            post_charge(expected, rental, charge_entry.as_deref(), actual, max.entry)?;
+        }
+        (
+            Op::Pay {
+                customer,
+                cents,
+                at,
+            },
+            Outcome::Entry { entry },
+        ) => {
+            let id = entry.id.get();
+            if id <= max.entry {
+                return Err(format!(
+                    "ledger entry id {id} is not above the earlier ids (max {})",
+                    max.entry
+                ));
+            }
+            if !expected.customers.contains_key(customer) {
+                return Err(format!("customer {customer} paid, but does not exist"));
+            }
+            let currency = expected
+                .currency()
+                .ok_or("a payment was accepted by a store without a price plan")?;
+            let amount = Decimal::new(*cents, 2);
+            let account = expected.accounts.entry(*customer).or_default();
+            let balance_after = account.balance.checked_sub(amount).ok_or_else(|| {
+                format!("the balance {} minus {amount} overflows", account.balance)
+            })?;
+            let want = LedgerEntry {
+                id: entry.id,
+                customer: CustomerId::new(*customer),
+                kind: EntryKind::Payment,
+                amount,
+                currency,
+                at: *at,
+                rental: None,
+                note: None,
+                balance_after,
+            };
+            if entry != &want {
+                return Err(format!(
+                    "the payment's entry {entry:?} is not {want:?} (the balance was {})",
+                    account.balance
+                ));
+            }
+            account.balance = balance_after;
+            expected.ledger.insert(id, entry.clone());
         }
         (Op::Deactivate { customer: id }, Outcome::Customer { customer }) => {
             let Some(prior) = expected.customers.get_mut(id) else {
@@ -490,9 +594,69 @@ fn apply(
     Ok(())
 }
 
+/// Posts the `charge` entry of the rental `closed` (just closed in `expected`): the acknowledged entry if the log
+/// has it, else the one `actual` holds; it must be the rental's charge total, at its return instant, with the
+/// customer's running balance after it and a fresh id.
+fn post_charge(
+    expected: &mut Snapshot,
+    closed: &koko_core::Rental,
+    acked: Option<&LedgerEntry>,
+    actual: &Snapshot,
+    max_entry: u64,
+) -> Result<(), String> {
+    let id = closed.id.get();
+    let (Some(charge), Some(at)) = (&closed.charge, closed.returned_at) else {
+        return Err(format!("rental {id} is closed without a charge"));
+    };
+    let entry_id = match acked {
+        Some(entry) => entry.id.get(),
+        None => actual
+            .charge_entries(id)
+            .map(|e| e.id.get())
+            .find(|e| !expected.ledger.contains_key(e))
+            .ok_or_else(|| format!("rental {id} was closed, but no charge entry was posted"))?,
+    };
+    if entry_id <= max_entry {
+        return Err(format!(
+            "rental {id}'s charge entry id {entry_id} is not above the earlier ids (max {max_entry})"
+        ));
+    }
+    let account = expected.accounts.entry(closed.customer.get()).or_default();
+    let balance_after = account.balance.checked_add(charge.total).ok_or_else(|| {
+        format!(
+            "the balance {} plus {} overflows",
+            account.balance, charge.total
+        )
+    })?;
+    let want = LedgerEntry {
+        id: LedgerEntryId::new(entry_id),
+        customer: closed.customer,
+        kind: EntryKind::Charge,
+        amount: charge.total,
+        currency: charge.currency,
+        at,
+        rental: Some(closed.id),
+        note: None,
+        balance_after,
+    };
+    if let Some(entry) = acked.filter(|entry| *entry != &want) {
+        return Err(format!(
+            "rental {id}'s acknowledged charge entry {entry:?} is not {want:?} (the balance was {})",
+            account.balance
+        ));
+    }
+    account.balance = balance_after;
+    account.open_rentals = account.open_rentals.checked_sub(1).ok_or_else(|| {
+        format!("rental {id} closed, but its customer had no open rental counted")
+    })?;
+    expected.ledger.insert(entry_id, want);
+    Ok(())
+}
+
 /// Whether `op`'s effect shows in `snapshot` at all: a book with its title, a customer with its names, a rental
-/// of its customer at its instant, its rental closed, its customer inactive. (Titles, names and instants are
-/// unique per writer run.) For probing a failed operation right after its error.
+/// of its customer at its instant, its rental closed, its customer inactive, a payment of its customer at its
+/// instant. (Titles, names and instants are unique per writer run.) For probing a failed operation right after its
+/// error.
 pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
     match op {
         Op::AddBook { title, .. } => snapshot.books.values().any(|b| &b.title == title),
@@ -512,6 +676,10 @@ pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
             .get(rental)
             .is_some_and(|r| r.returned_at.is_some()),
         Op::Deactivate { customer } => snapshot.customers.get(customer).is_some_and(|c| !c.active),
+        Op::Pay { customer, at, .. } => snapshot
+            .ledger
+            .values()
+            .any(|e| e.customer.get() == *customer && e.kind == EntryKind::Payment && e.at == *at),
         Op::Batch { ops } => ops.iter().any(|op| effect_visible(snapshot, op)),
     }
 }

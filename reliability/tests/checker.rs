@@ -93,9 +93,207 @@ fn an_honest_run_passes_every_check() {
     let actual = actual(&run);
     let stats = check_invariants(run.workload.store(), &actual).unwrap();
     assert!(stats.rentals > 50 && stats.open > 0, "{stats:?}");
+    assert!(
+        stats.payments > 20 && stats.entries > stats.payments,
+        "{stats:?}"
+    );
     let verified = verify(&run.before, &run.log, &actual, &Policy::durable()).unwrap();
     assert_eq!(verified.acked_present as usize, run.log.acked());
+    assert_eq!(verified.payments, stats.payments);
     assert!(verified.failed > 0);
+    // Payments inside batches too, and a provoked payment of nothing that changed nothing.
+    assert!(run.lines.iter().any(|v| v["event"] == "ok"
+        && v["op"]["ops"]
+            .as_array()
+            .is_some_and(|ops| ops.iter().any(|op| op["kind"] == "pay"))));
+    assert!(run
+        .lines
+        .iter()
+        .any(|v| v["event"] == "err" && v["op"]["kind"] == "pay" && v["kind"] == "InvalidInput"));
+}
+
+#[test]
+fn a_different_acknowledged_payment_is_caught() {
+    for field in ["id", "amount", "balance_after"] {
+        let mut run = run(11, 300);
+        let i = index_of(&run.lines, "ok", "pay");
+        let entry = &mut run.lines[i]["outcome"]["entry"];
+        entry[field] = match field {
+            "id" => Value::from(entry["id"].as_u64().unwrap() + 1_000),
+            _ => {
+                let value = entry[field].as_str().unwrap().parse::<Decimal>().unwrap();
+                Value::String((value + Decimal::new(1, 2)).to_string())
+            }
+        };
+        let log = rewrite(run.dir.path(), &run.lines);
+        let problems = verify(&run.before, &log, &actual(&run), &Policy::durable()).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains("(Pay {")),
+            "{field}: {problems:?}"
+        );
+    }
+}
+
+#[test]
+fn a_different_acknowledged_charge_entry_is_caught() {
+    let mut run = run(12, 300);
+    let i = index_of(&run.lines, "ok", "return");
+    let entry = &mut run.lines[i]["outcome"]["charge_entry"];
+    let balance = entry["balance_after"]
+        .as_str()
+        .unwrap()
+        .parse::<Decimal>()
+        .unwrap();
+    entry["balance_after"] = Value::String((balance - Decimal::ONE).to_string());
+    let log = rewrite(run.dir.path(), &run.lines);
+    let problems = verify(&run.before, &log, &actual(&run), &Policy::durable()).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("acknowledged charge entry")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn an_acknowledged_payment_missing_from_the_store_is_caught() {
+    let run = run(13, 300);
+    let i = index_of(&run.lines, "ok", "pay");
+    let id = run.lines[i]["outcome"]["entry"]["id"].as_u64().unwrap();
+    let mut actual = actual(&run);
+    actual.ledger.remove(&id);
+    let problems = verify(&run.before, &run.log, &actual, &Policy::durable()).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("missing from the store")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_payment_in_flight_at_the_kill_is_whole_or_absent() {
+    // Run until the last logged operation is a payment, then drop its `ok` line: it was in flight at the kill.
+    let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    let before = Snapshot::read(&store).unwrap();
+    let options = WorkloadOptions {
+        seed: 14,
+        conflicts: false,
+        author_padding: 0,
+    };
+    let mut workload = Workload::new(store, options).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("acks.jsonl");
+    let mut log = AckWriter::open(&path).unwrap();
+    log.append(&Entry::Start {
+        pid: 0,
+        seed: 14,
+        durability: "memory".to_owned(),
+    })
+    .unwrap();
+    let mut lines: Vec<Value> = Vec::new();
+    for step in 0..5_000 {
+        assert_eq!(workload.step(&mut log).unwrap(), Step::Acked);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        if step > 100 && last["op"]["kind"] == "pay" {
+            lines = text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            break;
+        }
+    }
+    let payment = lines.pop().expect("no payment in 5,000 steps");
+    let entry = payment["outcome"]["entry"]["id"].as_u64().unwrap();
+    let customer = payment["op"]["customer"].as_u64().unwrap();
+    let whole = Snapshot::read(workload.store()).unwrap();
+    let log = rewrite(dir.path(), &lines);
+
+    // Wholly present: committed.
+    let verified = verify(&before, &log, &whole, &Policy::durable()).unwrap();
+    assert_eq!(verified.in_flight_committed, 1);
+
+    // Wholly absent: the entry gone and the balance as before it.
+    let mut absent = whole.clone();
+    let removed = absent.ledger.remove(&entry).unwrap();
+    absent.accounts.get_mut(&customer).unwrap().balance += removed.amount;
+    let verified = verify(&before, &log, &absent, &Policy::durable()).unwrap();
+    assert_eq!(verified.in_flight_absent, 1);
+
+    // Half applied: the balance moved, the entry missing (or the other way round).
+    let mut half = whole.clone();
+    half.ledger.remove(&entry);
+    assert!(verify(&before, &log, &half, &Policy::durable()).is_err());
+    assert!(check_invariants(workload.store(), &half).is_err());
+    let mut half = absent.clone();
+    half.ledger.insert(entry, removed);
+    assert!(verify(&before, &log, &half, &Policy::durable()).is_err());
+}
+
+#[test]
+fn broken_ledger_invariants_are_caught() {
+    let run = run(15, 400);
+    let store = run.workload.store();
+    let good = actual(&run);
+    check_invariants(store, &good).unwrap();
+    let expect = |bad: &Snapshot, needle: &str| {
+        let problems = check_invariants(store, bad).unwrap_err();
+        assert!(
+            problems.iter().any(|p| p.contains(needle)),
+            "{needle}: {problems:?}"
+        );
+    };
+    // A stored balance that is not the sum of the ledger.
+    let mut bad = good.clone();
+    let (customer, _) = bad
+        .accounts
+        .iter()
+        .find(|(id, _)| bad.ledger_of(**id).next().is_some())
+        .unwrap();
+    let customer = *customer;
+    bad.accounts.get_mut(&customer).unwrap().balance += Decimal::ONE;
+    expect(&bad, "the ledger sums to");
+    // An entry whose balance after is not the running sum.
+    let mut bad = good.clone();
+    let entry = bad.ledger.values_mut().next().unwrap();
+    entry.balance_after += Decimal::new(1, 2);
+    expect(&bad, "the running sum");
+    // A closed rental without its charge entry.
+    let mut bad = good.clone();
+    let closed = bad
+        .rentals
+        .values()
+        .find(|r| r.returned_at.is_some())
+        .unwrap()
+        .clone();
+    let charge = bad.charge_entries(closed.id.get()).next().unwrap().clone();
+    bad.ledger.remove(&charge.id.get());
+    expect(&bad, "exactly one expected");
+    // A charge entry of the wrong amount.
+    let mut bad = good.clone();
+    bad.ledger.get_mut(&charge.id.get()).unwrap().amount += Decimal::ONE;
+    expect(&bad, "its charge entry");
+    // A charge entry on an open rental.
+    let mut bad = good.clone();
+    let open = bad
+        .rentals
+        .values()
+        .find(|r| r.returned_at.is_none())
+        .unwrap()
+        .clone();
+    let mut twin = charge.clone();
+    twin.id = koko_core::LedgerEntryId::new(bad.max_ids().entry + 1);
+    twin.rental = Some(open.id);
+    bad.ledger.insert(twin.id.get(), twin);
+    expect(&bad, "open, yet charged");
+    // An account that miscounts its open rentals.
+    let mut bad = good.clone();
+    bad.accounts
+        .get_mut(&open.customer.get())
+        .unwrap()
+        .open_rentals += 1;
+    expect(&bad, "open rentals");
 }
 
 #[test]

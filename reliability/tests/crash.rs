@@ -1,4 +1,4 @@
-//! Crash test: a writer process doing a seeded random mix of add/register/rent/return/deactivate against a sled
+//! Crash test: a writer process doing a seeded random mix of add/register/rent/return/pay/deactivate against a sled
 //! store is killed with SIGKILL at a random moment, the store is reopened here and checked against the writer's
 //! ack log and the store's invariants; then one more write proves ids keep increasing. The same store directory
 //! is reused across cycles, so it grows and is recovered again and again.
@@ -77,14 +77,25 @@ struct Totals {
     batches: u64,
     batch_operations: u64,
     in_flight_batches: u64,
+    /// Acknowledged payments found with their acknowledged ledger entry.
+    payments: u64,
+    /// Ledger entries whose running balance was checked (every entry, after every kill).
+    entries_checked: u64,
 }
 
 impl Totals {
     fn summary(&self, durability: &str) -> String {
         format!(
             "crash: {} cycles, {} acknowledged operations verified ({} of them batches, holding {} operations, each \
-             whole), {} rentals checked (durability={durability})",
-            self.cycles, self.acked_verified, self.batches, self.batch_operations, self.rentals_checked
+             whole), {} rentals checked (durability={durability}); {} payments acknowledged, {} ledger entries \
+             checked",
+            self.cycles,
+            self.acked_verified,
+            self.batches,
+            self.batch_operations,
+            self.rentals_checked,
+            self.payments,
+            self.entries_checked
         )
     }
 }
@@ -177,6 +188,8 @@ fn cycle(
     totals.batches += verified.batches;
     totals.batch_operations += verified.batch_operations;
     totals.in_flight_batches += verified.in_flight_batches;
+    totals.payments += verified.payments;
+    totals.entries_checked += stats.entries;
     totals.torn_tails += u64::from(log.torn_tail);
     if !verified.lost.is_empty() {
         totals.cycles_with_loss += 1;
@@ -206,11 +219,12 @@ fn cycle(
         );
     }
     println!(
-        "  killed after {} ms: {} acknowledged ({} verified), {} provoked conflicts, in flight: {}, \
-         store: {} rentals ({} open)",
+        "  killed after {} ms: {} acknowledged ({} verified, {} payments), {} provoked conflicts, in flight: {}, \
+         store: {} rentals ({} open), {} ledger entries ({} payments)",
         kill_after.as_millis(),
         log.acked(),
         verified.acked_present,
+        verified.payments,
         verified.failed,
         match (verified.in_flight_committed, verified.in_flight_absent) {
             (1, _) => "committed",
@@ -218,7 +232,9 @@ fn cycle(
             _ => "none",
         },
         stats.rentals,
-        stats.open
+        stats.open,
+        stats.entries,
+        stats.payments
     );
     let next = one_more_round(&store, &actual, &format!("{seed:016x}-{cycle}"))?;
     totals.final_rentals = next.rentals.len();

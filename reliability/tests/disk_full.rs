@@ -265,12 +265,15 @@ fn fill_and_check(durability: Durability) {
         _ => "no acknowledged operation lost".to_owned(),
     };
     println!(
-        "disk_full ({mode}): reopened after freeing {FILLER_BYTES} bytes: {} acknowledged operations verified, {lost}; \
-         {} failed ones absent ({} present), {} rentals checked; writer: {}",
+        "disk_full ({mode}): reopened after freeing {FILLER_BYTES} bytes: {} acknowledged operations verified ({} \
+         payments acknowledged), {lost}; {} failed ones absent ({} present), {} rentals checked, {} ledger entries \
+         checked; writer: {}",
         verified.acked_present,
+        verified.payments,
         verified.failed - verified.failed_present,
         verified.failed_present,
         stats.rentals,
+        stats.entries,
         tail(&stderr_path, 1)
     );
 }

@@ -7,8 +7,8 @@ use std::process::{Child, Command, Stdio};
 
 use chrono::Duration;
 use koko_core::{
-    BookStore, Durability, NewBook, NewCustomer, PricePlan, SledOptions, SledStorage,
-    DEFAULT_PLAN_START,
+    BookStore, Decimal, Durability, EntryKind, NewBook, NewCustomer, Operation, PricePlan,
+    SledOptions, SledStorage, Storage, DEFAULT_PLAN_START,
 };
 use koko_reliability::snapshot::Snapshot;
 use koko_reliability::workload::epoch;
@@ -67,8 +67,8 @@ pub fn check_plans(actual: &Snapshot) -> Result<(), String> {
     }
 }
 
-/// After the checks: one more of each write, whose new ids must be above every stored one; returns the store as
-/// it is afterwards (the next cycle's starting point).
+/// After the checks: one more of each write (a return, then a payment of what it charged), whose new ids must be
+/// above every stored one; returns the store as it is afterwards (the next cycle's starting point).
 pub fn one_more_round(
     store: &BookStore<SledStorage>,
     actual: &Snapshot,
@@ -102,11 +102,44 @@ pub fn one_more_round(
     let receipt = store
         .return_rental_at(rental.id, at + Duration::hours(73))
         .map_err(|e| fail("returning", e))?;
+    let charge = store
+        .storage()
+        .charge_entry(rental.id)
+        .map_err(|e| fail("reading the charge entry", e))?
+        .ok_or("the return after reopening posted no charge entry")?;
+    let payment = store
+        .storage()
+        .apply(Operation::Pay {
+            customer: customer.id,
+            amount: receipt.charge.total,
+            currency: None,
+            at: at + Duration::hours(73),
+            note: Some("check".to_owned()),
+        })
+        .and_then(|outcome| outcome.into_entry())
+        .map_err(|e| fail("paying", e))?;
+    if charge.kind != EntryKind::Charge
+        || charge.balance_after != receipt.balance
+        || receipt.balance != receipt.charge.total
+        || payment.balance_after != Decimal::ZERO
+    {
+        return Err(format!(
+            "after reopening, a new customer's return and payment of its charge left the balances {} (receipt), \
+             {} (charge entry) and {} (payment entry); {}, {} and 0 expected",
+            receipt.balance,
+            charge.balance_after,
+            payment.balance_after,
+            receipt.charge.total,
+            receipt.charge.total
+        ));
+    }
     let new = [
         ("customer", customer.id.get(), max.customer),
         ("book", book.id.get(), max.book),
         ("copy", copy.id.get(), max.copy),
         ("rental", rental.id.get(), max.rental),
+        ("ledger entry", charge.id.get(), max.entry),
+        ("ledger entry", payment.id.get(), charge.id.get()),
     ];
     for (kind, id, stored_max) in new {
         if id <= stored_max {
