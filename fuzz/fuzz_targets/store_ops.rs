@@ -747,10 +747,14 @@ fuzz_target!(|input: Input| {
                 let plan = PlanChoice::Preset(*preset).build();
                 let from = now + TimeDelta::seconds(i64::from(*offset_secs));
                 let taken = m.plans.values().any(|v| v.effective_from == from);
+                // The store's currency is its first plan version's; every later version must use it.
+                let store_currency = m.plans.values().next().map(|v| v.plan.currency());
                 let got = store.publish_plan(plan.clone(), from);
                 outcome(
                     op,
-                    if taken {
+                    if store_currency.is_some_and(|c| c != plan.currency()) {
+                        E("InvalidPlan", Some("currency"))
+                    } else if taken {
                         E("Duplicate", Some("effective_from"))
                     } else {
                         Want::Ok
