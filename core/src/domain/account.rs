@@ -130,9 +130,8 @@ pub struct OpenLoan {
     pub due_at: Option<DateTime<Utc>>,
 }
 
-/// What a store keeps per customer beside the ledger: the balance (the sum of the ledger), a manual block, and how
-/// many rentals are open. Constant-size, so reading it on every rent costs the same for a customer with thousands
-/// of rentals.
+/// A customer's standing as [`Storage::account`](crate::Storage::account) reads it: the balance (the sum of the
+/// ledger), a manual block, and how many rentals are open.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountState {
     /// What the customer owes (negative: the store owes them a credit). Always the sum of the ledger.
@@ -140,7 +139,7 @@ pub struct AccountState {
     pub balance: Decimal,
     /// A manual block, if one is set.
     pub block: Option<Block>,
-    /// How many of the customer's rentals are open.
+    /// How many of the customer's rentals are open (counted when read; not stored).
     pub open_rentals: u64,
 }
 

@@ -20,6 +20,28 @@ use crate::pricing::{PlanVersion, MAX_PLAN_AMOUNT};
 /// The longest idempotency key, in characters.
 pub(crate) const MAX_KEY_CHARS: usize = 255;
 
+/// What a store keeps per customer beside the ledger: the balance (always the ledger's sum) and a manual block.
+/// Constant-size and written only by ledger and block operations — a rent reads it and writes nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredAccount {
+    /// What the customer owes (negative: a credit).
+    #[serde(with = "crate::money::decimal_str")]
+    pub(crate) balance: Decimal,
+    /// A manual block, if one is set.
+    pub(crate) block: Option<Block>,
+}
+
+impl StoredAccount {
+    /// The public view, with the open-rental count the backend counted.
+    pub(crate) fn with_open(self, open_rentals: u64) -> AccountState {
+        AccountState {
+            balance: self.balance,
+            block: self.block,
+            open_rentals,
+        }
+    }
+}
+
 /// What a store keeps per idempotency key: the request it answered and its outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct KeyRecord {
@@ -139,7 +161,7 @@ pub(crate) fn check_plan_currency<T: TxView>(tx: &mut T, currency: Currency) -> 
 }
 
 /// The account of a customer, as stored or empty.
-pub(crate) fn account<T: TxView>(tx: &mut T, customer: CustomerId) -> Result<AccountState, T::E> {
+pub(crate) fn account<T: TxView>(tx: &mut T, customer: CustomerId) -> Result<StoredAccount, T::E> {
     Ok(tx.account(customer)?.unwrap_or_default())
 }
 
@@ -147,7 +169,7 @@ pub(crate) fn account<T: TxView>(tx: &mut T, customer: CustomerId) -> Result<Acc
 pub(crate) fn check_may_rent<T: TxView>(
     tx: &mut T,
     customer: CustomerId,
-    account: &AccountState,
+    account: &StoredAccount,
     version: &PlanVersion,
     at: DateTime<Utc>,
 ) -> Result<(), T::E> {
@@ -161,9 +183,15 @@ pub(crate) fn check_may_rent<T: TxView>(
     let Some(limits) = version.plan.limits() else {
         return Ok(());
     };
+    // The customer's open rentals are read only when a limit needs them.
+    let loans = if limits.max_open_rentals.is_some() || limits.max_overdue_rentals.is_some() {
+        tx.open_loans(customer)?
+    } else {
+        Vec::new()
+    };
     if let Some(max) = limits.max_open_rentals {
-        let open = account.open_rentals;
-        if open >= u64::from(max) {
+        let open = loans.len();
+        if open >= max as usize {
             return Err(Error::blocked(
                 "limits.max_open_rentals",
                 format!("the customer has {open} open rentals; the limit is {max}"),
@@ -181,9 +209,7 @@ pub(crate) fn check_may_rent<T: TxView>(
         }
     }
     if let Some(max) = limits.max_overdue_rentals {
-        // Read only when the plan asks: the customer's open rentals, not their history.
-        let overdue = tx
-            .open_loans(customer)?
+        let overdue = loans
             .iter()
             .filter(|loan| loan.due_at.is_some_and(|due| at > due))
             .count();
@@ -198,23 +224,12 @@ pub(crate) fn check_may_rent<T: TxView>(
     Ok(())
 }
 
-/// Counts a new open rental on its customer's account.
-pub(crate) fn opened<T: TxView>(
-    tx: &mut T,
-    mut account: AccountState,
-    rental: &Rental,
-) -> Result<(), T::E> {
-    account.open_rentals += 1;
-    tx.put_account(rental.customer, &account)
-}
-
 /// Posts a closed rental's charge (its stored quote's total) and takes it off the open rentals.
 pub(crate) fn closed<T: TxView>(tx: &mut T, rental: &Rental) -> Result<LedgerEntry, T::E> {
     let charge = rental.charge.as_ref().ok_or_else(|| {
         Error::Corruption(format!("rental {} closed without a charge", rental.id))
     })?;
-    let mut account = account(tx, rental.customer)?;
-    account.open_rentals = account.open_rentals.saturating_sub(1);
+    let account = account(tx, rental.customer)?;
     post(
         tx,
         account,
@@ -246,7 +261,7 @@ struct Posting {
 /// Appends an entry and moves the balance: the last step of every ledger operation (checks are done).
 fn post<T: TxView>(
     tx: &mut T,
-    mut account: AccountState,
+    mut account: StoredAccount,
     posting: Posting,
 ) -> Result<LedgerEntry, T::E> {
     let balance = account
@@ -422,7 +437,7 @@ pub(crate) fn apply_ledger<T: TxView>(
 }
 
 /// An existing customer's account (`NotFound` for an unknown customer).
-fn customer_account<T: TxView>(tx: &mut T, customer: CustomerId) -> Result<AccountState, T::E> {
+fn customer_account<T: TxView>(tx: &mut T, customer: CustomerId) -> Result<StoredAccount, T::E> {
     if tx.customer(customer)?.is_none() {
         return Err(Error::not_found(CustomerId::ENTITY, customer).into());
     }

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
-use super::accounts::KeyRecord;
+use super::accounts::{KeyRecord, StoredAccount};
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
@@ -50,7 +50,7 @@ struct Inner {
     active: BTreeSet<RentalId>,
     by_customer: BTreeSet<(CustomerId, RentalId)>,
     plans: Vec<Arc<PlanVersion>>,
-    accounts: HashMap<CustomerId, AccountState>,
+    accounts: HashMap<CustomerId, StoredAccount>,
     ledger: BTreeMap<(CustomerId, LedgerEntryId), LedgerEntry>,
     /// Each closed rental's charge entry.
     charges: HashMap<RentalId, (CustomerId, LedgerEntryId)>,
@@ -236,11 +236,11 @@ impl TxView for Inner {
             .collect())
     }
 
-    fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>> {
+    fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>> {
         Ok(self.accounts.get(&customer).cloned())
     }
 
-    fn put_account(&mut self, customer: CustomerId, account: &AccountState) -> Result<()> {
+    fn put_account(&mut self, customer: CustomerId, account: &StoredAccount) -> Result<()> {
         self.accounts.insert(customer, account.clone());
         Ok(())
     }
@@ -444,11 +444,17 @@ impl Storage for MemoryStorage {
     }
 
     fn account(&self, customer: CustomerId) -> Result<AccountState> {
-        let inner = self.lock();
+        let mut inner = self.lock();
         if !inner.customers.contains_key(&customer) {
             return Err(Error::not_found(CustomerId::ENTITY, customer));
         }
-        Ok(inner.accounts.get(&customer).cloned().unwrap_or_default())
+        let open = inner.open_loans(customer)?.len() as u64;
+        Ok(inner
+            .accounts
+            .get(&customer)
+            .cloned()
+            .unwrap_or_default()
+            .with_open(open))
     }
 
     fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {

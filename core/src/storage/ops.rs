@@ -12,12 +12,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::accounts::{self, KeyRecord};
+use super::accounts::{self, KeyRecord, StoredAccount};
 use super::batch::{Operation, Outcome};
 use super::{RentRequest, RentTarget};
 use crate::domain::{
-    title_key, AccountState, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate,
-    LedgerEntry, NewBook, NewCustomer, OpenLoan, Rental,
+    title_key, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, LedgerEntry, NewBook,
+    NewCustomer, OpenLoan, Rental,
 };
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
@@ -103,9 +103,10 @@ pub(crate) trait TxView {
     fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>, Self::E>;
     /// A customer's account (`None`: nothing stored yet — a zero balance, no block, no open rental). A backend
     /// that runs transactions concurrently locks it until the transaction ends.
-    fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>, Self::E>;
+    fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>, Self::E>;
     /// Stores a customer's account.
-    fn put_account(&mut self, customer: CustomerId, account: &AccountState) -> Result<(), Self::E>;
+    fn put_account(&mut self, customer: CustomerId, account: &StoredAccount)
+        -> Result<(), Self::E>;
     /// Appends a ledger entry.
     fn put_entry(&mut self, entry: &LedgerEntry) -> Result<(), Self::E>;
 
@@ -476,7 +477,6 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
     copy.status = CopyStatus::Rented(rental.id);
     tx.put_copy(&copy)?;
     tx.put_rental(&rental)?;
-    accounts::opened(tx, account, &rental)?;
     Ok(rental)
 }
 

@@ -12,7 +12,7 @@ use crate::domain::{AccountState, Block, EntryKind, LedgerEntry, OpenLoan};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, LedgerEntryId, RentalId};
 use crate::pricing::PlanVersion;
-use crate::storage::accounts::KeyRecord;
+use crate::storage::accounts::{KeyRecord, StoredAccount};
 use crate::storage::{Outcome, Records, Storage};
 
 /// First half of the advisory lock key of an idempotency key (the second is the key's hash).
@@ -50,28 +50,20 @@ pub(super) fn entry_row(row: &Row) -> Result<LedgerEntry> {
     })
 }
 
-fn account_state(row: Option<&Row>, open: i64) -> Result<Option<AccountState>> {
-    if row.is_none() && open == 0 {
-        return Ok(None);
-    }
-    let mut state = AccountState {
-        open_rentals: u64::try_from(open).map_err(|_| corrupt("a negative count"))?,
-        ..AccountState::default()
-    };
-    if let Some(row) = row {
-        state.balance = row.try_get::<_, Decimal>("balance").map_err(pg_error)?;
-        let reason: Option<String> = row.try_get("block_reason").map_err(pg_error)?;
-        let since: Option<DateTime<Utc>> = row.try_get("block_since").map_err(pg_error)?;
-        state.block = match (reason, since) {
+fn stored_account(row: &Row) -> Result<StoredAccount> {
+    let reason: Option<String> = row.try_get("block_reason").map_err(pg_error)?;
+    let since: Option<DateTime<Utc>> = row.try_get("block_since").map_err(pg_error)?;
+    Ok(StoredAccount {
+        balance: row.try_get::<_, Decimal>("balance").map_err(pg_error)?,
+        block: match (reason, since) {
             (Some(reason), Some(since)) => Some(Block {
                 reason,
                 since,
                 until: row.try_get("block_until").map_err(pg_error)?,
             }),
             _ => None,
-        };
-    }
-    Ok(Some(state))
+        },
+    })
 }
 
 fn key_record(row: &Row) -> Result<KeyRecord> {
@@ -96,14 +88,11 @@ impl PgTx<'_, '_> {
     pub(super) fn account_locked(
         &mut self,
         customer: CustomerId,
-    ) -> Result<Option<AccountState>, TxError> {
-        let id = to_i64(customer.get())?;
-        let row = self.query_opt(ACCOUNT_LOCKED, &[&id])?;
-        let open: i64 = self
-            .query_opt(OPEN_COUNT, &[&id])?
-            .ok_or_else(|| corrupt("count answered no row"))?
-            .try_get(0)?;
-        Ok(account_state(row.as_ref(), open)?)
+    ) -> Result<Option<StoredAccount>, TxError> {
+        match self.query_opt(ACCOUNT_LOCKED, &[&to_i64(customer.get())?])? {
+            Some(row) => Ok(Some(stored_account(&row)?)),
+            None => Ok(None),
+        }
     }
 
     pub(super) fn loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>, TxError> {
@@ -121,7 +110,7 @@ impl PgTx<'_, '_> {
     pub(super) fn store_account(
         &mut self,
         customer: CustomerId,
-        account: &AccountState,
+        account: &StoredAccount,
     ) -> Result<(), TxError> {
         let block = account.block.as_ref();
         self.execute(
@@ -207,7 +196,9 @@ impl PostgresStorage {
             .query_one(OPEN_COUNT, &[&id])
             .and_then(|row| row.try_get(0))
             .map_err(pg_error)?;
-        Ok(account_state(row.as_ref(), open)?.unwrap_or_default())
+        let stored = row.as_ref().map(stored_account).transpose()?;
+        let open = u64::try_from(open).map_err(|_| corrupt("a negative count"))?;
+        Ok(stored.unwrap_or_default().with_open(open))
     }
 
     pub(super) fn read_ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {

@@ -18,7 +18,7 @@ use r2d2_postgres::PostgresConnectionManager;
 use rust_decimal::Decimal;
 
 use self::pool::{Conn, Statements};
-use super::accounts::KeyRecord;
+use super::accounts::{KeyRecord, StoredAccount};
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
@@ -706,11 +706,15 @@ impl TxView for PgTx<'_, '_> {
         self.loans(customer)
     }
 
-    fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>, TxError> {
+    fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>, TxError> {
         self.account_locked(customer)
     }
 
-    fn put_account(&mut self, customer: CustomerId, account: &AccountState) -> Result<(), TxError> {
+    fn put_account(
+        &mut self,
+        customer: CustomerId,
+        account: &StoredAccount,
+    ) -> Result<(), TxError> {
         self.store_account(customer, account)
     }
 

@@ -8,14 +8,15 @@
 //!   first key under the book's prefix instead of reading every copy);
 //! - `active_rentals`: rental id → the open rental as an [`OpenRecord`] (a compact copy of the one in `rentals`,
 //!   instants as integers), so listing and exporting open rentals reads one tree and parses no dates;
-//! - `customer_rentals`: customer id ++ rental id → nothing;
+//! - `customer_rentals`: customer id ++ rental id → while the rental is open, its due time (postcard
+//!   `Option<DateTime>`, never empty), once closed nothing — so a customer's open rentals are read without their
+//!   records, for the overdue limit;
 //! - `plan_versions`: id → JSON version; `plan_starts`: RFC 3339 instant → id;
-//! - `accounts`: customer id → postcard [`AccountState`] (balance, manual block, open rentals);
-//! - `ledger`: customer id ++ entry id → postcard [`LedgerEntry`]; `rental_charges`: rental id → the `ledger`
-//!   key of its charge entry;
-//! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when);
-//! - `customer_open_rentals`: customer id ++ rental id → the open rental's due time (postcard), for the overdue
-//!   limit (a customer's open rentals without their history).
+//! - `accounts`: one tree for everything a ledger operation writes, so a return touches one more tree than before
+//!   accounts, not four (sled's transactions cost more with every tree they span): `a` ++ customer id → postcard
+//!   account (balance, manual block; written only by ledger and block operations); `l` ++ customer id ++ entry id → postcard
+//!   [`LedgerEntry`]; `next_id:ledger_entry` → the entry id counter;
+//! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts. [`migrate`] rebuilds what a version lacks from the records — idempotently (version 2 → 3 starts by
@@ -26,9 +27,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sled::Tree;
 
-use crate::domain::{AccountState, Copy, CopyStatus, EntryKind, LedgerEntry, Rental};
+use crate::domain::{Copy, CopyStatus, EntryKind, LedgerEntry, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
+use crate::storage::accounts::StoredAccount;
 
 /// The on-disk layout version this code reads and writes.
 pub(super) const SCHEMA_VERSION: u64 = 3;
@@ -49,13 +51,10 @@ pub(super) const CUSTOMER_RENTALS: usize = 10;
 pub(super) const PLANS: usize = 11;
 pub(super) const PLAN_STARTS: usize = 12;
 pub(super) const ACCOUNTS: usize = 13;
-pub(super) const LEDGER: usize = 14;
-pub(super) const RENTAL_CHARGES: usize = 15;
-pub(super) const IDEMPOTENCY: usize = 16;
-pub(super) const CUSTOMER_OPEN: usize = 17;
+pub(super) const IDEMPOTENCY: usize = 14;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 18] = [
+const NAMES: [&str; 15] = [
     "meta",
     "books",
     "titles",
@@ -70,10 +69,7 @@ const NAMES: [&str; 18] = [
     "plan_versions",
     "plan_starts",
     "accounts",
-    "ledger",
-    "rental_charges",
     "idempotency_keys",
-    "customer_open_rentals",
 ];
 
 /// Every tree of a store, by position.
@@ -102,6 +98,40 @@ pub(super) fn pair_key(a: u64, b: u64) -> [u8; 16] {
     key[..8].copy_from_slice(&a.to_be_bytes());
     key[8..].copy_from_slice(&b.to_be_bytes());
     key
+}
+
+/// The `accounts` key of a customer's account.
+pub(super) fn account_key(customer: CustomerId) -> [u8; 9] {
+    let mut key = [b'a'; 9];
+    key[1..].copy_from_slice(&customer.get().to_be_bytes());
+    key
+}
+
+/// The `accounts` prefix of a customer's ledger entries.
+pub(super) fn ledger_prefix(customer: CustomerId) -> [u8; 9] {
+    let mut key = [b'l'; 9];
+    key[1..].copy_from_slice(&customer.get().to_be_bytes());
+    key
+}
+
+/// The `accounts` key of a ledger entry.
+pub(super) fn entry_key(customer: CustomerId, entry: u64) -> [u8; 17] {
+    let mut key = [b'l'; 17];
+    key[1..9].copy_from_slice(&customer.get().to_be_bytes());
+    key[9..].copy_from_slice(&entry.to_be_bytes());
+    key
+}
+
+/// The `accounts` key of the ledger entry id counter.
+pub(super) const LEDGER_COUNTER: &[u8] = b"next_id:ledger_entry";
+
+/// The `customer_rentals` value of a rental: its due time while open, nothing once closed.
+pub(super) fn customer_rental_value(rental: &Rental) -> Result<Vec<u8>> {
+    if rental.returned_at.is_none() {
+        encode(&rental.due_at)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 pub(super) fn available_key(book: BookId, copy: CopyId) -> [u8; 16] {
@@ -257,66 +287,55 @@ fn migrate_v1(trees: &Trees) -> Result<()> {
     Ok(())
 }
 
-/// Version 2 → 3: posts the charge entry of every closed rental (in rental id order, dated when it was returned)
-/// and builds each customer's account (the balance those charges sum to, the open rentals). Starts from empty
-/// account trees, so a repeated run gives the same result.
+/// Version 2 → 3: posts the charge entry of every closed rental (in rental id order, dated when it was returned),
+/// builds each customer's account (the balance those charges sum to), and writes the due
+/// time of each open rental into `customer_rentals`. Starts from an empty `accounts` tree, so a repeated run gives
+/// the same result.
 fn migrate_v2(trees: &Trees) -> Result<()> {
-    for tree in [ACCOUNTS, LEDGER, RENTAL_CHARGES, IDEMPOTENCY, CUSTOMER_OPEN] {
+    for tree in [ACCOUNTS, IDEMPOTENCY] {
         trees.get(tree).clear().map_err(Error::storage)?;
     }
-    let mut accounts: std::collections::BTreeMap<CustomerId, AccountState> = Default::default();
+    let accounts = trees.get(ACCOUNTS);
+    let customer_rentals = trees.get(CUSTOMER_RENTALS);
+    let mut states: std::collections::BTreeMap<CustomerId, StoredAccount> = Default::default();
     let mut next_entry = 0u64;
-    let ledger = trees.get(LEDGER);
-    let charges = trees.get(RENTAL_CHARGES);
     for item in trees.get(RENTALS).iter() {
         let (_, raw) = item.map_err(Error::storage)?;
         let rental: Rental = decode(&raw)?;
-        let account = accounts.entry(rental.customer).or_default();
-        match (&rental.charge, rental.returned_at) {
-            (Some(charge), Some(returned_at)) => {
-                next_entry += 1;
-                account.balance += charge.total;
-                let entry = LedgerEntry {
-                    id: LedgerEntryId::new(next_entry),
-                    customer: rental.customer,
-                    kind: EntryKind::Charge,
-                    amount: charge.total,
-                    currency: charge.currency,
-                    at: returned_at,
-                    rental: Some(rental.id),
-                    note: None,
-                    balance_after: account.balance,
-                };
-                let key = pair_key(rental.customer.get(), next_entry);
-                ledger
-                    .insert(key, encode(&entry)?)
-                    .map_err(Error::storage)?;
-                charges
-                    .insert(id_key(rental.id.get()), &key[..])
-                    .map_err(Error::storage)?;
-            }
-            _ => {
-                account.open_rentals += 1;
-                trees
-                    .get(CUSTOMER_OPEN)
-                    .insert(
-                        customer_rental_key(rental.customer, rental.id),
-                        encode(&rental.due_at)?,
-                    )
-                    .map_err(Error::storage)?;
-            }
+        let account = states.entry(rental.customer).or_default();
+        customer_rentals
+            .insert(
+                customer_rental_key(rental.customer, rental.id),
+                customer_rental_value(&rental)?,
+            )
+            .map_err(Error::storage)?;
+        if let (Some(charge), Some(returned_at)) = (&rental.charge, rental.returned_at) {
+            next_entry += 1;
+            account.balance += charge.total;
+            let entry = LedgerEntry {
+                id: LedgerEntryId::new(next_entry),
+                customer: rental.customer,
+                kind: EntryKind::Charge,
+                amount: charge.total,
+                currency: charge.currency,
+                at: returned_at,
+                rental: Some(rental.id),
+                note: None,
+                balance_after: account.balance,
+            };
+            accounts
+                .insert(entry_key(rental.customer, next_entry), encode(&entry)?)
+                .map_err(Error::storage)?;
         }
     }
-    let stored = trees.get(ACCOUNTS);
-    for (customer, account) in &accounts {
-        stored
-            .insert(id_key(customer.get()), encode(account)?)
+    for (customer, account) in &states {
+        accounts
+            .insert(account_key(*customer), encode(account)?)
             .map_err(Error::storage)?;
     }
     if next_entry > 0 {
-        trees
-            .get(META)
-            .insert(b"next_id:ledger_entry", &id_key(next_entry))
+        accounts
+            .insert(LEDGER_COUNTER, &id_key(next_entry))
             .map_err(Error::storage)?;
     }
     Ok(())

@@ -12,13 +12,13 @@ use serde::de::DeserializeOwned;
 
 use self::committer::Committer;
 use self::layout::{
-    customer_rental_key, decode, decode_u64, id_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS,
-    BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, IDEMPOTENCY, LEDGER, PLANS, RENTALS,
-    RENTAL_CHARGES,
+    account_key, customer_rental_key, decode, decode_u64, id_key, ledger_prefix, OpenRecord, Trees,
+    ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, IDEMPOTENCY, PLANS,
+    RENTALS,
 };
-use super::accounts::KeyRecord;
+use super::accounts::{KeyRecord, StoredAccount};
 use super::{BatchResults, Operation, Records, Storage};
-use crate::domain::{AccountState, Book, Copy, Customer, LedgerEntry, Rental};
+use crate::domain::{AccountState, Book, Copy, Customer, EntryKind, LedgerEntry, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 use crate::pricing::PlanVersion;
@@ -374,40 +374,54 @@ impl Storage for SledStorage {
 
     fn account(&self, customer: CustomerId) -> Result<AccountState> {
         self.customer(customer)?;
-        match self
+        let stored: StoredAccount = match self
             .tree(ACCOUNTS)
-            .get(id_key(customer.get()))
+            .get(account_key(customer))
             .map_err(Error::storage)?
         {
-            Some(raw) => decode(&raw),
-            None => Ok(AccountState::default()),
+            Some(raw) => decode(&raw)?,
+            None => StoredAccount::default(),
+        };
+        // Open rentals carry their due time in `customer_rentals`; closed ones nothing.
+        let mut open = 0;
+        for item in self
+            .tree(CUSTOMER_RENTALS)
+            .scan_prefix(id_key(customer.get()))
+        {
+            open += u64::from(!item.map_err(Error::storage)?.1.is_empty());
         }
+        Ok(stored.with_open(open))
     }
 
     fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {
         self.customer(customer)?;
         Ok(Box::new(
-            self.tree(LEDGER)
-                .scan_prefix(id_key(customer.get()))
+            self.tree(ACCOUNTS)
+                .scan_prefix(ledger_prefix(customer))
                 .map(|item| decode(&item.map_err(Error::storage)?.1)),
         ))
     }
 
     fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
-        self.shared.usable()?;
-        let Some(key) = self
-            .tree(RENTAL_CHARGES)
-            .get(id_key(rental.get()))
-            .map_err(Error::storage)?
-        else {
-            return Ok(None);
+        // Newest first through the customer's ledger: a return's charge is found at once on its receipt.
+        let record = match self.rental(rental) {
+            Ok(record) if record.returned_at.is_some() => record,
+            Ok(_) | Err(Error::NotFound { .. }) => return Ok(None),
+            Err(other) => return Err(other),
         };
-        match self.tree(LEDGER).get(&key).map_err(Error::storage)? {
-            Some(raw) => decode(&raw).map(Some),
-            None => Err(Error::Corruption(format!(
-                "rental {rental}'s charge entry is missing from the ledger"
-            ))),
+        for item in self
+            .tree(ACCOUNTS)
+            .scan_prefix(ledger_prefix(record.customer))
+            .rev()
+        {
+            let entry: LedgerEntry = decode(&item.map_err(Error::storage)?.1)?;
+            if entry.kind == EntryKind::Charge && entry.rental == Some(rental) {
+                return Ok(Some(entry));
+            }
         }
+        Err(Error::Corruption(format!(
+            "closed rental {rental} has no charge entry in its customer's ledger"
+        )))
     }
 
     fn prune_idempotency_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {

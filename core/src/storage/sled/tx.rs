@@ -12,18 +12,16 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::layout::{
-    available_key, customer_rental_key, decode, decode_u64, encode, id_key, pair_key, OpenRecord,
-    Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_OPEN,
-    CUSTOMER_RENTALS, IDEMPOTENCY, ISBNS, LEDGER, META, PLANS, PLAN_STARTS, RENTALS,
-    RENTAL_CHARGES, TITLES,
+    account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
+    encode, entry_key, id_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES,
+    COPIES, CUSTOMERS, CUSTOMER_RENTALS, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, PLANS,
+    PLAN_STARTS, RENTALS, TITLES,
 };
-use crate::domain::{
-    AccountState, Book, Copy, CopyStatus, Customer, EntryKind, LedgerEntry, OpenLoan, Rental,
-};
+use crate::domain::{Book, Copy, CopyStatus, Customer, LedgerEntry, OpenLoan, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::PlanVersion;
-use crate::storage::accounts::KeyRecord;
+use crate::storage::accounts::{KeyRecord, StoredAccount};
 use crate::storage::ops::{self, IdKind, TxView};
 
 /// Writes not yet in sled, per tree: key → the new value, or `None` for a removal.
@@ -285,12 +283,16 @@ impl TxView for SledTx<'_> {
     type E = Error;
 
     fn next_id(&mut self, kind: IdKind) -> Result<u64> {
-        let key = format!("next_id:{}", kind.name());
-        let next = self.with_raw(META, key.as_bytes(), |raw| match raw {
+        // The ledger's counter lives in `accounts`, beside the entries: a return writes no `meta`.
+        let (tree, key) = match kind {
+            IdKind::LedgerEntry => (ACCOUNTS, LEDGER_COUNTER.to_vec()),
+            other => (META, format!("next_id:{}", other.name()).into_bytes()),
+        };
+        let next = self.with_raw(tree, &key, |raw| match raw {
             Some(raw) => Ok(decode_u64(raw)? + 1),
             None => Ok(1),
         })?;
-        self.set(META, key.as_bytes(), Some(id_key(next).to_vec()));
+        self.set(tree, &key, Some(id_key(next).to_vec()));
         Ok(next)
     }
 
@@ -377,13 +379,11 @@ impl TxView for SledTx<'_> {
             self.set(ACTIVE, &key, None);
         }
         self.set(RENTALS, &key, Some(encode(rental)?));
-        let pair = customer_rental_key(rental.customer, rental.id);
-        self.set(CUSTOMER_RENTALS, &pair, Some(Vec::new()));
-        if rental.returned_at.is_none() {
-            self.set(CUSTOMER_OPEN, &pair, Some(encode(&rental.due_at)?));
-        } else {
-            self.set(CUSTOMER_OPEN, &pair, None);
-        }
+        self.set(
+            CUSTOMER_RENTALS,
+            &customer_rental_key(rental.customer, rental.id),
+            Some(customer_rental_value(rental)?),
+        );
         Ok(())
     }
 
@@ -418,8 +418,9 @@ impl TxView for SledTx<'_> {
     }
 
     fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>> {
-        self.all_under(CUSTOMER_OPEN, &id_key(customer.get()))?
+        self.all_under(CUSTOMER_RENTALS, &id_key(customer.get()))?
             .into_iter()
+            .filter(|(_, due)| !due.is_empty())
             .map(|(key, raw)| {
                 Ok(OpenLoan {
                     rental: RentalId::new(decode_u64(key.get(8..).unwrap_or_default())?),
@@ -429,20 +430,16 @@ impl TxView for SledTx<'_> {
             .collect()
     }
 
-    fn account(&mut self, customer: CustomerId) -> Result<Option<AccountState>> {
-        self.get(ACCOUNTS, &id_key(customer.get()))
+    fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>> {
+        self.get(ACCOUNTS, &account_key(customer))
     }
 
-    fn put_account(&mut self, customer: CustomerId, account: &AccountState) -> Result<()> {
-        self.put(ACCOUNTS, &id_key(customer.get()), account)
+    fn put_account(&mut self, customer: CustomerId, account: &StoredAccount) -> Result<()> {
+        self.put(ACCOUNTS, &account_key(customer), account)
     }
 
     fn put_entry(&mut self, entry: &LedgerEntry) -> Result<()> {
-        let key = pair_key(entry.customer.get(), entry.id.get());
-        if let (EntryKind::Charge, Some(rental)) = (entry.kind, entry.rental) {
-            self.set(RENTAL_CHARGES, &id_key(rental.get()), Some(key.to_vec()));
-        }
-        self.put(LEDGER, &key, entry)
+        self.put(ACCOUNTS, &entry_key(entry.customer, entry.id.get()), entry)
     }
 
     fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>> {
