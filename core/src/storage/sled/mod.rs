@@ -87,6 +87,39 @@ impl Default for SledOptions {
 pub struct SledStorage {
     shared: Shared,
     committer: Committer,
+    /// Declared last, so dropped after the database: waits for the directory lock to be free.
+    _released: LockRelease,
+}
+
+/// Makes closing a store synchronous. sled's background threads can hold its directory lock for a moment after
+/// the database is dropped, so an immediate reopen — a test, Python's `with` block, the next process — could find
+/// it taken. Dropped after the database, this waits (at most 5 s) until the lock can be taken, then lets it go.
+struct LockRelease {
+    db_file: std::path::PathBuf,
+}
+
+impl Drop for LockRelease {
+    fn drop(&mut self) {
+        use fs2::FileExt;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let Ok(file) = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open(&self.db_file)
+            else {
+                return;
+            };
+            if file.try_lock_exclusive().is_ok() {
+                let _ = FileExt::unlock(&file);
+                return;
+            }
+            if std::time::Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
 }
 
 /// What the callers and the committer share.
@@ -177,6 +210,9 @@ impl SledStorage {
                 stats: Stats::default(),
             },
             committer: Committer::new(),
+            _released: LockRelease {
+                db_file: path.as_ref().join("db"),
+            },
         })
     }
 
