@@ -49,6 +49,8 @@ struct Inner {
     rentals: RentalTable,
     active: BTreeSet<RentalId>,
     by_customer: BTreeSet<(CustomerId, RentalId)>,
+    /// Each customer's open rentals (for the limits: without walking their history).
+    open_by_customer: BTreeSet<(CustomerId, RentalId)>,
     plans: Vec<Arc<PlanVersion>>,
     accounts: HashMap<CustomerId, StoredAccount>,
     ledger: BTreeMap<(CustomerId, LedgerEntryId), LedgerEntry>,
@@ -195,8 +197,10 @@ impl TxView for Inner {
         self.rentals.put(rental)?;
         if rental.returned_at.is_none() {
             self.active.insert(rental.id);
+            self.open_by_customer.insert((rental.customer, rental.id));
         } else {
             self.active.remove(&rental.id);
+            self.open_by_customer.remove(&(rental.customer, rental.id));
         }
         self.by_customer.insert((rental.customer, rental.id));
         Ok(())
@@ -225,9 +229,8 @@ impl TxView for Inner {
 
     fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>> {
         Ok(self
-            .by_customer
+            .open_by_customer
             .range((customer, RentalId::new(0))..=(customer, RentalId::new(u64::MAX)))
-            .filter(|(_, id)| self.active.contains(id))
             .filter_map(|(_, id)| self.rentals.get(*id))
             .map(|rental| OpenLoan {
                 rental: rental.id,
