@@ -10,6 +10,8 @@ mod plan;
 mod records;
 mod store;
 mod store_accounts;
+mod store_catalogue;
+mod store_rentals;
 
 use pyo3::prelude::*;
 

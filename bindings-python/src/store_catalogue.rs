@@ -1,0 +1,323 @@
+//! The catalogue and customer methods of `BookStore` for Python (a `#[pymethods]` block of its own).
+
+use koko_core::{BookId, BookUpdate, CopyId, CustomerId, CustomerUpdate, Operation};
+use pyo3::prelude::*;
+
+use crate::convert::{
+    copies as copies_arg, count as to_count, id, key_arg, new_book, new_customer, optional_flag,
+    optional_text,
+};
+use crate::errors::IntoPy;
+use crate::records::{Book, Copy, Customer};
+use crate::store::{collect, open, BookStore, Inner};
+
+/// Applies a customer update under an idempotency key (call it without the GIL).
+fn update_customer_under_key(
+    store: &Inner,
+    key: &str,
+    id: CustomerId,
+    update: CustomerUpdate,
+) -> koko_core::Result<koko_core::Customer> {
+    store
+        .apply_idempotent(key, Operation::UpdateCustomer { id, update }, false)?
+        .into_customer()
+}
+
+/// The update that activates or deactivates a customer.
+fn set_active(active: bool) -> CustomerUpdate {
+    CustomerUpdate {
+        active: Some(active),
+        ..CustomerUpdate::default()
+    }
+}
+
+#[pymethods]
+impl BookStore {
+    // --- catalogue ---
+
+    /// Adds a book with ``copies`` copies; raises ``Duplicate`` for a taken title or ISBN.
+    #[pyo3(signature = (*, title, author, category, isbn=None, copies=None, idempotency_key=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn add_book(
+        &self,
+        py: Python<'_>,
+        title: &Bound<'_, PyAny>,
+        author: &Bound<'_, PyAny>,
+        category: &Bound<'_, PyAny>,
+        isbn: Option<&Bound<'_, PyAny>>,
+        copies: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Book> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let book = new_book(title, author, category, isbn)?;
+        let copies = copies_arg(copies)?;
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.add_book(&book, copies),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::AddBook { book, copies }, false)?
+                .into_updated_book(),
+        })
+        .py_err()
+        .map(Book::from)
+    }
+
+    /// Changes a book's fields; ``None`` leaves a field unchanged.
+    #[pyo3(signature = (book_id, *, title=None, author=None, category=None, isbn=None, idempotency_key=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_book(
+        &self,
+        py: Python<'_>,
+        book_id: &Bound<'_, PyAny>,
+        title: Option<&Bound<'_, PyAny>>,
+        author: Option<&Bound<'_, PyAny>>,
+        category: Option<&Bound<'_, PyAny>>,
+        isbn: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Book> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = BookId::new(id("book_id", book_id)?);
+        let update = BookUpdate {
+            title: optional_text("title", title)?,
+            author: optional_text("author", author)?,
+            category: optional_text("category", category)?,
+            isbn: optional_text("isbn", isbn)?.map(Some),
+        };
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.update_book(id, &update),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::UpdateBook { id, update }, false)?
+                .into_updated_book(),
+        })
+        .py_err()
+        .map(Book::from)
+    }
+
+    /// One book; raises ``NotFound``.
+    fn book(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<Book> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = BookId::new(id("book_id", book_id)?);
+        py.detach(|| store.book(id)).py_err().map(Book::from)
+    }
+
+    /// Every book, in id order.
+    fn books(&self, py: Python<'_>) -> PyResult<Vec<Book>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        py.detach(|| collect(store.books())).py_err()
+    }
+
+    /// Adds ``count`` copies of a book.
+    #[pyo3(signature = (book_id, count, *, idempotency_key=None))]
+    fn add_copies(
+        &self,
+        py: Python<'_>,
+        book_id: &Bound<'_, PyAny>,
+        count: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Copy>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let book = BookId::new(id("book_id", book_id)?);
+        let count = to_count("count", count)?;
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.add_copies(book, count),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::AddCopies { book, count }, false)?
+                .into_copies(),
+        })
+        .py_err()
+        .map(|v| v.into_iter().map(Copy::from).collect())
+    }
+
+    /// A book's copies.
+    fn copies(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<Vec<Copy>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = BookId::new(id("book_id", book_id)?);
+        py.detach(|| store.copies(id))
+            .py_err()
+            .map(|v| v.into_iter().map(Copy::from).collect())
+    }
+
+    /// How many copies of a book are on the shelf.
+    fn available_copies(&self, py: Python<'_>, book_id: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = BookId::new(id("book_id", book_id)?);
+        py.detach(|| store.available_copies(id)).py_err()
+    }
+
+    /// Takes an available copy out of circulation.
+    #[pyo3(signature = (copy_id, *, idempotency_key=None))]
+    fn withdraw_copy(
+        &self,
+        py: Python<'_>,
+        copy_id: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Copy> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let copy = CopyId::new(id("copy_id", copy_id)?);
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.withdraw_copy(copy),
+            Some(key) => {
+                let operation = Operation::SetWithdrawn {
+                    copy,
+                    withdrawn: true,
+                };
+                store.apply_idempotent(&key, operation, false)?.into_copy()
+            }
+        })
+        .py_err()
+        .map(Copy::from)
+    }
+
+    /// Puts a withdrawn copy back.
+    #[pyo3(signature = (copy_id, *, idempotency_key=None))]
+    fn reinstate_copy(
+        &self,
+        py: Python<'_>,
+        copy_id: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Copy> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let copy = CopyId::new(id("copy_id", copy_id)?);
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.reinstate_copy(copy),
+            Some(key) => {
+                let operation = Operation::SetWithdrawn {
+                    copy,
+                    withdrawn: false,
+                };
+                store.apply_idempotent(&key, operation, false)?.into_copy()
+            }
+        })
+        .py_err()
+        .map(Copy::from)
+    }
+
+    // --- customers ---
+
+    /// Registers an active customer.
+    #[pyo3(signature = (*, first_name, last_name, email=None, idempotency_key=None))]
+    fn register_customer(
+        &self,
+        py: Python<'_>,
+        first_name: &Bound<'_, PyAny>,
+        last_name: &Bound<'_, PyAny>,
+        email: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Customer> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let customer = new_customer(first_name, last_name, email)?;
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.register_customer(&customer),
+            Some(key) => store
+                .apply_idempotent(&key, Operation::RegisterCustomer(customer), false)?
+                .into_customer(),
+        })
+        .py_err()
+        .map(Customer::from)
+    }
+
+    /// Changes a customer's fields; ``None`` leaves a field unchanged.
+    #[pyo3(signature = (
+        customer_id, *, first_name=None, last_name=None, email=None, active=None, idempotency_key=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_customer(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        first_name: Option<&Bound<'_, PyAny>>,
+        last_name: Option<&Bound<'_, PyAny>>,
+        email: Option<&Bound<'_, PyAny>>,
+        active: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Customer> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        let update = CustomerUpdate {
+            first_name: optional_text("first_name", first_name)?,
+            last_name: optional_text("last_name", last_name)?,
+            email: optional_text("email", email)?.map(Some),
+            active: optional_flag("active", active)?,
+        };
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.update_customer(id, &update),
+            Some(key) => update_customer_under_key(store, &key, id, update),
+        })
+        .py_err()
+        .map(Customer::from)
+    }
+
+    /// Deactivates a customer (they can still return what they have).
+    #[pyo3(signature = (customer_id, *, idempotency_key=None))]
+    fn deactivate_customer(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Customer> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.deactivate_customer(id),
+            Some(key) => update_customer_under_key(store, &key, id, set_active(false)),
+        })
+        .py_err()
+        .map(Customer::from)
+    }
+
+    /// Reactivates a customer.
+    #[pyo3(signature = (customer_id, *, idempotency_key=None))]
+    fn activate_customer(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Customer> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.activate_customer(id),
+            Some(key) => update_customer_under_key(store, &key, id, set_active(true)),
+        })
+        .py_err()
+        .map(Customer::from)
+    }
+
+    /// One customer; raises ``NotFound``.
+    fn customer(&self, py: Python<'_>, customer_id: &Bound<'_, PyAny>) -> PyResult<Customer> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        py.detach(|| store.customer(id))
+            .py_err()
+            .map(Customer::from)
+    }
+
+    /// Every customer, in id order.
+    fn customers(&self, py: Python<'_>) -> PyResult<Vec<Customer>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        py.detach(|| collect(store.customers())).py_err()
+    }
+}

@@ -1,0 +1,199 @@
+//! The quote, rental and report methods of `BookStore` for Python (a `#[pymethods]` block of its own).
+
+use std::path::PathBuf;
+
+use koko_core::{CustomerId, Operation, RentTarget, RentalId};
+use pyo3::prelude::*;
+
+use crate::convert::{
+    at_or_now, aware_datetime, id, key_arg, optional_datetime, quote_args, rent_target,
+};
+use crate::errors::IntoPy;
+use crate::plan::Quote;
+use crate::records::{Receipt, Rental, RevenueLine};
+use crate::store::{collect, open, BookStore};
+
+#[pymethods]
+impl BookStore {
+    // --- quotes and rentals ---
+
+    /// What renting a book of ``category`` from ``rented_at`` to ``returned_at`` costs under the plan then in force.
+    fn quote(
+        &self,
+        category: &Bound<'_, PyAny>,
+        rented_at: &Bound<'_, PyAny>,
+        returned_at: &Bound<'_, PyAny>,
+    ) -> PyResult<Quote> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let (category, rented, returned) = quote_args(category, rented_at, returned_at)?;
+        store
+            .quote(&category, rented, returned)
+            .py_err()
+            .map(Quote::from)
+    }
+
+    /// What an open rental would cost if returned at ``at`` (now by default).
+    #[pyo3(signature = (rental_id, at=None))]
+    fn quote_return(
+        &self,
+        py: Python<'_>,
+        rental_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Quote> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = RentalId::new(id("rental_id", rental_id)?);
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
+        py.detach(|| store.quote_return(id, at))
+            .py_err()
+            .map(Quote::from)
+    }
+
+    /// Rents a book (any available copy) or one copy to a customer at ``at`` (now by default).
+    ///
+    /// Raises ``Unavailable`` when no copy is free, ``InactiveCustomer``, ``Blocked`` (a plan limit or a manual
+    /// block), or ``NotFound``. Under an ``idempotency_key`` a retry answers the first rental.
+    #[pyo3(signature = (*, customer_id, book_id=None, copy_id=None, at=None, idempotency_key=None))]
+    fn rent(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        book_id: Option<&Bound<'_, PyAny>>,
+        copy_id: Option<&Bound<'_, PyAny>>,
+        at: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Rental> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let customer = CustomerId::new(id("customer_id", customer_id)?);
+        let target = rent_target(book_id, copy_id)?;
+        let (at, clock_time) = at_or_now("at", at, || store.now())?;
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match (key, target) {
+            (None, RentTarget::Book(book)) => store.rent_book_at(customer, book, at),
+            (None, RentTarget::Copy(copy)) => store.rent_copy_at(customer, copy, at),
+            (Some(key), target) => {
+                let operation = Operation::Rent {
+                    target,
+                    customer,
+                    at,
+                };
+                store
+                    .apply_idempotent(&key, operation, clock_time)?
+                    .into_rental()
+            }
+        })
+        .py_err()
+        .map(Rental::from)
+    }
+
+    /// Returns a rental at ``at`` (now by default): charges it, posts the charge to the customer's account,
+    /// closes it and frees the copy, all at once. ``Receipt.balance`` is the balance once the charge was posted.
+    ///
+    /// Raises ``AlreadyReturned`` the second time and ``InvalidInput`` for a time before the rental. Under an
+    /// ``idempotency_key`` a retry answers the first receipt (with the balance as it was then) instead.
+    #[pyo3(signature = (*, rental_id, at=None, idempotency_key=None))]
+    fn return_rental(
+        &self,
+        py: Python<'_>,
+        rental_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Receipt> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let rental = RentalId::new(id("rental_id", rental_id)?);
+        let (at, clock_time) = at_or_now("at", at, || store.now())?;
+        let key = key_arg(idempotency_key)?;
+        py.detach(|| match key {
+            None => store.return_rental_at(rental, at),
+            Some(key) => {
+                let operation = Operation::Return { rental, at };
+                let closed = store
+                    .apply_idempotent(&key, operation, clock_time)?
+                    .into_rental()?;
+                store.receipt(closed)
+            }
+        })
+        .py_err()
+        .map(Receipt::from)
+    }
+
+    /// One rental; raises ``NotFound``.
+    fn rental(&self, py: Python<'_>, rental_id: &Bound<'_, PyAny>) -> PyResult<Rental> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = RentalId::new(id("rental_id", rental_id)?);
+        py.detach(|| store.rental(id)).py_err().map(Rental::from)
+    }
+
+    /// Every rental, in id order.
+    fn rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        py.detach(|| collect(store.rentals())).py_err()
+    }
+
+    /// The open rentals, in id order.
+    fn active_rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        py.detach(|| collect(store.active_rentals())).py_err()
+    }
+
+    /// The open rentals past their due date at ``at`` (now by default).
+    #[pyo3(signature = (at=None))]
+    fn overdue_rentals(
+        &self,
+        py: Python<'_>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<Rental>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
+        py.detach(|| collect(store.overdue_rentals(at))).py_err()
+    }
+
+    /// A customer's rentals, open and closed, in id order.
+    fn customer_rentals(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<Rental>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        py.detach(|| collect(store.customer_rentals(id))).py_err()
+    }
+
+    // --- reports ---
+
+    /// Revenue of rentals returned in ``[start, end)``, by currency and category.
+    fn revenue(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<RevenueLine>> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let from = aware_datetime("start", start)?;
+        let to = aware_datetime("end", end)?;
+        py.detach(|| store.revenue(from, to))
+            .py_err()
+            .map(|r| r.lines.into_iter().map(RevenueLine::from).collect())
+    }
+
+    /// Writes the open rentals as CSV to ``path``; returns how many rows were written.
+    fn export_active_rentals_csv(&self, py: Python<'_>, path: PathBuf) -> PyResult<u64> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        py.detach(|| {
+            let file =
+                std::fs::File::create(&path).map_err(|e| koko_core::Error::Storage(Box::new(e)))?;
+            store.export_active_rentals_csv(std::io::BufWriter::new(file))
+        })
+        .py_err()
+    }
+}
