@@ -11,23 +11,64 @@ use crate::errors::IntoPy;
 use crate::records::{Book, Copy, Customer};
 use crate::store::{collect, open, BookStore, Inner};
 
-/// Applies a customer update under an idempotency key (call it without the GIL).
-fn update_customer_under_key(
-    store: &Inner,
-    key: &str,
-    id: CustomerId,
-    update: CustomerUpdate,
-) -> koko_core::Result<koko_core::Customer> {
-    store
-        .apply_idempotent(key, Operation::UpdateCustomer { id, update }, false)?
-        .into_customer()
-}
-
 /// The update that activates or deactivates a customer.
 fn set_active(active: bool) -> CustomerUpdate {
     CustomerUpdate {
         active: Some(active),
         ..CustomerUpdate::default()
+    }
+}
+
+/// Applies `operation`, under the caller's idempotency key if there is one.
+fn apply_keyed(
+    store: &Inner,
+    key: Option<String>,
+    operation: Operation,
+) -> koko_core::Result<koko_core::Outcome> {
+    match key {
+        None => store.apply(operation),
+        Some(key) => store.apply_idempotent(&key, operation, false),
+    }
+}
+
+impl BookStore {
+    /// Withdraws or reinstates a copy.
+    fn copy_withdrawn(
+        &self,
+        py: Python<'_>,
+        copy_id: &Bound<'_, PyAny>,
+        withdrawn: bool,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Copy> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let copy = CopyId::new(id("copy_id", copy_id)?);
+        let key = key_arg(idempotency_key)?;
+        let operation = Operation::SetWithdrawn { copy, withdrawn };
+        py.detach(|| apply_keyed(store, key, operation)?.into_copy())
+            .py_err()
+            .map(Copy::from)
+    }
+
+    /// Activates or deactivates a customer.
+    fn customer_active(
+        &self,
+        py: Python<'_>,
+        customer_id: &Bound<'_, PyAny>,
+        active: bool,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Customer> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let id = CustomerId::new(id("customer_id", customer_id)?);
+        let key = key_arg(idempotency_key)?;
+        let operation = Operation::UpdateCustomer {
+            id,
+            update: set_active(active),
+        };
+        py.detach(|| apply_keyed(store, key, operation)?.into_customer())
+            .py_err()
+            .map(Customer::from)
     }
 }
 
@@ -161,22 +202,7 @@ impl BookStore {
         copy_id: &Bound<'_, PyAny>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Copy> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let copy = CopyId::new(id("copy_id", copy_id)?);
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.withdraw_copy(copy),
-            Some(key) => {
-                let operation = Operation::SetWithdrawn {
-                    copy,
-                    withdrawn: true,
-                };
-                store.apply_idempotent(&key, operation, false)?.into_copy()
-            }
-        })
-        .py_err()
-        .map(Copy::from)
+        self.copy_withdrawn(py, copy_id, true, idempotency_key)
     }
 
     /// Puts a withdrawn copy back.
@@ -187,22 +213,7 @@ impl BookStore {
         copy_id: &Bound<'_, PyAny>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Copy> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let copy = CopyId::new(id("copy_id", copy_id)?);
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.reinstate_copy(copy),
-            Some(key) => {
-                let operation = Operation::SetWithdrawn {
-                    copy,
-                    withdrawn: false,
-                };
-                store.apply_idempotent(&key, operation, false)?.into_copy()
-            }
-        })
-        .py_err()
-        .map(Copy::from)
+        self.copy_withdrawn(py, copy_id, false, idempotency_key)
     }
 
     // --- customers ---
@@ -256,12 +267,10 @@ impl BookStore {
             active: optional_flag("active", active)?,
         };
         let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.update_customer(id, &update),
-            Some(key) => update_customer_under_key(store, &key, id, update),
-        })
-        .py_err()
-        .map(Customer::from)
+        let operation = Operation::UpdateCustomer { id, update };
+        py.detach(|| apply_keyed(store, key, operation)?.into_customer())
+            .py_err()
+            .map(Customer::from)
     }
 
     /// Deactivates a customer (they can still return what they have).
@@ -272,16 +281,7 @@ impl BookStore {
         customer_id: &Bound<'_, PyAny>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let id = CustomerId::new(id("customer_id", customer_id)?);
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.deactivate_customer(id),
-            Some(key) => update_customer_under_key(store, &key, id, set_active(false)),
-        })
-        .py_err()
-        .map(Customer::from)
+        self.customer_active(py, customer_id, false, idempotency_key)
     }
 
     /// Reactivates a customer.
@@ -292,16 +292,7 @@ impl BookStore {
         customer_id: &Bound<'_, PyAny>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Customer> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let id = CustomerId::new(id("customer_id", customer_id)?);
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.activate_customer(id),
-            Some(key) => update_customer_under_key(store, &key, id, set_active(true)),
-        })
-        .py_err()
-        .map(Customer::from)
+        self.customer_active(py, customer_id, true, idempotency_key)
     }
 
     /// One customer; raises ``NotFound``.
