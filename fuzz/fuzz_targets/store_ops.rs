@@ -1,7 +1,8 @@
 //! An arbitrary sequence of facade operations on a `BookStore` over `MemoryStorage` with a `FixedClock`, checked
 //! against a model kept here: books and their copies (available, rented under which rental, withdrawn),
 //! customers (active or not), rentals (open, or closed with their charge = the quote of the plan version in force
-//! when they opened, for their times), and the plan versions published over time.
+//! when they opened, for their times), each customer's balance (charges posted by returns, payments, waivers and
+//! refunds with their bounds), and the plan versions published over time.
 //!
 //! Every operation's outcome (Ok, or the error kind and field) must be the model's, its result must be the model's
 //! record, and after every operation the whole store must equal the model and hold the invariants: a copy is rented
@@ -15,8 +16,8 @@ use arbitrary::Arbitrary;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 use koko_core::{
     BookId, BookStore, BookUpdate, CopyId, CopyStatus, CustomerId, Decimal, Error, FixedClock,
-    NewBook, NewCustomer, PlanVersion, PlanVersionId, PricePlan, Quote, Rental, RentalId, Result,
-    Storage,
+    NewBook, NewCustomer, Operation, PlanVersion, PlanVersionId, PricePlan, Quote, Rental,
+    RentalId, Result, Storage,
 };
 use koko_fuzz::{model, PlanChoice};
 use libfuzzer_sys::fuzz_target;
@@ -105,6 +106,12 @@ enum Op {
         preset: u8,
         offset_secs: i32,
     },
+    /// A payment, a waiver or a refund (`kind` 0, 1, 2) of `cents` hundredths, now.
+    Ledger {
+        kind: u8,
+        customer: Ref,
+        cents: u16,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -135,6 +142,8 @@ struct Model {
     customers: BTreeMap<CustomerId, bool>,
     rentals: BTreeMap<RentalId, Rental>,
     plans: BTreeMap<PlanVersionId, PlanVersion>,
+    /// What each customer owes (negative: a credit); absent is zero.
+    balances: BTreeMap<CustomerId, Decimal>,
 }
 
 /// What an operation must give: success, or an error of this kind naming this field.
@@ -342,6 +351,7 @@ fuzz_target!(|input: Input| {
         customers: BTreeMap::new(),
         rentals: BTreeMap::new(),
         plans: BTreeMap::from([(first.id, first)]),
+        balances: BTreeMap::new(),
     };
 
     for op in input.ops.iter().take(MAX_OPS) {
@@ -577,6 +587,13 @@ fuzz_target!(|input: Input| {
                     assert_eq!(receipt.charge, quote);
                     assert_eq!(receipt.title, m.books[&closed.book].title);
                     check_charge(m.plan_of(&closed), &closed, &quote);
+                    // The charge is posted to the customer's ledger with the return.
+                    let balance = m.balances.entry(closed.customer).or_default();
+                    *balance += quote.total;
+                    assert_eq!(
+                        receipt.balance, *balance,
+                        "{op:?}: the balance after the charge"
+                    );
                     m.copies.get_mut(&closed.copy).unwrap().1 = MCopy::Available;
                     m.rentals.insert(id, closed);
                 }
@@ -740,6 +757,75 @@ fuzz_target!(|input: Input| {
                 );
                 assert!(text.starts_with("rental_id,"), "CSV header:\n{text}");
             }
+            Op::Ledger {
+                kind,
+                customer,
+                cents,
+            } => {
+                let id = pick_id(&m.customers, *customer, CustomerId::new, CustomerId::get);
+                let amount = Decimal::new(i64::from(*cents), 2);
+                let balance = m.balances.get(&id).copied().unwrap_or_default();
+                // The amount is checked first, then the customer, then a waiver's or a refund's bound.
+                let (operation, signed, bound) = match kind % 3 {
+                    0 => (
+                        Operation::Pay {
+                            customer: id,
+                            amount,
+                            currency: None,
+                            at: now,
+                            note: None,
+                        },
+                        -amount,
+                        true,
+                    ),
+                    1 => (
+                        Operation::Waive {
+                            customer: id,
+                            amount,
+                            at: now,
+                            reason: "fuzz".into(),
+                        },
+                        -amount,
+                        amount <= balance,
+                    ),
+                    _ => (
+                        Operation::Refund {
+                            customer: id,
+                            amount,
+                            at: now,
+                            reason: "fuzz".into(),
+                        },
+                        amount,
+                        amount <= -balance,
+                    ),
+                };
+                let decimals = m
+                    .plans
+                    .values()
+                    .next()
+                    .map_or(2, |v| v.plan.currency().minor_unit());
+                let want = if *cents == 0 || amount.normalize().scale() > decimals {
+                    invalid("amount")
+                } else if !m.customers.contains_key(&id) {
+                    nf()
+                } else if !bound {
+                    invalid("amount")
+                } else {
+                    Want::Ok
+                };
+                let got = store.apply(operation);
+                outcome(op, want, &got);
+                if let Ok(outcome) = got {
+                    let entry = outcome.into_entry().unwrap();
+                    let after = balance + signed;
+                    assert_eq!(
+                        (entry.amount, entry.balance_after),
+                        (amount, after),
+                        "{op:?}"
+                    );
+                    m.balances.insert(id, after);
+                }
+            }
             Op::PublishPlan {
                 preset,
                 offset_secs,
@@ -767,6 +853,16 @@ fuzz_target!(|input: Input| {
                     m.plans.insert(version.id, version);
                 }
             }
+        }
+        for customer in m.customers.keys() {
+            let account = store.account(*customer).unwrap();
+            let want = m.balances.get(customer).copied().unwrap_or_default();
+            let sum: Decimal = account.entries.iter().map(|e| e.signed_amount()).sum();
+            assert_eq!(
+                (account.balance, sum),
+                (want, want),
+                "customer {customer}'s balance"
+            );
         }
         let versions: Vec<PlanVersion> = store.plan_versions();
         assert_eq!(
