@@ -529,6 +529,7 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
              DROP FUNCTION koko_ledger_append_only;
              DROP SEQUENCE koko_ledger_entry_seq;
              DROP INDEX koko_rentals_open_by_customer;
+             ALTER TABLE koko_rentals DROP COLUMN renewals;
              DELETE FROM koko_schema_version WHERE version = 2;",
         )
         .unwrap();

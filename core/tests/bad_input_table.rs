@@ -191,6 +191,10 @@ fn run<S: Storage>(store: &BookStore<S>, op: &str, a: &Args<'_>) -> Result<Optio
         )),
         "publish_plan" => none(store.publish_plan(a.plan(), a.time("effective_from"))),
         "revenue" => none(store.revenue(a.time("from"), a.time("to"))),
+        "renew" => none(store.apply(Operation::Renew {
+            rental: RentalId::new(a.u64("rental")),
+            at: a.time("at"),
+        })),
         "pay" => {
             let currency = match a.opt_str("currency") {
                 Some(code) => Some(code.parse()?),

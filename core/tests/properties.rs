@@ -91,6 +91,7 @@ fn tariff() -> impl Strategy<Value = Tariff> {
                 minimum,
                 cap,
                 late_fee,
+                renewals: None,
             }
         })
 }

@@ -552,6 +552,7 @@ fuzz_target!(|input: Input| {
                         returned_at: None,
                         plan_version: version.id,
                         charge: None,
+                        renewals: Vec::new(),
                     };
                     assert_eq!(rental, want, "{op:?}");
                     m.copies.get_mut(&copy).unwrap().1 = MCopy::Rented(rental.id);

@@ -29,6 +29,9 @@ pub struct Rental {
     pub plan_version: PlanVersionId,
     /// The charge, once closed: exactly the quote for (plan version, category, rented_at, returned_at).
     pub charge: Option<Quote>,
+    /// When it was renewed, oldest first (each renewal moved `due_at`).
+    #[serde(default)]
+    pub renewals: Vec<DateTime<Utc>>,
 }
 
 /// Open or closed.

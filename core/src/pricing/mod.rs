@@ -14,5 +14,5 @@ pub use day_count::{DayCount, TimeZone};
 pub use limits::Limits;
 pub use plan::{PlanDocument, PricePlan};
 pub use quote::{Quote, QuoteLine};
-pub use tariff::{LateFee, Tariff, Tier, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT};
+pub use tariff::{LateFee, RenewFrom, Renewals, Tariff, Tier, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT};
 pub use version::{version_in_force, PlanVersion};

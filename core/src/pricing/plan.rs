@@ -282,6 +282,39 @@ impl PricePlan {
         }
     }
 
+    /// The due date a renewal at `at` gives a rental of `category` now due at `due_at`: the loan period counted
+    /// from the due date or from `at`, as the tariff's `renewals.from` says. [`Error::Blocked`] on
+    /// `renewals.max` when the tariff allows no (more) renewals — `renewed` is how many the rental has had.
+    pub fn renewed_due(
+        &self,
+        category: &str,
+        due_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+        renewed: usize,
+    ) -> Result<DateTime<Utc>> {
+        let tariff = self.tariff(category)?;
+        let (Some(renewals), Some(late)) = (&tariff.renewals, &tariff.late_fee) else {
+            return Err(Error::Blocked {
+                rule: "renewals.max".into(),
+                reason: format!("the plan allows no renewals of {category:?}"),
+            });
+        };
+        if renewed >= renewals.max as usize {
+            return Err(Error::Blocked {
+                rule: "renewals.max".into(),
+                reason: format!(
+                    "the rental was renewed {renewed} times; the plan allows {} for {category:?}",
+                    renewals.max
+                ),
+            });
+        }
+        let base = match renewals.from {
+            super::tariff::RenewFrom::DueDate => due_at,
+            super::tariff::RenewFrom::Renewal => at,
+        };
+        self.doc.day_count.due_at(base, late.loan_days)
+    }
+
     /// Prices a rental of `category` from `rented_at` to `returned_at`, with the due date the plan's loan period
     /// gives (if any).
     ///

@@ -75,6 +75,35 @@ pub struct Tariff {
     /// An optional late fee.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_fee: Option<LateFee>,
+    /// How often, and from when, a rental of this category can be renewed (none: it cannot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renewals: Option<Renewals>,
+}
+
+/// Renewals of a category's rentals: each moves the due date forward by the loan period (`late_fee.loan_days`),
+/// counted from the current due date or from the renewal; the daily charge is unchanged and late days count from
+/// the new due date.
+///
+/// In plan documents: `"renewals": {"max": 2, "from": "due_date"}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Renewals {
+    /// The most renewals of one rental.
+    pub max: u32,
+    /// What the new loan period is counted from.
+    #[serde(default)]
+    pub from: RenewFrom,
+}
+
+/// What a renewal's new loan period is counted from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RenewFrom {
+    /// The current due date (the default): renewing early loses no days.
+    #[default]
+    DueDate,
+    /// The moment of the renewal.
+    Renewal,
 }
 
 impl Tariff {
@@ -86,6 +115,7 @@ impl Tariff {
             minimum: None,
             cap: None,
             late_fee: None,
+            renewals: None,
         }
     }
 
@@ -143,6 +173,12 @@ impl Tariff {
                     format!("the minimum {minimum} is above the cap {cap}"),
                 ));
             }
+        }
+        if self.renewals.is_some() && self.late_fee.is_none() {
+            return Err(Error::invalid_plan(
+                format!("{path}.renewals"),
+                "renewals move a due date: the tariff needs a loan period (late_fee.loan_days)",
+            ));
         }
         if let Some(late) = &self.late_fee {
             if late.loan_days == 0 {

@@ -15,7 +15,7 @@ use crate::domain::{
 use crate::error::Error;
 use crate::ids::{CustomerId, LedgerEntryId, RentalId};
 use crate::money::Currency;
-use crate::pricing::{PlanVersion, MAX_PLAN_AMOUNT};
+use crate::pricing::{Limits, PlanVersion, MAX_PLAN_AMOUNT};
 
 /// The longest idempotency key, in characters.
 pub(crate) const MAX_KEY_CHARS: usize = 255;
@@ -173,13 +173,7 @@ pub(crate) fn check_may_rent<T: TxView>(
     version: &PlanVersion,
     at: DateTime<Utc>,
 ) -> Result<(), T::E> {
-    if let Some(block) = account.block.as_ref().filter(|b| b.holds_at(at)) {
-        let until = block
-            .until
-            .map(|u| format!(" until {}", u.to_rfc3339()))
-            .unwrap_or_default();
-        return Err(Error::blocked("manual", format!("blocked{until}: {}", block.reason)).into());
-    }
+    check_block::<T::E>(account, at)?;
     let Some(limits) = version.plan.limits() else {
         return Ok(());
     };
@@ -199,15 +193,7 @@ pub(crate) fn check_may_rent<T: TxView>(
             .into());
         }
     }
-    if let Some(max) = limits.max_balance {
-        if account.balance > max {
-            return Err(Error::blocked(
-                "limits.max_balance",
-                format!("the balance {} is above the limit {max}", account.balance),
-            )
-            .into());
-        }
-    }
+    check_balance::<T::E>(account, limits)?;
     if let Some(max) = limits.max_overdue_rentals {
         let overdue = loans
             .iter()
@@ -222,6 +208,46 @@ pub(crate) fn check_may_rent<T: TxView>(
         }
     }
     Ok(())
+}
+
+/// A manual block that holds at `at` refuses the customer (rule `manual`).
+fn check_block<E: From<Error>>(account: &StoredAccount, at: DateTime<Utc>) -> Result<(), E> {
+    if let Some(block) = account.block.as_ref().filter(|b| b.holds_at(at)) {
+        let until = block
+            .until
+            .map(|u| format!(" until {}", u.to_rfc3339()))
+            .unwrap_or_default();
+        return Err(Error::blocked("manual", format!("blocked{until}: {}", block.reason)).into());
+    }
+    Ok(())
+}
+
+/// A balance above `limits.max_balance` refuses the customer.
+fn check_balance<E: From<Error>>(account: &StoredAccount, limits: &Limits) -> Result<(), E> {
+    if let Some(max) = limits.max_balance {
+        if account.balance > max {
+            return Err(Error::blocked(
+                "limits.max_balance",
+                format!("the balance {} is above the limit {max}", account.balance),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Checks a renewal at `at`: a manual block, and the balance limit of the plan in force then (a renewal opens no
+/// rental, so the open and overdue limits do not apply).
+pub(crate) fn check_may_renew<E: From<Error>>(
+    account: &StoredAccount,
+    policy: Option<&PlanVersion>,
+    at: DateTime<Utc>,
+) -> Result<(), E> {
+    check_block::<E>(account, at)?;
+    match policy.and_then(|v| v.plan.limits()) {
+        Some(limits) => check_balance::<E>(account, limits),
+        None => Ok(()),
+    }
 }
 
 /// Posts a closed rental's charge (its stored quote's total) and takes it off the open rentals.

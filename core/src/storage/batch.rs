@@ -105,6 +105,15 @@ pub enum Operation {
         /// When it came back.
         at: DateTime<Utc>,
     },
+    /// Renews an open rental at `at`: its due date moves forward by the loan period, as its plan version's tariff
+    /// allows (`renewals`). Refused with [`Error::Blocked`] on `renewals.max`, `manual` or `limits.max_balance`;
+    /// a rental without a due date is [`Error::InvalidInput`] on `rental`. Answers [`Outcome::Rental`].
+    Renew {
+        /// The rental.
+        rental: RentalId,
+        /// When.
+        at: DateTime<Utc>,
+    },
     /// Publishes a price plan version. Answers [`Outcome::PlanVersion`].
     PublishPlan {
         /// The plan (boxed: a plan is far larger than any other operation).
@@ -225,6 +234,7 @@ impl Operation {
             Operation::Rent { .. } => "rent",
             Operation::Return { .. } => "return",
             Operation::ReturnCopy { .. } => "return_copy",
+            Operation::Renew { .. } => "renew",
             Operation::PublishPlan { .. } => "publish_plan",
             Operation::Pay { .. } => "pay",
             Operation::Waive { .. } => "waive",

@@ -165,6 +165,7 @@ pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T:
             },
         )?),
         Operation::Return { rental, at } => Outcome::Rental(close(tx, *rental, *at)?),
+        Operation::Renew { rental, at } => Outcome::Rental(renew(tx, *rental, *at)?),
         Operation::ReturnCopy { copy, at } => {
             let held = found(tx.copy(*copy)?, CopyId::ENTITY, copy)?;
             let CopyStatus::Rented(rental) = held.status else {
@@ -473,6 +474,7 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
         returned_at: None,
         plan_version: version.id,
         charge: None,
+        renewals: Vec::new(),
     };
     copy.status = CopyStatus::Rented(rental.id);
     tx.put_copy(&copy)?;
@@ -514,5 +516,48 @@ pub(crate) fn close<T: TxView>(
     tx.put_copy(&copy)?;
     tx.put_rental(&rental)?;
     accounts::closed(tx, &rental)?;
+    Ok(rental)
+}
+
+pub(crate) fn renew<T: TxView>(
+    tx: &mut T,
+    id: RentalId,
+    at: DateTime<Utc>,
+) -> Result<Rental, T::E> {
+    let mut rental = found(tx.rental(id)?, RentalId::ENTITY, id)?;
+    if rental.returned_at.is_some() {
+        return Err(Error::AlreadyReturned { rental: id.get() }.into());
+    }
+    if at < rental.rented_at {
+        return Err(Error::invalid_input("at", "a renewal cannot come before the rental").into());
+    }
+    let Some(due) = rental.due_at else {
+        return Err(Error::invalid_input(
+            "rental",
+            format!("rental {id} has no due date (its category has no loan period), so it cannot be renewed"),
+        )
+        .into());
+    };
+    // The customer's row first, as a rent locks it: renewals and rents of one customer take turns.
+    found(
+        tx.customer(rental.customer)?,
+        CustomerId::ENTITY,
+        rental.customer,
+    )?;
+    let account = accounts::account(tx, rental.customer)?;
+    let policy = tx.plan_in_force(at)?;
+    accounts::check_may_renew::<T::E>(&account, policy.as_deref(), at)?;
+    // The rental's own plan version says how it renews, as it says how it is charged.
+    let version = found(
+        tx.plan_version(rental.plan_version)?,
+        PlanVersionId::ENTITY,
+        rental.plan_version,
+    )?;
+    let new_due = version
+        .plan
+        .renewed_due(&rental.category, due, at, rental.renewals.len())?;
+    rental.due_at = Some(new_due);
+    rental.renewals.push(at);
+    tx.put_rental(&rental)?;
     Ok(rental)
 }

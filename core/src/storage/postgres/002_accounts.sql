@@ -1,4 +1,7 @@
--- Koko schema, version 2: customer accounts (an append-only ledger, balances, blocks) and idempotency keys.
+-- Koko schema, version 2: customer accounts (an append-only ledger, balances, blocks), idempotency keys, and the
+-- renewals of each rental.
+ALTER TABLE koko_rentals ADD COLUMN renewals TIMESTAMPTZ[] NOT NULL DEFAULT '{}';
+
 CREATE SEQUENCE koko_ledger_entry_seq;
 
 CREATE TABLE koko_accounts (

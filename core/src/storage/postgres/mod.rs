@@ -392,6 +392,7 @@ fn rental_row(row: &Row) -> Result<Rental> {
         returned_at: row.try_get("returned_at").map_err(pg_error)?,
         plan_version: PlanVersionId::new(to_u64(row.try_get("plan_version").map_err(pg_error)?)?),
         charge,
+        renewals: row.try_get("renewals").map_err(pg_error)?,
     })
 }
 
@@ -597,7 +598,8 @@ impl TxView for PgTx<'_, '_> {
 
     fn rental(&mut self, id: RentalId) -> Result<Option<Rental>, TxError> {
         self.locked(
-            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                    renewals
              FROM koko_rentals WHERE id = $1 FOR UPDATE",
             id.get(),
             rental_row,
@@ -613,10 +615,11 @@ impl TxView for PgTx<'_, '_> {
         let total: Option<Decimal> = rental.charge.as_ref().map(|q| q.total);
         self.execute(
             "INSERT INTO koko_rentals (id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at,
-                 plan_version, charge_total, charge)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                 plan_version, charge_total, charge, renewals)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
              ON CONFLICT (id) DO UPDATE SET returned_at = EXCLUDED.returned_at,
-                 charge_total = EXCLUDED.charge_total, charge = EXCLUDED.charge",
+                 charge_total = EXCLUDED.charge_total, charge = EXCLUDED.charge,
+                 due_at = EXCLUDED.due_at, renewals = EXCLUDED.renewals",
             &[
                 &to_i64(rental.id.get())?,
                 &to_i64(rental.copy.get())?,
@@ -629,6 +632,7 @@ impl TxView for PgTx<'_, '_> {
                 &to_i64(rental.plan_version.get())?,
                 &total,
                 &charge,
+                &rental.renewals,
             ],
         )?;
         Ok(())
@@ -798,7 +802,8 @@ impl Storage for PostgresStorage {
 
     fn rental(&self, id: RentalId) -> Result<Rental> {
         self.one(
-            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                    renewals
              FROM koko_rentals WHERE id = $1",
             id.get(),
             RentalId::ENTITY,
@@ -808,7 +813,8 @@ impl Storage for PostgresStorage {
 
     fn rentals(&self) -> Result<Records<'_, Rental>> {
         Ok(self.paged(
-            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                    renewals
              FROM koko_rentals WHERE id > $1 ORDER BY id LIMIT $2",
             None,
             rental_row,
@@ -817,7 +823,8 @@ impl Storage for PostgresStorage {
 
     fn active_rentals(&self) -> Result<Records<'_, Rental>> {
         Ok(self.paged(
-            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                    renewals
              FROM koko_rentals WHERE returned_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
             None,
             rental_row,
@@ -827,7 +834,8 @@ impl Storage for PostgresStorage {
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
         self.customer(customer)?;
         Ok(self.paged(
-            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                    renewals
              FROM koko_rentals WHERE id > $1 AND customer_id = $3 ORDER BY id LIMIT $2",
             Some(to_i64(customer.get())?),
             rental_row,

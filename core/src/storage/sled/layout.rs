@@ -19,8 +19,9 @@
 //! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
-//! accounts. [`migrate`] rebuilds what a version lacks from the records — idempotently (version 2 → 3 starts by
-//! clearing the account trees) — and writes the new version last, so a crash during it only repeats it.
+//! accounts and stored rentals without renewals. [`migrate`] rebuilds what a version lacks from the records —
+//! idempotently (version 2 → 3 starts by clearing the account trees and reads rentals in either format) — and
+//! writes the new version last, so a crash during it only repeats it.
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -30,6 +31,7 @@ use sled::Tree;
 use crate::domain::{Copy, CopyStatus, EntryKind, LedgerEntry, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
+use crate::pricing::Quote;
 use crate::storage::accounts::StoredAccount;
 
 /// The on-disk layout version this code reads and writes.
@@ -154,6 +156,7 @@ pub(super) struct OpenRecord {
     rented_at: (i64, u32),
     due_at: Option<(i64, u32)>,
     plan_version: u64,
+    renewals: Vec<(i64, u32)>,
 }
 
 fn instant(at: DateTime<Utc>) -> (i64, u32) {
@@ -176,6 +179,7 @@ impl OpenRecord {
             rented_at: instant(rental.rented_at),
             due_at: rental.due_at.map(instant),
             plan_version: rental.plan_version.get(),
+            renewals: rental.renewals.iter().copied().map(instant).collect(),
         })
     }
 
@@ -192,7 +196,51 @@ impl OpenRecord {
             returned_at: None,
             plan_version: PlanVersionId::new(record.plan_version),
             charge: None,
+            renewals: record
+                .renewals
+                .into_iter()
+                .map(from_instant)
+                .collect::<Result<_>>()?,
         })
+    }
+}
+
+/// A rental as layouts 1 and 2 stored it (before renewals), for the migrations.
+#[derive(Deserialize)]
+struct RentalV2 {
+    id: RentalId,
+    copy: CopyId,
+    book: BookId,
+    customer: CustomerId,
+    category: String,
+    rented_at: DateTime<Utc>,
+    due_at: Option<DateTime<Utc>>,
+    returned_at: Option<DateTime<Utc>>,
+    plan_version: PlanVersionId,
+    charge: Option<Quote>,
+}
+
+/// A stored rental in either format: layout 3's, or (failing that) layouts 1 and 2's, so a migration interrupted
+/// half-way through rewriting the rentals runs again cleanly.
+fn decode_any_rental(raw: &[u8]) -> Result<Rental> {
+    decode::<Rental>(raw).or_else(|_| decode::<RentalV2>(raw).map(Rental::from))
+}
+
+impl From<RentalV2> for Rental {
+    fn from(old: RentalV2) -> Self {
+        Rental {
+            id: old.id,
+            copy: old.copy,
+            book: old.book,
+            customer: old.customer,
+            category: old.category,
+            rented_at: old.rented_at,
+            due_at: old.due_at,
+            returned_at: old.returned_at,
+            plan_version: old.plan_version,
+            charge: old.charge,
+            renewals: Vec::new(),
+        }
     }
 }
 
@@ -273,7 +321,7 @@ fn migrate_v1(trees: &Trees) -> Result<()> {
                 decode_u64(&key).unwrap_or(0)
             )));
         };
-        let rental: Rental = decode(&raw)?;
+        let rental = decode_any_rental(&raw)?;
         if rental.returned_at.is_some() {
             return Err(Error::Corruption(format!(
                 "the open-rental index names rental {}, which is closed",
@@ -300,8 +348,19 @@ fn migrate_v2(trees: &Trees) -> Result<()> {
     let mut states: std::collections::BTreeMap<CustomerId, StoredAccount> = Default::default();
     let mut next_entry = 0u64;
     for item in trees.get(RENTALS).iter() {
-        let (_, raw) = item.map_err(Error::storage)?;
-        let rental: Rental = decode(&raw)?;
+        let (key, raw) = item.map_err(Error::storage)?;
+        // Layout 3 stores rentals with their renewals (none yet): every rental is written again.
+        let rental = decode_any_rental(&raw)?;
+        trees
+            .get(RENTALS)
+            .insert(&key, encode(&rental)?)
+            .map_err(Error::storage)?;
+        if rental.returned_at.is_none() {
+            trees
+                .get(ACTIVE)
+                .insert(&key, OpenRecord::encode(&rental)?)
+                .map_err(Error::storage)?;
+        }
         let account = states.entry(rental.customer).or_default();
         customer_rentals
             .insert(
