@@ -159,6 +159,8 @@ pub struct Rental {
     pub charge: Option<Quote>,
     /// ``"active"`` or ``"closed"``.
     pub status: &'static str,
+    /// When it was renewed, oldest first (UTC).
+    pub renewals: Vec<DateTime<Utc>>,
 }
 
 impl From<koko_core::Rental> for Rental {
@@ -179,6 +181,7 @@ impl From<koko_core::Rental> for Rental {
             returned_at: r.returned_at,
             plan_version: r.plan_version.get(),
             charge: r.charge.map(Quote::from),
+            renewals: r.renewals,
         }
     }
 }

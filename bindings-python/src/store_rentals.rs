@@ -120,6 +120,35 @@ impl BookStore {
         .map(Receipt::from)
     }
 
+    /// Renews an open rental at ``at`` (now by default): its due date moves forward by the loan period, as its
+    /// plan's tariff allows (``renewals``); the daily charge is unchanged and late days count from the new due
+    /// date. Raises ``Blocked`` (rule ``renewals.max``, ``manual`` or ``limits.max_balance``), ``InvalidInput`` for
+    /// a rental without a due date, ``AlreadyReturned`` or ``NotFound``.
+    #[pyo3(signature = (*, rental_id, at=None, idempotency_key=None))]
+    fn renew(
+        &self,
+        py: Python<'_>,
+        rental_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Rental> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let rental = RentalId::new(id("rental_id", rental_id)?);
+        let (at, clock_time) = at_or_now("at", at, || store.now())?;
+        let key = key_arg(idempotency_key)?;
+        let operation = Operation::Renew { rental, at };
+        py.detach(|| {
+            let outcome = match key {
+                None => store.apply(operation)?,
+                Some(key) => store.apply_idempotent(&key, operation, clock_time)?,
+            };
+            outcome.into_rental()
+        })
+        .py_err()
+        .map(Rental::from)
+    }
+
     /// One rental; raises ``NotFound``.
     fn rental(&self, py: Python<'_>, rental_id: &Bound<'_, PyAny>) -> PyResult<Rental> {
         let guard = self.read()?;

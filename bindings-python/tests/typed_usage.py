@@ -21,6 +21,11 @@ def rent_and_return(store: koko.BookStore) -> Optional[Decimal]:
     at = datetime(2024, 6, 1, tzinfo=timezone.utc)
     rental: koko.Rental = store.rent(customer_id=customer.id, book_id=book.id, at=at)
     try:
+        renewed: List[datetime] = store.renew(rental_id=rental.id, idempotency_key="renew-1").renewals
+        print(renewed)
+    except koko.Blocked as refused:
+        print(refused.rule)
+    try:
         receipt: koko.Receipt = store.return_rental(rental_id=rental.id)
     except koko.AlreadyReturned as err:
         print(err.kind)

@@ -126,6 +126,10 @@ class Rental:
     def charge(self) -> Optional[Quote]: ...
     @property
     def status(self) -> Literal["active", "closed"]: ...
+    @property
+    def renewals(self) -> List[datetime]:
+        """When the rental was renewed, oldest first (each renewal moved ``due_at``)."""
+        ...
 
 class Receipt:
     """What a customer gets on return."""
@@ -394,6 +398,14 @@ class BookStore:
     ) -> Receipt:
         """Returns a rental at ``at`` (now by default): charges it, posts the charge to the customer's account,
         closes it and frees the copy. ``Receipt.balance`` is the balance once the charge was posted."""
+        ...
+    def renew(
+        self, *, rental_id: int, at: Optional[datetime] = None, idempotency_key: Optional[str] = None
+    ) -> Rental:
+        """Renews an open rental at ``at`` (now by default): its due date moves forward by the loan period, as
+        its plan's tariff allows (``renewals``); late days then count from the new due date. Raises ``Blocked``
+        (rule ``renewals.max``, ``manual`` or ``limits.max_balance``), ``InvalidInput`` (no due date),
+        ``AlreadyReturned`` or ``NotFound``."""
         ...
     def rental(self, rental_id: int) -> Rental: ...
     def rentals(self) -> List[Rental]: ...
