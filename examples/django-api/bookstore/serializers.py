@@ -96,6 +96,10 @@ class CloseInput(serializers.Serializer):
     date_returned = AwareDateTimeField()
 
 
+class RenewInput(serializers.Serializer):
+    at = AwareDateTimeField(required=False)  # default: now
+
+
 class PaymentInput(serializers.Serializer):
     amount = MoneyField()
     note = serializers.CharField(required=False, allow_blank=True, allow_null=True)
@@ -170,6 +174,15 @@ def receipt_data(receipt: koko.Receipt) -> dict:
     """The close endpoint's answer: the closed rental with its charge, and the customer's balance once the charge
     was posted (``"balance"``, a decimal string)."""
     return {**rental_data(receipt.rental, receipt.title, charge=receipt.charge), "balance": str(receipt.balance)}
+
+
+def renewal_data(rental: koko.Rental, book_title: str) -> dict:
+    """The renew endpoint's answer: the rental, its new due date and every renewal's instant."""
+    return {
+        **rental_data(rental, book_title),
+        "due_date": iso(rental.due_at),
+        "renewals": [iso(at) for at in rental.renewals],
+    }
 
 
 # Customer accounts: koko's objects, read attribute by attribute (a None stays null).

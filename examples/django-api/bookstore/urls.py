@@ -32,5 +32,6 @@ urlpatterns = [
     path("customers/<id:pk>/block/", views.CustomerBlock.as_view(), name="customer-block"),
     path("rentals/<id:pk>/", views.RentalDetail.as_view(), name="rental-detail"),
     path("rentals/<id:pk>/close/", views.RentalClose.as_view(), name="rental-close"),
+    path("rentals/<id:pk>/renew/", views.RentalRenew.as_view(), name="rental-renew"),
     path("reports/aged-balances/", views.AgedBalances.as_view(), name="aged-balances"),
 ]

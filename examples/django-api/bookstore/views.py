@@ -28,12 +28,14 @@ from .serializers import (
     LedgerEntryOutput,
     PaymentInput,
     ReasonedAmountInput,
+    RenewInput,
     RentInput,
     StatementOutput,
     StatementQuery,
     book_data,
     customer_data,
     receipt_data,
+    renewal_data,
     rental_data,
 )
 from .store import get_store
@@ -177,6 +179,19 @@ class RentalClose(APIView):
             rental_id=pk, at=data["date_returned"], idempotency_key=idempotency_key(request)
         )
         return Response(receipt_data(receipt))
+
+
+class RentalRenew(APIView):
+    """POST: renews the open rental ``pk`` at ``at`` (now by default) — its due date moves by the loan period, as
+    the plan allows; 403 naming the rule when refused (``renewals.max``, ``manual``, ``limits.max_balance``)."""
+
+    at_field = "at"
+
+    def post(self, request, pk: int):
+        data = _valid(RenewInput, request)
+        store = get_store()
+        rental = store.renew(rental_id=pk, at=data.get("at"), idempotency_key=idempotency_key(request))
+        return Response(renewal_data(rental, store.book(rental.book_id).title))
 
 
 # --- customer accounts -------------------------------------------------------------------------------------------

@@ -536,3 +536,40 @@ def test_simultaneous_retries_under_one_key_rent_once(api, store):
         assert [r.status_code for r in responses] == [201] * 4, [r.raw for r in responses]
         assert len({r.data["id"] for r in responses}) == 1
         assert store.available_copies(book_id) == 3
+
+
+# --- renewals ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def renewable_plan():
+    """The process's store, for this test: story 3 with regular books due after 7 days and renewable once."""
+    plan = json.loads(koko.PricePlan.story3().to_json())
+    plan["categories"]["regular"]["late_fee"] = {"loan_days": 7, "per_day": "0.50"}
+    plan["categories"]["regular"]["renewals"] = {"max": 1, "from": "due_date"}
+    store = koko.BookStore.memory(plan=koko.PricePlan.from_json(json.dumps(plan)))
+    previous = koko_store.use_store(store)
+    yield store
+    koko_store.use_store(previous)
+
+
+def test_a_rental_is_renewed_once_then_refused(api, renewable_plan):
+    book = api.book(title="Ulysses", book_type="R")
+    fiction = api.book(title="Dune", book_type="F")
+    ada = api.customer()
+    rental = api.rent(ada["id"], book["id"], date_rented=MONDAY)
+    url = f"/rentals/{rental['id']}/renew/"
+    # Due 10 June 10:00; renewed from the due date: 17 June 10:00. A retry under the key answers the same.
+    renewed = api.post(url, {"at": WEDNESDAY}, headers={"Idempotency-Key": "renew-1"})
+    assert renewed.status_code == 200, renewed.raw
+    assert parse(renewed.data["due_date"]) == dt.datetime(2024, 6, 17, 10, tzinfo=UTC)
+    assert [parse(at) for at in renewed.data["renewals"]] == [dt.datetime(2024, 6, 5, 10, tzinfo=UTC)]
+    again = api.post(url, {"at": WEDNESDAY}, headers={"Idempotency-Key": "renew-1"})
+    assert (again.status_code, again.data) == (200, renewed.data)
+    refused = api.post(url, {"at": WEDNESDAY})
+    assert refused.status_code == 403, refused.raw
+    assert refused.data["rule"] == "renewals.max"
+    # Story 3's fiction has no loan period: nothing to renew.
+    open_fiction = api.rent(ada["id"], fiction["id"], date_rented=MONDAY)
+    assert api.post(f"/rentals/{open_fiction['id']}/renew/", {}).status_code == 400
+    assert api.post("/rentals/999/renew/", {}).status_code == 404
