@@ -40,6 +40,7 @@ enum Op {
     Return { rental: usize, hours: i64 },
     ReturnCopy { copy: usize, hours: i64 },
     RentUnknownBook { customer: usize },
+    Renew { rental: usize, hours: i64 },
     Pay { customer: usize, cents: i64 },
     Waive { customer: usize, cents: i64 },
     Refund { customer: usize, cents: i64 },
@@ -56,6 +57,7 @@ fn op() -> impl Strategy<Value = Op> {
         4 => (any::<usize>(), 0..2_000i64).prop_map(|(rental, hours)| Op::Return { rental, hours }),
         2 => (any::<usize>(), 0..2_000i64).prop_map(|(copy, hours)| Op::ReturnCopy { copy, hours }),
         1 => any::<usize>().prop_map(|customer| Op::RentUnknownBook { customer }),
+        2 => (any::<usize>(), 0..200i64).prop_map(|(rental, hours)| Op::Renew { rental, hours }),
         2 => (any::<usize>(), 1..2_000i64).prop_map(|(customer, cents)| Op::Pay { customer, cents }),
         1 => (any::<usize>(), 1..1_000i64).prop_map(|(customer, cents)| Op::Waive { customer, cents }),
         1 => (any::<usize>(), 1..1_000i64).prop_map(|(customer, cents)| Op::Refund { customer, cents }),
@@ -85,6 +87,8 @@ struct Model {
     rentals: BTreeMap<RentalId, Known<&'static str>>,
     /// Rental → its customer.
     owners: BTreeMap<RentalId, CustomerId>,
+    /// Rental → its due time and how many times it was renewed.
+    dues: BTreeMap<RentalId, (Option<DateTime<Utc>>, u32)>,
     /// Customer → balance (what they owe; negative: a credit).
     balances: BTreeMap<CustomerId, Decimal>,
     /// Customer → how many charge entries their closed rentals posted.
@@ -115,7 +119,7 @@ fn describe(result: Result<koko_core::Outcome, Error>) -> Outcome {
             e.balance_after
         )),
         koko_core::Outcome::Rental(r) => Ok(match &r.charge {
-            None => format!("rental {} copy {}", r.id, r.copy),
+            None => format!("rental {} copy {} due {:?}", r.id, r.copy, r.due_at),
             Some(charge) => format!("rental {} closed {}", r.id, charge.total),
         }),
         other => Ok(format!("{other:?}")),
@@ -247,7 +251,9 @@ impl Model {
                         self.rented.insert(copy, id);
                         self.rentals.insert(id, (copy, category, at, None));
                         self.owners.insert(id, customer);
-                        Ok(format!("rental {id} copy {copy}"))
+                        let due = (category == "regular").then(|| at + Duration::days(LOAN_DAYS));
+                        self.dues.insert(id, (due, 0));
+                        Ok(format!("rental {id} copy {copy} due {due:?}"))
                     }
                 };
                 (
@@ -281,6 +287,31 @@ impl Model {
                     None => Err("InvalidInput"),
                 };
                 (Operation::ReturnCopy { copy, at: returned }, expected)
+            }
+            Op::Renew { rental, hours } => {
+                let ids: Vec<RentalId> = self.rentals.keys().copied().collect();
+                let id = pick(&ids, *rental)?;
+                let (copy, _, rented_at, charge) = self.rentals[&id].clone();
+                let when = rented_at.max(at) + Duration::hours(*hours);
+                let (due, renewed) = self.dues[&id];
+                // Closed, then no loan period, then the tariff's maximum; else the due date moves by the loan.
+                let expected = match (charge, due) {
+                    (Some(_), _) => Err("AlreadyReturned"),
+                    (None, None) => Err("InvalidInput"),
+                    (None, Some(_)) if renewed >= MAX_RENEWALS => Err("Blocked"),
+                    (None, Some(due)) => {
+                        let new_due = due + Duration::days(LOAN_DAYS);
+                        self.dues.insert(id, (Some(new_due), renewed + 1));
+                        Ok(format!("rental {id} copy {copy} due {:?}", Some(new_due)))
+                    }
+                };
+                (
+                    Operation::Renew {
+                        rental: id,
+                        at: when,
+                    },
+                    expected,
+                )
             }
             Op::Pay { customer, cents }
             | Op::Waive { customer, cents }
@@ -360,8 +391,9 @@ impl Model {
         if charge.is_some() {
             return Err("AlreadyReturned");
         }
+        let due = self.dues[&id].0;
         let total = plan
-            .quote(category, rented_at, returned)
+            .quote_with_due(category, rented_at, due, returned)
             .map_err(|e| e.kind())?
             .total
             .to_string();
@@ -448,8 +480,22 @@ impl Model {
     }
 }
 
+/// The loan period of regular books in the model's plan, and how often a loan can be renewed.
+const LOAN_DAYS: i64 = 3;
+const MAX_RENEWALS: u32 = 2;
+
+/// Story 3, with regular books due after 3 days (0.25 a late day) and renewable twice from the due date.
+fn model_plan() -> PricePlan {
+    let mut plan: serde_json::Value = serde_json::from_str(&PricePlan::story3().to_json()).unwrap();
+    plan["categories"]["regular"]["late_fee"] =
+        serde_json::json!({"loan_days": LOAN_DAYS, "per_day": "0.25"});
+    plan["categories"]["regular"]["renewals"] =
+        serde_json::json!({"max": MAX_RENEWALS, "from": "due_date"});
+    PricePlan::from_json(&plan.to_string()).unwrap()
+}
+
 fn run_model<B: Backend>(cases: u32) {
-    let plan = PricePlan::story3();
+    let plan = model_plan();
     let mut runner = TestRunner::new(Config {
         cases,
         failure_persistence: None,
