@@ -100,6 +100,7 @@ def run(store: Optional[koko.BookStore], op: str, a: Dict[str, Any]) -> Any:
             customer_id=a["customer"], book_id=a.get("book"), copy_id=a.get("copy"), at=a["at"], **key
         ),
         "return_rental": lambda: s.return_rental(rental_id=a["rental"], at=a["at"]),
+        "renew": lambda: s.renew(rental_id=a["rental"], at=a["at"]),
         "quote_return": lambda: s.quote_return(a["rental"], a["at"]),
         "rental": lambda: s.rental(a["rental"]),
         "store_quote": lambda: s.quote(a["category"], a["rented_at"], a["returned_at"]),
