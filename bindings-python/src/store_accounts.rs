@@ -10,21 +10,28 @@ use crate::convert::{
     at_or_now, aware_datetime, id, money, optional_currency, optional_datetime, optional_text, text,
 };
 use crate::errors::IntoPy;
-use crate::store::{collect, open, BookStore, Inner};
+use crate::store::{collect, open, BookStore};
 
-/// The arguments of a waiver or a refund: customer, amount, reason, and the time (with whether it is the clock's).
-fn reasoned(
-    store: &Inner,
-    customer_id: &Bound<'_, PyAny>,
-    amount: &Bound<'_, PyAny>,
-    reason: &Bound<'_, PyAny>,
-    at: Option<&Bound<'_, PyAny>>,
-) -> PyResult<(CustomerId, Decimal, String, DateTime<Utc>, bool)> {
-    let customer = CustomerId::new(id("customer_id", customer_id)?);
-    let amount = money("amount", amount)?;
-    let reason = text("reason", reason)?;
-    let (at, clock_time) = at_or_now("at", at, || store.now())?;
-    Ok((customer, amount, reason, at, clock_time))
+impl BookStore {
+    /// A waiver or a refund: converts the customer, amount and reason (in that order) and the time, then posts
+    /// the entry `make` describes.
+    fn reasoned_entry(
+        &self,
+        py: Python<'_>,
+        [customer_id, amount, reason]: [&Bound<'_, PyAny>; 3],
+        at: Option<&Bound<'_, PyAny>>,
+        idempotency_key: Option<&Bound<'_, PyAny>>,
+        make: impl FnOnce(CustomerId, Decimal, DateTime<Utc>, String) -> Operation,
+    ) -> PyResult<LedgerEntry> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let customer = CustomerId::new(id("customer_id", customer_id)?);
+        let amount = money("amount", amount)?;
+        let reason = text("reason", reason)?;
+        let (at, clock_time) = at_or_now("at", at, || store.now())?;
+        let operation = make(customer, amount, at, reason);
+        accounts::entry(store, py, operation, idempotency_key, clock_time)
+    }
 }
 
 #[pymethods]
@@ -79,17 +86,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<LedgerEntry> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let (customer, amount, reason, at, clock_time) =
-            reasoned(store, customer_id, amount, reason, at)?;
-        let operation = Operation::Waive {
+        let make = |customer, amount, at, reason| Operation::Waive {
             customer,
             amount,
             at,
             reason,
         };
-        accounts::entry(store, py, operation, idempotency_key, clock_time)
+        self.reasoned_entry(py, [customer_id, amount, reason], at, idempotency_key, make)
     }
 
     /// Hands back ``amount`` of a customer's credit (at most the credit) at ``at`` (now by default), with a
@@ -104,17 +107,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<LedgerEntry> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let (customer, amount, reason, at, clock_time) =
-            reasoned(store, customer_id, amount, reason, at)?;
-        let operation = Operation::Refund {
+        let make = |customer, amount, at, reason| Operation::Refund {
             customer,
             amount,
             at,
             reason,
         };
-        accounts::entry(store, py, operation, idempotency_key, clock_time)
+        self.reasoned_entry(py, [customer_id, amount, reason], at, idempotency_key, make)
     }
 
     /// Posts a fee (a debit other than a rental's charge: a damaged cover, a lost card) at ``at`` (now by
