@@ -71,6 +71,13 @@ pub enum Op {
         /// Payment instant.
         at: DateTime<Utc>,
     },
+    /// `Operation::Renew` (through `BookStore::apply`): moves an open rental's due date on by its loan period.
+    Renew {
+        /// Rental id.
+        rental: u64,
+        /// Renewal instant.
+        at: DateTime<Utc>,
+    },
     /// `BookStore::deactivate_customer`.
     Deactivate {
         /// Customer id.
@@ -100,7 +107,7 @@ pub enum Outcome {
         /// The customer as stored.
         customer: Customer,
     },
-    /// An opened rental, or a closed one with its charge.
+    /// An opened rental, a renewed one (with its new due date and renewals), or a closed one with its charge.
     Rental {
         /// The rental as stored.
         rental: Rental,

@@ -5,7 +5,7 @@ use std::fmt::Debug;
 
 use koko_core::{
     AccountState, Book, BookStore, Copy, CopyId, CopyStatus, Customer, Decimal, EntryKind, Error,
-    LedgerEntry, PlanVersion, Rental, RentalId, Storage,
+    LedgerEntry, PlanVersion, PricePlan, Rental, RentalId, Storage,
 };
 
 /// Everything a store holds, by id.
@@ -58,6 +58,8 @@ pub struct InvariantStats {
     pub entries: u64,
     /// Of which payments.
     pub payments: u64,
+    /// Renewals found on rentals (each one's instant, open rentals and closed).
+    pub renewals: u64,
 }
 
 fn strictly_increasing<T>(
@@ -192,12 +194,15 @@ impl Snapshot {
         }
     }
 
-    /// The latest instant any rental (rented or returned) or ledger entry mentions, if any.
+    /// The latest instant any rental (rented, renewed or returned) or ledger entry mentions, if any.
     pub fn latest_instant(&self) -> Option<chrono::DateTime<chrono::Utc>> {
-        let rentals = self
-            .rentals
-            .values()
-            .map(|r| r.returned_at.unwrap_or(r.rented_at).max(r.rented_at));
+        let rentals = self.rentals.values().map(|r| {
+            let renewed = r.renewals.iter().max().copied().unwrap_or(r.rented_at);
+            r.returned_at
+                .unwrap_or(r.rented_at)
+                .max(r.rented_at)
+                .max(renewed)
+        });
         rentals.chain(self.ledger.values().map(|e| e.at)).max()
     }
 
@@ -264,8 +269,12 @@ fn diff_maps<T: PartialEq + Debug>(
 ///   the book's category;
 /// - an open rental has no charge and its copy is `Rented(this rental)`; so no copy has two open rentals, and
 ///   every copy marked rented has exactly one open rental and vice versa;
+/// - a rental's due date is its plan's due date for its rental instant, moved on by each of its renewals in turn
+///   (`PricePlan::renewed_due`), its renewals are in order, no earlier than the rental, no later than its return,
+///   and no more than the plan allows;
 /// - a closed rental was returned no earlier than rented and has exactly one charge, equal to
-///   `plan.quote(category, rented_at, returned_at)` under the plan version it was rented under;
+///   `plan.quote_with_due(category, rented_at, due_at, returned_at)` under the plan version it was rented under,
+///   with its stored due date (so late days count from the last renewal's due date);
 /// - the open-rental index lists exactly the open rentals, each customer's index exactly their rentals;
 /// - no copy exists outside its book's copy list (probing ids up to the largest + 16);
 /// - every ledger entry names an existing customer and a non-negative amount; in each customer's ledger (id
@@ -316,6 +325,12 @@ pub fn check_invariants<S: Storage>(
                 rental.plan_version
             ));
         }
+        stats.renewals += rental.renewals.len() as u64;
+        if let Some(version) = plan {
+            if let Err(problem) = check_due_date(&version.plan, rental) {
+                problems.push(format!("rental {id}: {problem}"));
+            }
+        }
         match (rental.returned_at, &rental.charge) {
             (None, None) => {
                 stats.open += 1;
@@ -331,14 +346,17 @@ pub fn check_invariants<S: Storage>(
                     ));
                 }
                 if let Some(version) = plan {
-                    match version
-                        .plan
-                        .quote(&rental.category, rental.rented_at, returned_at)
-                    {
+                    match version.plan.quote_with_due(
+                        &rental.category,
+                        rental.rented_at,
+                        rental.due_at,
+                        returned_at,
+                    ) {
                         Ok(quote) if &quote == charge => {}
                         Ok(quote) => problems.push(format!(
-                            "rental {id}: charged {} ({} days), the quote for its times is {} ({} days)",
-                            charge.total, charge.days, quote.total, quote.days
+                            "rental {id}: charged {} ({} days), the quote for its times and due date {:?} is {} \
+                             ({} days)",
+                            charge.total, charge.days, rental.due_at, quote.total, quote.days
                         )),
                         Err(e) => {
                             problems.push(format!("rental {id}: its times cannot be quoted: {e}"))
@@ -385,6 +403,41 @@ pub fn check_invariants<S: Storage>(
     } else {
         Err(problems)
     }
+}
+
+/// A rental's due date and renewals against its plan: the due date for its rental instant, moved on by each
+/// renewal in turn; renewals in order, within the rental's time, no more than the plan allows.
+fn check_due_date(plan: &PricePlan, rental: &Rental) -> Result<(), String> {
+    let mut due = plan
+        .due_at(&rental.category, rental.rented_at)
+        .map_err(|e| format!("its due date cannot be worked out: {e}"))?;
+    let mut last = rental.rented_at;
+    for (renewed, at) in rental.renewals.iter().enumerate() {
+        if *at < last || rental.returned_at.is_some_and(|returned| *at > returned) {
+            return Err(format!(
+                "renewal {renewed} at {at} is out of order (rented at {}, returned at {:?}, renewals {:?})",
+                rental.rented_at, rental.returned_at, rental.renewals
+            ));
+        }
+        last = *at;
+        let Some(before) = due else {
+            return Err(format!(
+                "renewed at {at}, but its category {:?} has no loan period",
+                rental.category
+            ));
+        };
+        due = Some(
+            plan.renewed_due(&rental.category, before, *at, renewed)
+                .map_err(|e| format!("renewal {renewed} at {at} is refused by its plan: {e}"))?,
+        );
+    }
+    if due != rental.due_at {
+        return Err(format!(
+            "due at {:?}; its plan and renewals {:?} say {due:?}",
+            rental.due_at, rental.renewals
+        ));
+    }
+    Ok(())
 }
 
 /// The ledger and account invariants of [`check_invariants`].

@@ -1,8 +1,9 @@
 //! Replays an ack log onto the snapshot taken before the run and compares the result with the store after it.
 
+use chrono::{DateTime, Utc};
 use koko_core::{
     AccountState, Copy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, LedgerEntry,
-    LedgerEntryId,
+    LedgerEntryId, PricePlan, Rental,
 };
 
 use crate::acklog::{AckLog, Ending, Op, Outcome};
@@ -68,6 +69,10 @@ pub struct Verified {
     /// Acknowledged payments found in the store with their acknowledged entry (alone or inside batches; the
     /// operations are also counted in `acked_present`).
     pub payments: u64,
+    /// Acknowledged renewals found in the store: the rental holds the renewal's instant, and the due date the
+    /// renewal acknowledged unless a later renewal moved it again (alone or inside batches; also counted in
+    /// `acked_present`).
+    pub renewals: u64,
 }
 
 /// Checks `actual` (the store after the run) against `before` (the store before it) plus the log:
@@ -76,7 +81,10 @@ pub struct Verified {
 /// are larger than every earlier id; an operation the writer provoked to fail failed with the expected kind and
 /// changed nothing; any other failure is of an allowed kind and left nothing half-done; an operation in flight at
 /// the kill is either wholly present or absent; and nothing else changed — no record, no account balance, no
-/// ledger entry (each return posts its rental's charge, each payment its payment, at the running balance).
+/// ledger entry (each return posts its rental's charge, each payment its payment, at the running balance). A
+/// renewal must hold its instant and the due date its plan gives (checked against the acknowledged rental), and
+/// changes nothing but the rental's due date and renewals; a return's charge must be the plan's quote for the
+/// due date the log gives the rental (`PricePlan::quote_with_due`).
 pub fn verify(
     before: &Snapshot,
     log: &AckLog,
@@ -126,6 +134,7 @@ pub fn verify(
                     Ok(()) => {
                         verified.acked_present += 1;
                         verified.payments += payments(&logged.op);
+                        verified.renewals += renewals(&logged.op);
                         if let Op::Batch { ops } = &logged.op {
                             verified.batches += 1;
                             verified.batch_operations += ops.len() as u64;
@@ -201,6 +210,60 @@ fn payments(op: &Op) -> u64 {
     }
 }
 
+/// How many renewals `op` makes (a batch: those among its operations).
+fn renewals(op: &Op) -> u64 {
+    match op {
+        Op::Renew { .. } => 1,
+        Op::Batch { ops } => ops.iter().map(renewals).sum(),
+        _ => 0,
+    }
+}
+
+/// The plan `rental` was rented under, from the plan versions of `snapshot`.
+fn plan_of<'a>(snapshot: &'a Snapshot, rental: &Rental) -> Result<&'a PricePlan, String> {
+    snapshot
+        .plans
+        .iter()
+        .find(|v| v.id == rental.plan_version)
+        .map(|v| &v.plan)
+        .ok_or_else(|| {
+            format!(
+                "rental {} names plan version {}, which does not exist",
+                rental.id, rental.plan_version
+            )
+        })
+}
+
+/// The rental `prior` (open) renewed at `at`: its due date moved on as its plan says, the renewal appended.
+fn renewed(expected: &Snapshot, prior: &Rental, at: DateTime<Utc>) -> Result<Rental, String> {
+    let id = prior.id;
+    if prior.returned_at.is_some() {
+        return Err(format!("renewed rental {id}, which was already closed"));
+    }
+    if at < prior.rented_at {
+        return Err(format!(
+            "renewed rental {id} at {at}, before it was rented at {}",
+            prior.rented_at
+        ));
+    }
+    let due = prior
+        .due_at
+        .ok_or_else(|| format!("renewed rental {id}, which has no due date"))?;
+    let new_due = plan_of(expected, prior)?
+        .renewed_due(&prior.category, due, at, prior.renewals.len())
+        .map_err(|e| {
+            format!(
+                "renewed rental {id} (renewed {} times), which its plan refuses: {} ({e})",
+                prior.renewals.len(),
+                e.kind()
+            )
+        })?;
+    let mut renewed = prior.clone();
+    renewed.due_at = Some(new_due);
+    renewed.renewals.push(at);
+    Ok(renewed)
+}
+
 /// Whether the effect of an acknowledged operation is in `actual` at all (its content is compared later). A batch
 /// is present if any of its operations is; then every one of them must be (`apply` and the final comparison).
 fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
@@ -226,6 +289,10 @@ fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
             actual.customers.get(customer).is_some_and(|c| !c.active)
         }
         (Op::Pay { .. }, Outcome::Entry { entry }) => actual.ledger.contains_key(&entry.id.get()),
+        (Op::Renew { rental, at }, _) => actual
+            .rentals
+            .get(rental)
+            .is_some_and(|r| r.renewals.contains(at)),
         // A mismatched pair: report it through `apply`.
         _ => true,
     }
@@ -315,6 +382,29 @@ fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
                     && e.at == *at
             })
             .map(|e| Outcome::Entry { entry: e.clone() }),
+        Op::Renew { rental, at } => {
+            // The renewal shows if the rental's next renewal is this one; later operations (acknowledged, so
+            // checked next) may have renewed or closed it since, so the outcome is built from the rental before.
+            let prior = expected
+                .rentals
+                .get(rental)
+                .filter(|r| r.returned_at.is_none())?;
+            let found = actual.rentals.get(rental)?;
+            if found.renewals.get(prior.renewals.len()) != Some(at) {
+                return None;
+            }
+            let rental = renewed(expected, prior, *at).unwrap_or_else(|_| {
+                // Refused by the plan, yet stored: `apply` reports it.
+                let mut stored = prior.clone();
+                stored.renewals.push(*at);
+                stored.due_at = found.due_at;
+                stored
+            });
+            Some(Outcome::Rental {
+                rental,
+                charge_entry: None,
+            })
+        }
         Op::Deactivate { customer } => {
             let was_active = expected.customers.get(customer).is_some_and(|c| c.active);
             actual
@@ -453,6 +543,15 @@ fn apply(
             if rental.returned_at.is_some() || rental.charge.is_some() {
                 return Err(format!("the new rental {id} is already closed"));
             }
+            let due = plan_of(expected, rental)?
+                .due_at(&rental.category, *at)
+                .map_err(|e| format!("the new rental {id}'s due date cannot be worked out: {e}"))?;
+            if rental.due_at != due || !rental.renewals.is_empty() {
+                return Err(format!(
+                    "the new rental {id} is due at {:?} with renewals {:?}; its plan says due at {due:?}, none",
+                    rental.due_at, rental.renewals
+                ));
+            }
             if !expected.customers.get(customer).is_some_and(|c| c.active) {
                 return Err(format!("customer {customer} was not active, yet rented"));
             }
@@ -516,6 +615,16 @@ fn apply(
                     "the closed rental {rental:?} is not the open rental {prior:?} returned at {at}"
                 ));
             }
+            // Charged for its due date as the log has it (moved on by every renewal): late days count from there.
+            let quote = plan_of(expected, prior)?
+                .quote_with_due(&prior.category, prior.rented_at, prior.due_at, *at)
+                .map_err(|e| format!("rental {id}'s times cannot be quoted: {e}"))?;
+            if rental.charge.as_ref() != Some(&quote) {
+                return Err(format!(
+                    "rental {id} was charged {:?}, the quote for its times and due date {:?} is {quote:?}",
+                    rental.charge, prior.due_at
+                ));
+            }
             let Some(copy) = expected.copies.get_mut(&prior.copy.get()) else {
                 return Err(format!("rental {id}'s copy {} does not exist", prior.copy));
             };
@@ -571,6 +680,29 @@ fn apply(
             }
             account.balance = balance_after;
             expected.ledger.insert(id, entry.clone());
+        }
+        (
+            Op::Renew { rental: id, at },
+            Outcome::Rental {
+                rental,
+                charge_entry,
+            },
+        ) => {
+            if charge_entry.is_some() {
+                return Err(format!(
+                    "the renewed rental {id} came with a charge entry {charge_entry:?}"
+                ));
+            }
+            let Some(prior) = expected.rentals.get(id) else {
+                return Err(format!("renewed rental {id}, which does not exist"));
+            };
+            let want = renewed(expected, prior, *at)?;
+            if &want != rental {
+                return Err(format!(
+                    "the renewed rental {rental:?} is not the open rental {prior:?} renewed at {at}: {want:?}"
+                ));
+            }
+            expected.rentals.insert(*id, want);
         }
         (Op::Deactivate { customer: id }, Outcome::Customer { customer }) => {
             let Some(prior) = expected.customers.get_mut(id) else {
@@ -655,7 +787,7 @@ fn post_charge(
 
 /// Whether `op`'s effect shows in `snapshot` at all: a book with its title, a customer with its names, a rental
 /// of its customer at its instant, its rental closed, its customer inactive, a payment of its customer at its
-/// instant. (Titles, names and instants are unique per writer run.) For probing a failed operation right after its
+/// instant, its rental renewed at its instant. (Titles, names and instants are unique per writer run.) For probing a failed operation right after its
 /// error.
 pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
     match op {
@@ -676,6 +808,10 @@ pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
             .get(rental)
             .is_some_and(|r| r.returned_at.is_some()),
         Op::Deactivate { customer } => snapshot.customers.get(customer).is_some_and(|c| !c.active),
+        Op::Renew { rental, at } => snapshot
+            .rentals
+            .get(rental)
+            .is_some_and(|r| r.renewals.contains(at)),
         Op::Pay { customer, at, .. } => snapshot
             .ledger
             .values()

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use koko_core::{
-    BookId, BookStore, CopyId, CopyStatus, CustomerId, Decimal, FixedClock, NewBook, NewCustomer,
-    Operation, RentTarget, RentalId, Storage,
+    BookId, BookStore, CopyId, CopyStatus, CustomerId, Decimal, FixedClock, LateFee, NewBook,
+    NewCustomer, Operation, PricePlan, RenewFrom, Renewals, RentTarget, Rental, RentalId, Storage,
 };
 
 use crate::acklog::{unix_nanos, AckWriter, Entry, Op, Outcome};
@@ -18,13 +18,73 @@ use crate::verify::effect_visible;
 /// The categories story 3 prices.
 pub const CATEGORIES: [&str; 3] = ["regular", "fiction", "novel"];
 
+/// The plan every writer publishes (and the checker tests use): story 3's prices, plus loan periods, late fees and
+/// renewals so that renewals (and the late fees they push back) are exercised. Regular: due after 7 days, 0.50 a
+/// late day, renewed up to twice from the due date. Novel: due after 3 days, 0.25 a late day, renewed once from the
+/// renewal. Fiction: no loan period, so never renewed.
+pub fn plan() -> PricePlan {
+    let mut doc = PricePlan::story3().document().clone();
+    doc.name = Some("story3-renewals".to_owned());
+    let terms = [
+        ("regular", 7, 50, 2, RenewFrom::DueDate),
+        ("novel", 3, 25, 1, RenewFrom::Renewal),
+    ];
+    for (category, loan_days, per_day_cents, max, from) in terms {
+        if let Some(tariff) = doc.categories.get_mut(category) {
+            tariff.late_fee = Some(LateFee {
+                loan_days,
+                per_day: Decimal::new(per_day_cents, 2),
+                grace_days: 0,
+                cap: None,
+            });
+            tariff.renewals = Some(Renewals { max, from });
+        }
+    }
+    PricePlan::new(doc).expect("the workload's plan is valid")
+}
+
+/// Files the open `rental` under `renewable` (with how many more times [`plan`] lets it be renewed) or under
+/// `unrenewable` (with the error kind a renewal of it fails with).
+fn track_renewals(
+    rental: &Rental,
+    renewable: &mut BTreeMap<u64, usize>,
+    unrenewable: &mut BTreeMap<u64, &'static str>,
+) {
+    let id = rental.id.get();
+    renewable.remove(&id);
+    unrenewable.remove(&id);
+    if rental.returned_at.is_some() {
+        return;
+    }
+    // How many renewals the plan allows this category (read from the plan, so the two never disagree).
+    static PLAN: std::sync::OnceLock<PricePlan> = std::sync::OnceLock::new();
+    let max = PLAN
+        .get_or_init(plan)
+        .tariff(&rental.category)
+        .ok()
+        .and_then(|tariff| tariff.renewals)
+        .map_or(0, |renewals| renewals.max as usize);
+    match (rental.due_at, max - rental.renewals.len().min(max)) {
+        (None, _) => {
+            unrenewable.insert(id, "InvalidInput");
+        }
+        (Some(_), 0) => {
+            unrenewable.insert(id, "Blocked");
+        }
+        (Some(_), left) => {
+            renewable.insert(id, left);
+        }
+    }
+}
+
 /// How the workload behaves.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkloadOptions {
     /// The seed of every random choice (and of the unique titles and names).
     pub seed: u64,
     /// Also provoke expected conflicts now and then (renting a rented copy, returning a closed rental, renting
-    /// as an inactive customer, paying nothing), each logged with the error kind it must fail with.
+    /// as an inactive customer, paying nothing, renewing a rental with no renewal left), each logged with the
+    /// error kind it must fail with.
     pub conflicts: bool,
     /// Extra characters in every author name (bigger records fill a disk sooner).
     pub author_padding: usize,
@@ -56,6 +116,11 @@ pub struct Workload<S> {
     active: Vec<u64>,
     inactive: Vec<u64>,
     open: Vec<(u64, u64)>,
+    /// Open rentals that may still be renewed, with how many renewals they have left.
+    renewable: BTreeMap<u64, usize>,
+    /// Open rentals that may not be renewed, with the error kind a renewal fails with: `InvalidInput` (no loan
+    /// period) or `Blocked` (no renewal left).
+    unrenewable: BTreeMap<u64, &'static str>,
     closed: Vec<u64>,
     counter: u64,
     seq: u64,
@@ -100,6 +165,8 @@ impl<S: Storage> Workload<S> {
             active: Vec::new(),
             inactive: Vec::new(),
             open: Vec::new(),
+            renewable: BTreeMap::new(),
+            unrenewable: BTreeMap::new(),
             closed: Vec::new(),
             counter: 0,
             seq: 0,
@@ -141,13 +208,19 @@ impl<S: Storage> Workload<S> {
             }
         }
         let (mut open, mut closed) = (Vec::new(), Vec::new());
+        let (mut renewable, mut unrenewable) = (BTreeMap::new(), BTreeMap::new());
         let mut latest = None;
         for rental in self.store.rentals()? {
             let rental = rental?;
             let last = rental.returned_at.unwrap_or(rental.rented_at);
             latest = latest.max(Some(last.max(rental.rented_at)));
+            // A renewal's instant is after the rental's: the clock must not go back before it either.
+            latest = latest.max(rental.renewals.iter().max().copied());
             match rental.returned_at {
-                None => open.push((rental.id.get(), rental.copy.get())),
+                None => {
+                    open.push((rental.id.get(), rental.copy.get()));
+                    track_renewals(&rental, &mut renewable, &mut unrenewable);
+                }
                 Some(_) => closed.push(rental.id.get()),
             }
         }
@@ -157,6 +230,8 @@ impl<S: Storage> Workload<S> {
         self.active = active;
         self.inactive = inactive;
         self.open = open;
+        self.renewable = renewable;
+        self.unrenewable = unrenewable;
         self.closed = closed;
         self.now = self
             .now
@@ -185,6 +260,7 @@ impl<S: Storage> Workload<S> {
             18..=42 => self.rent_book(),
             43..=57 => self.rent_copy(),
             58..=67 => self.pay(),
+            68..=72 => self.renew(),
             _ => self.return_one().or_else(|| self.rent_book()),
         };
         let op = op.unwrap_or_else(|| {
@@ -278,6 +354,16 @@ impl<S: Storage> Workload<S> {
         })
     }
 
+    /// A renewal of an open rental that has a renewal left.
+    fn renew(&mut self) -> Option<Op> {
+        let renewable: Vec<u64> = self.renewable.keys().copied().collect();
+        let rental = *self.rng.pick(&renewable)?;
+        Some(Op::Renew {
+            rental,
+            at: self.now,
+        })
+    }
+
     fn return_one(&mut self) -> Option<Op> {
         let (rental, _) = *self.rng.pick(&self.open)?;
         Some(Op::Return {
@@ -287,15 +373,17 @@ impl<S: Storage> Workload<S> {
     }
 
     /// A batch of 2–12 operations that the view says all succeed in order: rents of distinct available copies,
-    /// returns of distinct open rentals, payments, new customers and books; each at its own instant.
+    /// returns of distinct open rentals, renewals of open rentals with a renewal left (at most one per rental, and
+    /// none returned in the same batch), payments, new customers and books; each at its own instant.
     fn batch(&mut self) -> Option<Op> {
         let size = self.rng.range(2, 12);
         let mut ops = Vec::new();
         let mut taken = BTreeSet::new();
         let mut returned = BTreeSet::new();
+        let mut renewed = BTreeSet::new();
         for _ in 0..size {
             self.now += Duration::minutes(1);
-            let op = match self.rng.below(20) {
+            let op = match self.rng.below(21) {
                 0..=7 => {
                     let customer = self.pick_active();
                     let available: Vec<u64> = self
@@ -332,6 +420,21 @@ impl<S: Storage> Workload<S> {
                 }
                 12..=14 => Some(self.register()),
                 15..=17 => Some(self.add_book()),
+                18 => {
+                    let renewable: Vec<u64> = self
+                        .renewable
+                        .keys()
+                        .copied()
+                        .filter(|r| !returned.contains(r) && !renewed.contains(r))
+                        .collect();
+                    self.rng.pick(&renewable).copied().map(|rental| {
+                        renewed.insert(rental);
+                        Op::Renew {
+                            rental,
+                            at: self.now,
+                        }
+                    })
+                }
                 _ => self.pay(),
             };
             ops.extend(op);
@@ -340,7 +443,7 @@ impl<S: Storage> Workload<S> {
     }
 
     fn conflict(&mut self) -> Option<(Op, Option<&'static str>)> {
-        match self.rng.below(4) {
+        match self.rng.below(5) {
             0 => {
                 let customer = self.pick_active()?;
                 let (_, copy) = *self.rng.pick(&self.open)?;
@@ -374,6 +477,19 @@ impl<S: Storage> Workload<S> {
                 )),
                 _ => None,
             },
+            3 => {
+                // No loan period: InvalidInput; no renewal left: Blocked.
+                let unrenewable: Vec<(u64, &'static str)> =
+                    self.unrenewable.iter().map(|(r, k)| (*r, *k)).collect();
+                let (rental, kind) = *self.rng.pick(&unrenewable)?;
+                Some((
+                    Op::Renew {
+                        rental,
+                        at: self.now,
+                    },
+                    Some(kind),
+                ))
+            }
             _ => {
                 let customer = *self.rng.pick(&self.inactive)?;
                 let available = self.available();
@@ -432,6 +548,10 @@ impl<S: Storage> Workload<S> {
             }
             Op::Pay { .. } => Outcome::Entry {
                 entry: store.storage().apply(operation(op)?)?.into_entry()?,
+            },
+            Op::Renew { .. } => Outcome::Rental {
+                rental: store.apply(operation(op)?)?.into_rental()?,
+                charge_entry: None,
             },
             Op::Deactivate { customer } => Outcome::Customer {
                 customer: store.deactivate_customer(CustomerId::new(*customer))?,
@@ -556,10 +676,16 @@ impl<S: Storage> Workload<S> {
                 self.open_by_copy
                     .insert(rental.copy.get(), Some(rental.id.get()));
                 self.open.push((rental.id.get(), rental.copy.get()));
+                track_renewals(rental, &mut self.renewable, &mut self.unrenewable);
+            }
+            (Op::Renew { .. }, Outcome::Rental { rental, .. }) => {
+                track_renewals(rental, &mut self.renewable, &mut self.unrenewable);
             }
             (Op::Return { rental, .. }, Outcome::Rental { rental: closed, .. }) => {
                 self.open_by_copy.insert(closed.copy.get(), None);
                 self.open.retain(|(id, _)| id != rental);
+                self.renewable.remove(rental);
+                self.unrenewable.remove(rental);
                 if self.closed.len() >= 64 {
                     self.closed.remove(0);
                 }
@@ -614,6 +740,10 @@ fn operation(op: &Op) -> koko_core::Result<Operation> {
             currency: None,
             at: *at,
             note: None,
+        },
+        Op::Renew { rental, at } => Operation::Renew {
+            rental: RentalId::new(*rental),
+            at: *at,
         },
         Op::Deactivate { customer } => Operation::UpdateCustomer {
             id: CustomerId::new(*customer),

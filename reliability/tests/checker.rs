@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use koko_core::{BookStore, CopyStatus, Decimal, MemoryStorage, PricePlan};
+use koko_core::{BookStore, CopyStatus, Decimal, MemoryStorage};
 use koko_reliability::acklog::{read_log, AckLog, AckWriter, Entry};
 use koko_reliability::snapshot::{check_invariants, Snapshot};
 use koko_reliability::verify::{verify, Policy};
-use koko_reliability::workload::{Step, Workload, WorkloadOptions};
+use koko_reliability::workload::{self, Step, Workload, WorkloadOptions};
 use serde_json::Value;
 
 /// The step after which `run` keeps a snapshot.
@@ -24,7 +24,7 @@ struct Run {
 }
 
 fn run(seed: u64, steps: usize) -> Run {
-    let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    let store = BookStore::in_memory(workload::plan()).unwrap();
     let before = Snapshot::read(&store).unwrap();
     let options = WorkloadOptions {
         seed,
@@ -110,6 +110,82 @@ fn an_honest_run_passes_every_check() {
         .lines
         .iter()
         .any(|v| v["event"] == "err" && v["op"]["kind"] == "pay" && v["kind"] == "InvalidInput"));
+    // Renewals alone and inside batches, provoked refusals that changed nothing, and late fees charged.
+    assert!(verified.renewals > 5, "{verified:?}");
+    assert_eq!(verified.renewals, stats.renewals);
+    assert!(run
+        .lines
+        .iter()
+        .any(|v| v["event"] == "ok" && v["op"]["kind"] == "renew"));
+    assert!(run.lines.iter().any(|v| v["event"] == "ok"
+        && v["op"]["ops"]
+            .as_array()
+            .is_some_and(|ops| ops.iter().any(|op| op["kind"] == "renew"))));
+    assert!(run.lines.iter().any(|v| v["event"] == "err"
+        && v["op"]["kind"] == "renew"
+        && (v["kind"] == "Blocked" || v["kind"] == "InvalidInput")));
+    assert!(actual
+        .rentals
+        .values()
+        .filter_map(|r| r.charge.as_ref())
+        .any(|charge| charge
+            .lines
+            .iter()
+            .any(|line| line.description.starts_with("late fee"))));
+}
+
+#[test]
+fn a_lost_or_altered_renewal_is_caught() {
+    for tamper in ["lost", "due date"] {
+        let run = run(15, 600);
+        let i = index_of(&run.lines, "ok", "renew");
+        let rental = run.lines[i]["op"]["rental"].as_u64().unwrap();
+        let at: chrono::DateTime<chrono::Utc> =
+            serde_json::from_value(run.lines[i]["op"]["at"].clone()).unwrap();
+        let mut actual = actual(&run);
+        let stored = actual.rentals.get_mut(&rental).unwrap();
+        let due = stored.due_at.unwrap();
+        match tamper {
+            // The renewal vanished (and any after it): its instant is gone and the due date is the one the
+            // renewals before it give, a consistent rental on its own.
+            "lost" => {
+                let index = stored.renewals.iter().position(|r| *r == at).unwrap();
+                stored.renewals.truncate(index);
+                let plan = workload::plan();
+                let mut due_at = plan.due_at(&stored.category, stored.rented_at).unwrap();
+                for (renewed, at) in stored.renewals.iter().enumerate() {
+                    due_at = Some(
+                        plan.renewed_due(&stored.category, due_at.unwrap(), *at, renewed)
+                            .unwrap(),
+                    );
+                }
+                stored.due_at = due_at;
+            }
+            // The renewal is there, but the due date is not the one it acknowledged.
+            _ => stored.due_at = Some(due + chrono::Duration::days(1)),
+        }
+        let problems = verify(&run.before, &run.log, &actual, &Policy::durable()).unwrap_err();
+        let named = match tamper {
+            "lost" => problems
+                .iter()
+                .any(|p| p.contains("(Renew {") && p.contains("missing from the store")),
+            _ => problems
+                .iter()
+                .any(|p| p.contains(&format!("rental {rental}: expected"))),
+        };
+        assert!(named, "{tamper}: {problems:?}");
+        // On its own, the store is inconsistent too when the due date no longer follows from the renewals (a lost
+        // renewal with its due date rolled back is consistent: only the log shows it).
+        if tamper != "lost" {
+            let invariants = check_invariants(run.workload.store(), &actual).unwrap_err();
+            assert!(
+                invariants
+                    .iter()
+                    .any(|p| p.contains(&format!("rental {rental}:"))),
+                "{tamper}: {invariants:?}"
+            );
+        }
+    }
 }
 
 #[test]
@@ -174,7 +250,7 @@ fn an_acknowledged_payment_missing_from_the_store_is_caught() {
 #[test]
 fn a_payment_in_flight_at_the_kill_is_whole_or_absent() {
     // Run until the last logged operation is a payment, then drop its `ok` line: it was in flight at the kill.
-    let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    let store = BookStore::in_memory(workload::plan()).unwrap();
     let before = Snapshot::read(&store).unwrap();
     let options = WorkloadOptions {
         seed: 14,
@@ -509,7 +585,7 @@ fn an_acknowledged_batch_found_half_applied_is_caught() {
 #[test]
 fn a_batch_in_flight_at_the_kill_found_half_applied_is_caught() {
     // Run until the last logged operation is a batch that adds a book or a customer first.
-    let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    let store = BookStore::in_memory(workload::plan()).unwrap();
     let before = Snapshot::read(&store).unwrap();
     let options = WorkloadOptions {
         seed: 10,

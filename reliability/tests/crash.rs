@@ -79,6 +79,8 @@ struct Totals {
     in_flight_batches: u64,
     /// Acknowledged payments found with their acknowledged ledger entry.
     payments: u64,
+    /// Acknowledged renewals found with their instant and due date.
+    renewals: u64,
     /// Ledger entries whose running balance was checked (every entry, after every kill).
     entries_checked: u64,
 }
@@ -87,14 +89,15 @@ impl Totals {
     fn summary(&self, durability: &str) -> String {
         format!(
             "crash: {} cycles, {} acknowledged operations verified ({} of them batches, holding {} operations, each \
-             whole), {} rentals checked (durability={durability}); {} payments acknowledged, {} ledger entries \
-             checked",
+             whole), {} rentals checked (durability={durability}); {} payments and {} renewals acknowledged, {} \
+             ledger entries checked",
             self.cycles,
             self.acked_verified,
             self.batches,
             self.batch_operations,
             self.rentals_checked,
             self.payments,
+            self.renewals,
             self.entries_checked
         )
     }
@@ -189,6 +192,7 @@ fn cycle(
     totals.batch_operations += verified.batch_operations;
     totals.in_flight_batches += verified.in_flight_batches;
     totals.payments += verified.payments;
+    totals.renewals += verified.renewals;
     totals.entries_checked += stats.entries;
     totals.torn_tails += u64::from(log.torn_tail);
     if !verified.lost.is_empty() {
@@ -219,12 +223,13 @@ fn cycle(
         );
     }
     println!(
-        "  killed after {} ms: {} acknowledged ({} verified, {} payments), {} provoked conflicts, in flight: {}, \
-         store: {} rentals ({} open), {} ledger entries ({} payments)",
+        "  killed after {} ms: {} acknowledged ({} verified, {} payments, {} renewals), {} provoked conflicts, in \
+         flight: {}, store: {} rentals ({} open, {} renewals), {} ledger entries ({} payments)",
         kill_after.as_millis(),
         log.acked(),
         verified.acked_present,
         verified.payments,
+        verified.renewals,
         verified.failed,
         match (verified.in_flight_committed, verified.in_flight_absent) {
             (1, _) => "committed",
@@ -233,6 +238,7 @@ fn cycle(
         },
         stats.rentals,
         stats.open,
+        stats.renewals,
         stats.entries,
         stats.payments
     );

@@ -266,10 +266,11 @@ fn fill_and_check(durability: Durability) {
     };
     println!(
         "disk_full ({mode}): reopened after freeing {FILLER_BYTES} bytes: {} acknowledged operations verified ({} \
-         payments acknowledged), {lost}; {} failed ones absent ({} present), {} rentals checked, {} ledger entries \
+         payments and {} renewals acknowledged), {lost}; {} failed ones absent ({} present), {} rentals checked, {} ledger entries \
          checked; writer: {}",
         verified.acked_present,
         verified.payments,
+        verified.renewals,
         verified.failed - verified.failed_present,
         verified.failed_present,
         stats.rentals,

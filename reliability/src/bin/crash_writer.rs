@@ -14,10 +14,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use koko_core::{BookStore, Durability, PricePlan, SledOptions, SledStorage};
+use koko_core::{BookStore, Durability, SledOptions, SledStorage};
 use koko_reliability::acklog::{AckWriter, Entry};
 use koko_reliability::rng::fresh_seed;
-use koko_reliability::workload::{Step, Workload, WorkloadOptions};
+use koko_reliability::workload::{self, Step, Workload, WorkloadOptions};
 
 struct Args {
     store: PathBuf,
@@ -125,7 +125,7 @@ fn main() -> ExitCode {
         cache_capacity: None,
     };
     let opened = SledStorage::open_with(&args.store, options)
-        .and_then(|storage| BookStore::with_default_plan(storage, PricePlan::story3()))
+        .and_then(|storage| BookStore::with_default_plan(storage, workload::plan()))
         .and_then(|store| {
             Workload::new(
                 store,

@@ -7,11 +7,11 @@ use std::process::{Child, Command, Stdio};
 
 use chrono::Duration;
 use koko_core::{
-    BookStore, Decimal, Durability, EntryKind, NewBook, NewCustomer, Operation, PricePlan,
-    SledOptions, SledStorage, Storage, DEFAULT_PLAN_START,
+    BookStore, Decimal, Durability, EntryKind, NewBook, NewCustomer, Operation, SledOptions,
+    SledStorage, Storage, DEFAULT_PLAN_START,
 };
 use koko_reliability::snapshot::Snapshot;
-use koko_reliability::workload::epoch;
+use koko_reliability::workload::{self, epoch};
 
 /// The writer binary cargo built for these tests.
 pub const WRITER: &str = env!("CARGO_BIN_EXE_crash_writer");
@@ -56,11 +56,12 @@ pub fn open_store(dir: &Path, durability: Durability) -> Result<BookStore<SledSt
     BookStore::open(storage).map_err(|e| format!("reading the plans: {} ({e})", e.kind()))
 }
 
-/// The plan versions a writer leaves: none (killed before publishing) or story 3 from the default start.
+/// The plan versions a writer leaves: none (killed before publishing) or the workload's plan (story 3 with loan
+/// periods and renewals) from the default start.
 pub fn check_plans(actual: &Snapshot) -> Result<(), String> {
     match actual.plans.as_slice() {
         [] => Ok(()),
-        [only] if only.plan == PricePlan::story3() && only.effective_from == DEFAULT_PLAN_START => {
+        [only] if only.plan == workload::plan() && only.effective_from == DEFAULT_PLAN_START => {
             Ok(())
         }
         other => Err(format!("unexpected plan versions: {other:?}")),
@@ -78,7 +79,7 @@ pub fn one_more_round(
         |what: &str, e: koko_core::Error| format!("{what} after reopening: {} ({e})", e.kind());
     if store.plan_versions().is_empty() {
         store
-            .publish_plan(PricePlan::story3(), DEFAULT_PLAN_START)
+            .publish_plan(workload::plan(), DEFAULT_PLAN_START)
             .map_err(|e| fail("publishing the plan", e))?;
     }
     let max = actual.max_ids();
@@ -148,7 +149,7 @@ pub fn one_more_round(
             ));
         }
     }
-    let quote = PricePlan::story3()
+    let quote = workload::plan()
         .quote("regular", at, at + Duration::hours(73))
         .map_err(|e| fail("quoting", e))?;
     if receipt.charge != quote || quote.total.to_string() != "3.50" {
