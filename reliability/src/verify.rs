@@ -455,12 +455,7 @@ fn apply(
             Outcome::Book { book, copies: ids },
         ) => {
             let id = book.id.get();
-            if id <= max.book {
-                return Err(format!(
-                    "book id {id} is not above the earlier ids (max {})",
-                    max.book
-                ));
-            }
+            above("book", id, max.book)?;
             if (&book.title, &book.author, &book.category) != (title, author, category) {
                 return Err(format!("the stored book {book:?} is not the one added"));
             }
@@ -473,11 +468,7 @@ fn apply(
             }
             let mut last = max.copy;
             for copy in &ids {
-                if *copy <= last {
-                    return Err(format!(
-                        "copy id {copy} is not above the earlier ids (max {last})"
-                    ));
-                }
+                above("copy", *copy, last)?;
                 last = *copy;
                 expected.copies.insert(
                     *copy,
@@ -499,12 +490,7 @@ fn apply(
             Outcome::Customer { customer },
         ) => {
             let id = customer.id.get();
-            if id <= max.customer {
-                return Err(format!(
-                    "customer id {id} is not above the earlier ids (max {})",
-                    max.customer
-                ));
-            }
+            above("customer", id, max.customer)?;
             if (&customer.first_name, &customer.last_name) != (first_name, last_name)
                 || !customer.active
             {
@@ -529,12 +515,7 @@ fn apply(
                 ));
             }
             let id = rental.id.get();
-            if id <= max.rental {
-                return Err(format!(
-                    "rental id {id} is not above the earlier ids (max {})",
-                    max.rental
-                ));
-            }
+            above("rental", id, max.rental)?;
             if rental.customer.get() != *customer || rental.rented_at != *at {
                 return Err(format!(
                     "the rental {rental:?} is not for this customer and instant"
@@ -644,12 +625,7 @@ fn apply(
             Outcome::Entry { entry },
         ) => {
             let id = entry.id.get();
-            if id <= max.entry {
-                return Err(format!(
-                    "ledger entry id {id} is not above the earlier ids (max {})",
-                    max.entry
-                ));
-            }
+            above("ledger entry", id, max.entry)?;
             if !expected.customers.contains_key(customer) {
                 return Err(format!("customer {customer} paid, but does not exist"));
             }
@@ -748,11 +724,7 @@ fn post_charge(
             .find(|e| !expected.ledger.contains_key(e))
             .ok_or_else(|| format!("rental {id} was closed, but no charge entry was posted"))?,
     };
-    if entry_id <= max_entry {
-        return Err(format!(
-            "rental {id}'s charge entry id {entry_id} is not above the earlier ids (max {max_entry})"
-        ));
-    }
+    above(&format!("rental {id}'s charge entry"), entry_id, max_entry)?;
     let account = expected.accounts.entry(closed.customer.get()).or_default();
     let balance_after = account.balance.checked_add(charge.total).ok_or_else(|| {
         format!(
@@ -818,4 +790,14 @@ pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
             .any(|e| e.customer.get() == *customer && e.kind == EntryKind::Payment && e.at == *at),
         Op::Batch { ops } => ops.iter().any(|op| effect_visible(snapshot, op)),
     }
+}
+
+/// A new record's id must be above every earlier id of its kind (ids are never reused).
+fn above(what: &str, id: u64, max: u64) -> Result<(), String> {
+    if id <= max {
+        return Err(format!(
+            "{what} id {id} is not above the earlier ids (max {max})"
+        ));
+    }
+    Ok(())
 }
