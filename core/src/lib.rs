@@ -29,8 +29,9 @@ pub use error::{Error, Result};
 pub use ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
 pub use money::{Currency, Rounding};
 pub use pricing::{
-    version_in_force, DayCount, LateFee, Limits, PlanDocument, PlanVersion, PricePlan, Quote,
-    QuoteLine, RenewFrom, Renewals, Tariff, Tier, TimeZone, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT,
+    version_in_force, Calendar, DayCount, LateFee, Limits, PlanDocument, PlanVersion, PricePlan,
+    Quote, QuoteLine, RenewFrom, Renewals, Tariff, Tier, TimeZone, Weekday, MAX_CLOSED_DATES,
+    MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT,
 };
 pub use report::{
     CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER,

@@ -66,6 +66,7 @@ fn late_fee() -> impl Strategy<Value = Option<LateFee>> {
                 per_day,
                 grace_days,
                 cap,
+                count_closed_days: true,
             },
         ),
     )
@@ -114,6 +115,7 @@ fn plan() -> impl Strategy<Value = PricePlan> {
                 currency: currency.parse::<Currency>().unwrap(),
                 rounding,
                 day_count,
+                calendar: None,
                 categories: categories
                     .into_iter()
                     .map(|(k, v)| (k.to_owned(), v))

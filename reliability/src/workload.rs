@@ -36,6 +36,7 @@ pub fn plan() -> PricePlan {
                 per_day: Decimal::new(per_day_cents, 2),
                 grace_days: 0,
                 cap: None,
+                count_closed_days: true,
             });
             tariff.renewals = Some(Renewals { max, from });
         }

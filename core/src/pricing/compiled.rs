@@ -80,6 +80,7 @@ struct CompiledLateFee {
     per_day: i64,
     grace_days: u32,
     cap: Option<i64>,
+    count_closed_days: bool,
 }
 
 impl CompiledPlan {
@@ -230,6 +231,7 @@ impl CompiledTariff {
                 per_day: units(late.per_day)?,
                 grace_days: late.grace_days,
                 cap: opt_units(late.cap)?,
+                count_closed_days: late.count_closed_days,
             }),
             None => None,
         };
@@ -260,10 +262,13 @@ impl CompiledTariff {
         &self.labels
     }
 
-    /// The loan period, if the tariff has a late fee (and so a due date).
+    /// The loan period and whether closed days count as late days, if the tariff has a late fee (and so a due
+    /// date). The caller counts the late days (with the plan's calendar, if any) exactly as the `Decimal` path
+    /// does, so a calendar needs no fallback here: only the day counts depend on it, never the arithmetic.
     #[inline]
-    pub(crate) fn loan_days(&self) -> Option<u32> {
-        self.late_fee.map(|late| late.loan_days)
+    pub(crate) fn late_terms(&self) -> Option<(u32, bool)> {
+        self.late_fee
+            .map(|late| (late.loan_days, late.count_closed_days))
     }
 
     /// The exact total in integer units: `min(cap, max(minimum, flat + tiers)) + late fee (capped)`, the rule of

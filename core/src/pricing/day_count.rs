@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone as _, Utc};
+use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
@@ -113,44 +113,25 @@ impl DayCount {
     /// Days late: 0 for a return at or before `due_at`; otherwise this policy's count from the due time to the
     /// return (at least 1), or for `calendar_days` the local return date minus the local due date.
     pub fn late_days(&self, due_at: DateTime<Utc>, returned_at: DateTime<Utc>) -> Result<u32> {
-        self.late_days_of_loan(due_at, returned_at, None)
+        self.late_days_from(due_at, None, returned_at)
     }
 
-    /// [`DayCount::late_days`] for a rental whose due time may be this policy's own for `(rented_at, loan_days)`:
-    /// then, for `calendar_days`, late days count from that due *date* (the local rental date + `loan_days`), which
-    /// the due instant cannot always tell — when the zone skipped the due date, the end of the due date is the
-    /// same instant as the end of the day before it.
-    pub(crate) fn late_days_of_rental(
-        &self,
-        rented_at: DateTime<Utc>,
-        due_at: DateTime<Utc>,
-        loan_days: u32,
-        returned_at: DateTime<Utc>,
-    ) -> Result<u32> {
-        self.late_days_of_loan(due_at, returned_at, Some((rented_at, loan_days)))
-    }
-
-    fn late_days_of_loan(
+    /// [`DayCount::late_days`] with, for `calendar_days`, the local due date the late days count from when the
+    /// caller knows it: a due instant cannot always tell its date — when the zone skipped the due date, the end of
+    /// the due date is the same instant as the end of the day before it. `None`: the local date of `due_at`.
+    /// The 24-hour policies ignore `due_date`.
+    pub(crate) fn late_days_from(
         &self,
         due_at: DateTime<Utc>,
+        due_date: Option<NaiveDate>,
         returned_at: DateTime<Utc>,
-        loan: Option<(DateTime<Utc>, u32)>,
     ) -> Result<u32> {
         if returned_at <= due_at {
             return Ok(0);
         }
         match self {
             DayCount::CalendarDays { time_zone } => {
-                let planned = loan.and_then(|(rented_at, loan_days)| {
-                    let own = self.due_at(rented_at, loan_days).ok()? == due_at;
-                    own.then(|| {
-                        time_zone
-                            .local_date(rented_at)
-                            .checked_add_days(Days::new(u64::from(loan_days)))
-                    })
-                    .flatten()
-                });
-                let due_date = planned.unwrap_or_else(|| time_zone.local_date(due_at));
+                let due_date = due_date.unwrap_or_else(|| time_zone.local_date(due_at));
                 let late = (time_zone.local_date(returned_at) - due_date).num_days();
                 day_count_u32(late.max(0))
             }
@@ -191,9 +172,13 @@ impl TimeZone {
         at.with_timezone(&self.0).date_naive()
     }
 
-    /// The first instant of `date` in this zone (midnight, or the first existing time after a DST gap).
+    /// The local date and wall-clock time of `at` in this zone.
+    pub(crate) fn local_datetime(&self, at: DateTime<Utc>) -> NaiveDateTime {
+        at.with_timezone(&self.0).naive_local()
+    }
+
     /// The first instant of the first local day after `date` that exists.
-    fn start_of_next_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
+    pub(crate) fn start_of_next_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
         let mut day = date.succ_opt()?;
         // No zone has skipped more than one date in a row; a few tries cover any future rule too.
         for _ in 0..4 {
@@ -207,23 +192,34 @@ impl TimeZone {
 
     /// The first instant whose local date is `date`, or `None` if the zone skipped that date.
     fn start_of_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
-        let midnight = date.and_hms_opt(0, 0, 0)?;
-        if let Some(start) = self.0.from_local_datetime(&midnight).earliest() {
-            return Some(start.with_timezone(&Utc));
+        let start = self.instant_of(date.and_hms_opt(0, 0, 0)?)?;
+        // Local midnight may fall in a gap (clocks jumped forward over it): the day starts when the gap ends —
+        // unless the gap covers the whole date.
+        (self.local_date(start) == date).then_some(start)
+    }
+
+    /// The instant the local wall-clock time `wall` names in this zone: the earlier one when the clocks went back
+    /// over it (a fold), the first instant after the gap when they jumped over it. `None` only out of range.
+    pub(crate) fn instant_of(&self, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
+        match self.0.from_local_datetime(&wall) {
+            LocalResult::Single(at) => Some(at.with_timezone(&Utc)),
+            LocalResult::Ambiguous(first, second) => Some(first.min(second).with_timezone(&Utc)),
+            LocalResult::None => self.first_instant_at_or_after(wall),
         }
-        // Local midnight fell in a gap (clocks jumped forward over it): the day starts when the gap ends, the
-        // first second whose local time is at or after midnight. Offsets are within ±26 h and change at whole
-        // seconds, so a binary search over that window finds it.
-        let guess = midnight.and_utc().timestamp();
+    }
+
+    /// The first instant whose local time is at or after `wall`: where a gap over `wall` ends. Offsets are within
+    /// ±26 h and change at whole seconds, so a binary search over whole seconds in that window finds it.
+    fn first_instant_at_or_after(&self, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
+        let guess = wall.and_utc().timestamp();
         let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0);
-        let reached = |secs: i64| {
-            at(secs).is_some_and(|t| t.with_timezone(&self.0).naive_local() >= midnight)
-        };
+        let reached =
+            |secs: i64| at(secs).is_some_and(|t| t.with_timezone(&self.0).naive_local() >= wall);
         let (mut low, mut high) = (guess - 26 * 3_600, guess + 26 * 3_600);
         if reached(low) || !reached(high) {
             return None;
         }
-        // Invariant: `low` is before the day starts, `high` at or after it.
+        // Invariant: `low` is before `wall` is reached, `high` at or after it.
         while high - low > 1 {
             let mid = low + (high - low) / 2;
             if reached(mid) {
@@ -232,8 +228,7 @@ impl TimeZone {
                 low = mid;
             }
         }
-        let high = at(high)?;
-        (self.local_date(high) == date).then_some(high)
+        at(high)
     }
 }
 

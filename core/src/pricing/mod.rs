@@ -2,14 +2,17 @@
 //!
 //! Nothing here touches storage.
 
+mod calendar;
 mod compiled;
 mod day_count;
 mod limits;
 mod plan;
+mod presets;
 mod quote;
 mod tariff;
 mod version;
 
+pub use calendar::{Calendar, Weekday, MAX_CLOSED_DATES};
 pub use day_count::{DayCount, TimeZone};
 pub use limits::Limits;
 pub use plan::{PlanDocument, PricePlan};

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::calendar::{self, Calendar, Loan, OpenDays};
 use super::compiled::{CompiledPlan, CompiledTariff};
 use super::day_count::DayCount;
 use super::limits::Limits;
@@ -43,6 +44,8 @@ pub struct PricePlan {
     doc: PlanDocument,
     /// The same tariffs in integer micro-units, for totals without building lines.
     compiled: CompiledPlan,
+    /// The calendar, compiled for lookups.
+    open_days: Option<OpenDays>,
 }
 
 impl PartialEq for PricePlan {
@@ -75,6 +78,9 @@ pub struct PlanDocument {
     /// How billable days are counted (`elapsed_whole_days_min1` by default).
     #[serde(default)]
     pub day_count: DayCount,
+    /// The days the store is closed, which due dates skip; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Calendar>,
     /// The tariff of each named category.
     #[serde(default)]
     pub categories: BTreeMap<String, Tariff>,
@@ -125,10 +131,13 @@ impl PricePlan {
                     "a category name must be 1 to 64 bytes without surrounding spaces",
                 ));
             }
-            tariff.validate(&format!("categories.{category}"))?;
+            tariff.validate(&format!("categories.{category}"), doc.calendar.is_some())?;
         }
         if let Some(default) = &doc.default {
-            default.validate("default")?;
+            default.validate("default", doc.calendar.is_some())?;
+        }
+        if let Some(calendar) = &doc.calendar {
+            calendar.validate(&doc.day_count)?;
         }
         if let Some(limits) = &doc.limits {
             limits.validate()?;
@@ -137,7 +146,7 @@ impl PricePlan {
     }
 
     /// Pairs a validated document with its compiled tariffs.
-    fn compile(doc: PlanDocument) -> Self {
+    pub(super) fn compile(doc: PlanDocument) -> Self {
         let compiled = CompiledPlan::new(
             doc.categories
                 .iter()
@@ -146,7 +155,12 @@ impl PricePlan {
             doc.currency,
             doc.rounding,
         );
-        PricePlan { doc, compiled }
+        let open_days = doc.calendar.as_ref().map(OpenDays::new);
+        PricePlan {
+            doc,
+            compiled,
+            open_days,
+        }
     }
 
     /// Parses and validates a JSON plan document.
@@ -239,6 +253,11 @@ impl PricePlan {
         self.doc.day_count
     }
 
+    /// The days the store is closed, if the plan has a calendar.
+    pub fn calendar(&self) -> Option<&Calendar> {
+        self.doc.calendar.as_ref()
+    }
+
     /// The categories the plan names (a default tariff, if any, prices every other one too).
     pub fn categories(&self) -> impl Iterator<Item = &str> {
         self.doc.categories.keys().map(String::as_str)
@@ -266,24 +285,33 @@ impl PricePlan {
         )
     }
 
-    /// When a rental of `category` opened at `rented_at` is due back, if the tariff has a loan period.
+    /// When a rental of `category` opened at `rented_at` is due back, if the tariff has a loan period: the day
+    /// count's due date, moved past the days the plan's calendar closes.
     pub fn due_at(
         &self,
         category: &str,
         rented_at: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>> {
         match &self.tariff(category)?.late_fee {
-            Some(late) => self
-                .doc
-                .day_count
-                .due_at(rented_at, late.loan_days)
-                .map(Some),
+            Some(late) => self.loan_due(rented_at, late.loan_days).map(Some),
             None => Ok(None),
         }
     }
 
+    /// The due time of a loan of `loan_days` from `from`, moved past closed days.
+    fn loan_due(&self, from: DateTime<Utc>, loan_days: u32) -> Result<DateTime<Utc>> {
+        let due = calendar::due_of_loan(
+            &self.doc.day_count,
+            self.open_days.as_ref(),
+            from,
+            loan_days,
+        )?;
+        Ok(due.at)
+    }
+
     /// The due date a renewal at `at` gives a rental of `category` now due at `due_at`: the loan period counted
-    /// from the due date or from `at`, as the tariff's `renewals.from` says. [`Error::Blocked`] on
+    /// from the due date or from `at`, as the tariff's `renewals.from` says, moved past the days the plan's
+    /// calendar closes. [`Error::Blocked`] on
     /// `renewals.max` when the tariff allows no (more) renewals — `renewed` is how many the rental has had.
     pub fn renewed_due(
         &self,
@@ -312,7 +340,7 @@ impl PricePlan {
             super::tariff::RenewFrom::DueDate => due_at,
             super::tariff::RenewFrom::Renewal => at,
         };
-        self.doc.day_count.due_at(base, late.loan_days)
+        self.loan_due(base, late.loan_days)
     }
 
     /// Prices a rental of `category` from `rented_at` to `returned_at`, with the due date the plan's loan period
@@ -337,7 +365,23 @@ impl PricePlan {
         self.quote_with_due(category, rented_at, due_at, returned_at)
     }
 
-    /// Prices a rental with an explicit due date (`None`: no late fee can apply).
+    /// Prices a rental with an explicit due date (`None`: no late fee can apply), e.g. a renewed rental's. The
+    /// due date is used as given (a calendar never moves it); one before `rented_at` is [`Error::InvalidInput`]
+    /// on `due_at`.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use koko_core::PricePlan;
+    ///
+    /// let plan = PricePlan::from_json(r#"{"currency": "USD", "default": {"tiers": [{"from_day": 1, "rate": "1.00"}],
+    ///     "late_fee": {"loan_days": 7, "per_day": "0.50"}}}"#).unwrap();
+    /// let rented = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
+    /// let renewed_due = Utc.with_ymd_and_hms(2024, 6, 17, 10, 0, 0).unwrap();
+    /// let returned = Utc.with_ymd_and_hms(2024, 6, 20, 10, 0, 0).unwrap();
+    /// // 17 days at 1.00, and 3 days late at 0.50 (the plan's own due date, June 10, would make it 10 days late).
+    /// let quote = plan.quote_with_due("regular", rented, Some(renewed_due), returned).unwrap();
+    /// assert_eq!(quote.total.to_string(), "18.50");
+    /// ```
     pub fn quote_with_due(
         &self,
         category: &str,
@@ -364,7 +408,7 @@ impl PricePlan {
             return self.exact_total(tariff, days, late_days);
         };
         let (days, late_days) =
-            self.days_between(rented_at, due_at, compiled.loan_days(), returned_at)?;
+            self.days_between(rented_at, due_at, compiled.late_terms(), returned_at)?;
         self.total_of(category, compiled, days, late_days)
     }
 
@@ -400,24 +444,39 @@ impl PricePlan {
         returned_at: DateTime<Utc>,
     ) -> Result<(&Tariff, u32, u32)> {
         let tariff = self.tariff(category)?;
-        let loan_days = tariff.late_fee.as_ref().map(|late| late.loan_days);
-        let (days, late_days) = self.days_between(rented_at, due_at, loan_days, returned_at)?;
+        let late_terms = tariff
+            .late_fee
+            .as_ref()
+            .map(|late| (late.loan_days, late.count_closed_days));
+        let (days, late_days) = self.days_between(rented_at, due_at, late_terms, returned_at)?;
         Ok((tariff, days, late_days))
     }
 
-    /// Billable days and late days between two instants; late days only with a due date and a loan period.
+    /// Billable days and late days between two instants; late days only with a due date and a loan period
+    /// (`late_terms`: the loan period and whether closed days count).
     fn days_between(
         &self,
         rented_at: DateTime<Utc>,
         due_at: Option<DateTime<Utc>>,
-        loan_days: Option<u32>,
+        late_terms: Option<(u32, bool)>,
         returned_at: DateTime<Utc>,
     ) -> Result<(u32, u32)> {
         let policy = &self.doc.day_count;
         let days = policy.days(rented_at, returned_at)?;
-        let late_days = match (due_at, loan_days) {
-            (Some(due), Some(loan_days)) => {
-                policy.late_days_of_rental(rented_at, due, loan_days, returned_at)?
+        if let Some(due) = due_at.filter(|due| *due < rented_at) {
+            return Err(Error::invalid_input(
+                "due_at",
+                format!("{due} is before rented_at {rented_at}"),
+            ));
+        }
+        let late_days = match (due_at, late_terms) {
+            (Some(due), Some((loan_days, count_closed_days))) => {
+                let loan = Loan {
+                    rented_at,
+                    loan_days,
+                    count_closed_days,
+                };
+                calendar::late_days(policy, self.open_days.as_ref(), loan, due, returned_at)?
             }
             _ => 0,
         };
@@ -507,89 +566,6 @@ impl PricePlan {
             lines: lines.finish(total, self.doc.rounding),
         })
     }
-
-    /// Story 1 of the original store: every book costs 1.00 a day.
-    pub fn story1() -> Self {
-        preset(
-            "story1",
-            [
-                ("fiction", Tariff::daily(Decimal::ONE)),
-                ("novel", Tariff::daily(Decimal::ONE)),
-                ("regular", Tariff::daily(Decimal::ONE)),
-            ],
-        )
-    }
-
-    /// Story 2: regular 1.50, fiction 3.00, novel 1.50 a day.
-    pub fn story2() -> Self {
-        preset(
-            "story2",
-            [
-                ("fiction", Tariff::daily(cents(300))),
-                ("novel", Tariff::daily(cents(150))),
-                ("regular", Tariff::daily(cents(150))),
-            ],
-        )
-    }
-
-    /// Story 3: regular 1.00 a day for days 1–2 then 1.50 a day, minimum 2.00; fiction 3.00 a day; novel 1.50 a
-    /// day, minimum 4.50.
-    pub fn story3() -> Self {
-        let regular = Tariff {
-            tiers: vec![
-                super::Tier {
-                    from_day: 1,
-                    rate: cents(100),
-                },
-                super::Tier {
-                    from_day: 3,
-                    rate: cents(150),
-                },
-            ],
-            ..Tariff::daily(Decimal::ONE)
-        }
-        .with_minimum(cents(200));
-        preset(
-            "story3",
-            [
-                ("fiction", Tariff::daily(cents(300))),
-                ("novel", Tariff::daily(cents(150)).with_minimum(cents(450))),
-                ("regular", regular),
-            ],
-        )
-    }
-
-    /// A preset by name: `"story1"`, `"story2"` or `"story3"`.
-    pub fn preset(name: &str) -> Result<Self> {
-        match name {
-            "story1" => Ok(Self::story1()),
-            "story2" => Ok(Self::story2()),
-            "story3" => Ok(Self::story3()),
-            other => Err(Error::invalid_input(
-                "preset",
-                format!("{other:?} is not a preset (story1, story2, story3)"),
-            )),
-        }
-    }
-}
-
-fn cents(value: i64) -> Decimal {
-    Decimal::new(value, 2)
-}
-
-fn preset<const N: usize>(name: &str, tariffs: [(&str, Tariff); N]) -> PricePlan {
-    PricePlan::compile(PlanDocument {
-        name: Some(name.to_owned()),
-        currency: Currency::usd(),
-        rounding: Rounding::HalfEven,
-        day_count: DayCount::ElapsedWholeDaysMin1,
-        categories: tariffs
-            .into_iter()
-            .map(|(category, tariff)| (category.to_owned(), tariff))
-            .collect(),
-        default: None,
-        limits: None,
-    })
 }
 
 /// An [`Error::InvalidPlan`] for a document that did not deserialise; a missing field is named in the path.

@@ -43,6 +43,19 @@ pub struct LateFee {
         skip_serializing_if = "Option::is_none"
     )]
     pub cap: Option<Decimal>,
+    /// Whether the days the plan's `calendar` closes count as late days (`true`, the default). With `false`, of
+    /// the N late days the day count gives, only the open ones among the N local dates after the local due date
+    /// count (and `grace_days` compares against those). `false` needs a `calendar`.
+    #[serde(default = "counted", skip_serializing_if = "is_counted")]
+    pub count_closed_days: bool,
+}
+
+fn counted() -> bool {
+    true
+}
+
+fn is_counted(count: &bool) -> bool {
+    *count
 }
 
 /// How one category is charged: `total = min(cap, max(minimum, flat_fee + tiers)) + late fee`.
@@ -125,8 +138,9 @@ impl Tariff {
         self
     }
 
-    /// Checks the tariff; `path` prefixes the field names in errors (e.g. `categories.regular`).
-    pub(crate) fn validate(&self, path: &str) -> Result<()> {
+    /// Checks the tariff; `path` prefixes the field names in errors (e.g. `categories.regular`). `has_calendar`:
+    /// whether the plan has a calendar (which `late_fee.count_closed_days: false` needs).
+    pub(crate) fn validate(&self, path: &str, has_calendar: bool) -> Result<()> {
         if self.tiers.is_empty() {
             return Err(Error::invalid_plan(
                 format!("{path}.tiers"),
@@ -190,6 +204,12 @@ impl Tariff {
             check_amount(&format!("{path}.late_fee.per_day"), late.per_day)?;
             if let Some(cap) = late.cap {
                 check_amount(&format!("{path}.late_fee.cap"), cap)?;
+            }
+            if !late.count_closed_days && !has_calendar {
+                return Err(Error::invalid_plan(
+                    format!("{path}.late_fee.count_closed_days"),
+                    "false leaves the calendar's closed days out of late days, but the plan has no calendar",
+                ));
             }
         }
         Ok(())
