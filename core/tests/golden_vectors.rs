@@ -27,8 +27,14 @@ struct Case {
     returned_at: Option<String>,
     #[serde(default)]
     days: Option<u32>,
+    /// An explicit due date: the case is quoted with `quote_with_due`.
+    #[serde(default)]
+    due_at: Option<String>,
     #[serde(default)]
     expect: Option<Expected>,
+    /// A due-date case: `Some(None)` is a JSON `null` (no due date).
+    #[serde(default, deserialize_with = "present")]
+    expect_due_at: Option<Option<String>>,
     #[serde(default)]
     expect_error: Option<ExpectedError>,
     #[serde(default)]
@@ -59,6 +65,11 @@ struct ExpectedError {
     field: String,
 }
 
+/// Tells a field written as `null` (`Some(None)`) from one left out (`None`, by `#[serde(default)]`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
 fn vector_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -86,9 +97,15 @@ fn time(text: &str) -> DateTime<Utc> {
 fn run(case: &Case) -> Result<Quote, Error> {
     let plan = plan_of(&case.plan)?;
     match (&case.rented_at, &case.returned_at, case.days) {
-        (Some(rented), Some(returned), None) => {
-            plan.quote(&case.category, time(rented), time(returned))
-        }
+        (Some(rented), Some(returned), None) => match &case.due_at {
+            Some(due) => plan.quote_with_due(
+                &case.category,
+                time(rented),
+                Some(time(due)),
+                time(returned),
+            ),
+            None => plan.quote(&case.category, time(rented), time(returned)),
+        },
         (None, None, Some(days)) => plan.quote_days(&case.category, days),
         _ => panic!(
             "case {:?} needs rented_at + returned_at, or days",
@@ -102,7 +119,10 @@ fn run_total(case: &Case) -> Result<String, Error> {
     let plan = plan_of(&case.plan)?;
     let total = match (&case.rented_at, &case.returned_at, case.days) {
         (Some(rented), Some(returned), None) => {
-            let due = plan.due_at(&case.category, time(rented))?;
+            let due = match &case.due_at {
+                Some(due) => Some(time(due)),
+                None => plan.due_at(&case.category, time(rented))?,
+            };
             plan.total_with_due(&case.category, time(rented), due, time(returned))?
         }
         _ => plan.total_for_days(&case.category, case.days.unwrap_or_default())?,
@@ -110,7 +130,33 @@ fn run_total(case: &Case) -> Result<String, Error> {
     Ok(total.to_string())
 }
 
+/// A due-date case: `plan.due_at(category, rented_at)` is the expected instant, or `None` for `null`.
+fn check_due(case: &Case, expected: Option<&str>) -> Result<(), String> {
+    let (Some(rented), None, None, None, None, None) = (
+        &case.rented_at,
+        &case.returned_at,
+        case.days,
+        &case.due_at,
+        &case.expect,
+        &case.expect_error,
+    ) else {
+        return Err("a due-date case has rented_at and expect_due_at, and nothing else".to_owned());
+    };
+    let got = plan_of(&case.plan)
+        .and_then(|plan| plan.due_at(&case.category, time(rented)))
+        .map_err(|err| format!("expected a due date, got {err:?}"))?;
+    let want = expected.map(time);
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("expected due at {want:?}\n     got {got:?}"))
+    }
+}
+
 fn check(case: &Case) -> Result<(), String> {
+    if let Some(expected) = &case.expect_due_at {
+        return check_due(case, expected.as_deref());
+    }
     let outcome = run(case);
     match (&case.expect, &case.expect_error, outcome) {
         (Some(expected), None, Ok(quote)) => {
