@@ -1,12 +1,13 @@
 //! `PricePlan`, `Quote` and `QuoteLine` for Python.
 
+use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use std::collections::HashMap;
 
 use pyo3::types::{PyList, PySequence, PyString};
 use rust_decimal::Decimal;
 
-use crate::convert::{count, quote_args, text};
+use crate::convert::{aware_datetime, count, optional_datetime, quote_args, text};
 use crate::errors::{invalid, IntoPy};
 
 /// One line of a quote: the rule behind it and its amount.
@@ -167,17 +168,40 @@ impl PricePlan {
     }
 
     /// Prices a rental of ``category`` from ``rented_at`` to ``returned_at`` (timezone-aware datetimes).
+    ///
+    /// ``due_at`` (aware) prices it with that due date, as given — a renewed rental's, say; ``None`` (the
+    /// default) uses the due date the plan computes (``due_at(category, rented_at)``). A due date before
+    /// ``rented_at`` raises ``InvalidInput`` on ``due_at``.
+    #[pyo3(signature = (category, rented_at, returned_at, *, due_at=None))]
     fn quote(
         &self,
         category: &Bound<'_, PyAny>,
         rented_at: &Bound<'_, PyAny>,
         returned_at: &Bound<'_, PyAny>,
+        due_at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Quote> {
         let (category, rented, returned) = quote_args(category, rented_at, returned_at)?;
-        self.inner
-            .quote(&category, rented, returned)
-            .py_err()
-            .map(Quote::from)
+        let quote = match optional_datetime("due_at", due_at)? {
+            Some(due) => self
+                .inner
+                .quote_with_due(&category, rented, Some(due), returned),
+            None => self.inner.quote(&category, rented, returned),
+        };
+        quote.py_err().map(Quote::from)
+    }
+
+    /// When a rental of ``category`` opened at ``rented_at`` (aware) is due back: an aware UTC datetime, or
+    /// ``None`` when the tariff has no loan period. The plan's calendar moves a due date off closed days.
+    /// Python datetimes hold microseconds: a ``calendar_days`` due time (the end of the day, to the nanosecond)
+    /// reads ``23:59:59.999999`` local.
+    fn due_at(
+        &self,
+        category: &Bound<'_, PyAny>,
+        rented_at: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<DateTime<Utc>>> {
+        let category = text("category", category)?;
+        let rented = aware_datetime("rented_at", rented_at)?;
+        self.inner.due_at(&category, rented).py_err()
     }
 
     /// Prices ``days`` billable days of ``category`` (0 is billed as 1).

@@ -20,7 +20,7 @@ import koko
 
 TABLE = json.loads((Path(__file__).parents[2] / "core" / "tests" / "bad_input_table.json").read_text())
 CASES = [c for c in TABLE["cases"] if "python" in c["runtimes"]]
-PLAN_OPS = {"quote_days", "quote", "quote_many", "price_curve", "plan_json", "plan_toml", "preset"}
+PLAN_OPS = {"quote_days", "quote", "due_at", "quote_many", "price_curve", "plan_json", "plan_toml", "preset"}
 
 
 class BadOffset(tzinfo):
@@ -67,7 +67,10 @@ def run(store: Optional[koko.BookStore], op: str, a: Dict[str, Any]) -> Any:
     """One operation of the table, as the Python API spells it."""
     plan_ops: Dict[str, Callable[[], Any]] = {
         "quote_days": lambda: plan_of(a).quote_days(a["category"], a["days"]),
-        "quote": lambda: plan_of(a).quote(a["category"], a["rented_at"], a["returned_at"]),
+        "quote": lambda: plan_of(a).quote(
+            a["category"], a["rented_at"], a["returned_at"], **({"due_at": a["due_at"]} if "due_at" in a else {})
+        ),
+        "due_at": lambda: plan_of(a).due_at(a["category"], a["rented_at"]),
         "quote_many": lambda: plan_of(a).quote_many(a["categories"], a["days"]),
         "price_curve": lambda: plan_of(a).price_curve(a["category"], a["max_days"]),
         "plan_json": lambda: koko.PricePlan.from_json(a["document"]),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -29,12 +30,23 @@ def plan_of(spec: Any) -> koko.PricePlan:
     return koko.PricePlan.from_json(json.dumps(spec))
 
 
+def instant(text: str) -> datetime:
+    """An RFC 3339 timestamp as an aware datetime, its fraction truncated to the microseconds Python holds."""
+    match = re.fullmatch(r"(.*T\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", text)
+    assert match, f"not an RFC 3339 timestamp: {text!r}"
+    whole, fraction, offset = match.groups()
+    micros = f".{(fraction + '000000')[:6]}" if fraction else ""
+    return datetime.fromisoformat(whole + micros + offset.replace("Z", "+00:00"))
+
+
 def run(case: Dict[str, Any]) -> koko.Quote:
     plan = plan_of(case["plan"])
     if "days" in case:
         return plan.quote_days(case["category"], case["days"])
-    rented = datetime.fromisoformat(case["rented_at"].replace("Z", "+00:00"))
-    returned = datetime.fromisoformat(case["returned_at"].replace("Z", "+00:00"))
+    rented = instant(case["rented_at"])
+    returned = instant(case["returned_at"])
+    if "due_at" in case:
+        return plan.quote(case["category"], rented, returned, due_at=instant(case["due_at"]))
     return plan.quote(case["category"], rented, returned)
 
 
@@ -44,6 +56,16 @@ def test_there_are_vectors() -> None:
 
 @pytest.mark.parametrize("name,case", CASES, ids=[name for name, _ in CASES])
 def test_golden_vector(name: str, case: Dict[str, Any]) -> None:
+    if "expect_due_at" in case:
+        assert not {"returned_at", "days", "due_at", "expect", "expect_error"} & case.keys()
+        due = plan_of(case["plan"]).due_at(case["category"], instant(case["rented_at"]))
+        expected_due = case["expect_due_at"]
+        if expected_due is None:
+            assert due is None
+        else:
+            assert due is not None and due.utcoffset() == timedelta(0)
+            assert due == instant(expected_due)
+        return
     if "expect_error" in case:
         expected = case["expect_error"]
         with pytest.raises(koko.KokoError) as info:

@@ -48,6 +48,12 @@ def drop_box(store: koko.BookStore, copy_ids: List[int]) -> List[Decimal]:
     return totals
 
 
+def renewed_quote(plan: koko.PricePlan, rented_at: datetime, returned_at: datetime) -> Decimal:
+    due: Optional[datetime] = plan.due_at("regular", rented_at)
+    quote: koko.Quote = plan.quote("regular", rented_at, returned_at, due_at=due)
+    return quote.total
+
+
 def wrong_field_types(plan: koko.PricePlan) -> None:
     name: Optional[str] = plan.name
     categories: List[str] = plan.categories
