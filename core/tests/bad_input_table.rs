@@ -109,11 +109,18 @@ fn run<S: Storage>(store: &BookStore<S>, op: &str, a: &Args<'_>) -> Result<Optio
         "quote_days" => none(a.plan().quote_days(a.str("category"), a.u32("days"))),
         "total_for_days" => none(a.plan().total_for_days(a.str("category"), a.u32("days"))),
         "price_curve" => none(a.plan().price_curve(a.str("category"), a.u32("max_days"))),
+        "quote" if a.has("due_at") => none(a.plan().quote_with_due(
+            a.str("category"),
+            a.time("rented_at"),
+            Some(a.time("due_at")),
+            a.time("returned_at"),
+        )),
         "quote" => none(a.plan().quote(
             a.str("category"),
             a.time("rented_at"),
             a.time("returned_at"),
         )),
+        "due_at" => none(a.plan().due_at(a.str("category"), a.time("rented_at"))),
         "plan_json" => none(PricePlan::from_json(a.str("document"))),
         "plan_toml" => none(PricePlan::from_toml(a.str("document"))),
         "preset" => none(PricePlan::preset(a.str("name"))),
