@@ -6,7 +6,7 @@
 //! No input panics: a panic would abort the module, so every argument is checked before it reaches the core.
 #![forbid(unsafe_code)]
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use js_sys::{Array, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -252,6 +252,11 @@ impl PricePlan {
 
     /// Prices a rental of `category` from `rentedAt` to `returnedAt` (each a `Date` or an ISO-8601 string with
     /// an offset). `plan.quote("regular", "2024-06-01T10:00:00Z", new Date("2024-06-04T10:00:00Z"))`
+    ///
+    /// `dueAt` (optional, the same forms) prices it with that due date, as given — a renewed rental's; left out,
+    /// `undefined` or `null`, the plan computes the due date (`plan.dueAt(category, rentedAt)`). A due date before
+    /// `rentedAt` throws `InvalidInput` on `due_at`.
+    /// `plan.quote("regular", "2024-06-03T10:00:00Z", "2024-06-18T11:00:00Z", "2024-06-17T10:00:00Z")`
     #[wasm_bindgen(unchecked_return_type = "Quote")]
     pub fn quote(
         &self,
@@ -259,11 +264,39 @@ impl PricePlan {
         #[wasm_bindgen(js_name = rentedAt, unchecked_param_type = "Instant")] rented_at: JsValue,
         #[wasm_bindgen(js_name = returnedAt, unchecked_param_type = "Instant")]
         returned_at: JsValue,
+        #[wasm_bindgen(js_name = dueAt, unchecked_optional_param_type = "Instant | null")]
+        due_at: JsValue,
     ) -> Result<JsValue, JsValue> {
         let category = text("category", &category)?;
         let rented = instant("rented_at", &rented_at)?;
         let returned = instant("returned_at", &returned_at)?;
-        to_js(&thrown(self.inner.quote(&category, rented, returned))?)
+        let quote = if due_at.is_undefined() || due_at.is_null() {
+            self.inner.quote(&category, rented, returned)
+        } else {
+            let due = instant("due_at", &due_at)?;
+            self.inner
+                .quote_with_due(&category, rented, Some(due), returned)
+        };
+        to_js(&thrown(quote)?)
+    }
+
+    /// When a rental of `category` opened at `rentedAt` (a `Date` or an ISO-8601 string with an offset) is due
+    /// back, moved off the days the plan's calendar closes; `null` when the tariff has no loan period. An RFC 3339
+    /// string in UTC with `Z`, to the nanosecond: whole seconds carry no fraction, others 3, 6 or 9 digits
+    /// (`calendar_days` is due by the end of a day, `…T21:59:59.999999999Z`), so passing it back as `dueAt` is
+    /// exact (a `Date` keeps only milliseconds). `plan.dueAt("regular", "2024-06-01T10:00:00Z") // "2024-06-10T10:00:00Z"`
+    #[wasm_bindgen(js_name = dueAt, unchecked_return_type = "string | null")]
+    pub fn due_at(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] category: JsValue,
+        #[wasm_bindgen(js_name = rentedAt, unchecked_param_type = "Instant")] rented_at: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let category = text("category", &category)?;
+        let rented = instant("rented_at", &rented_at)?;
+        Ok(match thrown(self.inner.due_at(&category, rented))? {
+            Some(due) => JsValue::from_str(&due.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+            None => JsValue::NULL,
+        })
     }
 
     /// Prices `days` billable days (a whole number ≥ 0; 0 is billed as 1). `plan.quoteDays("novel", 2).total // "4.50"`

@@ -30,6 +30,13 @@ const cases = [
   ['timestamp number', () => plan.quote('regular', 0, at), 'InvalidInput', 'rented_at'],
   ['return before rent', () => plan.quote('regular', at, '2024-05-31T10:00:00Z'), 'InvalidInput', 'returned_at'],
   ['missing return', () => plan.quote('regular', at), 'InvalidInput', 'returned_at'],
+  ['due date before rent', () => plan.quote('regular', at, '2024-06-03T10:00:00Z', '2024-05-31T10:00:00Z'), 'InvalidInput', 'due_at'],
+  ['due date an invalid Date', () => plan.quote('regular', at, '2024-06-03T10:00:00Z', new Date('garbage')), 'InvalidInput', 'due_at'],
+  ['due date without offset', () => plan.quote('regular', at, '2024-06-03T10:00:00Z', '2024-06-02T10:00:00'), 'InvalidInput', 'due_at'],
+  ['due date a boolean', () => plan.quote('regular', at, '2024-06-03T10:00:00Z', false), 'InvalidInput', 'due_at'],
+  ['dueAt: unknown category', () => plan.dueAt('poetry', at), 'InvalidInput', 'category'],
+  ['dueAt: invalid Date', () => plan.dueAt('regular', new Date('garbage')), 'InvalidInput', 'rented_at'],
+  ['dueAt: missing rentedAt', () => plan.dueAt('regular'), 'InvalidInput', 'rented_at'],
   ['curve too long', () => plan.priceCurve('regular', 1e6), 'InvalidInput', 'max_days'],
   ['curve negative', () => plan.priceCurve('regular', -3), 'InvalidInput', 'max_days'],
   ['malformed JSON', () => koko.PricePlan.fromJson('{'), 'InvalidPlan', '(document)'],
@@ -69,4 +76,38 @@ test('the API in normal use', () => {
   });
   assert.deepEqual(koko.PricePlan.fromJson(plan.toJson()).toJson(), plan.toJson());
   assert.equal(typeof koko.version(), 'string');
+});
+
+test('due dates: dueAt, and quotes with an explicit dueAt', () => {
+  const weekend = koko.PricePlan.fromJson(JSON.stringify({
+    currency: 'EUR',
+    calendar: { time_zone: 'Europe/Berlin', closed_weekdays: ['saturday', 'sunday'] },
+    categories: {
+      regular: { tiers: [{ from_day: 1, rate: '1.00' }], late_fee: { loan_days: 7, per_day: '0.50' } },
+      reference: { tiers: [{ from_day: 1, rate: '1.00' }] },
+    },
+  }));
+  // Rented Saturday 12:00 in Berlin: due a week later, a Saturday, so Monday 12:00 CEST.
+  assert.equal(weekend.dueAt('regular', '2024-06-01T10:00:00Z'), '2024-06-10T10:00:00Z');
+  assert.equal(weekend.dueAt('regular', new Date('2024-06-01T12:00:00+02:00')), '2024-06-10T10:00:00Z');
+  assert.equal(weekend.dueAt('reference', '2024-06-01T10:00:00Z'), null);
+  const [rented, returned] = ['2024-06-03T10:00:00Z', '2024-06-18T11:00:00Z'];
+  const planned = weekend.quote('regular', rented, returned);
+  assert.equal(planned.total, '19.00'); // 15 days, 8 late (0.50 each) from Monday 06-10 10:00Z
+  assert.deepEqual(weekend.quote('regular', rented, returned, null), planned);
+  assert.deepEqual(weekend.quote('regular', rented, returned, undefined), planned);
+  const renewed = weekend.quote('regular', rented, returned, new Date('2024-06-17T10:00:00Z'));
+  assert.equal(renewed.total, '15.50'); // 15 days, 25 h late is 1 day
+  // A calendar_days due time is the end of a day, to the nanosecond: passed back as dueAt it is exact.
+  const berlinDays = koko.PricePlan.fromJson(JSON.stringify({
+    currency: 'EUR',
+    day_count: { policy: 'calendar_days', time_zone: 'Europe/Berlin' },
+    calendar: { time_zone: 'Europe/Berlin', closed_weekdays: ['saturday', 'sunday'] },
+    default: { tiers: [{ from_day: 1, rate: '1.00' }], late_fee: { loan_days: 2, per_day: '0.50' } },
+  }));
+  const due = berlinDays.dueAt('regular', '2024-06-06T14:00:00Z');
+  assert.equal(due, '2024-06-10T21:59:59.999999999Z');
+  const late = berlinDays.quote('regular', '2024-06-06T14:00:00Z', '2024-06-11T06:00:00Z');
+  assert.equal(late.total, '5.50');
+  assert.deepEqual(berlinDays.quote('regular', '2024-06-06T14:00:00Z', '2024-06-11T06:00:00Z', due), late);
 });

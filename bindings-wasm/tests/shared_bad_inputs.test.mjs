@@ -37,7 +37,10 @@ const ops = {
   quote_days: (a) => planOf(a.plan).quoteDays(a.category, a.days),
   total_for_days: (a) => planOf(a.plan).totalForDays(a.category, a.days),
   price_curve: (a) => planOf(a.plan).priceCurve(a.category, a.max_days),
-  quote: (a) => planOf(a.plan).quote(a.category, a.rented_at, a.returned_at),
+  quote: (a) => 'due_at' in a
+    ? planOf(a.plan).quote(a.category, a.rented_at, a.returned_at, a.due_at)
+    : planOf(a.plan).quote(a.category, a.rented_at, a.returned_at),
+  due_at: (a) => planOf(a.plan).dueAt(a.category, a.rented_at),
   plan_json: (a) => koko.PricePlan.fromJson(a.document),
 };
 

@@ -28,10 +28,12 @@ test('a misuse is a type error', () => {
     `import { PricePlan } from ${JSON.stringify(pkg)};`,
     `const total: number = PricePlan.story3().quoteDays("novel", 2).total;`,
     `PricePlan.story3().quote("novel", 42, "2024-06-01T00:00:00Z");`,
+    `const due: string = PricePlan.story3().dueAt("novel", "2024-06-01T00:00:00Z");`,
     `console.log(total);`,
   ].join('\n'));
   const result = check([bad]);
   assert.notEqual(result.status, 0);
   assert.match(result.stdout, /Type 'string' is not assignable to type 'number'/);
   assert.match(result.stdout, /not assignable to parameter of type 'Instant'/);
+  assert.match(result.stdout, /Type 'string \| null' is not assignable to type 'string'/);
 });

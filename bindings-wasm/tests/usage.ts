@@ -9,6 +9,9 @@ const lines: QuoteLine[] = quote.lines;
 const descriptions: string[] = lines.map((line) => `${line.description}: ${line.amount}`);
 const curve: string[] = plan.priceCurve("novel", 14);
 const fast: string = plan.totalForDays("novel", 2);
+const due: string | null = plan.dueAt("regular", "2024-06-01T10:00:00Z");
+const renewed: Quote = plan.quote("regular", "2024-06-01T10:00:00Z", new Date("2024-06-20T10:00:00Z"), due);
+const planned: Quote = plan.quote("regular", "2024-06-01T10:00:00Z", "2024-06-20T10:00:00Z", undefined);
 const custom: PricePlan = PricePlan.fromJson(plan.toJson());
 const categories: string[] = custom.categories;
 const currency: string = custom.currency;
@@ -22,4 +25,4 @@ try {
   console.log(err.name === "InvalidInput", err.code, field);
 }
 
-console.log(version(), fast, total, days, descriptions, curve, categories, currency, name, plan.quoteDays("fiction", 2).total);
+console.log(version(), fast, due, renewed.total, planned.total, total, days, descriptions, curve, categories, currency, name, plan.quoteDays("fiction", 2).total);

@@ -11,9 +11,18 @@ test('there are golden vectors', () => {
 
 for (const c of cases) {
   test(`${c.file}: ${c.name}`, () => {
+    if ('expect_due_at' in c) {
+      // A due-date case: the exact string dueAt returns (RFC 3339, UTC, "Z"), or null.
+      for (const key of ['returned_at', 'days', 'due_at', 'expect', 'expect_error']) assert.ok(!(key in c), key);
+      assert.equal(planOf(c.plan).dueAt(c.category, c.rented_at), c.expect_due_at);
+      return;
+    }
     const run = () => {
       const plan = planOf(c.plan);
-      return 'days' in c ? plan.quoteDays(c.category, c.days) : plan.quote(c.category, c.rented_at, c.returned_at);
+      if ('days' in c) return plan.quoteDays(c.category, c.days);
+      return 'due_at' in c
+        ? plan.quote(c.category, c.rented_at, c.returned_at, c.due_at)
+        : plan.quote(c.category, c.rented_at, c.returned_at);
     };
     if (c.expect_error) {
       assert.throws(run, (err) => {
