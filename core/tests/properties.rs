@@ -2,9 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Days, Duration, TimeZone, Utc};
 use koko_core::{
-    Currency, DayCount, Decimal, LateFee, PlanDocument, PricePlan, Rounding, Tariff, Tier,
+    Calendar, Currency, DayCount, Decimal, LateFee, PlanDocument, PricePlan, Rounding, Tariff,
+    Tier, Weekday,
 };
 use proptest::prelude::*;
 
@@ -132,6 +133,71 @@ fn instant() -> impl Strategy<Value = DateTime<Utc>> {
     (946_684_800i64..2_208_988_800).prop_map(|secs| Utc.timestamp_opt(secs, 0).unwrap())
 }
 
+const WEEKDAYS: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
+
+/// A plan with a calendar, and a rental time whose due dates land among its closed dates: up to 40 closed dates in
+/// the 60 days from `base`, any closed weekdays but not all seven, `count_closed_days` at random; the rental opens
+/// 15 days before `base` (loan periods are 1 to 29 days).
+fn calendar_plan() -> impl Strategy<Value = (PricePlan, DateTime<Utc>)> {
+    (
+        plan(),
+        prop::sample::select(ZONES.to_vec()),
+        0u8..0b111_1111,
+        instant(),
+        prop::collection::btree_set(0u64..60, 0..40),
+        any::<bool>(),
+    )
+        .prop_map(|(plan, zone, weekdays, base, offsets, count_closed_days)| {
+            let mut doc = plan.document().clone();
+            // calendar_days needs the calendar in its own zone.
+            let time_zone = match doc.day_count {
+                DayCount::CalendarDays { time_zone } => time_zone,
+                _ => zone.parse().unwrap(),
+            };
+            let first = base.date_naive();
+            doc.calendar = Some(Calendar {
+                time_zone,
+                closed_weekdays: (0..7)
+                    .filter(|bit| weekdays & (1 << bit) != 0)
+                    .map(|bit| WEEKDAYS[bit])
+                    .collect(),
+                closed_dates: offsets
+                    .into_iter()
+                    .map(|offset| first + Days::new(offset))
+                    .collect(),
+            });
+            for tariff in doc.categories.values_mut().chain(doc.default.as_mut()) {
+                if let Some(late) = &mut tariff.late_fee {
+                    late.count_closed_days = count_closed_days;
+                }
+            }
+            let plan = PricePlan::new(doc).expect("generated calendars are valid");
+            (plan, base - Duration::days(15))
+        })
+}
+
+/// The same plan with every late fee's `count_closed_days` set to `count`, or without its calendar (`None`).
+fn with_closed_days(plan: &PricePlan, count: Option<bool>) -> PricePlan {
+    let mut doc = plan.document().clone();
+    if count.is_none() {
+        doc.calendar = None;
+    }
+    for tariff in doc.categories.values_mut().chain(doc.default.as_mut()) {
+        if let Some(late) = &mut tariff.late_fee {
+            late.count_closed_days = count.unwrap_or(true);
+        }
+    }
+    PricePlan::new(doc).unwrap()
+}
+
 fn category_of(plan: &PricePlan) -> String {
     plan.categories().next().unwrap_or("regular").to_owned()
 }
@@ -255,6 +321,76 @@ proptest! {
                 }
                 Err(err) => prop_assert_eq!(err.kind(), "InvalidInput", "{}", err),
             }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn a_computed_due_date_is_the_first_open_day_from_the_plain_one((plan, rented) in calendar_plan()) {
+        let calendar = plan.calendar().unwrap().clone();
+        let zone = calendar.time_zone;
+        let plain = with_closed_days(&plan, None);
+        for category in plan.categories().map(str::to_owned).collect::<Vec<_>>() {
+            match (plan.due_at(&category, rented).unwrap(), plain.due_at(&category, rented).unwrap()) {
+                (Some(due), Some(unmoved)) => {
+                    let (date, unmoved_date) = (zone.local_date(due), zone.local_date(unmoved));
+                    prop_assert!(!calendar.is_closed(date), "due on a closed day: {}", due);
+                    if calendar.is_closed(unmoved_date) {
+                        prop_assert!(due > unmoved);
+                        // Every local date from the plain due date up to the moved one is closed.
+                        let mut day = unmoved_date;
+                        while day < date {
+                            prop_assert!(calendar.is_closed(day), "{} is open, before {}", day, date);
+                            day = day.succ_opt().unwrap();
+                        }
+                    } else {
+                        prop_assert_eq!(due, unmoved);
+                    }
+                }
+                (None, None) => {}
+                other => prop_assert!(false, "due dates differ in kind: {:?}", other),
+            }
+        }
+    }
+
+    #[test]
+    fn calendars_keep_the_totals_only_path_exact(
+        (plan, rented) in calendar_plan(),
+        secs in 0i64..(90 * 86_400),
+        due_secs in 0i64..(60 * 86_400),
+    ) {
+        let category = category_of(&plan);
+        let returned = rented + Duration::seconds(secs);
+        let quote = plan.quote(&category, rented, returned).unwrap();
+        let due = plan.due_at(&category, rented).unwrap();
+        prop_assert_eq!(plan.total_with_due(&category, rented, due, returned).unwrap(), quote.total);
+        let explicit = Some(rented + Duration::seconds(due_secs));
+        let renewed = plan.quote_with_due(&category, rented, explicit, returned).unwrap();
+        prop_assert_eq!(plan.total_with_due(&category, rented, explicit, returned).unwrap(), renewed.total);
+        let sum: Decimal = renewed.lines.iter().map(|l| l.amount).sum();
+        prop_assert_eq!(sum, renewed.total);
+        prop_assert_eq!(&PricePlan::from_json(&plan.to_json()).unwrap(), &plan);
+        prop_assert_eq!(&PricePlan::from_toml(&plan.to_toml()).unwrap(), &plan);
+    }
+
+    #[test]
+    fn leaving_closed_days_out_never_charges_more(
+        (plan, rented) in calendar_plan(),
+        secs in 0i64..(90 * 86_400),
+        days in 0u32..60,
+    ) {
+        let (counted, open_only) = (with_closed_days(&plan, Some(true)), with_closed_days(&plan, Some(false)));
+        let returned = rented + Duration::seconds(secs);
+        for category in plan.categories().map(str::to_owned).collect::<Vec<_>>() {
+            let all = counted.quote(&category, rented, returned).unwrap();
+            let fewer = open_only.quote(&category, rented, returned).unwrap();
+            prop_assert!(fewer.total <= all.total, "{} > {}", fewer.total, all.total);
+            prop_assert_eq!(fewer.days, all.days);
+            // quote_days has no dates: the calendar changes nothing.
+            prop_assert_eq!(open_only.quote_days(&category, days).unwrap(), counted.quote_days(&category, days).unwrap());
         }
     }
 }

@@ -218,3 +218,54 @@ fn sled() {
 fn postgres() {
     renewals::<Postgres>();
 }
+
+/// Regular and novel as in `PLAN`, with the store closed on Sundays and on Monday 2024-06-24 (Berlin).
+const CALENDAR_PLAN: &str = r#"{"currency": "USD",
+    "calendar": {"time_zone": "Europe/Berlin", "closed_weekdays": ["sunday"], "closed_dates": ["2024-06-24"]},
+    "categories": {
+        "regular": {"tiers": [{"from_day": 1, "rate": "1.00"}],
+                    "late_fee": {"loan_days": 7, "per_day": "0.50"},
+                    "renewals": {"max": 2, "from": "due_date"}},
+        "novel": {"tiers": [{"from_day": 1, "rate": "1.50"}],
+                  "late_fee": {"loan_days": 14, "per_day": "0.25"},
+                  "renewals": {"max": 1, "from": "renewal"}}}}"#;
+
+#[test]
+fn rents_and_renewals_skip_the_calendars_closed_days() {
+    let plan = PricePlan::from_json(CALENDAR_PLAN).unwrap();
+    // The plan alone: from the due date, Mon 06-17 10:00Z + 7 days is Mon 06-24, closed: Tue 06-25 10:00Z.
+    assert_eq!(
+        plan.renewed_due("regular", t(17, 10), t(16, 8), 1).unwrap(),
+        t(25, 10)
+    );
+    // From the renewal, Sun 06-02 10:00Z + 14 days is Sun 06-16, closed: Mon 06-17 10:00Z.
+    assert_eq!(
+        plan.renewed_due("novel", t(15, 10), t(2, 10), 0).unwrap(),
+        t(17, 10)
+    );
+    let backend = Memory::fresh();
+    let store = BookStore::with_default_plan(backend.storage(), plan).unwrap();
+    let book = store
+        .add_book(&NewBook::new("Ulysses", "A", "regular"), 1)
+        .unwrap()
+        .id;
+    let ada = store
+        .register_customer(&NewCustomer::new("Ada", "Reader"))
+        .unwrap()
+        .id;
+    // Rented Sun 06-02 10:00Z: 7 days later is Sunday 06-09, closed, so due Mon 06-10 at the same time.
+    let rental = store.rent_book_at(ada, book, t(2, 10)).unwrap();
+    assert_eq!(rental.due_at, Some(t(10, 10)));
+    // Renewed from the due date: Mon 06-17 (open), then Mon 06-24 (closed) → Tue 06-25.
+    assert_eq!(
+        renew(&store, rental.id, t(8, 9)).unwrap().due_at,
+        Some(t(17, 10))
+    );
+    assert_eq!(
+        renew(&store, rental.id, t(16, 9)).unwrap().due_at,
+        Some(t(25, 10))
+    );
+    // Returned Wed 06-26 11:00Z: 24 days 1 h is 24 days (24.00); 25 h after the due time is 1 late day (0.50).
+    let receipt = store.return_rental_at(rental.id, t(26, 11)).unwrap();
+    assert_eq!(receipt.charge.total.to_string(), "24.50");
+}
