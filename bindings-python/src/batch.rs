@@ -87,7 +87,14 @@ impl Batch {
     fn add_copies(&self, book_id: &Bound<'_, PyAny>, count: &Bound<'_, PyAny>) -> PyResult<()> {
         let book = BookId::new(id("book_id", book_id)?);
         let count = to_count("count", count)?;
-        self.push(Operation::AddCopies { book, count }, false);
+        self.push(
+            Operation::AddCopies {
+                book,
+                count,
+                at: None,
+            },
+            false,
+        );
         Ok(())
     }
 
@@ -98,6 +105,7 @@ impl Batch {
             Operation::SetWithdrawn {
                 copy,
                 withdrawn: true,
+                at: None,
             },
             false,
         );
@@ -111,6 +119,7 @@ impl Batch {
             Operation::SetWithdrawn {
                 copy,
                 withdrawn: false,
+                at: None,
             },
             false,
         );
@@ -162,7 +171,7 @@ impl Batch {
     ) -> PyResult<()> {
         let rental = RentalId::new(id("rental_id", rental_id)?);
         let (at, at_apply) = at_arg(at)?;
-        self.push(Operation::Return { rental, at }, at_apply);
+        self.push(Operation::return_at(rental, at), at_apply);
         Ok(())
     }
 

@@ -56,9 +56,9 @@ pub struct Copy {
     pub id: u64,
     /// The book it is a copy of.
     pub book_id: u64,
-    /// ``"available"``, ``"rented"`` or ``"withdrawn"``.
+    /// ``"available"``, ``"rented"``, ``"withdrawn"``, ``"on_hold"`` or ``"lost"``.
     pub status: &'static str,
-    /// The open rental holding it, when rented.
+    /// The open rental holding it, when rented; the rental it was lost under, when lost.
     pub rental_id: Option<u64>,
 }
 
@@ -68,6 +68,8 @@ impl From<koko_core::Copy> for Copy {
             koko_core::CopyStatus::Available => ("available", None),
             koko_core::CopyStatus::Rented(r) => ("rented", Some(r.get())),
             koko_core::CopyStatus::Withdrawn => ("withdrawn", None),
+            koko_core::CopyStatus::OnHold(_) => ("on_hold", None),
+            koko_core::CopyStatus::Lost(r) => ("lost", Some(r.get())),
         };
         Copy {
             id: c.id.get(),

@@ -44,7 +44,11 @@ impl BookStore {
         let store = open(&guard)?;
         let copy = CopyId::new(id("copy_id", copy_id)?);
         let key = key_arg(idempotency_key)?;
-        let operation = Operation::SetWithdrawn { copy, withdrawn };
+        let operation = Operation::SetWithdrawn {
+            copy,
+            withdrawn,
+            at: None,
+        };
         py.detach(|| apply_keyed(store, key, operation)?.into_copy())
             .py_err()
             .map(Copy::from)
@@ -169,7 +173,15 @@ impl BookStore {
         py.detach(|| match key {
             None => store.add_copies(book, count),
             Some(key) => store
-                .apply_idempotent(&key, Operation::AddCopies { book, count }, false)?
+                .apply_idempotent(
+                    &key,
+                    Operation::AddCopies {
+                        book,
+                        count,
+                        at: None,
+                    },
+                    false,
+                )?
                 .into_copies(),
         })
         .py_err()

@@ -109,7 +109,7 @@ impl BookStore {
         py.detach(|| match key {
             None => store.return_rental_at(rental, at),
             Some(key) => {
-                let operation = Operation::Return { rental, at };
+                let operation = Operation::return_at(rental, at);
                 let closed = store
                     .apply_idempotent(&key, operation, clock_time)?
                     .into_rental()?;

@@ -152,7 +152,11 @@ fn run_one<S: Storage>(store: &BookStore<S>, op: Operation) -> Result<koko_core:
             RentTarget::Book(book) => store.rent_book_at(customer, book, at)?,
             RentTarget::Copy(copy) => store.rent_copy_at(customer, copy, at)?,
         }),
-        Operation::Return { rental, at } => {
+        Operation::Return {
+            rental,
+            at,
+            damage: None,
+        } => {
             let receipt = store.return_rental_at(rental, at)?;
             koko_core::Outcome::Rental(receipt.rental)
         }
@@ -270,13 +274,7 @@ impl Model {
                 let id = pick(&ids, *rental)?;
                 let returned = self.rentals[&id].2.max(at) + Duration::hours(*hours);
                 let expected = self.close(id, returned, plan);
-                (
-                    Operation::Return {
-                        rental: id,
-                        at: returned,
-                    },
-                    expected,
-                )
+                (Operation::return_at(id, returned), expected)
             }
             Op::ReturnCopy { copy, hours } => {
                 let all: Vec<CopyId> = (1..=self.copies).map(CopyId::new).collect();

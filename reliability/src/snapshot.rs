@@ -378,7 +378,10 @@ pub fn check_invariants<S: Storage>(
                     ));
                 }
             }
-            CopyStatus::Available | CopyStatus::Withdrawn => {
+            CopyStatus::Available
+            | CopyStatus::Withdrawn
+            | CopyStatus::OnHold(_)
+            | CopyStatus::Lost(_) => {
                 if !open.is_empty() {
                     problems.push(format!(
                         "copy {id} is {:?} but has open rentals {open:?}",

@@ -192,7 +192,7 @@ impl<S: Storage> Workload<S> {
                 let rental = match copy.status {
                     CopyStatus::Available => None,
                     CopyStatus::Rented(rental) => Some(rental.get()),
-                    CopyStatus::Withdrawn => continue,
+                    CopyStatus::Withdrawn | CopyStatus::OnHold(_) | CopyStatus::Lost(_) => continue,
                 };
                 open_by_copy.insert(copy.id.get(), rental);
             }
@@ -726,10 +726,7 @@ fn operation(op: &Op) -> koko_core::Result<Operation> {
             customer: CustomerId::new(*customer),
             at: *at,
         },
-        Op::Return { rental, at } => Operation::Return {
-            rental: RentalId::new(*rental),
-            at: *at,
-        },
+        Op::Return { rental, at } => Operation::return_at(RentalId::new(*rental), *at),
         Op::Pay {
             customer,
             cents,

@@ -2,6 +2,7 @@
 //!
 //! Nothing here touches storage.
 
+mod circulation;
 mod compiled;
 mod day_count;
 mod limits;
@@ -10,6 +11,7 @@ mod quote;
 mod tariff;
 mod version;
 
+pub use circulation::{HoldsPolicy, NoticesPolicy, Replacement, DEFAULT_PICKUP_DAYS};
 pub use day_count::{DayCount, TimeZone};
 pub use limits::Limits;
 pub use plan::{PlanDocument, PricePlan};

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::circulation::{HoldsPolicy, NoticesPolicy};
 use super::compiled::{CompiledPlan, CompiledTariff};
 use super::day_count::DayCount;
 use super::limits::Limits;
@@ -84,6 +85,12 @@ pub struct PlanDocument {
     /// When a customer may not rent more (open rentals, balance, overdue rentals); none by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<Limits>,
+    /// How holds are served (`pickup_days`); a copy set aside waits 7 days without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<HoldsPolicy>,
+    /// When customers are reminded of due and overdue rentals; no reminders without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notices: Option<NoticesPolicy>,
 }
 
 impl TryFrom<PlanDocument> for PricePlan {
@@ -126,12 +133,24 @@ impl PricePlan {
                 ));
             }
             tariff.validate(&format!("categories.{category}"))?;
+            if let Some(replacement) = &tariff.replacement {
+                replacement.validate(&format!("categories.{category}"), doc.currency)?;
+            }
         }
         if let Some(default) = &doc.default {
             default.validate("default")?;
+            if let Some(replacement) = &default.replacement {
+                replacement.validate("default", doc.currency)?;
+            }
         }
         if let Some(limits) = &doc.limits {
             limits.validate()?;
+        }
+        if let Some(holds) = &doc.holds {
+            holds.validate()?;
+        }
+        if let Some(notices) = &doc.notices {
+            notices.validate()?;
         }
         Ok(PricePlan::compile(doc))
     }
@@ -227,6 +246,16 @@ impl PricePlan {
     /// The limits on renting, if the plan sets any.
     pub fn limits(&self) -> Option<&Limits> {
         self.doc.limits.as_ref()
+    }
+
+    /// How holds are served (the default policy when the plan has no `holds` section).
+    pub fn holds(&self) -> HoldsPolicy {
+        self.doc.holds.unwrap_or_default()
+    }
+
+    /// When customers are reminded, if the plan says.
+    pub fn notices(&self) -> Option<&NoticesPolicy> {
+        self.doc.notices.as_ref()
     }
 
     /// The rounding rule applied once to each total.
@@ -589,6 +618,8 @@ fn preset<const N: usize>(name: &str, tariffs: [(&str, Tariff); N]) -> PricePlan
             .collect(),
         default: None,
         limits: None,
+        holds: None,
+        notices: None,
     })
 }
 
