@@ -22,8 +22,8 @@ mod store;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use domain::{
     Account, AccountState, AgedBalance, Block, Book, BookUpdate, Copy, CopyStatus, Customer,
-    CustomerUpdate, EntryKind, Hold, HoldStatus, LedgerEntry, NewBook, NewCustomer, OpenLoan,
-    Rental, RentalStatus, Statement,
+    CustomerUpdate, EntryKind, Hold, HoldStatus, LedgerEntry, NewBook, NewCustomer, Notice,
+    NoticeKind, OpenLoan, Rental, RentalStatus, Statement,
 };
 pub use error::{Error, Result};
 pub use ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, PlanVersionId, RentalId};

@@ -169,6 +169,14 @@ pub enum Operation {
         /// When it was found.
         at: DateTime<Utc>,
     },
+    /// Records that notices were sent (their [`Notice::key`](crate::Notice::key)s), so they are not listed again.
+    /// Marking a key twice changes nothing. Answers [`Outcome::Notified`] (how many keys were new).
+    MarkNotified {
+        /// The notices' keys (1 to 10,000, each 1 to 255 characters).
+        keys: Vec<String>,
+        /// When they were sent.
+        at: DateTime<Utc>,
+    },
     /// Publishes a price plan version. Answers [`Outcome::PlanVersion`].
     PublishPlan {
         /// The plan (boxed: a plan is far larger than any other operation).
@@ -314,6 +322,7 @@ impl Operation {
             Operation::ExpireHolds { .. } => "expire_holds",
             Operation::DeclareLost { .. } => "declare_lost",
             Operation::MarkFound { .. } => "mark_found",
+            Operation::MarkNotified { .. } => "mark_notified",
             Operation::PublishPlan { .. } => "publish_plan",
             Operation::Pay { .. } => "pay",
             Operation::Waive { .. } => "waive",
@@ -363,6 +372,8 @@ pub enum Outcome {
         /// The credit posted.
         credit: Option<LedgerEntry>,
     },
+    /// How many notices were newly marked as sent.
+    Notified(u64),
     /// A customer's manual block as it now stands (`None`: not blocked).
     Block {
         /// Who.
@@ -466,6 +477,14 @@ impl Outcome {
         match self {
             Outcome::Found { copy, credit } => Ok((copy, credit)),
             other => Err(other.mismatch("a found copy")),
+        }
+    }
+
+    /// The count of an [`Outcome::Notified`].
+    pub fn into_notified(self) -> Result<u64> {
+        match self {
+            Outcome::Notified(count) => Ok(count),
+            other => Err(other.mismatch("a count of notices")),
         }
     }
 

@@ -62,6 +62,7 @@ struct Inner {
     waiting: BTreeSet<(BookId, HoldId)>,
     ready: BTreeSet<HoldId>,
     holds_by_customer: BTreeSet<(CustomerId, HoldId)>,
+    notified: HashMap<String, DateTime<Utc>>,
 }
 
 impl Inner {
@@ -324,6 +325,15 @@ impl TxView for Inner {
             .filter_map(|id| self.holds.get(id))
             .cloned()
             .collect())
+    }
+
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.notified.get(key).copied())
+    }
+
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<()> {
+        self.notified.insert(key.to_owned(), at);
+        Ok(())
     }
 
     fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>> {
@@ -627,6 +637,10 @@ impl Storage for MemoryStorage {
             .filter_map(|id| inner.holds.get(&id).cloned())
             .map(|hold| inner.numbered(hold))
             .collect())
+    }
+
+    fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.lock().notified.get(key).copied())
     }
 
     fn flush(&self) -> Result<()> {

@@ -216,6 +216,9 @@ pub trait Storage: Send + Sync {
     /// Every waiting and ready hold, in id order, the waiting ones numbered.
     fn active_holds(&self) -> Result<Vec<Hold>>;
 
+    /// When the notice `key` was marked sent ([`Operation::MarkNotified`]), if it was.
+    fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>>;
+
     /// Makes everything written so far durable (a no-op where every commit already is).
     fn flush(&self) -> Result<()>;
 }
@@ -290,6 +293,9 @@ macro_rules! forward_storage {
             }
             fn active_holds(&self) -> Result<Vec<Hold>> {
                 (**self).active_holds()
+            }
+            fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+                (**self).notified(key)
             }
             fn flush(&self) -> Result<()> {
                 (**self).flush()

@@ -124,6 +124,10 @@ pub(crate) trait TxView {
     fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>, Self::E>;
     /// Every ready hold, in id order.
     fn ready_holds(&mut self) -> Result<Vec<Hold>, Self::E>;
+    /// When the notice `key` was marked sent, if it was.
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>, Self::E>;
+    /// Marks the notice `key` sent at `at`.
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<(), Self::E>;
     /// Serialises the transactions that change a book's hold queue or free its copies (a no-op where
     /// transactions never run concurrently).
     fn lock_book(&mut self, _book: BookId) -> Result<(), Self::E> {
@@ -221,6 +225,9 @@ pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T:
                 .into());
             };
             Outcome::Rental(lending::close(tx, rental, *at, None)?)
+        }
+        Operation::MarkNotified { keys, at } => {
+            Outcome::Notified(circulation::mark_notified(tx, keys, *at)?)
         }
         Operation::PublishPlan {
             plan,

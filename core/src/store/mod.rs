@@ -19,6 +19,7 @@ use crate::storage::{
 
 mod accounts;
 mod circulation;
+mod notices;
 
 /// A book store: catalogue, customers, rentals and charging over any [`Storage`].
 ///
@@ -312,7 +313,7 @@ impl<S: Storage> BookStore<S> {
         self.charge(&rental, at)
     }
 
-    fn charge(&self, rental: &Rental, returned_at: DateTime<Utc>) -> Result<Quote> {
+    pub(crate) fn charge(&self, rental: &Rental, returned_at: DateTime<Utc>) -> Result<Quote> {
         let version = self.plan_version(rental.plan_version)?;
         version.plan.quote_with_due(
             &rental.category,

@@ -32,3 +32,9 @@ ALTER TABLE koko_copies ADD COLUMN lost_rental_id BIGINT REFERENCES koko_rentals
 ALTER TABLE koko_copies ADD CONSTRAINT koko_copies_one_status
     CHECK (num_nonnulls(rental_id, hold_id, lost_rental_id) <= 1
            AND NOT (withdrawn AND num_nonnulls(rental_id, hold_id, lost_rental_id) > 0));
+
+-- The notices sent (by key), so each is sent once.
+CREATE TABLE koko_notices (
+    key     TEXT PRIMARY KEY,
+    sent_at TIMESTAMPTZ NOT NULL
+);

@@ -121,6 +121,30 @@ impl PgTx<'_, '_> {
         Ok(rows.iter().map(hold_row).collect::<Result<_>>()?)
     }
 
+    pub(super) fn notice_sent(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, TxError> {
+        let row = self.query_opt(
+            "SELECT sent_at FROM koko_notices WHERE key = $1 FOR UPDATE",
+            &[&key],
+        )?;
+        Ok(row.map(|r| r.try_get(0)).transpose()?)
+    }
+
+    pub(super) fn store_notice(
+        &mut self,
+        key: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), TxError> {
+        // Two senders marking one notice at once: the second finds it marked.
+        self.execute(
+            "INSERT INTO koko_notices (key, sent_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+            &[&key, &at],
+        )?;
+        Ok(())
+    }
+
     /// Locks a book's row: every change to its queue and every freed copy of it takes this lock first.
     pub(super) fn lock_book_row(&mut self, book: BookId) -> Result<(), TxError> {
         let Ok(id) = i64::try_from(book.get()) else {
@@ -169,6 +193,15 @@ impl PostgresStorage {
             numbered_sql!(" WHERE h.customer_id = $1 ORDER BY h.id"),
             &[&to_i64(customer.get())?],
         )
+    }
+
+    pub(super) fn read_notified(&self, key: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let mut conn = self.conn()?;
+        let row = conn
+            .client
+            .query_opt("SELECT sent_at FROM koko_notices WHERE key = $1", &[&key])
+            .map_err(pg_error)?;
+        row.map(|r| r.try_get(0).map_err(pg_error)).transpose()
     }
 
     pub(super) fn read_active_holds(&self) -> Result<Vec<Hold>> {

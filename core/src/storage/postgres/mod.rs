@@ -768,6 +768,14 @@ impl TxView for PgTx<'_, '_> {
         self.all_ready_holds()
     }
 
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>, TxError> {
+        self.notice_sent(key)
+    }
+
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<(), TxError> {
+        self.store_notice(key, at)
+    }
+
     fn lock_book(&mut self, book: BookId) -> Result<(), TxError> {
         self.lock_book_row(book)
     }
@@ -930,6 +938,10 @@ impl Storage for PostgresStorage {
 
     fn active_holds(&self) -> Result<Vec<Hold>> {
         self.read_active_holds()
+    }
+
+    fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        self.read_notified(key)
     }
 
     fn flush(&self) -> Result<()> {

@@ -19,7 +19,8 @@
 //! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when);
 //! - `holds`: `h` ++ hold id → postcard [`Hold`](crate::Hold); `w` ++ book id ++ hold id → nothing, one key per
 //!   waiting hold (the book's queue, in order); `r` ++ hold id → nothing, one key per ready hold; `c` ++ customer
-//!   id ++ hold id → `[1]` while the hold is waiting or ready, empty once closed; `next_id:hold` → the counter.
+//!   id ++ hold id → `[1]` while the hold is waiting or ready, empty once closed; `next_id:hold` → the counter;
+//! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
@@ -59,9 +60,10 @@ pub(super) const PLAN_STARTS: usize = 12;
 pub(super) const ACCOUNTS: usize = 13;
 pub(super) const IDEMPOTENCY: usize = 14;
 pub(super) const HOLDS: usize = 15;
+pub(super) const NOTICES: usize = 16;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 16] = [
+const NAMES: [&str; 17] = [
     "meta",
     "books",
     "titles",
@@ -78,6 +80,7 @@ const NAMES: [&str; 16] = [
     "accounts",
     "idempotency_keys",
     "holds",
+    "notices",
 ];
 
 /// Every tree of a store, by position.

@@ -14,7 +14,7 @@ use self::committer::Committer;
 use self::layout::{
     account_key, customer_rental_key, decode, decode_u64, hold_key, id_key, ledger_prefix,
     OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD,
-    CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, PLANS, READY, RENTALS, WAITING,
+    CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, PLANS, READY, RENTALS, WAITING,
 };
 use super::accounts::{KeyRecord, StoredAccount};
 use super::{BatchResults, Operation, Records, Storage};
@@ -540,6 +540,15 @@ impl Storage for SledStorage {
         ids.into_iter()
             .map(|id| self.stored_hold(id).and_then(|h| self.numbered(h)))
             .collect()
+    }
+
+    fn notified(&self, key: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        self.shared.usable()?;
+        self.tree(NOTICES)
+            .get(key.as_bytes())
+            .map_err(Error::storage)?
+            .map(|raw| decode(&raw))
+            .transpose()
     }
 
     fn flush(&self) -> Result<()> {

@@ -15,7 +15,8 @@ use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
     encode, entry_key, hold_key, id_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS,
     BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER,
-    IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, PLANS, PLAN_STARTS, READY, RENTALS, TITLES, WAITING,
+    IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS, PLAN_STARTS, READY, RENTALS, TITLES,
+    WAITING,
 };
 use crate::domain::{
     Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
@@ -518,6 +519,14 @@ impl TxView for SledTx<'_> {
             })?);
         }
         Ok(holds)
+    }
+
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        self.get(NOTICES, key.as_bytes())
+    }
+
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<()> {
+        self.put(NOTICES, key.as_bytes(), &at)
     }
 
     fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>> {
