@@ -1,8 +1,10 @@
-//! The store's indexes (open rentals, each customer's rentals, charge entries, copies) against a [`Snapshot`].
+//! The store's indexes (open rentals, each customer's rentals, charge entries, copies, holds) against a [`Snapshot`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use koko_core::{BookStore, CopyId, EntryKind, Error, LedgerEntry, Storage};
+use koko_core::{
+    BookStore, CopyId, EntryKind, Error, Hold, HoldId, HoldStatus, LedgerEntry, Storage,
+};
 
 use super::Snapshot;
 
@@ -82,19 +84,101 @@ pub(super) fn check_indexes<S: Storage>(
             )),
         }
     }
-    let probe_to = snapshot.max_ids().copy + 16;
+    probe_ids(
+        "copy",
+        "no book lists it",
+        &snapshot.copies,
+        problems,
+        |id| store.storage().copy(CopyId::new(id)).map(drop),
+    );
+    check_hold_indexes(store, snapshot, problems);
+    probe_ids(
+        "hold",
+        "no customer lists it",
+        &snapshot.holds,
+        problems,
+        |id| store.hold(HoldId::new(id)).map(drop),
+    );
+}
+
+/// Probes ids from 1 to the largest listed + 16: every one the store finds must be `listed`, and the other way
+/// round.
+fn probe_ids<T>(
+    what: &str,
+    unlisted: &str,
+    listed: &BTreeMap<u64, T>,
+    problems: &mut Vec<String>,
+    read: impl Fn(u64) -> koko_core::Result<()>,
+) {
+    let probe_to = listed.keys().next_back().copied().unwrap_or(0) + 16;
     for id in 1..=probe_to {
-        match store.storage().copy(CopyId::new(id)) {
-            Ok(copy) if !snapshot.copies.contains_key(&id) => problems.push(format!(
-                "copy {id} exists (of book {}) but no book lists it",
-                copy.book
-            )),
-            Ok(_) => {}
-            Err(Error::NotFound { .. }) if snapshot.copies.contains_key(&id) => {
-                problems.push(format!("copy {id} is listed by its book but not found"))
+        match read(id) {
+            Ok(()) if !listed.contains_key(&id) => {
+                problems.push(format!("{what} {id} exists but {unlisted}"))
+            }
+            Ok(()) => {}
+            Err(Error::NotFound { .. }) if listed.contains_key(&id) => {
+                problems.push(format!("{what} {id} is listed but not found"))
             }
             Err(Error::NotFound { .. }) => {}
-            Err(e) => problems.push(format!("reading copy {id}: {} ({e})", e.kind())),
+            Err(e) => problems.push(format!("reading {what} {id}: {} ({e})", e.kind())),
+        }
+    }
+}
+
+/// The active holds (`Storage::active_holds`) and each book's queue (`Storage::book_holds`): exactly the waiting
+/// and ready holds, in id order, the waiting ones of each book numbered 1, 2, …
+fn check_hold_indexes<S: Storage>(
+    store: &BookStore<S>,
+    snapshot: &Snapshot,
+    problems: &mut Vec<String>,
+) {
+    let mut next: BTreeMap<u64, u32> = BTreeMap::new();
+    let numbered: Vec<Hold> = snapshot
+        .holds
+        .values()
+        .filter(|h| h.status.is_active())
+        .map(|h| {
+            let mut hold = h.clone();
+            if hold.status == HoldStatus::Waiting {
+                let position = next.entry(hold.book.get()).or_default();
+                *position += 1;
+                hold.position = Some(*position);
+            }
+            hold
+        })
+        .collect();
+    let queue = |holds: &[Hold]| -> Vec<(u64, Option<u32>)> {
+        holds.iter().map(|h| (h.id.get(), h.position)).collect()
+    };
+    match store.storage().active_holds() {
+        Ok(listed) if listed == numbered => {}
+        Ok(listed) => problems.push(format!(
+            "the active holds are listed as (id, position) {:?}; the waiting and ready holds are {:?}",
+            queue(&listed),
+            queue(&numbered)
+        )),
+        Err(e) => problems.push(format!("listing the active holds: {} ({e})", e.kind())),
+    }
+    for book in snapshot.books.values() {
+        let want: Vec<Hold> = numbered
+            .iter()
+            .filter(|h| h.book == book.id)
+            .cloned()
+            .collect();
+        match store.book_holds(book.id) {
+            Ok(listed) if listed == want => {}
+            Ok(listed) => problems.push(format!(
+                "book {}'s queue lists (id, position) {:?}; its waiting and ready holds are {:?}",
+                book.id,
+                queue(&listed),
+                queue(&want)
+            )),
+            Err(e) => problems.push(format!(
+                "listing book {}'s holds: {} ({e})",
+                book.id,
+                e.kind()
+            )),
         }
     }
 }

@@ -6,6 +6,7 @@ use koko_core::{
     BookStore, CopyStatus, Decimal, EntryKind, LedgerEntry, PricePlan, Rental, Storage,
 };
 
+use super::circulation::{check_holds, check_lost};
 use super::indexes::check_indexes;
 use super::Snapshot;
 
@@ -24,6 +25,18 @@ pub struct InvariantStats {
     pub payments: u64,
     /// Renewals found on rentals (each one's instant, open rentals and closed).
     pub renewals: u64,
+    /// Holds checked (every status).
+    pub holds: u64,
+    /// Of which waiting.
+    pub waiting_holds: u64,
+    /// Of which ready (each with its copy set aside).
+    pub ready_holds: u64,
+    /// Copies lost now.
+    pub lost_copies: u64,
+    /// Rentals closed as lost (their fees checked).
+    pub lost_rentals: u64,
+    /// Of which the copy was found since (their credit checked).
+    pub found_rentals: u64,
 }
 
 /// against it:
@@ -45,7 +58,13 @@ pub struct InvariantStats {
 /// - every closed rental has exactly one `charge` entry, of its customer, at its return instant, for its charge's
 ///   total in its charge's currency, and `Storage::charge_entry` finds that entry; an open rental has none; no
 ///   `charge` entry lacks a rental or names one that does not exist;
-/// - each account's count of open rentals is its customer's number of open rentals.
+/// - each account's count of open rentals is its customer's number of open rentals;
+/// - holds and lost copies: see `check_holds` and `check_lost` (`snapshot/circulation.rs`): a copy is on hold
+///   exactly when one ready hold names it, no copy is on the shelf while a hold of its book waits, a lost copy's
+///   rental has its replacement fees in the ledger and a found one its credit when the plan says so;
+/// - the hold indexes: each book's queue (`Storage::book_holds`) and the active holds (`Storage::active_holds`)
+///   list exactly the waiting and ready holds, in id order, the waiting ones numbered 1, 2, … per book; no hold
+///   exists that no customer lists (probing ids up to the largest + 16).
 ///
 /// Returns what it checked, or every problem found.
 pub fn check_invariants<S: Storage>(
@@ -162,6 +181,8 @@ pub fn check_invariants<S: Storage>(
         }
     }
     check_ledger(snapshot, &mut stats, &mut problems);
+    check_holds(snapshot, &mut stats, &mut problems);
+    check_lost(snapshot, &mut stats, &mut problems);
     check_indexes(store, snapshot, &mut problems);
     if problems.is_empty() {
         Ok(stats)

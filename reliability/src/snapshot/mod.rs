@@ -3,11 +3,13 @@
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 
+use chrono::{DateTime, Duration, Utc};
 use koko_core::{
-    AccountState, Book, BookStore, Copy, Customer, EntryKind, LedgerEntry, PlanVersion, Rental,
-    RentalId, Storage,
+    AccountState, Book, BookStore, Copy, Customer, EntryKind, Hold, LedgerEntry, PlanVersion,
+    Rental, RentalId, Storage, DEFAULT_PICKUP_DAYS,
 };
 
+mod circulation;
 mod indexes;
 mod invariants;
 
@@ -33,6 +35,9 @@ pub struct Snapshot {
     /// Every customer's ledger entries (`Storage::ledger`), by entry id: one customer's ledger is the entries
     /// naming them, in id order.
     pub ledger: BTreeMap<u64, LedgerEntry>,
+    /// Every customer's holds (`Storage::customer_holds`), of every status, by hold id, without their queue
+    /// position (a derived field, checked against the book queues by [`check_invariants`]).
+    pub holds: BTreeMap<u64, Hold>,
 }
 
 /// The largest id of each kind in a snapshot (0 when there is none).
@@ -48,6 +53,8 @@ pub struct MaxIds {
     pub rental: u64,
     /// Largest ledger entry id.
     pub entry: u64,
+    /// Largest hold id.
+    pub hold: u64,
 }
 
 fn strictly_increasing<T>(
@@ -69,6 +76,37 @@ fn strictly_increasing<T>(
         out.insert(this, record);
     }
     Ok(out)
+}
+
+/// Adds one customer's records of a kind (ledger entries, holds) to `all`: listed in strictly increasing id order,
+/// each naming that customer (`id_and_owner` gives a record's id and customer), none listed by another customer.
+fn add_customer_records<T>(
+    what: &str,
+    customer: u64,
+    records: impl Iterator<Item = koko_core::Result<T>>,
+    id_and_owner: impl Fn(&T) -> (u64, u64),
+    all: &mut BTreeMap<u64, T>,
+) -> Result<(), String> {
+    let listed = strictly_increasing(
+        &format!("{what}s of customer {customer}"),
+        records,
+        |r: &T| id_and_owner(r).0,
+    )?;
+    for (id, record) in listed {
+        let owner = id_and_owner(&record).1;
+        if owner != customer {
+            return Err(format!(
+                "customer {customer} lists {what} {id}, which names customer {owner}"
+            ));
+        }
+        if let Some(other) = all.insert(id, record) {
+            return Err(format!(
+                "{what} {id} is listed by customers {} and {customer}",
+                id_and_owner(&other).1
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl Snapshot {
@@ -125,25 +163,29 @@ impl Snapshot {
                 .storage()
                 .ledger(customer)
                 .map_err(|e| format!("ledger of customer {id}: {} ({e})", e.kind()))?;
-            let entries = strictly_increasing(
-                &format!("ledger entries of customer {id}"),
+            let mut ledger = std::mem::take(&mut snapshot.ledger);
+            add_customer_records(
+                "ledger entry",
+                *id,
                 entries,
-                |e: &LedgerEntry| e.id.get(),
+                |e: &LedgerEntry| (e.id.get(), e.customer.get()),
+                &mut ledger,
             )?;
-            for (entry_id, entry) in entries {
-                if entry.customer.get() != *id {
-                    return Err(format!(
-                        "customer {id}'s ledger lists entry {entry_id}, which names customer {}",
-                        entry.customer
-                    ));
-                }
-                if let Some(other) = snapshot.ledger.insert(entry_id, entry) {
-                    return Err(format!(
-                        "ledger entry {entry_id} is listed by customers {} and {id}",
-                        other.customer
-                    ));
-                }
-            }
+            snapshot.ledger = ledger;
+            let holds = store
+                .customer_holds(customer)
+                .map_err(|e| format!("holds of customer {id}: {} ({e})", e.kind()))?;
+            let holds = holds.into_iter().map(|mut hold| {
+                hold.position = None;
+                Ok(hold)
+            });
+            add_customer_records(
+                "hold",
+                *id,
+                holds,
+                |h: &Hold| (h.id.get(), h.customer.get()),
+                &mut snapshot.holds,
+            )?;
         }
         Ok(snapshot)
     }
@@ -179,11 +221,13 @@ impl Snapshot {
             customer: last(self.customers.keys().next_back()),
             rental: last(self.rentals.keys().next_back()),
             entry: last(self.ledger.keys().next_back()),
+            hold: last(self.holds.keys().next_back()),
         }
     }
 
-    /// The latest instant any rental (rented, renewed or returned) or ledger entry mentions, if any.
-    pub fn latest_instant(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+    /// The latest instant any rental (rented, renewed or returned), ledger entry or hold (placed, set aside,
+    /// closed) mentions, if any.
+    pub fn latest_instant(&self) -> Option<DateTime<Utc>> {
         let rentals = self.rentals.values().map(|r| {
             let renewed = r.renewals.iter().max().copied().unwrap_or(r.rented_at);
             r.returned_at
@@ -191,7 +235,36 @@ impl Snapshot {
                 .max(r.rented_at)
                 .max(renewed)
         });
-        rentals.chain(self.ledger.values().map(|e| e.at)).max()
+        let holds = self.holds.values().map(|h| {
+            let set_aside = h.ready_until.map(|until| self.set_aside_at(until));
+            h.placed_at
+                .max(h.closed_at.unwrap_or(h.placed_at))
+                .max(set_aside.unwrap_or(h.placed_at))
+        });
+        rentals
+            .chain(self.ledger.values().map(|e| e.at))
+            .chain(holds)
+            .max()
+    }
+
+    /// The plan version in force at `at` (the latest to start at or before it), if any.
+    pub fn plan_in_force(&self, at: DateTime<Utc>) -> Option<&PlanVersion> {
+        self.plans
+            .iter()
+            .filter(|v| v.effective_from <= at)
+            .max_by_key(|v| (v.effective_from, v.id))
+    }
+
+    /// How many days a copy set aside at `at` waits: `holds.pickup_days` of the plan in force then.
+    pub fn pickup_days(&self, at: DateTime<Utc>) -> u32 {
+        self.plan_in_force(at)
+            .map_or(DEFAULT_PICKUP_DAYS, |v| v.plan.holds().pickup_days)
+    }
+
+    /// When a copy that waits until `ready_until` was set aside (the pickup period before it, under the plan in
+    /// force at `ready_until`: exact while a store has one plan).
+    fn set_aside_at(&self, ready_until: DateTime<Utc>) -> DateTime<Utc> {
+        ready_until - Duration::days(i64::from(self.pickup_days(ready_until)))
     }
 
     /// Every difference between `self` (expected) and `actual`, one line each (empty when equal).
@@ -221,6 +294,7 @@ impl Snapshot {
             &mut out,
         );
         diff_maps("ledger entry", &self.ledger, &actual.ledger, &mut out);
+        diff_maps("hold", &self.holds, &actual.holds, &mut out);
         out
     }
 }
