@@ -58,10 +58,7 @@ fn run(url: &str, cycles: usize) -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let mut returns = Vec::with_capacity(cycles);
     for result in store.apply_batch(rents)? {
-        returns.push(Operation::Return {
-            rental: result?.into_rental()?.id,
-            at: at(48),
-        });
+        returns.push(Operation::return_at(result?.into_rental()?.id, at(48)));
     }
     for result in store.apply_batch(returns)? {
         result?;

@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 
 use crate::convert::key_arg;
 use crate::errors::{to_py, IntoPy};
-use crate::store::Inner;
+use crate::records::{py_opt_id, py_opt_time};
+use crate::store::{apply_keyed, Inner};
 
 /// One line of a customer's ledger. Entries are never changed or deleted: a correction is a new entry.
 #[pyclass(module = "koko", frozen, eq, get_all)]
@@ -55,7 +56,7 @@ impl From<koko_core::LedgerEntry> for LedgerEntry {
 
 #[pymethods]
 impl LedgerEntry {
-    fn __repr__(&self) -> String {
+    pub(crate) fn __repr__(&self) -> String {
         format!(
             "LedgerEntry(id={}, customer_id={}, kind={:?}, amount=Decimal('{}'), currency={:?}, at={:?}, \
              rental_id={}, note={}, balance_after=Decimal('{}'))",
@@ -65,7 +66,7 @@ impl LedgerEntry {
             self.amount,
             self.currency,
             self.at.to_rfc3339(),
-            self.rental_id.map_or("None".to_owned(), |r| r.to_string()),
+            py_opt_id(self.rental_id),
             self.note
                 .as_ref()
                 .map_or("None".to_owned(), |n| format!("{n:?}")),
@@ -103,8 +104,7 @@ impl Block {
             "Block(reason={:?}, since={:?}, until={})",
             self.reason,
             self.since.to_rfc3339(),
-            self.until
-                .map_or("None".to_owned(), |u| format!("{:?}", u.to_rfc3339()))
+            py_opt_time(self.until)
         )
     }
 }
@@ -262,19 +262,8 @@ pub(crate) fn apply(
     clock_time: bool,
 ) -> PyResult<Outcome> {
     let key = key_arg(key)?;
-    py.detach(|| match key {
-        Some(key) => store.apply_idempotent(&key, operation, clock_time),
-        None => store
-            .apply_batch(vec![operation])?
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| {
-                Err(koko_core::Error::Corruption(
-                    "a batch of one answered nothing".into(),
-                ))
-            }),
-    })
-    .py_err()
+    py.detach(|| apply_keyed(store, key, operation, clock_time))
+        .py_err()
 }
 
 /// [`apply`] for a write that posts a ledger entry (payments, waivers, refunds, fees).

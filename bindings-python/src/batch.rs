@@ -3,12 +3,12 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use koko_core::{BookId, CopyId, CustomerId, Operation, RentalId};
+use koko_core::{BookId, CopyId, CustomerId, HoldId, Operation, RentalId};
 use pyo3::prelude::*;
 
 use crate::convert::{
-    aware_datetime, copies as copies_arg, count as to_count, id, new_book, new_customer,
-    optional_datetime, rent_target,
+    aware_datetime, copies as copies_arg, count as to_count, damage_arg, id, new_book,
+    new_customer, optional_datetime, rent_target,
 };
 use crate::errors::invalid;
 use crate::plan::PricePlan;
@@ -31,6 +31,17 @@ impl Batch {
             .push((operation, at_apply));
     }
 
+    /// Adds the operation `make` builds for the time `at` (left out: when the batch is applied).
+    fn push_at(
+        &self,
+        at: Option<&Bound<'_, PyAny>>,
+        make: impl FnOnce(DateTime<Utc>) -> Operation,
+    ) -> PyResult<()> {
+        let (at, at_apply) = at_arg(at)?;
+        self.push(make(at), at_apply);
+        Ok(())
+    }
+
     /// The operations, with `now` for every time left out.
     pub(crate) fn operations(&self, now: DateTime<Utc>) -> Vec<Operation> {
         let operations = self.operations.lock().unwrap_or_else(|p| p.into_inner());
@@ -38,13 +49,24 @@ impl Batch {
             .iter()
             .map(|(op, at_apply)| {
                 let mut op = op.clone();
-                if *at_apply {
-                    match &mut op {
-                        Operation::Rent { at, .. }
-                        | Operation::Return { at, .. }
-                        | Operation::ReturnCopy { at, .. } => *at = now,
-                        _ => {}
+                match &mut op {
+                    // Copies added or reinstated serve waiting holds, ready from when the batch is applied.
+                    Operation::AddCopies { at, .. } | Operation::SetWithdrawn { at, .. } => {
+                        *at = Some(now)
                     }
+                    Operation::Rent { at, .. }
+                    | Operation::Return { at, .. }
+                    | Operation::ReturnCopy { at, .. }
+                    | Operation::PlaceHold { at, .. }
+                    | Operation::CancelHold { at, .. }
+                    | Operation::ExpireHolds { at }
+                    | Operation::DeclareLost { at, .. }
+                    | Operation::MarkFound { at, .. }
+                        if *at_apply =>
+                    {
+                        *at = now
+                    }
+                    _ => {}
                 }
                 op
             })
@@ -87,7 +109,14 @@ impl Batch {
     fn add_copies(&self, book_id: &Bound<'_, PyAny>, count: &Bound<'_, PyAny>) -> PyResult<()> {
         let book = BookId::new(id("book_id", book_id)?);
         let count = to_count("count", count)?;
-        self.push(Operation::AddCopies { book, count }, false);
+        self.push(
+            Operation::AddCopies {
+                book,
+                count,
+                at: None,
+            },
+            false,
+        );
         Ok(())
     }
 
@@ -98,6 +127,7 @@ impl Batch {
             Operation::SetWithdrawn {
                 copy,
                 withdrawn: true,
+                at: None,
             },
             false,
         );
@@ -111,6 +141,7 @@ impl Batch {
             Operation::SetWithdrawn {
                 copy,
                 withdrawn: false,
+                at: None,
             },
             false,
         );
@@ -141,29 +172,25 @@ impl Batch {
     ) -> PyResult<()> {
         let customer = CustomerId::new(id("customer_id", customer_id)?);
         let target = rent_target(book_id, copy_id)?;
-        let (at, at_apply) = at_arg(at)?;
-        self.push(
-            Operation::Rent {
-                target,
-                customer,
-                at,
-            },
-            at_apply,
-        );
-        Ok(())
+        self.push_at(at, |at| Operation::Rent {
+            target,
+            customer,
+            at,
+        })
     }
 
-    /// Returns a rental.
-    #[pyo3(signature = (*, rental_id, at=None))]
+    /// Returns a rental, with a damage fee if ``damage_fee`` and ``note`` are given (both or neither).
+    #[pyo3(signature = (*, rental_id, at=None, damage_fee=None, note=None))]
     fn return_rental(
         &self,
         rental_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
+        damage_fee: Option<&Bound<'_, PyAny>>,
+        note: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let rental = RentalId::new(id("rental_id", rental_id)?);
-        let (at, at_apply) = at_arg(at)?;
-        self.push(Operation::Return { rental, at }, at_apply);
-        Ok(())
+        let damage = damage_arg(damage_fee, note)?;
+        self.push_at(at, |at| Operation::Return { rental, at, damage })
     }
 
     /// Returns the open rental of a copy (a drop box: the copy is what is scanned). Refused with
@@ -175,9 +202,59 @@ impl Batch {
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let copy = CopyId::new(id("copy_id", copy_id)?);
-        let (at, at_apply) = at_arg(at)?;
-        self.push(Operation::ReturnCopy { copy, at }, at_apply);
-        Ok(())
+        self.push_at(at, |at| Operation::ReturnCopy { copy, at })
+    }
+
+    /// Queues a customer for a book.
+    #[pyo3(signature = (*, customer_id, book_id, at=None))]
+    fn place_hold(
+        &self,
+        customer_id: &Bound<'_, PyAny>,
+        book_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let customer = CustomerId::new(id("customer_id", customer_id)?);
+        let book = BookId::new(id("book_id", book_id)?);
+        self.push_at(at, |at| Operation::PlaceHold { customer, book, at })
+    }
+
+    /// Cancels a waiting or ready hold.
+    #[pyo3(signature = (hold_id, *, at=None))]
+    fn cancel_hold(
+        &self,
+        hold_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let hold = HoldId::new(id("hold_id", hold_id)?);
+        self.push_at(at, |at| Operation::CancelHold { hold, at })
+    }
+
+    /// Expires the ready holds not picked up by ``at``.
+    #[pyo3(signature = (at=None))]
+    fn expire_holds(&self, at: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        self.push_at(at, |at| Operation::ExpireHolds { at })
+    }
+
+    /// Closes an open rental as lost.
+    #[pyo3(signature = (*, rental_id, at=None))]
+    fn declare_lost(
+        &self,
+        rental_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let rental = RentalId::new(id("rental_id", rental_id)?);
+        self.push_at(at, |at| Operation::DeclareLost { rental, at })
+    }
+
+    /// Brings a lost copy back.
+    #[pyo3(signature = (*, copy_id, at=None))]
+    fn mark_found(
+        &self,
+        copy_id: &Bound<'_, PyAny>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let copy = CopyId::new(id("copy_id", copy_id)?);
+        self.push_at(at, |at| Operation::MarkFound { copy, at })
     }
 
     /// Publishes ``plan`` for rentals opened from ``effective_from`` (aware datetime) on.

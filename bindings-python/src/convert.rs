@@ -302,3 +302,26 @@ pub(crate) fn at_or_now(
         None => (now(), true),
     })
 }
+
+/// The `damage_fee=` and `note=` of a return: both (a fee as [`money`] takes it, and a `str`) or neither.
+pub(crate) fn damage_arg(
+    fee: Option<&Bound<'_, PyAny>>,
+    note: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<koko_core::Damage>> {
+    let fee = fee
+        .filter(|f| !f.is_none())
+        .map(|f| money("damage_fee", f))
+        .transpose()?;
+    match (fee, optional_text("note", note)?) {
+        (None, None) => Ok(None),
+        (Some(fee), Some(note)) => Ok(Some(koko_core::Damage { fee, note })),
+        (Some(_), None) => Err(invalid(
+            "note",
+            "a damage fee needs a note saying what was damaged",
+        )),
+        (None, Some(_)) => Err(invalid(
+            "damage_fee",
+            "a note is for a damage fee: give damage_fee too",
+        )),
+    }
+}

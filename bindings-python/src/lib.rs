@@ -4,6 +4,7 @@
 
 mod accounts;
 mod batch;
+mod circulation;
 mod convert;
 mod errors;
 mod plan;
@@ -11,6 +12,7 @@ mod records;
 mod store;
 mod store_accounts;
 mod store_catalogue;
+mod store_circulation;
 mod store_rentals;
 
 use pyo3::prelude::*;
@@ -34,6 +36,9 @@ fn _koko(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<accounts::Account>()?;
     module.add_class::<accounts::Statement>()?;
     module.add_class::<accounts::AgedBalance>()?;
+    module.add_class::<circulation::Hold>()?;
+    module.add_class::<circulation::Found>()?;
+    module.add_class::<circulation::Notice>()?;
     module.add_class::<store::BookStore>()?;
     module.add_class::<batch::Batch>()?;
     Ok(())

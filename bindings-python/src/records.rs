@@ -56,9 +56,9 @@ pub struct Copy {
     pub id: u64,
     /// The book it is a copy of.
     pub book_id: u64,
-    /// ``"available"``, ``"rented"`` or ``"withdrawn"``.
+    /// ``"available"``, ``"rented"``, ``"withdrawn"``, ``"on_hold"`` or ``"lost"``.
     pub status: &'static str,
-    /// The open rental holding it, when rented.
+    /// The open rental holding it, when rented; the rental it was lost under, when lost.
     pub rental_id: Option<u64>,
 }
 
@@ -68,6 +68,8 @@ impl From<koko_core::Copy> for Copy {
             koko_core::CopyStatus::Available => ("available", None),
             koko_core::CopyStatus::Rented(r) => ("rented", Some(r.get())),
             koko_core::CopyStatus::Withdrawn => ("withdrawn", None),
+            koko_core::CopyStatus::OnHold(_) => ("on_hold", None),
+            koko_core::CopyStatus::Lost(r) => ("lost", Some(r.get())),
         };
         Copy {
             id: c.id.get(),
@@ -80,13 +82,13 @@ impl From<koko_core::Copy> for Copy {
 
 #[pymethods]
 impl Copy {
-    fn __repr__(&self) -> String {
+    pub(crate) fn __repr__(&self) -> String {
         format!(
             "Copy(id={}, book_id={}, status={:?}, rental_id={})",
             self.id,
             self.book_id,
             self.status,
-            self.rental_id.map_or("None".to_owned(), |r| r.to_string())
+            py_opt_id(self.rental_id)
         )
     }
 }
@@ -157,10 +159,13 @@ pub struct Rental {
     pub plan_version: u64,
     /// The stored charge, once closed.
     pub charge: Option<Quote>,
-    /// ``"active"`` or ``"closed"``.
+    /// ``"active"``, ``"closed"`` or ``"lost"`` (closed by declaring the copy lost).
     pub status: &'static str,
     /// When it was renewed, oldest first (UTC).
     pub renewals: Vec<DateTime<Utc>>,
+    /// Whether it was closed by declaring the copy lost (``returned_at`` is then when; the replacement fees are
+    /// ledger entries).
+    pub lost: bool,
 }
 
 impl From<koko_core::Rental> for Rental {
@@ -170,11 +175,12 @@ impl From<koko_core::Rental> for Rental {
             copy_id: r.copy.get(),
             book_id: r.book.get(),
             customer_id: r.customer.get(),
-            status: if r.returned_at.is_some() {
-                "closed"
-            } else {
-                "active"
+            status: match r.status() {
+                koko_core::RentalStatus::Active => "active",
+                koko_core::RentalStatus::Closed => "closed",
+                koko_core::RentalStatus::Lost => "lost",
             },
+            lost: r.lost,
             category: r.category,
             rented_at: r.rented_at,
             due_at: r.due_at,
@@ -321,4 +327,14 @@ fn py_opt(value: &Option<String>) -> String {
     value
         .as_ref()
         .map_or("None".to_owned(), |v| format!("{v:?}"))
+}
+
+/// An optional id or number as Python prints it.
+pub(crate) fn py_opt_id(value: Option<u64>) -> String {
+    value.map_or("None".to_owned(), |v| v.to_string())
+}
+
+/// An optional time as the records print it: its RFC 3339 text quoted, or `None`.
+pub(crate) fn py_opt_time(value: Option<DateTime<Utc>>) -> String {
+    value.map_or("None".to_owned(), |t| format!("{:?}", t.to_rfc3339()))
 }

@@ -1,16 +1,20 @@
 //! `BookStore` for Python: the class, its constructors, plans, batches and closing. Its other methods are in
-//! `store_catalogue` (books, copies, customers), `store_rentals` (quotes, rentals, reports) and `store_accounts`;
-//! storage work is done without the GIL.
+//! `store_catalogue` (books, copies, customers), `store_rentals` (quotes, rentals, reports), `store_accounts` and
+//! `store_circulation` (holds, lost and found copies, notices); storage work is done without the GIL.
 
 use std::path::PathBuf;
 use std::sync::{RwLock, RwLockReadGuard, TryLockError};
 use std::time::Duration;
 
-use koko_core::{Operation, Storage};
+use chrono::{DateTime, Utc};
+use koko_core::{EntryKind, Operation, Outcome, Storage};
 use pyo3::prelude::*;
 
 use crate::batch::Batch;
-use crate::convert::{aware_datetime, count as to_count, key_arg, optional_text, text};
+use crate::circulation::{Found, Hold};
+use crate::convert::{
+    at_or_now, aware_datetime, count as to_count, id as to_id, key_arg, optional_text, text,
+};
 use crate::errors::{invalid, to_py, IntoPy};
 use crate::plan::PricePlan;
 use crate::records::{Book, Copy, Customer, PlanVersion, Receipt, Rental};
@@ -61,6 +65,53 @@ pub(crate) fn collect<T, U: From<T>>(
     records?.map(|r| r.map(U::from)).collect()
 }
 
+/// Applies one write: under the caller's idempotency key if there is one (`clock_time`: the operation's instant
+/// was the store's clock, so a retry a moment later is the same request), else as a batch of one.
+pub(crate) fn apply_keyed(
+    store: &Inner,
+    key: Option<String>,
+    operation: Operation,
+    clock_time: bool,
+) -> koko_core::Result<Outcome> {
+    match key {
+        None => store.apply(operation),
+        Some(key) => store.apply_idempotent(&key, operation, clock_time),
+    }
+}
+
+/// The receipt of a rental closed with fees besides its charge (declared lost, or returned with a damage fee):
+/// its balance is the one after the last fee that closing posted (the same rental and instant), not after the
+/// charge alone.
+pub(crate) fn closing_receipt(
+    store: &Inner,
+    closed: koko_core::Rental,
+) -> koko_core::Result<koko_core::Receipt> {
+    let (customer, rental, at) = (closed.customer, closed.id, closed.returned_at);
+    let mut receipt = store.receipt(closed)?;
+    let account = store.account(customer)?;
+    let last_fee = account
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.kind == EntryKind::Fee && e.rental == Some(rental) && Some(e.at) == at);
+    if let Some(fee) = last_fee {
+        receipt.balance = fee.balance_after;
+    }
+    Ok(receipt)
+}
+
+/// Whether an operation closes a rental with fees besides its charge (see [`closing_receipt`]).
+fn closes_with_fees(operation: &Operation) -> bool {
+    matches!(
+        operation,
+        Operation::DeclareLost { .. }
+            | Operation::Return {
+                damage: Some(_),
+                ..
+            }
+    )
+}
+
 /// A `plan=` argument: a `PricePlan`, or story 3 when absent or `None`; anything else is `InvalidInput`.
 fn plan_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<koko_core::PricePlan> {
     match value {
@@ -79,8 +130,35 @@ fn plan_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<koko_core::PricePlan> 
 }
 
 impl BookStore {
-    /// A batch outcome as the Python object the single-operation method returns.
-    fn outcome(store: &Inner, py: Python<'_>, outcome: koko_core::Outcome) -> PyResult<Py<PyAny>> {
+    /// A write on one record at `at` (now by default), under `idempotency_key` if given: converts the record's id
+    /// (argument `field`), the time and the key, applies the operation `make` builds, and reads its outcome with
+    /// `read` — the storage work without the GIL.
+    pub(crate) fn write_one<T: Send>(
+        &self,
+        py: Python<'_>,
+        (field, value): (&str, &Bound<'_, PyAny>),
+        (at, idempotency_key): (Option<&Bound<'_, PyAny>>, Option<&Bound<'_, PyAny>>),
+        make: impl FnOnce(u64, DateTime<Utc>) -> Operation,
+        read: impl FnOnce(&Inner, Outcome) -> koko_core::Result<T> + Send,
+    ) -> PyResult<T> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let record = to_id(field, value)?;
+        let (at, clock_time) = at_or_now("at", at, || store.now())?;
+        let key = key_arg(idempotency_key)?;
+        let operation = make(record, at);
+        py.detach(|| read(store, apply_keyed(store, key, operation, clock_time)?))
+            .py_err()
+    }
+
+    /// A batch outcome as the Python object the single-operation method returns; `with_fees`: the operation
+    /// closed a rental with fees besides its charge.
+    fn outcome(
+        store: &Inner,
+        py: Python<'_>,
+        outcome: Outcome,
+        with_fees: bool,
+    ) -> PyResult<Py<PyAny>> {
         use koko_core::Outcome as O;
         Ok(match outcome {
             O::Book { book, .. } | O::BookUpdated(book) => {
@@ -99,7 +177,15 @@ impl BookStore {
                 .into_any()
                 .unbind(),
             O::Rental(rental) if rental.returned_at.is_some() => {
-                let receipt = py.detach(|| store.receipt(rental)).py_err()?;
+                let receipt = py
+                    .detach(|| {
+                        if with_fees {
+                            closing_receipt(store, rental)
+                        } else {
+                            store.receipt(rental)
+                        }
+                    })
+                    .py_err()?;
                 Receipt::from(receipt)
                     .into_pyobject(py)?
                     .into_any()
@@ -107,6 +193,18 @@ impl BookStore {
             }
             O::Rental(rental) => Rental::from(rental).into_pyobject(py)?.into_any().unbind(),
             O::PlanVersion(version) => PlanVersion::from(*version)
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            O::Hold(hold) => Hold::from(hold).into_pyobject(py)?.into_any().unbind(),
+            O::Holds(holds) => holds
+                .into_iter()
+                .map(Hold::from)
+                .collect::<Vec<_>>()
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+            O::Found { copy, credit } => Found::from((copy, credit))
                 .into_pyobject(py)?
                 .into_any()
                 .unbind(),
@@ -275,18 +373,21 @@ impl BookStore {
     /// on its own; the accepted ones are committed together (on sled: one commit, one sync to disk).
     ///
     /// Returns one item per operation: what it made (a ``Book``, a list of ``Copy``, a ``Copy``, a ``Customer``,
-    /// a ``Rental`` for a rent, a ``Receipt`` for a return, a ``PlanVersion``) or, for a refused operation, the
+    /// a ``Rental`` for a rent, a ``Receipt`` for a return or a loss, a ``PlanVersion``, a ``Hold`` for a placed or
+    /// cancelled hold, a list of ``Hold`` for ``expire_holds``, a ``Found``) or, for a refused operation, the
     /// exception it would have raised (an instance, not raised: check with ``isinstance(item, koko.KokoError)``).
     /// Raises ``StorageError`` if the batch could not be committed, in which case none of it was stored.
     fn apply_batch(&self, py: Python<'_>, batch: &Batch) -> PyResult<Vec<Py<PyAny>>> {
         let guard = self.read()?;
         let store = open(&guard)?;
         let operations = batch.operations(store.now());
+        let with_fees: Vec<bool> = operations.iter().map(closes_with_fees).collect();
         let results = py.detach(|| store.apply_batch(operations)).py_err()?;
         results
             .into_iter()
-            .map(|result| match result {
-                Ok(outcome) => Self::outcome(store, py, outcome),
+            .zip(with_fees)
+            .map(|(result, with_fees)| match result {
+                Ok(outcome) => Self::outcome(store, py, outcome, with_fees),
                 Err(err) => Ok(to_py(err).into_value(py).into_any()),
             })
             .collect()

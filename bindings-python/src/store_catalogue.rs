@@ -9,7 +9,7 @@ use crate::convert::{
 };
 use crate::errors::IntoPy;
 use crate::records::{Book, Copy, Customer};
-use crate::store::{collect, open, BookStore, Inner};
+use crate::store::{apply_keyed, collect, open, BookStore};
 
 /// The update that activates or deactivates a customer.
 fn set_active(active: bool) -> CustomerUpdate {
@@ -19,20 +19,9 @@ fn set_active(active: bool) -> CustomerUpdate {
     }
 }
 
-/// Applies `operation`, under the caller's idempotency key if there is one.
-fn apply_keyed(
-    store: &Inner,
-    key: Option<String>,
-    operation: Operation,
-) -> koko_core::Result<koko_core::Outcome> {
-    match key {
-        None => store.apply(operation),
-        Some(key) => store.apply_idempotent(&key, operation, false),
-    }
-}
-
 impl BookStore {
-    /// Withdraws or reinstates a copy.
+    /// Withdraws or reinstates a copy, at the store clock's now (a reinstated copy set aside for a hold is ready
+    /// from then).
     fn copy_withdrawn(
         &self,
         py: Python<'_>,
@@ -44,8 +33,12 @@ impl BookStore {
         let store = open(&guard)?;
         let copy = CopyId::new(id("copy_id", copy_id)?);
         let key = key_arg(idempotency_key)?;
-        let operation = Operation::SetWithdrawn { copy, withdrawn };
-        py.detach(|| apply_keyed(store, key, operation)?.into_copy())
+        let operation = Operation::SetWithdrawn {
+            copy,
+            withdrawn,
+            at: Some(store.now()),
+        };
+        py.detach(|| apply_keyed(store, key, operation, true)?.into_copy())
             .py_err()
             .map(Copy::from)
     }
@@ -66,7 +59,7 @@ impl BookStore {
             id,
             update: set_active(active),
         };
-        py.detach(|| apply_keyed(store, key, operation)?.into_customer())
+        py.detach(|| apply_keyed(store, key, operation, false)?.into_customer())
             .py_err()
             .map(Customer::from)
     }
@@ -152,7 +145,7 @@ impl BookStore {
         py.detach(|| collect(store.books())).py_err()
     }
 
-    /// Adds ``count`` copies of a book.
+    /// Adds ``count`` copies of a book; they serve the book's waiting holds first (ready from now), then the shelf.
     #[pyo3(signature = (book_id, count, *, idempotency_key=None))]
     fn add_copies(
         &self,
@@ -166,14 +159,14 @@ impl BookStore {
         let book = BookId::new(id("book_id", book_id)?);
         let count = to_count("count", count)?;
         let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.add_copies(book, count),
-            Some(key) => store
-                .apply_idempotent(&key, Operation::AddCopies { book, count }, false)?
-                .into_copies(),
-        })
-        .py_err()
-        .map(|v| v.into_iter().map(Copy::from).collect())
+        let operation = Operation::AddCopies {
+            book,
+            count,
+            at: Some(store.now()),
+        };
+        py.detach(|| apply_keyed(store, key, operation, true)?.into_copies())
+            .py_err()
+            .map(|v| v.into_iter().map(Copy::from).collect())
     }
 
     /// A book's copies.
@@ -205,7 +198,8 @@ impl BookStore {
         self.copy_withdrawn(py, copy_id, true, idempotency_key)
     }
 
-    /// Puts a withdrawn copy back.
+    /// Puts a withdrawn copy back: to the first waiting hold of its book (ready from now), or the shelf. A lost
+    /// copy is brought back with ``mark_found``.
     #[pyo3(signature = (copy_id, *, idempotency_key=None))]
     fn reinstate_copy(
         &self,
@@ -268,7 +262,7 @@ impl BookStore {
         };
         let key = key_arg(idempotency_key)?;
         let operation = Operation::UpdateCustomer { id, update };
-        py.detach(|| apply_keyed(store, key, operation)?.into_customer())
+        py.detach(|| apply_keyed(store, key, operation, false)?.into_customer())
             .py_err()
             .map(Customer::from)
     }

@@ -2,16 +2,16 @@
 
 use std::path::PathBuf;
 
-use koko_core::{CustomerId, Operation, RentTarget, RentalId};
+use koko_core::{CustomerId, Operation, Outcome, RentTarget, RentalId};
 use pyo3::prelude::*;
 
 use crate::convert::{
-    at_or_now, aware_datetime, id, key_arg, optional_datetime, quote_args, rent_target,
+    at_or_now, aware_datetime, damage_arg, id, key_arg, optional_datetime, quote_args, rent_target,
 };
 use crate::errors::IntoPy;
 use crate::plan::Quote;
 use crate::records::{Receipt, Rental, RevenueLine};
-use crate::store::{collect, open, BookStore};
+use crate::store::{closing_receipt, collect, open, BookStore, Inner};
 
 #[pymethods]
 impl BookStore {
@@ -89,41 +89,49 @@ impl BookStore {
     }
 
     /// Returns a rental at ``at`` (now by default): charges it, posts the charge to the customer's account,
-    /// closes it and frees the copy, all at once. ``Receipt.balance`` is the balance once the charge was posted.
+    /// closes it and frees the copy (to the first waiting hold of its book, or the shelf), all at once. With
+    /// ``damage_fee`` (a ``Decimal``, ``int`` or ``str``, never a ``float``) and ``note`` — both or neither — a
+    /// damage fee is posted as a ``fee`` entry in the same operation. ``Receipt.balance`` is the balance once the
+    /// charge (and the damage fee) was posted.
     ///
-    /// Raises ``AlreadyReturned`` the second time and ``InvalidInput`` for a time before the rental. Under an
-    /// ``idempotency_key`` a retry answers the first receipt (with the balance as it was then) instead.
-    #[pyo3(signature = (*, rental_id, at=None, idempotency_key=None))]
+    /// Raises ``AlreadyReturned`` the second time, ``InvalidInput`` for a time before the rental, and on
+    /// ``damage_fee`` / ``note`` for a bad fee or a missing or blank note. Under an ``idempotency_key`` a retry
+    /// answers the first receipt (with the balance as it was then) instead.
+    #[pyo3(signature = (*, rental_id, at=None, damage_fee=None, note=None, idempotency_key=None))]
     fn return_rental(
         &self,
         py: Python<'_>,
         rental_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
+        damage_fee: Option<&Bound<'_, PyAny>>,
+        note: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Receipt> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let rental = RentalId::new(id("rental_id", rental_id)?);
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.return_rental_at(rental, at),
-            Some(key) => {
-                let operation = Operation::Return { rental, at };
-                let closed = store
-                    .apply_idempotent(&key, operation, clock_time)?
-                    .into_rental()?;
+        let damage = damage_arg(damage_fee, note)?;
+        let with_fee = damage.is_some();
+        let make = |rental, at| Operation::Return {
+            rental: RentalId::new(rental),
+            at,
+            damage,
+        };
+        let read = |store: &Inner, outcome: Outcome| {
+            let closed = outcome.into_rental()?;
+            let receipt = if with_fee {
+                closing_receipt(store, closed)
+            } else {
                 store.receipt(closed)
-            }
-        })
-        .py_err()
-        .map(Receipt::from)
+            };
+            receipt.map(Receipt::from)
+        };
+        let rental = ("rental_id", rental_id);
+        self.write_one(py, rental, (at, idempotency_key), make, read)
     }
 
     /// Renews an open rental at ``at`` (now by default): its due date moves forward by the loan period, as its
     /// plan's tariff allows (``renewals``); the daily charge is unchanged and late days count from the new due
-    /// date. Raises ``Blocked`` (rule ``renewals.max``, ``manual`` or ``limits.max_balance``), ``InvalidInput`` for
-    /// a rental without a due date, ``AlreadyReturned`` or ``NotFound``.
+    /// date. Raises ``Blocked`` (rule ``renewals.max``, ``holds.waiting`` — another customer waits for the book and
+    /// no copy is on the shelf —, ``manual`` or ``limits.max_balance``), ``InvalidInput`` for a rental without a
+    /// due date, ``AlreadyReturned`` or ``NotFound``.
     #[pyo3(signature = (*, rental_id, at=None, idempotency_key=None))]
     fn renew(
         &self,
@@ -132,21 +140,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Rental> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let rental = RentalId::new(id("rental_id", rental_id)?);
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let key = key_arg(idempotency_key)?;
-        let operation = Operation::Renew { rental, at };
-        py.detach(|| {
-            let outcome = match key {
-                None => store.apply(operation)?,
-                Some(key) => store.apply_idempotent(&key, operation, clock_time)?,
-            };
-            outcome.into_rental()
-        })
-        .py_err()
-        .map(Rental::from)
+        let make = |rental, at| Operation::Renew {
+            rental: RentalId::new(rental),
+            at,
+        };
+        let read = |_: &Inner, outcome: Outcome| outcome.into_rental().map(Rental::from);
+        let rental = ("rental_id", rental_id);
+        self.write_one(py, rental, (at, idempotency_key), make, read)
     }
 
     /// One rental; raises ``NotFound``.

@@ -102,8 +102,20 @@ def run(store: Optional[koko.BookStore], op: str, a: Dict[str, Any]) -> Any:
         "rent": lambda: s.rent(
             customer_id=a["customer"], book_id=a.get("book"), copy_id=a.get("copy"), at=a["at"], **key
         ),
-        "return_rental": lambda: s.return_rental(rental_id=a["rental"], at=a["at"]),
+        "return_rental": lambda: s.return_rental(
+            rental_id=a["rental"], at=a["at"], damage_fee=a.get("damage_fee"), note=a.get("note")
+        ),
         "renew": lambda: s.renew(rental_id=a["rental"], at=a["at"]),
+        "place_hold": lambda: s.place_hold(customer_id=a["customer"], book_id=a["book"], at=a["at"], **key),
+        "cancel_hold": lambda: s.cancel_hold(a["hold"], at=a["at"], **key),
+        "hold": lambda: s.hold(a["hold"]),
+        "book_holds": lambda: s.holds(a["book"]),
+        "customer_holds": lambda: s.customer_holds(a["customer"]),
+        "expire_holds": lambda: s.expire_holds(a["at"]),
+        "declare_lost": lambda: s.declare_lost(rental_id=a["rental"], at=a["at"], **key),
+        "mark_found": lambda: s.mark_found(copy_id=a["copy"], at=a["at"], **key),
+        "notices": lambda: s.notices(a["at"]),
+        "mark_notified": lambda: s.mark_notified(a["keys"], at=a["at"]),
         "quote_return": lambda: s.quote_return(a["rental"], a["at"]),
         "rental": lambda: s.rental(a["rental"]),
         "store_quote": lambda: s.quote(a["category"], a["rented_at"], a["returned_at"]),
@@ -132,13 +144,14 @@ def run(store: Optional[koko.BookStore], op: str, a: Dict[str, Any]) -> Any:
 
 
 def dump(store: koko.BookStore) -> List[str]:
-    """Every record's public attributes, in id order."""
+    """Every record's public attributes (customers' holds included), in id order."""
     def attrs(obj: Any) -> str:
         names = sorted(n for n in dir(obj) if not n.startswith("_") and not callable(getattr(obj, n)))
         return repr([(n, repr(getattr(obj, n))) for n in names])
 
     out = [attrs(b) + repr([attrs(c) for c in store.copies(b.id)]) for b in store.books()]
     out += [attrs(c) + repr(store.account(c.id)) + repr([attrs(e) for e in store.account(c.id).entries])
+            + repr([attrs(h) for h in store.customer_holds(c.id)])
             for c in store.customers()]
     out += [attrs(r) + (repr(r.charge.total) if r.charge else "") for r in store.rentals()]
     out += [f"{v.id} {v.effective_from} {v.plan.to_json()}" for v in store.plan_versions()]

@@ -30,8 +30,12 @@ def test_misuse_is_caught(tmp_path: Path) -> None:
         "total: int = koko.PricePlan.story3().quote_days('novel', 2).total\n"
         "koko.BookStore.memory().rent(customer='x')\n"
         "koko.BookStore.memory().pay(customer_id=1, amount=1.5)\n"
+        "koko.BookStore.memory().return_rental(rental_id=1, damage_fee=2.5, note='torn')\n"
+        "position: str = koko.BookStore.memory().hold(1).position\n"
     )
     result = mypy(bad)
     assert result.returncode != 0
     assert "Decimal" in result.stdout and "customer" in result.stdout
     assert '"pay"' in result.stdout and "float" in result.stdout
+    assert '"return_rental"' in result.stdout and "damage_fee" in result.stdout
+    assert "bad_usage.py:6: error: Incompatible types" in result.stdout

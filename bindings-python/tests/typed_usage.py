@@ -98,3 +98,34 @@ def settle(store: koko.BookStore, customer_id: int) -> Decimal:
         print(rule, err.reason)
         return owed
     return receipt.balance
+
+
+def circulation(store: koko.BookStore, customer_id: int, book_id: int) -> List[str]:
+    at = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    hold: koko.Hold = store.place_hold(customer_id=customer_id, book_id=book_id, at=at, idempotency_key="hold-1")
+    position: Optional[int] = hold.position
+    ready_until: Optional[datetime] = store.hold(hold.id).ready_until
+    queue: List[koko.Hold] = store.holds(book_id)
+    mine: List[koko.Hold] = store.customer_holds(customer_id)
+    expired: List[koko.Hold] = store.expire_holds()
+    cancelled: koko.Hold = store.cancel_hold(hold.id, at=at)
+    print(position, ready_until, queue, mine, expired, cancelled.status, cancelled.closed_at)
+    rental = store.rent(customer_id=customer_id, book_id=book_id)
+    lost: koko.Receipt = store.declare_lost(rental_id=rental.id, idempotency_key="lost-1")
+    print(lost.rental.lost, lost.balance)
+    found: koko.Found = store.mark_found(copy_id=rental.copy_id)
+    credit: Optional[koko.LedgerEntry] = found.credit
+    print(found.copy.status, credit)
+    again = store.rent(customer_id=customer_id, book_id=book_id)
+    store.return_rental(rental_id=again.id, damage_fee=Decimal("3.00"), note="torn cover")
+    notices: List[koko.Notice] = store.notices(at)
+    amounts: List[Optional[Decimal]] = [n.amount for n in notices]
+    sent: int = store.mark_notified([n.key for n in notices], at=at)
+    print(amounts, sent)
+    batch = koko.Batch()
+    batch.place_hold(customer_id=customer_id, book_id=book_id)
+    batch.declare_lost(rental_id=rental.id)
+    for result in store.apply_batch(batch):
+        if isinstance(result, koko.Hold):
+            print(result.position)
+    return [n.kind for n in notices]

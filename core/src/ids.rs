@@ -85,3 +85,8 @@ id_type!(
     LedgerEntryId,
     "ledger entry"
 );
+id_type!(
+    /// Identifies a [`Hold`](crate::Hold): a customer's place in a book's queue.
+    HoldId,
+    "hold"
+);

@@ -22,22 +22,24 @@ mod store;
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use domain::{
     Account, AccountState, AgedBalance, Block, Book, BookUpdate, Copy, CopyStatus, Customer,
-    CustomerUpdate, EntryKind, LedgerEntry, NewBook, NewCustomer, OpenLoan, Rental, RentalStatus,
-    Statement,
+    CustomerUpdate, EntryKind, Hold, HoldStatus, LedgerEntry, NewBook, NewCustomer, Notice,
+    NoticeKind, OpenLoan, Rental, RentalStatus, Statement,
 };
 pub use error::{Error, Result};
-pub use ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
+pub use ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, PlanVersionId, RentalId};
 pub use money::{Currency, Rounding};
 pub use pricing::{
-    version_in_force, Calendar, DayCount, LateFee, Limits, PlanDocument, PlanVersion, PricePlan,
-    Quote, QuoteLine, RenewFrom, Renewals, Tariff, Tier, TimeZone, Weekday, MAX_CLOSED_DATES,
-    MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT,
+    version_in_force, Calendar, DayCount, HoldsPolicy, LateFee, Limits, NoticesPolicy,
+    PlanDocument, PlanVersion, PricePlan, Quote, QuoteLine, RenewFrom, Renewals, Replacement,
+    Tariff, Tier, TimeZone, Weekday, DEFAULT_PICKUP_DAYS, MAX_CLOSED_DATES, MAX_MONEY_DECIMALS,
+    MAX_PLAN_AMOUNT,
 };
 pub use report::{
     CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER,
 };
 pub use storage::{
-    BatchResults, MemoryStorage, Operation, Outcome, Records, RentRequest, RentTarget, Storage,
+    BatchResults, Damage, MemoryStorage, Operation, Outcome, Records, RentRequest, RentTarget,
+    Storage,
 };
 #[cfg(feature = "sled")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sled")))]

@@ -525,7 +525,12 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
     let mut client = ::postgres::Client::connect(b.url(), ::postgres::NoTls).unwrap();
     client
         .batch_execute(
-            "DROP TABLE koko_ledger, koko_accounts, koko_idempotency_keys;
+            "ALTER TABLE koko_copies DROP COLUMN hold_id, DROP COLUMN lost_rental_id;
+             DROP TABLE koko_holds, koko_notices;
+             DROP SEQUENCE koko_hold_seq;
+             ALTER TABLE koko_rentals DROP COLUMN lost;
+             DELETE FROM koko_schema_version WHERE version = 3;
+             DROP TABLE koko_ledger, koko_accounts, koko_idempotency_keys;
              DROP FUNCTION koko_ledger_append_only;
              DROP SEQUENCE koko_ledger_entry_seq;
              DROP INDEX koko_rentals_open_by_customer;
@@ -534,7 +539,7 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
         )
         .unwrap();
     let b = b.reopen();
-    assert_eq!(b.storage().schema_version().unwrap(), 2);
+    assert_eq!(b.storage().schema_version().unwrap(), 3);
     let entries = |c| -> Vec<(u64, String, String, u64)> {
         b.storage()
             .ledger(c)

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use koko_core::{
-    BookId, BookStore, BookUpdate, CopyId, CustomerId, CustomerUpdate, Decimal, Error, NewBook,
-    NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
+    BookId, BookStore, BookUpdate, CopyId, CustomerId, CustomerUpdate, Decimal, Error, HoldId,
+    NewBook, NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
 };
 use serde_json::Value;
 
@@ -186,8 +186,31 @@ fn run<S: Storage>(store: &BookStore<S>, op: &str, a: &Args<'_>) -> Result<Optio
             };
             rental.map(|r| Some(r.id.get()))
         }
+        "return_rental" if a.has("damage_fee") => none(store.return_damaged_at(
+            RentalId::new(a.u64("rental")),
+            a.time("at"),
+            a.money("damage_fee"),
+            a.str("note"),
+        )),
         "return_rental" => {
             none(store.return_rental_at(RentalId::new(a.u64("rental")), a.time("at")))
+        }
+        "place_hold" => none(store.place_hold_at(
+            CustomerId::new(a.u64("customer")),
+            BookId::new(a.u64("book")),
+            a.time("at"),
+        )),
+        "cancel_hold" => none(store.cancel_hold_at(HoldId::new(a.u64("hold")), a.time("at"))),
+        "declare_lost" => none(store.declare_lost_at(RentalId::new(a.u64("rental")), a.time("at"))),
+        "mark_found" => none(store.mark_found_at(CopyId::new(a.u64("copy")), a.time("at"))),
+        "mark_notified" => {
+            let keys: Vec<String> = a.0["keys"]
+                .as_array()
+                .expect("keys")
+                .iter()
+                .map(|k| k.as_str().expect("a key").to_owned())
+                .collect();
+            none(store.mark_notified(&keys, a.time("at")))
         }
         "quote_return" => none(store.quote_return(RentalId::new(a.u64("rental")), a.time("at"))),
         "rental" => none(store.rental(RentalId::new(a.u64("rental")))),

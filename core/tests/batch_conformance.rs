@@ -183,11 +183,9 @@ fn rejected_operations_change_nothing<B: Backend>() {
             Operation::AddCopies {
                 book: book.id,
                 count: 0,
+                at: None,
             },
-            Operation::Return {
-                rental: RentalId::new(77),
-                at: t(3, 10),
-            },
+            Operation::return_at(RentalId::new(77), t(3, 10)),
             Operation::RegisterCustomer(NewCustomer::new("Carol", "Clark")),
         ])
         .unwrap();

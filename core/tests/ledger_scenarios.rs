@@ -136,10 +136,7 @@ fn run_step<S: Storage>(store: &BookStore<S>, step: &Value) -> Result<Value, Err
             Ok(serde_json::json!({"rental": rental.id.get()}))
         }
         "return" => {
-            let op = Operation::Return {
-                rental: RentalId::new(id(&args["rental"])),
-                at: time(&args["at"]),
-            };
+            let op = Operation::return_at(RentalId::new(id(&args["rental"])), time(&args["at"]));
             let receipt = store.receipt(apply(store, args, op)?.into_rental()?)?;
             Ok(
                 serde_json::json!({"charge": receipt.charge.total.to_string(), "balance": receipt.balance.to_string()}),

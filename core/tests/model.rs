@@ -7,6 +7,8 @@
 //! The model predicts ids: one thread on a fresh store, every backend hands out each kind of id in order from 1 and
 //! a rejected operation takes none (every operation checks before it writes).
 
+#[path = "model/circulation.rs"]
+mod circulation;
 mod common;
 
 use std::collections::BTreeMap;
@@ -15,7 +17,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use koko_core::{
     BookId, BookStore, CopyId, CopyStatus, CustomerId, CustomerUpdate, Decimal, EntryKind, Error,
-    NewBook, NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
+    HoldId, NewBook, NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
 };
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -44,6 +46,11 @@ enum Op {
     Pay { customer: usize, cents: i64 },
     Waive { customer: usize, cents: i64 },
     Refund { customer: usize, cents: i64 },
+    PlaceHold { customer: usize, book: usize },
+    CancelHold { hold: usize },
+    ExpireHolds { hours: i64 },
+    DeclareLost { rental: usize, hours: i64 },
+    MarkFound { copy: usize, hours: i64 },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -61,6 +68,11 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<usize>(), 1..2_000i64).prop_map(|(customer, cents)| Op::Pay { customer, cents }),
         1 => (any::<usize>(), 1..1_000i64).prop_map(|(customer, cents)| Op::Waive { customer, cents }),
         1 => (any::<usize>(), 1..1_000i64).prop_map(|(customer, cents)| Op::Refund { customer, cents }),
+        3 => (any::<usize>(), any::<usize>()).prop_map(|(customer, book)| Op::PlaceHold { customer, book }),
+        1 => any::<usize>().prop_map(|hold| Op::CancelHold { hold }),
+        1 => (0..200i64).prop_map(|hours| Op::ExpireHolds { hours }),
+        1 => (any::<usize>(), 0..400i64).prop_map(|(rental, hours)| Op::DeclareLost { rental, hours }),
+        1 => (any::<usize>(), 0..400i64).prop_map(|(copy, hours)| Op::MarkFound { copy, hours }),
     ]
 }
 
@@ -93,6 +105,8 @@ struct Model {
     balances: BTreeMap<CustomerId, Decimal>,
     /// Customer → how many charge entries their closed rentals posted.
     charges: BTreeMap<CustomerId, usize>,
+    /// Holds, copies set aside, lost copies.
+    circ: circulation::Circulation,
     copies: u64,
     clock: i64,
 }
@@ -120,8 +134,25 @@ fn describe(result: Result<koko_core::Outcome, Error>) -> Outcome {
         )),
         koko_core::Outcome::Rental(r) => Ok(match &r.charge {
             None => format!("rental {} copy {} due {:?}", r.id, r.copy, r.due_at),
+            Some(charge) if r.lost => format!("rental {} lost {}", r.id, charge.total),
             Some(charge) => format!("rental {} closed {}", r.id, charge.total),
         }),
+        koko_core::Outcome::Hold(h) => Ok(format!(
+            "hold {} {} copy {:?}",
+            h.id,
+            h.status.as_str(),
+            h.copy.map(|c| c.get())
+        )),
+        koko_core::Outcome::Holds(holds) => Ok(format!(
+            "holds {:?}",
+            holds.iter().map(|h| h.id.get()).collect::<Vec<_>>()
+        )),
+        koko_core::Outcome::Found { copy, credit } => Ok(format!(
+            "found copy {} {} credit {:?}",
+            copy.id,
+            copy.status.as_str(),
+            credit.map(|e| e.amount.to_string())
+        )),
         other => Ok(format!("{other:?}")),
     }
 }
@@ -152,7 +183,11 @@ fn run_one<S: Storage>(store: &BookStore<S>, op: Operation) -> Result<koko_core:
             RentTarget::Book(book) => store.rent_book_at(customer, book, at)?,
             RentTarget::Copy(copy) => store.rent_copy_at(customer, copy, at)?,
         }),
-        Operation::Return { rental, at } => {
+        Operation::Return {
+            rental,
+            at,
+            damage: None,
+        } => {
             let receipt = store.return_rental_at(rental, at)?;
             koko_core::Outcome::Rental(receipt.rental)
         }
@@ -234,20 +269,20 @@ impl Model {
                 } else {
                     RentTarget::Book(book)
                 };
-                // An inactive customer is refused first; then the named copy, or the book's first free copy in id
-                // order.
-                let free = match target {
-                    RentTarget::Copy(copy) => (!self.rented.contains_key(&copy)).then_some(copy),
-                    RentTarget::Book(_) => copies
-                        .iter()
-                        .copied()
-                        .find(|c| !self.rented.contains_key(c)),
+                // An inactive customer is refused first; then the named copy (on the shelf, or set aside for
+                // the customer), or the copy set aside for the customer's hold, or the book's first copy on the
+                // shelf in id order.
+                let named = match target {
+                    RentTarget::Copy(copy) => Some(copy),
+                    RentTarget::Book(_) => None,
                 };
+                let free = self.rentable(customer, book, named);
                 let expected = match (active, free) {
                     (false, _) => Err("InactiveCustomer"),
                     (true, None) => Err("Unavailable"),
                     (true, Some(copy)) => {
                         let id = RentalId::new(self.rentals.len() as u64 + 1);
+                        self.fulfil(customer, copy, at);
                         self.rented.insert(copy, id);
                         self.rentals.insert(id, (copy, category, at, None));
                         self.owners.insert(id, customer);
@@ -270,13 +305,7 @@ impl Model {
                 let id = pick(&ids, *rental)?;
                 let returned = self.rentals[&id].2.max(at) + Duration::hours(*hours);
                 let expected = self.close(id, returned, plan);
-                (
-                    Operation::Return {
-                        rental: id,
-                        at: returned,
-                    },
-                    expected,
-                )
+                (Operation::return_at(id, returned), expected)
             }
             Op::ReturnCopy { copy, hours } => {
                 let all: Vec<CopyId> = (1..=self.copies).map(CopyId::new).collect();
@@ -294,11 +323,13 @@ impl Model {
                 let (copy, _, rented_at, charge) = self.rentals[&id].clone();
                 let when = rented_at.max(at) + Duration::hours(*hours);
                 let (due, renewed) = self.dues[&id];
-                // Closed, then no loan period, then the tariff's maximum; else the due date moves by the loan.
+                let waiting = self.circ.first_waiting(self.book_of(copy)).is_some();
+                // Closed, then no loan period, then the tariff's maximum, then a hold waiting for the copy; else
+                // the due date moves by the loan.
                 let expected = match (charge, due) {
                     (Some(_), _) => Err("AlreadyReturned"),
                     (None, None) => Err("InvalidInput"),
-                    (None, Some(_)) if renewed >= MAX_RENEWALS => Err("Blocked"),
+                    (None, Some(_)) if renewed >= MAX_RENEWALS || waiting => Err("Blocked"),
                     (None, Some(due)) => {
                         let new_due = due + Duration::days(LOAN_DAYS);
                         self.dues.insert(id, (Some(new_due), renewed + 1));
@@ -366,6 +397,46 @@ impl Model {
                 };
                 (operation, expected)
             }
+            Op::PlaceHold { customer, book } => {
+                let (customer, active) = pick(&self.customers, *customer)?;
+                let (book, _, _) = pick(&self.books, *book)?;
+                let expected = self.place_hold(customer, active, book, at);
+                (Operation::PlaceHold { customer, book, at }, expected)
+            }
+            Op::CancelHold { hold } => {
+                let ids: Vec<HoldId> = (1..=self.circ.holds.len() as u64)
+                    .map(HoldId::new)
+                    .collect();
+                let hold = pick(&ids, *hold)?;
+                let expected = self.cancel_hold(hold, at);
+                (Operation::CancelHold { hold, at }, expected)
+            }
+            Op::ExpireHolds { hours } => {
+                let when = at + Duration::hours(*hours);
+                (Operation::ExpireHolds { at: when }, self.expire_holds(when))
+            }
+            Op::DeclareLost { rental, hours } => {
+                let ids: Vec<RentalId> = self.rentals.keys().copied().collect();
+                let id = pick(&ids, *rental)?;
+                let when = self.rentals[&id].2.max(at) + Duration::hours(*hours);
+                let expected = self.declare_lost(id, when, plan);
+                (
+                    Operation::DeclareLost {
+                        rental: id,
+                        at: when,
+                    },
+                    expected,
+                )
+            }
+            Op::MarkFound { copy, hours } => {
+                let all: Vec<CopyId> = (1..=self.copies).map(CopyId::new).collect();
+                let copy = pick(&all, *copy)?;
+                let when = at + Duration::hours(*hours);
+                (
+                    Operation::MarkFound { copy, at: when },
+                    self.mark_found(copy, when),
+                )
+            }
             Op::RentUnknownBook { customer } => {
                 let (customer, active) = pick(&self.customers, *customer)?;
                 // The customer is checked before the book.
@@ -398,6 +469,7 @@ impl Model {
             .total
             .to_string();
         self.rented.remove(&copy);
+        self.release(copy, returned);
         self.rentals
             .insert(id, (copy, category, rented_at, Some(total.clone())));
         let customer = self.owners[&id];
@@ -434,12 +506,10 @@ impl Model {
     /// The whole stored state must be the model's: every copy's status, every rental's charge, the open ones.
     fn check<S: Storage>(&self, store: &BookStore<S>) -> Result<(), String> {
         self.check_accounts(store)?;
+        self.check_holds(store)?;
         for (book, _, copies) in &self.books {
             for copy in store.copies(*book).map_err(|e| e.to_string())? {
-                let want = self
-                    .rented
-                    .get(&copy.id)
-                    .map_or(CopyStatus::Available, |r| CopyStatus::Rented(*r));
+                let want = self.copy_status(copy.id);
                 if copy.status != want || !copies.contains(&copy.id) {
                     return Err(format!(
                         "copy {} is {:?}, the model says {want:?}",
@@ -484,9 +554,19 @@ impl Model {
 const LOAN_DAYS: i64 = 3;
 const MAX_RENEWALS: u32 = 2;
 
-/// Story 3, with regular books due after 3 days (0.25 a late day) and renewable twice from the due date.
+/// Story 3, with regular books due after 3 days (0.25 a late day) and renewable twice from the due date; lost
+/// novels cost 10.00 and 2.00 (the 10.00 credited when found), lost fiction 8.00; copies set aside wait 2 days;
+/// at most 2 holds per customer.
 fn model_plan() -> PricePlan {
     let mut plan: serde_json::Value = serde_json::from_str(&PricePlan::story3().to_json()).unwrap();
+    for category in CATEGORIES {
+        if let Some((fee, processing, refund)) = circulation::replacement(category) {
+            plan["categories"][category]["replacement"] = serde_json::json!({
+                "fee": fee.to_string(), "processing_fee": processing.to_string(), "refund_when_found": refund});
+        }
+    }
+    plan["holds"] = serde_json::json!({"pickup_days": circulation::PICKUP_DAYS});
+    plan["limits"] = serde_json::json!({"max_holds": circulation::MAX_HOLDS});
     plan["categories"]["regular"]["late_fee"] =
         serde_json::json!({"loan_days": LOAN_DAYS, "per_day": "0.25"});
     plan["categories"]["regular"]["renewals"] =

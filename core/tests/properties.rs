@@ -94,6 +94,7 @@ fn tariff() -> impl Strategy<Value = Tariff> {
                 cap,
                 late_fee,
                 renewals: None,
+                replacement: None,
             }
         })
 }
@@ -123,6 +124,8 @@ fn plan() -> impl Strategy<Value = PricePlan> {
                     .collect::<BTreeMap<_, _>>(),
                 default,
                 limits: None,
+                holds: None,
+                notices: None,
             };
             PricePlan::new(doc).expect("generated plans are valid")
         })

@@ -10,6 +10,9 @@ use koko_reliability::verify::{verify, Policy};
 use koko_reliability::workload::{self, Step, Workload, WorkloadOptions};
 use serde_json::Value;
 
+#[path = "checker/circulation.rs"]
+mod circulation;
+
 /// The step after which `run` keeps a snapshot.
 const MID: usize = 200;
 

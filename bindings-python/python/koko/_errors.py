@@ -27,13 +27,14 @@ class KokoError(Exception):
 
 
 class NotFound(KokoError, LookupError):
-    """No book, copy, customer, rental or price plan has that id."""
+    """No book, copy, customer, rental, hold or price plan has that id."""
 
     kind = "NotFound"
 
 
 class Unavailable(KokoError):
-    """The book has no available copy, or the copy is rented out or withdrawn."""
+    """The book has no available copy, or the copy is rented out, withdrawn, lost or set aside for another
+    customer's hold."""
 
     kind = "Unavailable"
 
@@ -45,29 +46,31 @@ class AlreadyReturned(KokoError):
 
 
 class InactiveCustomer(KokoError):
-    """The customer is deactivated and cannot rent."""
+    """The customer is deactivated and cannot rent or place a hold."""
 
     kind = "InactiveCustomer"
 
 
 class Blocked(KokoError):
-    """A rule refused a rent and nothing changed: a plan limit or a staff block.
+    """A rule refused a rent, a renewal or a hold and nothing changed: a plan limit, a staff block, or a waiting hold.
 
     ``rule`` (also ``field``) names it: ``"limits.max_open_rentals"``, ``"limits.max_balance"``,
-    ``"limits.max_overdue_rentals"`` or ``"manual"``; ``reason`` says why.
+    ``"limits.max_overdue_rentals"``, ``"limits.max_holds"``, ``"renewals.max"``, ``"holds.waiting"`` (a renewal
+    refused because another customer waits for the book) or ``"manual"``; ``reason`` says why.
     """
 
     kind = "Blocked"
 
     @property
     def rule(self) -> Optional[str]:
-        """The rule that refused the rent (the same as ``field``)."""
+        """The rule that refused the request (the same as ``field``)."""
         return self.field
 
 
 class Duplicate(KokoError):
-    """A unique value (a title, an ISBN, a plan's start) is taken, or an idempotency key was used for another
-    request (``field == "idempotency_key"``); ``field`` names it."""
+    """A unique value (a title, an ISBN, a plan's start, a customer's active hold on a book: ``field == "book"``) is
+    taken, or an idempotency key was used for another request (``field == "idempotency_key"``); ``field`` names
+    it."""
 
     kind = "Duplicate"
 

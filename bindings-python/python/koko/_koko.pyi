@@ -94,9 +94,13 @@ class Copy:
     @property
     def book_id(self) -> int: ...
     @property
-    def status(self) -> Literal["available", "rented", "withdrawn"]: ...
+    def status(self) -> Literal["available", "rented", "withdrawn", "on_hold", "lost"]:
+        """``"on_hold"``: set aside for a ready hold (only that customer can rent it); ``"lost"``: declared lost."""
+        ...
     @property
-    def rental_id(self) -> Optional[int]: ...
+    def rental_id(self) -> Optional[int]:
+        """The open rental holding it, when rented; the rental it was lost under, when lost."""
+        ...
 
 class Customer:
     """A registered customer."""
@@ -113,7 +117,8 @@ class Customer:
     def active(self) -> bool: ...
 
 class Rental:
-    """A rental: open (``status == "active"``) or closed with its charge."""
+    """A rental: open (``status == "active"``) or closed with its charge (``"closed"``, or ``"lost"`` when the copy
+    was declared lost)."""
 
     @property
     def id(self) -> int: ...
@@ -136,10 +141,15 @@ class Rental:
     @property
     def charge(self) -> Optional[Quote]: ...
     @property
-    def status(self) -> Literal["active", "closed"]: ...
+    def status(self) -> Literal["active", "closed", "lost"]: ...
     @property
     def renewals(self) -> List[datetime]:
         """When the rental was renewed, oldest first (each renewal moved ``due_at``)."""
+        ...
+    @property
+    def lost(self) -> bool:
+        """Whether it was closed by declaring the copy lost (``returned_at`` is then when; the replacement fees are
+        ledger ``fee`` entries)."""
         ...
 
 class Receipt:
@@ -319,6 +329,115 @@ class AgedBalance:
         """Owed for more than 90 days."""
         ...
 
+class Hold:
+    """A customer's place in the queue for a book, and the copy set aside for them once one comes back.
+
+    ``"waiting"`` until a copy comes back (returned, added, reinstated, found); then ``"ready"``: the copy is set
+    aside (``"on_hold"``) until ``ready_until`` and only this customer can rent it, which fulfils the hold. A ready
+    hold not picked up in time is ``"expired"`` by ``BookStore.expire_holds`` and the copy passes on."""
+
+    @property
+    def id(self) -> int:
+        """The hold's id (placement order: first come, first served)."""
+        ...
+    @property
+    def book_id(self) -> int:
+        """The title asked for."""
+        ...
+    @property
+    def customer_id(self) -> int:
+        """Who asked."""
+        ...
+    @property
+    def placed_at(self) -> datetime:
+        """When it was placed (aware, UTC)."""
+        ...
+    @property
+    def status(self) -> Literal["waiting", "ready", "fulfilled", "cancelled", "expired"]:
+        """Where it stands."""
+        ...
+    @property
+    def copy_id(self) -> Optional[int]:
+        """The copy set aside for it (once ready; kept after it closes)."""
+        ...
+    @property
+    def ready_until(self) -> Optional[datetime]:
+        """Until when the set-aside copy waits for the customer (aware, UTC), once ready."""
+        ...
+    @property
+    def closed_at(self) -> Optional[datetime]:
+        """When it was fulfilled, cancelled or expired (aware, UTC)."""
+        ...
+    @property
+    def rental_id(self) -> Optional[int]:
+        """The rental that fulfilled it."""
+        ...
+    @property
+    def position(self) -> Optional[int]:
+        """Its place among the book's waiting holds (1: next to be served); ``None`` unless waiting."""
+        ...
+
+class Found:
+    """A lost copy brought back by ``BookStore.mark_found``."""
+
+    @property
+    def copy(self) -> Copy:
+        """The copy as it now stands: ``"on_hold"`` for the first waiting hold of its book, else ``"available"``."""
+        ...
+    @property
+    def credit(self) -> Optional[LedgerEntry]:
+        """The ``waiver`` entry crediting the replacement fee back (the plan's ``replacement.refund_when_found``),
+        or ``None``."""
+        ...
+
+class Notice:
+    """One notice a store should send (``BookStore.notices``): a rental due soon, an overdue rental at a reminder
+    level, or a copy set aside for a hold."""
+
+    @property
+    def key(self) -> str:
+        """Identifies the notice for ``BookStore.mark_notified``; the same notice always has the same key (a
+        renewal's new due date makes new ones)."""
+        ...
+    @property
+    def kind(self) -> Literal["due_soon", "overdue", "hold_ready"]:
+        """What it is about."""
+        ...
+    @property
+    def level(self) -> int:
+        """The reminder level of an overdue notice (1: first, per the plan's ``notices.overdue_days``), 0 for the
+        others."""
+        ...
+    @property
+    def customer_id(self) -> int:
+        """Whom to tell."""
+        ...
+    @property
+    def book_id(self) -> int:
+        """The book concerned."""
+        ...
+    @property
+    def rental_id(self) -> Optional[int]:
+        """The rental concerned (``due_soon``, ``overdue``)."""
+        ...
+    @property
+    def hold_id(self) -> Optional[int]:
+        """The hold concerned (``hold_ready``)."""
+        ...
+    @property
+    def due_at(self) -> datetime:
+        """When the rental is due, or until when the held copy waits (aware, UTC)."""
+        ...
+    @property
+    def amount(self) -> Optional[Decimal]:
+        """What the rental would be charged if returned at the notice's instant, late fees included (``None`` for
+        a hold)."""
+        ...
+    @property
+    def currency(self) -> Optional[str]:
+        """The ISO 4217 currency code of ``amount``."""
+        ...
+
 class BookStore:
     """A book store. Safe to share between threads; storage work releases the GIL.
 
@@ -366,11 +485,16 @@ class BookStore:
     ) -> Book: ...
     def book(self, book_id: int) -> Book: ...
     def books(self) -> List[Book]: ...
-    def add_copies(self, book_id: int, count: int, *, idempotency_key: Optional[str] = None) -> List[Copy]: ...
+    def add_copies(self, book_id: int, count: int, *, idempotency_key: Optional[str] = None) -> List[Copy]:
+        """Adds ``count`` copies of a book; they serve its waiting holds first (ready from now), then the shelf."""
+        ...
     def copies(self, book_id: int) -> List[Copy]: ...
     def available_copies(self, book_id: int) -> int: ...
     def withdraw_copy(self, copy_id: int, *, idempotency_key: Optional[str] = None) -> Copy: ...
-    def reinstate_copy(self, copy_id: int, *, idempotency_key: Optional[str] = None) -> Copy: ...
+    def reinstate_copy(self, copy_id: int, *, idempotency_key: Optional[str] = None) -> Copy:
+        """Puts a withdrawn copy back: to the first waiting hold of its book (ready from now), or the shelf. A lost
+        copy comes back with ``mark_found`` (``InvalidInput`` on ``copy`` here)."""
+        ...
     def register_customer(
         self, *, first_name: str, last_name: str, email: Optional[str] = None, idempotency_key: Optional[str] = None
     ) -> Customer: ...
@@ -416,18 +540,80 @@ class BookStore:
         it) or ``NotFound``."""
         ...
     def return_rental(
-        self, *, rental_id: int, at: Optional[datetime] = None, idempotency_key: Optional[str] = None
+        self,
+        *,
+        rental_id: int,
+        at: Optional[datetime] = None,
+        damage_fee: Optional[_Money] = None,
+        note: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
     ) -> Receipt:
         """Returns a rental at ``at`` (now by default): charges it, posts the charge to the customer's account,
-        closes it and frees the copy. ``Receipt.balance`` is the balance once the charge was posted."""
+        closes it and frees the copy (to the first waiting hold of its book, or the shelf). With ``damage_fee`` and
+        ``note`` (both or neither) a damage fee is posted as a ``fee`` entry in the same operation.
+        ``Receipt.balance`` is the balance once the charge (and the damage fee) was posted. Raises
+        ``InvalidInput`` on ``damage_fee`` (a float, zero, negative, too many decimals, or without a note) or
+        ``note`` (missing or blank)."""
         ...
     def renew(
         self, *, rental_id: int, at: Optional[datetime] = None, idempotency_key: Optional[str] = None
     ) -> Rental:
         """Renews an open rental at ``at`` (now by default): its due date moves forward by the loan period, as
         its plan's tariff allows (``renewals``); late days then count from the new due date. Raises ``Blocked``
-        (rule ``renewals.max``, ``manual`` or ``limits.max_balance``), ``InvalidInput`` (no due date),
-        ``AlreadyReturned`` or ``NotFound``."""
+        (rule ``renewals.max``, ``holds.waiting`` — another customer waits for the book and no copy is on the
+        shelf —, ``manual`` or ``limits.max_balance``), ``InvalidInput`` (no due date), ``AlreadyReturned`` or
+        ``NotFound``."""
+        ...
+    def place_hold(
+        self, *, customer_id: int, book_id: int, at: Optional[datetime] = None, idempotency_key: Optional[str] = None
+    ) -> Hold:
+        """Queues the customer for a book at ``at`` (now by default). A copy on the shelf is set aside at once (the
+        hold is ``"ready"``); otherwise the hold waits (``position`` 1 is next). Raises ``Duplicate`` on ``book``
+        (the customer already has an active hold on it), ``Blocked`` (rule ``limits.max_holds`` or ``manual``),
+        ``InactiveCustomer`` or ``NotFound``. Under an ``idempotency_key`` a retry answers the same hold, as it
+        now stands."""
+        ...
+    def cancel_hold(
+        self, hold_id: int, *, at: Optional[datetime] = None, idempotency_key: Optional[str] = None
+    ) -> Hold:
+        """Cancels a waiting or ready hold at ``at`` (now by default); a copy set aside for it passes to the next
+        in the queue, or the shelf. ``InvalidInput`` on ``hold`` for a hold already closed."""
+        ...
+    def expire_holds(self, at: Optional[datetime] = None) -> List[Hold]:
+        """Expires the ready holds not picked up by ``at`` (now by default), passing each copy on; returns them.
+        Run it from a scheduler."""
+        ...
+    def hold(self, hold_id: int) -> Hold:
+        """One hold, with its ``position`` while it waits; ``NotFound`` for an unknown id."""
+        ...
+    def holds(self, book_id: int) -> List[Hold]:
+        """A book's queue: its waiting and ready holds in placement order, the waiting ones numbered from 1."""
+        ...
+    def customer_holds(self, customer_id: int) -> List[Hold]:
+        """A customer's holds, every status, in id order."""
+        ...
+    def declare_lost(
+        self, *, rental_id: int, at: Optional[datetime] = None, idempotency_key: Optional[str] = None
+    ) -> Receipt:
+        """Closes an open rental as lost at ``at`` (now by default): charged what accrued until then (late fees
+        included) plus the tariff's replacement and processing fees, each a ``fee`` entry; the copy becomes
+        ``"lost"`` and the rental ``"lost"``. ``Receipt.balance`` is the balance once the fees were posted."""
+        ...
+    def mark_found(
+        self, *, copy_id: int, at: Optional[datetime] = None, idempotency_key: Optional[str] = None
+    ) -> Found:
+        """Brings a lost copy back at ``at`` (now by default), to the first waiting hold of its book or the shelf;
+        ``Found.credit`` is the replacement fee credited back when the plan says ``refund_when_found``.
+        ``InvalidInput`` on ``copy`` for a copy that is not lost."""
+        ...
+    def notices(self, at: Optional[datetime] = None) -> List[Notice]:
+        """What should be sent at ``at`` (now by default) and was not marked sent: rentals due within the plan's
+        ``notices.due_soon_days``, overdue rentals at the highest ``notices.overdue_days`` level reached (with
+        what they would be charged at ``at``), then ready holds."""
+        ...
+    def mark_notified(self, keys: Sequence[str], at: Optional[datetime] = None) -> int:
+        """Records the notices with these keys as sent at ``at`` (now by default); returns how many were new.
+        ``InvalidInput`` on ``keys`` for an empty list or a bad key, before anything is marked."""
         ...
     def rental(self, rental_id: int) -> Rental: ...
     def rentals(self) -> List[Rental]: ...
@@ -519,12 +705,15 @@ class BookStore:
         ...
     def apply_batch(
         self, batch: Batch
-    ) -> List[Union[Book, List[Copy], Copy, Customer, Rental, Receipt, PlanVersion, KokoError]]:
+    ) -> List[
+        Union[Book, List[Copy], Copy, Customer, Rental, Receipt, PlanVersion, Hold, List[Hold], Found, KokoError]
+    ]:
         """Applies every operation of ``batch`` in order, each seeing the ones before it, each accepted or refused
         on its own; the accepted ones are committed together (on sled: one commit, one sync to disk).
 
         One item per operation: what it made (``Book``, ``List[Copy]``, ``Copy``, ``Customer``, ``Rental`` for a
-        rent, ``Receipt`` for a return, ``PlanVersion``) or, for a refused one, the exception instance it would
+        rent, ``Receipt`` for a return or a loss, ``PlanVersion``, ``Hold`` for a placed or cancelled hold,
+        ``List[Hold]`` for ``expire_holds``, ``Found``) or, for a refused one, the exception instance it would
         have raised (not raised). Raises ``StorageError`` if the batch could not be committed (nothing stored)."""
         ...
     def flush(self) -> None: ...
@@ -559,9 +748,31 @@ class Batch:
         copy_id: Optional[int] = None,
         at: Optional[datetime] = None,
     ) -> None: ...
-    def return_rental(self, *, rental_id: int, at: Optional[datetime] = None) -> None: ...
+    def return_rental(
+        self,
+        *,
+        rental_id: int,
+        at: Optional[datetime] = None,
+        damage_fee: Optional[_Money] = None,
+        note: Optional[str] = None,
+    ) -> None: ...
     def return_copy(self, *, copy_id: int, at: Optional[datetime] = None) -> None:
         """Returns the open rental of a copy (a drop box); ``InvalidInput`` if it is not out at that point."""
+        ...
+    def place_hold(self, *, customer_id: int, book_id: int, at: Optional[datetime] = None) -> None:
+        """Queues the customer for a book (a ``Hold`` in the results)."""
+        ...
+    def cancel_hold(self, hold_id: int, *, at: Optional[datetime] = None) -> None:
+        """Cancels a waiting or ready hold (a ``Hold`` in the results)."""
+        ...
+    def expire_holds(self, at: Optional[datetime] = None) -> None:
+        """Expires the ready holds not picked up by ``at`` (a ``List[Hold]`` in the results)."""
+        ...
+    def declare_lost(self, *, rental_id: int, at: Optional[datetime] = None) -> None:
+        """Closes an open rental as lost (a ``Receipt`` in the results)."""
+        ...
+    def mark_found(self, *, copy_id: int, at: Optional[datetime] = None) -> None:
+        """Brings a lost copy back (a ``Found`` in the results)."""
         ...
     def publish_plan(self, plan: PricePlan, effective_from: datetime) -> None: ...
     def __len__(self) -> int: ...

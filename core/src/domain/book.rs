@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::text::{optional_text, required_text};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, RentalId};
+use crate::ids::{BookId, CopyId, HoldId, RentalId};
 
 /// A title in the catalogue. Titles are unique (trimmed, case-insensitively); so is the ISBN when given.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,6 +170,23 @@ pub enum CopyStatus {
     Rented(RentalId),
     /// Taken out of circulation; never rented again unless reinstated.
     Withdrawn,
+    /// Set aside for a ready hold: only the hold's customer can rent it.
+    OnHold(HoldId),
+    /// Declared lost while out under this rental; back in circulation only when marked found.
+    Lost(RentalId),
+}
+
+impl CopyStatus {
+    /// The status as the bindings write it: `"available"`, `"rented"`, `"withdrawn"`, `"on_hold"`, `"lost"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CopyStatus::Available => "available",
+            CopyStatus::Rented(_) => "rented",
+            CopyStatus::Withdrawn => "withdrawn",
+            CopyStatus::OnHold(_) => "on_hold",
+            CopyStatus::Lost(_) => "lost",
+        }
+    }
 }
 
 /// One physical item of a [`Book`].

@@ -3,6 +3,8 @@
 mod account;
 mod book;
 mod customer;
+mod hold;
+mod notice;
 mod rental;
 mod text;
 
@@ -11,5 +13,7 @@ pub use account::{
 };
 pub use book::{Book, BookUpdate, Copy, CopyStatus, NewBook};
 pub use customer::{Customer, CustomerUpdate, NewCustomer};
+pub use hold::{Hold, HoldStatus};
+pub use notice::{Notice, NoticeKind};
 pub use rental::{Rental, RentalStatus};
 pub(crate) use text::{optional_text, required_text, title_key};

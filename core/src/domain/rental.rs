@@ -32,21 +32,29 @@ pub struct Rental {
     /// When it was renewed, oldest first (each renewal moved `due_at`).
     #[serde(default)]
     pub renewals: Vec<DateTime<Utc>>,
+    /// Whether it was closed by declaring the copy lost (`returned_at` is then when it was declared lost, and the
+    /// charge is what had accrued until then; the replacement fees are ledger entries).
+    #[serde(default)]
+    pub lost: bool,
 }
 
-/// Open or closed.
+/// Open, closed, or closed as lost.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RentalStatus {
     /// The copy is still out.
     Active,
     /// The copy came back and the rental was charged.
     Closed,
+    /// The copy was declared lost; the rental was charged what had accrued, and the replacement fees.
+    Lost,
 }
 
 impl Rental {
     /// Open or closed.
     pub fn status(&self) -> RentalStatus {
-        if self.returned_at.is_some() {
+        if self.lost {
+            RentalStatus::Lost
+        } else if self.returned_at.is_some() {
             RentalStatus::Closed
         } else {
             RentalStatus::Active

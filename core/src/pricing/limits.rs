@@ -36,6 +36,9 @@ pub struct Limits {
     /// Renting is refused while the customer has more overdue rentals than this (`limits.max_overdue_rentals`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_overdue_rentals: Option<u32>,
+    /// The most holds (waiting or ready) one customer may have at once (`limits.max_holds`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_holds: Option<u32>,
 }
 
 impl Limits {

@@ -3,6 +3,7 @@
 //! Nothing here touches storage.
 
 mod calendar;
+mod circulation;
 mod compiled;
 mod day_count;
 mod limits;
@@ -13,6 +14,7 @@ mod tariff;
 mod version;
 
 pub use calendar::{Calendar, Weekday, MAX_CLOSED_DATES};
+pub use circulation::{HoldsPolicy, NoticesPolicy, Replacement, DEFAULT_PICKUP_DAYS};
 pub use day_count::{DayCount, TimeZone};
 pub use limits::Limits;
 pub use plan::{PlanDocument, PricePlan};

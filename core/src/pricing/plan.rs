@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{self, Calendar, Loan, OpenDays};
+use super::circulation::{HoldsPolicy, NoticesPolicy};
 use super::compiled::{CompiledPlan, CompiledTariff};
 use super::day_count::DayCount;
 use super::limits::Limits;
@@ -90,6 +91,12 @@ pub struct PlanDocument {
     /// When a customer may not rent more (open rentals, balance, overdue rentals); none by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<Limits>,
+    /// How holds are served (`pickup_days`); a copy set aside waits 7 days without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holds: Option<HoldsPolicy>,
+    /// When customers are reminded of due and overdue rentals; no reminders without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notices: Option<NoticesPolicy>,
 }
 
 impl TryFrom<PlanDocument> for PricePlan {
@@ -132,15 +139,27 @@ impl PricePlan {
                 ));
             }
             tariff.validate(&format!("categories.{category}"), doc.calendar.is_some())?;
+            if let Some(replacement) = &tariff.replacement {
+                replacement.validate(&format!("categories.{category}"), doc.currency)?;
+            }
         }
         if let Some(default) = &doc.default {
             default.validate("default", doc.calendar.is_some())?;
+            if let Some(replacement) = &default.replacement {
+                replacement.validate("default", doc.currency)?;
+            }
         }
         if let Some(calendar) = &doc.calendar {
             calendar.validate(&doc.day_count)?;
         }
         if let Some(limits) = &doc.limits {
             limits.validate()?;
+        }
+        if let Some(holds) = &doc.holds {
+            holds.validate()?;
+        }
+        if let Some(notices) = &doc.notices {
+            notices.validate()?;
         }
         Ok(PricePlan::compile(doc))
     }
@@ -241,6 +260,16 @@ impl PricePlan {
     /// The limits on renting, if the plan sets any.
     pub fn limits(&self) -> Option<&Limits> {
         self.doc.limits.as_ref()
+    }
+
+    /// How holds are served (the default policy when the plan has no `holds` section).
+    pub fn holds(&self) -> HoldsPolicy {
+        self.doc.holds.unwrap_or_default()
+    }
+
+    /// When customers are reminded, if the plan says.
+    pub fn notices(&self) -> Option<&NoticesPolicy> {
+        self.doc.notices.as_ref()
     }
 
     /// The rounding rule applied once to each total.

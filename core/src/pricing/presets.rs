@@ -91,5 +91,7 @@ fn preset<const N: usize>(name: &str, tariffs: [(&str, Tariff); N]) -> PricePlan
             .collect(),
         default: None,
         limits: None,
+        holds: None,
+        notices: None,
     })
 }

@@ -3,6 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::circulation::Replacement;
 use crate::error::{Error, Result};
 use crate::money::{decimal_str, opt_decimal_str};
 
@@ -91,6 +92,9 @@ pub struct Tariff {
     /// How often, and from when, a rental of this category can be renewed (none: it cannot).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renewals: Option<Renewals>,
+    /// What a lost copy costs on top of the charge so far (none: only the charge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacement: Option<Replacement>,
 }
 
 /// Renewals of a category's rentals: each moves the due date forward by the loan period (`late_fee.loan_days`),
@@ -129,6 +133,7 @@ impl Tariff {
             cap: None,
             late_fee: None,
             renewals: None,
+            replacement: None,
         }
     }
 

@@ -77,6 +77,13 @@ fn fingerprint(operation: &Operation, clock_time: bool) -> Result<String, Error>
     {
         *amount = amount.normalize();
     }
+    if let Operation::Return {
+        damage: Some(damage),
+        ..
+    } = &mut operation
+    {
+        damage.fee = damage.fee.normalize();
+    }
     let mut value = serde_json::to_value(&operation)
         .map_err(|e| Error::Corruption(format!("cannot encode an operation: {e}")))?;
     if clock_time {
@@ -274,14 +281,42 @@ pub(crate) fn closed<T: TxView>(tx: &mut T, rental: &Rental) -> Result<LedgerEnt
 }
 
 /// An entry about to be posted.
-struct Posting {
-    customer: CustomerId,
-    kind: EntryKind,
-    amount: Decimal,
-    currency: Currency,
+pub(crate) struct Posting {
+    pub(crate) customer: CustomerId,
+    pub(crate) kind: EntryKind,
+    pub(crate) amount: Decimal,
+    pub(crate) currency: Currency,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) rental: Option<RentalId>,
+    pub(crate) note: Option<String>,
+}
+
+/// Posts an entry the store itself decides (a replacement fee, the credit of a found copy), whose amount the
+/// plan validated: no limit on what is owed applies.
+pub(crate) fn post_entry<T: TxView>(tx: &mut T, posting: Posting) -> Result<LedgerEntry, T::E> {
+    let account = account(tx, posting.customer)?;
+    post(tx, account, posting)
+}
+
+/// A damage fee a return carries: checked like any fee (positive, the store's currency, a note required).
+pub(crate) fn damage_posting<T: TxView>(
+    tx: &mut T,
+    rental: &Rental,
+    damage: &crate::storage::batch::Damage,
     at: DateTime<Utc>,
-    rental: Option<RentalId>,
-    note: Option<String>,
+) -> Result<Posting, T::E> {
+    let currency = currency_for(tx, None)?;
+    check_amount_of::<T::E>("damage_fee", damage.fee, currency)?;
+    let note = required_text("note", &damage.note)?;
+    Ok(Posting {
+        customer: rental.customer,
+        kind: EntryKind::Fee,
+        amount: at_scale(damage.fee, currency),
+        currency,
+        at,
+        rental: Some(rental.id),
+        note: Some(format!("damage: {note}")),
+    })
 }
 
 /// Appends an entry and moves the balance: the last step of every ledger operation (checks are done).
@@ -332,21 +367,28 @@ fn currency_for<T: TxView>(tx: &mut T, named: Option<Currency>) -> Result<Curren
 
 /// Checks an amount a caller gives: positive, not above [`MAX_PLAN_AMOUNT`], at most the currency's decimals.
 fn check_amount<E: From<Error>>(amount: Decimal, currency: Currency) -> Result<(), E> {
+    check_amount_of("amount", amount, currency)
+}
+
+/// [`check_amount`] for an amount the caller names `field`.
+fn check_amount_of<E: From<Error>>(
+    field: &str,
+    amount: Decimal,
+    currency: Currency,
+) -> Result<(), E> {
     if amount <= Decimal::ZERO {
-        return Err(
-            Error::invalid_input("amount", format!("must be positive, got {amount}")).into(),
-        );
+        return Err(Error::invalid_input(field, format!("must be positive, got {amount}")).into());
     }
     if amount > MAX_PLAN_AMOUNT {
         return Err(Error::invalid_input(
-            "amount",
+            field,
             format!("{amount} is above the largest accepted amount {MAX_PLAN_AMOUNT}"),
         )
         .into());
     }
     if amount.normalize().scale() > currency.minor_unit() {
         return Err(Error::invalid_input(
-            "amount",
+            field,
             format!(
                 "{amount} has more decimals than {currency} has ({})",
                 currency.minor_unit()

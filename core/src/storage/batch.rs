@@ -11,11 +11,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Block, Book, BookUpdate, Copy, Customer, CustomerUpdate, LedgerEntry, NewBook, NewCustomer,
-    Rental,
+    Block, Book, BookUpdate, Copy, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
+    NewCustomer, Rental,
 };
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::money::{decimal_str, Currency};
 use crate::pricing::{PlanVersion, PricePlan};
 
@@ -64,13 +64,22 @@ pub enum Operation {
         book: BookId,
         /// How many (1..=10,000).
         count: u32,
+        /// When — the new copies serve the book's waiting holds first, ready from this instant (`None`: now).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<DateTime<Utc>>,
     },
-    /// Withdraws an available copy (`true`) or reinstates a withdrawn one (`false`). Answers [`Outcome::Copy`].
+    /// Withdraws a copy on the shelf or a lost one (`true`), or reinstates a withdrawn one (`false`, to the first
+    /// waiting hold or the shelf). A rented copy or one set aside for a hold cannot be withdrawn
+    /// ([`Error::Unavailable`]); a lost copy is brought back with [`Operation::MarkFound`]. Answers
+    /// [`Outcome::Copy`].
     SetWithdrawn {
         /// The copy.
         copy: CopyId,
         /// Withdraw or reinstate.
         withdrawn: bool,
+        /// When — a reinstated copy serves the book's first waiting hold, ready from this instant (`None`: now).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<DateTime<Utc>>,
     },
     /// Registers a customer. Answers [`Outcome::Customer`].
     RegisterCustomer(NewCustomer),
@@ -90,12 +99,17 @@ pub enum Operation {
         /// When.
         at: DateTime<Utc>,
     },
-    /// Closes a rental, charging it under the plan version it was opened with. Answers [`Outcome::Rental`].
+    /// Closes a rental, charging it under the plan version it was opened with, and frees the copy (to the first
+    /// waiting hold of its book, or the shelf). A damage fee, if given, is posted as a `fee` entry with its note.
+    /// Answers [`Outcome::Rental`].
     Return {
         /// The rental.
         rental: RentalId,
         /// When it came back.
         at: DateTime<Utc>,
+        /// A fee for damage found at the return, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        damage: Option<Damage>,
     },
     /// Closes the open rental of a copy (a drop box: the copy is what is scanned). Answers [`Outcome::Rental`];
     /// a copy that is not rented out is [`Error::InvalidInput`] on `copy`.
@@ -112,6 +126,55 @@ pub enum Operation {
         /// The rental.
         rental: RentalId,
         /// When.
+        at: DateTime<Utc>,
+    },
+    /// Queues `customer` for `book` at `at` (one active hold per customer and book; `limits.max_holds`; an
+    /// inactive or blocked customer is refused). A copy on the shelf is set aside at once (the hold is `ready`).
+    /// Answers [`Outcome::Hold`].
+    PlaceHold {
+        /// Who asks.
+        customer: CustomerId,
+        /// For which title.
+        book: BookId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Cancels a waiting or ready hold; a copy set aside for it passes to the next waiting hold (or the shelf).
+    /// Answers [`Outcome::Hold`].
+    CancelHold {
+        /// The hold.
+        hold: HoldId,
+        /// When.
+        at: DateTime<Utc>,
+    },
+    /// Expires every ready hold whose `ready_until` is before `at`, passing each copy to the next waiting hold.
+    /// Answers [`Outcome::Holds`] (the expired ones).
+    ExpireHolds {
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// Closes an open rental as lost at `at`: the charge accrued until then, plus the tariff's `replacement`
+    /// fees as `fee` entries; the copy becomes lost. Answers [`Outcome::Rental`].
+    DeclareLost {
+        /// The rental.
+        rental: RentalId,
+        /// When it was declared lost.
+        at: DateTime<Utc>,
+    },
+    /// Brings a lost copy back into circulation (to the first waiting hold or the shelf), crediting the
+    /// replacement fee when the plan says `replacement.refund_when_found`. Answers [`Outcome::Found`].
+    MarkFound {
+        /// The copy.
+        copy: CopyId,
+        /// When it was found.
+        at: DateTime<Utc>,
+    },
+    /// Records that notices were sent (their [`Notice::key`](crate::Notice::key)s), so they are not listed again.
+    /// Marking a key twice changes nothing. Answers [`Outcome::Notified`] (how many keys were new).
+    MarkNotified {
+        /// The notices' keys (1 to 10,000, each 1 to 255 characters).
+        keys: Vec<String>,
+        /// When they were sent.
         at: DateTime<Utc>,
     },
     /// Publishes a price plan version. Answers [`Outcome::PlanVersion`].
@@ -213,7 +276,26 @@ pub enum Operation {
     },
 }
 
+/// A fee for damage found when a copy comes back, with what was found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Damage {
+    /// The fee: positive, in the store's currency, at most its minor unit's decimals.
+    #[serde(with = "decimal_str")]
+    pub fee: Decimal,
+    /// What was damaged (required).
+    pub note: String,
+}
+
 impl Operation {
+    /// A plain return (no damage fee).
+    pub fn return_at(rental: RentalId, at: DateTime<Utc>) -> Self {
+        Operation::Return {
+            rental,
+            at,
+            damage: None,
+        }
+    }
+
     /// [`Operation::PublishPlan`] without spelling the box.
     pub fn publish_plan(plan: PricePlan, effective_from: DateTime<Utc>) -> Self {
         Operation::PublishPlan {
@@ -235,6 +317,12 @@ impl Operation {
             Operation::Return { .. } => "return",
             Operation::ReturnCopy { .. } => "return_copy",
             Operation::Renew { .. } => "renew",
+            Operation::PlaceHold { .. } => "place_hold",
+            Operation::CancelHold { .. } => "cancel_hold",
+            Operation::ExpireHolds { .. } => "expire_holds",
+            Operation::DeclareLost { .. } => "declare_lost",
+            Operation::MarkFound { .. } => "mark_found",
+            Operation::MarkNotified { .. } => "mark_notified",
             Operation::PublishPlan { .. } => "publish_plan",
             Operation::Pay { .. } => "pay",
             Operation::Waive { .. } => "waive",
@@ -273,6 +361,19 @@ pub enum Outcome {
     PlanVersion(Box<PlanVersion>),
     /// The ledger entry posted (payments, waivers, refunds, fees).
     Entry(LedgerEntry),
+    /// The hold as placed or cancelled.
+    Hold(Hold),
+    /// The holds an operation changed (the expired ones, in id order).
+    Holds(Vec<Hold>),
+    /// A found copy, as it now stands, and the replacement fee credited back (if the plan says so).
+    Found {
+        /// The copy.
+        copy: Copy,
+        /// The credit posted.
+        credit: Option<LedgerEntry>,
+    },
+    /// How many notices were newly marked as sent.
+    Notified(u64),
     /// A customer's manual block as it now stands (`None`: not blocked).
     Block {
         /// Who.
@@ -352,6 +453,38 @@ impl Outcome {
         match self {
             Outcome::Entry(entry) => Ok(entry),
             other => Err(other.mismatch("a ledger entry")),
+        }
+    }
+
+    /// The hold of an [`Outcome::Hold`].
+    pub fn into_hold(self) -> Result<Hold> {
+        match self {
+            Outcome::Hold(hold) => Ok(hold),
+            other => Err(other.mismatch("a hold")),
+        }
+    }
+
+    /// The holds of an [`Outcome::Holds`].
+    pub fn into_holds(self) -> Result<Vec<Hold>> {
+        match self {
+            Outcome::Holds(holds) => Ok(holds),
+            other => Err(other.mismatch("holds")),
+        }
+    }
+
+    /// The copy and credit of an [`Outcome::Found`].
+    pub fn into_found(self) -> Result<(Copy, Option<LedgerEntry>)> {
+        match self {
+            Outcome::Found { copy, credit } => Ok((copy, credit)),
+            other => Err(other.mismatch("a found copy")),
+        }
+    }
+
+    /// The count of an [`Outcome::Notified`].
+    pub fn into_notified(self) -> Result<u64> {
+        match self {
+            Outcome::Notified(count) => Ok(count),
+            other => Err(other.mismatch("a count of notices")),
         }
     }
 

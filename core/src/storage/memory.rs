@@ -10,10 +10,10 @@ use super::accounts::{KeyRecord, StoredAccount};
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
-    AccountState, Book, Copy, CopyStatus, Customer, LedgerEntry, OpenLoan, Rental,
+    AccountState, Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
 };
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, PlanVersionId, RentalId};
 use crate::pricing::PlanVersion;
 
 /// How many records a listing copies out per lock.
@@ -57,6 +57,26 @@ struct Inner {
     /// Each closed rental's charge entry.
     charges: HashMap<RentalId, (CustomerId, LedgerEntryId)>,
     keys: HashMap<String, KeyRecord>,
+    holds: BTreeMap<HoldId, Hold>,
+    /// Each book's waiting holds, in queue order.
+    waiting: BTreeSet<(BookId, HoldId)>,
+    ready: BTreeSet<HoldId>,
+    holds_by_customer: BTreeSet<(CustomerId, HoldId)>,
+    notified: HashMap<String, DateTime<Utc>>,
+}
+
+impl Inner {
+    /// `hold` with its place in its book's queue filled in.
+    fn numbered(&self, mut hold: Hold) -> Hold {
+        hold.position = (hold.status == HoldStatus::Waiting).then(|| {
+            let ahead = self
+                .waiting
+                .range((hold.book, HoldId::new(0))..(hold.book, hold.id))
+                .count();
+            u32::try_from(ahead + 1).unwrap_or(u32::MAX)
+        });
+        hold
+    }
 }
 
 impl MemoryStorage {
@@ -254,6 +274,65 @@ impl TxView for Inner {
         }
         self.ledger
             .insert((entry.customer, entry.id), entry.clone());
+        Ok(())
+    }
+
+    fn hold(&mut self, id: HoldId) -> Result<Option<Hold>> {
+        Ok(self.holds.get(&id).cloned())
+    }
+
+    fn put_hold(&mut self, hold: &Hold) -> Result<()> {
+        let mut stored = hold.clone();
+        stored.position = None;
+        if hold.status == HoldStatus::Waiting {
+            self.waiting.insert((hold.book, hold.id));
+        } else {
+            self.waiting.remove(&(hold.book, hold.id));
+        }
+        if hold.status == HoldStatus::Ready {
+            self.ready.insert(hold.id);
+        } else {
+            self.ready.remove(&hold.id);
+        }
+        self.holds_by_customer.insert((hold.customer, hold.id));
+        self.holds.insert(hold.id, stored);
+        Ok(())
+    }
+
+    fn first_waiting_hold(&mut self, book: BookId) -> Result<Option<Hold>> {
+        let first = self
+            .waiting
+            .range((book, HoldId::new(0))..=(book, HoldId::new(u64::MAX)))
+            .next()
+            .map(|(_, id)| *id);
+        Ok(first.and_then(|id| self.holds.get(&id).cloned()))
+    }
+
+    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>> {
+        Ok(self
+            .holds_by_customer
+            .range((customer, HoldId::new(0))..=(customer, HoldId::new(u64::MAX)))
+            .filter_map(|(_, id)| self.holds.get(id))
+            .filter(|h| h.status.is_active())
+            .cloned()
+            .collect())
+    }
+
+    fn ready_holds(&mut self) -> Result<Vec<Hold>> {
+        Ok(self
+            .ready
+            .iter()
+            .filter_map(|id| self.holds.get(id))
+            .cloned()
+            .collect())
+    }
+
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.notified.get(key).copied())
+    }
+
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<()> {
+        self.notified.insert(key.to_owned(), at);
         Ok(())
     }
 
@@ -495,6 +574,73 @@ impl Storage for MemoryStorage {
         let was = inner.keys.len();
         inner.keys.retain(|_, record| record.recorded_at >= before);
         Ok((was - inner.keys.len()) as u64)
+    }
+
+    fn hold(&self, id: HoldId) -> Result<Hold> {
+        let inner = self.lock();
+        let hold = inner
+            .holds
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| Error::not_found(HoldId::ENTITY, id))?;
+        Ok(inner.numbered(hold))
+    }
+
+    fn book_holds(&self, book: BookId) -> Result<Vec<Hold>> {
+        let inner = self.lock();
+        if !inner.books.contains_key(&book) {
+            return Err(Error::not_found(BookId::ENTITY, book));
+        }
+        let waiting = inner
+            .waiting
+            .range((book, HoldId::new(0))..=(book, HoldId::new(u64::MAX)))
+            .map(|(_, id)| *id);
+        let ready = inner
+            .ready
+            .iter()
+            .copied()
+            .filter(|id| inner.holds.get(id).is_some_and(|h| h.book == book));
+        let mut ids: Vec<HoldId> = waiting.chain(ready).collect();
+        ids.sort_unstable();
+        let mut queue: Vec<Hold> = ids
+            .into_iter()
+            .filter_map(|id| inner.holds.get(&id).cloned())
+            .collect();
+        Hold::number_queue(&mut queue);
+        Ok(queue)
+    }
+
+    fn customer_holds(&self, customer: CustomerId) -> Result<Vec<Hold>> {
+        let inner = self.lock();
+        if !inner.customers.contains_key(&customer) {
+            return Err(Error::not_found(CustomerId::ENTITY, customer));
+        }
+        Ok(inner
+            .holds_by_customer
+            .range((customer, HoldId::new(0))..=(customer, HoldId::new(u64::MAX)))
+            .filter_map(|(_, id)| inner.holds.get(id).cloned())
+            .map(|hold| inner.numbered(hold))
+            .collect())
+    }
+
+    fn active_holds(&self) -> Result<Vec<Hold>> {
+        let inner = self.lock();
+        let mut ids: Vec<HoldId> = inner
+            .waiting
+            .iter()
+            .map(|(_, id)| *id)
+            .chain(inner.ready.iter().copied())
+            .collect();
+        ids.sort_unstable();
+        Ok(ids
+            .into_iter()
+            .filter_map(|id| inner.holds.get(&id).cloned())
+            .map(|hold| inner.numbered(hold))
+            .collect())
+    }
+
+    fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.lock().notified.get(key).copied())
     }
 
     fn flush(&self) -> Result<()> {

@@ -8,15 +8,17 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    AccountState, Book, BookUpdate, Copy, Customer, CustomerUpdate, LedgerEntry, NewBook,
+    AccountState, Book, BookUpdate, Copy, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
     NewCustomer, Rental,
 };
 use crate::error::Result;
-use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan};
 
 mod accounts;
 mod batch;
+mod circulation;
+mod lending;
 mod memory;
 mod ops;
 #[cfg(feature = "postgres")]
@@ -28,7 +30,7 @@ mod sled;
 pub use self::postgres::{PostgresOptions, PostgresStorage};
 #[cfg(feature = "sled")]
 pub use self::sled::{CommitStats, Durability, SledOptions, SledStorage};
-pub use batch::{Operation, Outcome};
+pub use batch::{Damage, Operation, Outcome};
 pub use memory::MemoryStorage;
 
 /// A stream of records in id order. Backends produce records lazily, so listing a million rentals does not load
@@ -103,8 +105,12 @@ pub trait Storage: Send + Sync {
     fn books(&self) -> Result<Records<'_, Book>>;
     /// Adds `count` (at least 1) more copies of a book.
     fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
-        self.apply(Operation::AddCopies { book, count })?
-            .into_copies()
+        self.apply(Operation::AddCopies {
+            book,
+            count,
+            at: None,
+        })?
+        .into_copies()
     }
     /// One copy.
     fn copy(&self, id: CopyId) -> Result<Copy>;
@@ -113,8 +119,12 @@ pub trait Storage: Send + Sync {
     /// Withdraws an available copy from circulation (`true`) or puts a withdrawn one back (`false`).
     /// A rented copy cannot be withdrawn ([`Error::Unavailable`](crate::Error::Unavailable)).
     fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
-        self.apply(Operation::SetWithdrawn { copy, withdrawn })?
-            .into_copy()
+        self.apply(Operation::SetWithdrawn {
+            copy,
+            withdrawn,
+            at: None,
+        })?
+        .into_copy()
     }
 
     /// Registers a customer (active).
@@ -150,11 +160,8 @@ pub trait Storage: Send + Sync {
     /// the copy available — all or nothing. A second close is
     /// [`Error::AlreadyReturned`](crate::Error::AlreadyReturned) and changes nothing.
     fn close(&self, rental: RentalId, returned_at: DateTime<Utc>) -> Result<Rental> {
-        self.apply(Operation::Return {
-            rental,
-            at: returned_at,
-        })?
-        .into_rental()
+        self.apply(Operation::return_at(rental, returned_at))?
+            .into_rental()
     }
     /// One rental.
     fn rental(&self, id: RentalId) -> Result<Rental>;
@@ -198,6 +205,19 @@ pub trait Storage: Send + Sync {
     /// Forgets idempotency keys first used before `before`; answers how many. A retry with a forgotten key is
     /// a new request.
     fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64>;
+
+    /// One hold; while it waits, `position` is its place in the book's queue (1: next to be served).
+    fn hold(&self, id: HoldId) -> Result<Hold>;
+    /// A book's waiting and ready holds, in queue (id) order, the waiting ones numbered from 1.
+    /// [`Error::NotFound`](crate::Error::NotFound) for an unknown book.
+    fn book_holds(&self, book: BookId) -> Result<Vec<Hold>>;
+    /// A customer's holds of every status, in id order, the waiting ones numbered in their book's queue.
+    fn customer_holds(&self, customer: CustomerId) -> Result<Vec<Hold>>;
+    /// Every waiting and ready hold, in id order, the waiting ones numbered.
+    fn active_holds(&self) -> Result<Vec<Hold>>;
+
+    /// When the notice `key` was marked sent ([`Operation::MarkNotified`]), if it was.
+    fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>>;
 
     /// Makes everything written so far durable (a no-op where every commit already is).
     fn flush(&self) -> Result<()>;
@@ -261,6 +281,21 @@ macro_rules! forward_storage {
             }
             fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64> {
                 (**self).prune_idempotency_keys(before)
+            }
+            fn hold(&self, id: HoldId) -> Result<Hold> {
+                (**self).hold(id)
+            }
+            fn book_holds(&self, book: BookId) -> Result<Vec<Hold>> {
+                (**self).book_holds(book)
+            }
+            fn customer_holds(&self, customer: CustomerId) -> Result<Vec<Hold>> {
+                (**self).customer_holds(customer)
+            }
+            fn active_holds(&self) -> Result<Vec<Hold>> {
+                (**self).active_holds()
+            }
+            fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+                (**self).notified(key)
             }
             fn flush(&self) -> Result<()> {
                 (**self).flush()

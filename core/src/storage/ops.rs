@@ -14,13 +14,14 @@ use chrono::{DateTime, Utc};
 
 use super::accounts::{self, KeyRecord, StoredAccount};
 use super::batch::{Operation, Outcome};
-use super::{RentRequest, RentTarget};
+use super::RentRequest;
+use super::{circulation, lending};
 use crate::domain::{
-    title_key, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, LedgerEntry, NewBook,
-    NewCustomer, OpenLoan, Rental,
+    title_key, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, Hold, LedgerEntry,
+    NewBook, NewCustomer, OpenLoan, Rental,
 };
 use crate::error::Error;
-use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan};
 
 /// The largest number of copies added in one call.
@@ -35,6 +36,7 @@ pub(crate) enum IdKind {
     Rental,
     PlanVersion,
     LedgerEntry,
+    Hold,
 }
 
 impl IdKind {
@@ -46,6 +48,7 @@ impl IdKind {
             IdKind::Rental => "rental",
             IdKind::PlanVersion => "plan_version",
             IdKind::LedgerEntry => "ledger_entry",
+            IdKind::Hold => "hold",
         }
     }
 }
@@ -110,6 +113,27 @@ pub(crate) trait TxView {
     /// Appends a ledger entry.
     fn put_entry(&mut self, entry: &LedgerEntry) -> Result<(), Self::E>;
 
+    /// A hold (its `position` is not filled in).
+    fn hold(&mut self, id: HoldId) -> Result<Option<Hold>, Self::E>;
+    /// Stores a hold and keeps the indexes in step with its status: the book's queue of waiting holds, the ready
+    /// holds, the customer's holds.
+    fn put_hold(&mut self, hold: &Hold) -> Result<(), Self::E>;
+    /// The first waiting hold of a book (the lowest id), if any.
+    fn first_waiting_hold(&mut self, book: BookId) -> Result<Option<Hold>, Self::E>;
+    /// A customer's waiting and ready holds, in id order.
+    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>, Self::E>;
+    /// Every ready hold, in id order.
+    fn ready_holds(&mut self) -> Result<Vec<Hold>, Self::E>;
+    /// When the notice `key` was marked sent, if it was.
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>, Self::E>;
+    /// Marks the notice `key` sent at `at`.
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<(), Self::E>;
+    /// Serialises the transactions that change a book's hold queue or free its copies (a no-op where
+    /// transactions never run concurrently).
+    fn lock_book(&mut self, _book: BookId) -> Result<(), Self::E> {
+        Ok(())
+    }
+
     /// Serialises the transactions that use idempotency key `key` (a no-op where transactions never run
     /// concurrently).
     fn lock_key(&mut self, _key: &str) -> Result<(), Self::E> {
@@ -144,10 +168,19 @@ pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T:
             Outcome::Book { book, copies }
         }
         Operation::UpdateBook { id, update } => Outcome::BookUpdated(update_book(tx, *id, update)?),
-        Operation::AddCopies { book, count } => Outcome::Copies(add_copies(tx, *book, *count)?),
-        Operation::SetWithdrawn { copy, withdrawn } => {
-            Outcome::Copy(set_withdrawn(tx, *copy, *withdrawn)?)
+        Operation::AddCopies { book, count, at } => {
+            Outcome::Copies(add_copies(tx, *book, *count, at.unwrap_or_else(Utc::now))?)
         }
+        Operation::SetWithdrawn {
+            copy,
+            withdrawn,
+            at,
+        } => Outcome::Copy(set_withdrawn(
+            tx,
+            *copy,
+            *withdrawn,
+            at.unwrap_or_else(Utc::now),
+        )?),
         Operation::RegisterCustomer(new) => Outcome::Customer(insert_customer(tx, new)?),
         Operation::UpdateCustomer { id, update } => {
             Outcome::Customer(update_customer(tx, *id, update)?)
@@ -156,7 +189,7 @@ pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T:
             target,
             customer,
             at,
-        } => Outcome::Rental(rent(
+        } => Outcome::Rental(lending::rent(
             tx,
             &RentRequest {
                 target: *target,
@@ -164,8 +197,24 @@ pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T:
                 rented_at: *at,
             },
         )?),
-        Operation::Return { rental, at } => Outcome::Rental(close(tx, *rental, *at)?),
-        Operation::Renew { rental, at } => Outcome::Rental(renew(tx, *rental, *at)?),
+        Operation::Return { rental, at, damage } => {
+            Outcome::Rental(lending::close(tx, *rental, *at, damage.as_ref())?)
+        }
+        Operation::Renew { rental, at } => Outcome::Rental(circulation::renew(tx, *rental, *at)?),
+        Operation::PlaceHold { customer, book, at } => {
+            Outcome::Hold(circulation::place_hold(tx, *customer, *book, *at)?)
+        }
+        Operation::CancelHold { hold, at } => {
+            Outcome::Hold(circulation::cancel_hold(tx, *hold, *at)?)
+        }
+        Operation::ExpireHolds { at } => Outcome::Holds(circulation::expire_holds(tx, *at)?),
+        Operation::DeclareLost { rental, at } => {
+            Outcome::Rental(circulation::declare_lost(tx, *rental, *at)?)
+        }
+        Operation::MarkFound { copy, at } => {
+            let (copy, credit) = circulation::mark_found(tx, *copy, *at)?;
+            Outcome::Found { copy, credit }
+        }
         Operation::ReturnCopy { copy, at } => {
             let held = found(tx.copy(*copy)?, CopyId::ENTITY, copy)?;
             let CopyStatus::Rented(rental) = held.status else {
@@ -175,7 +224,10 @@ pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T:
                 )
                 .into());
             };
-            Outcome::Rental(close(tx, rental, *at)?)
+            Outcome::Rental(lending::close(tx, rental, *at, None)?)
+        }
+        Operation::MarkNotified { keys, at } => {
+            Outcome::Notified(circulation::mark_notified(tx, keys, *at)?)
         }
         Operation::PublishPlan {
             plan,
@@ -231,7 +283,7 @@ pub(crate) fn publish_plan<T: TxView>(
     Ok(version)
 }
 
-fn found<T, E: From<Error>>(
+pub(crate) fn found<T, E: From<Error>>(
     record: Option<T>,
     entity: &'static str,
     id: impl std::fmt::Display,
@@ -315,11 +367,26 @@ pub(crate) fn add_copies<T: TxView>(
     tx: &mut T,
     book: BookId,
     count: u32,
+    at: DateTime<Utc>,
 ) -> Result<Vec<Copy>, T::E> {
     check_copy_count(count)?;
     found(tx.book(book)?, BookId::ENTITY, book)?;
     let ids = tx.copy_ids(book)?;
-    make_copies(tx, book, ids, count)
+    // New copies serve the book's waiting holds first, each set aside as it is made.
+    tx.lock_book(book)?;
+    let ready_until = match tx.first_waiting_hold(book)? {
+        Some(_) => Some(circulation::pickup_deadline(tx, at)?),
+        None => None,
+    };
+    let mut made = make_copies(tx, book, ids, count)?;
+    if let Some(ready_until) = ready_until {
+        for copy in &mut made {
+            let release = circulation::release(tx, copy.clone(), ready_until)?;
+            circulation::put_release(tx, &release)?;
+            *copy = release.copy().clone();
+        }
+    }
+    Ok(made)
 }
 
 pub(crate) fn update_book<T: TxView>(
@@ -368,21 +435,39 @@ pub(crate) fn set_withdrawn<T: TxView>(
     tx: &mut T,
     id: CopyId,
     withdrawn: bool,
+    at: DateTime<Utc>,
 ) -> Result<Copy, T::E> {
     let mut copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
-    copy.status = match (copy.status, withdrawn) {
-        (CopyStatus::Rented(rental), true) => {
-            return Err(Error::Unavailable {
-                reason: format!("copy {id} is out under rental {rental} and cannot be withdrawn"),
-            }
-            .into())
+    match (copy.status, withdrawn) {
+        (CopyStatus::Rented(rental), true) => Err(Error::Unavailable {
+            reason: format!("copy {id} is out under rental {rental} and cannot be withdrawn"),
         }
-        (CopyStatus::Rented(rental), false) => CopyStatus::Rented(rental),
-        (_, true) => CopyStatus::Withdrawn,
-        (_, false) => CopyStatus::Available,
-    };
-    tx.put_copy(&copy)?;
-    Ok(copy)
+        .into()),
+        (CopyStatus::OnHold(hold), true) => Err(Error::Unavailable {
+            reason: format!(
+                "copy {id} is set aside for hold {hold}; cancel the hold before withdrawing it"
+            ),
+        }
+        .into()),
+        (CopyStatus::Available | CopyStatus::Lost(_) | CopyStatus::Withdrawn, true) => {
+            copy.status = CopyStatus::Withdrawn;
+            tx.put_copy(&copy)?;
+            Ok(copy)
+        }
+        (CopyStatus::Lost(rental), false) => Err(Error::invalid_input(
+            "copy",
+            format!("copy {id} was lost under rental {rental}: mark it found to bring it back"),
+        )
+        .into()),
+        (CopyStatus::Withdrawn, false) => {
+            let ready_until = circulation::pickup_deadline(tx, at)?;
+            let release = circulation::release(tx, copy, ready_until)?;
+            circulation::put_release(tx, &release)?;
+            Ok(release.copy().clone())
+        }
+        // Reinstating a copy in circulation changes nothing.
+        (CopyStatus::Available | CopyStatus::Rented(_) | CopyStatus::OnHold(_), false) => Ok(copy),
+    }
 }
 
 pub(crate) fn insert_customer<T: TxView>(tx: &mut T, new: &NewCustomer) -> Result<Customer, T::E> {
@@ -407,157 +492,4 @@ pub(crate) fn update_customer<T: TxView>(
     let new = update.apply(&old)?;
     tx.put_customer(&new)?;
     Ok(new)
-}
-
-pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Rental, T::E> {
-    let version = tx.plan_in_force(request.rented_at)?.ok_or_else(|| {
-        Error::not_found(
-            PlanVersionId::ENTITY,
-            format!("in force at {}", request.rented_at),
-        )
-    })?;
-    let customer = found(
-        tx.customer(request.customer)?,
-        CustomerId::ENTITY,
-        request.customer,
-    )?;
-    if !customer.active {
-        return Err(Error::InactiveCustomer {
-            customer: customer.id.get(),
-        }
-        .into());
-    }
-    let account = accounts::account(tx, customer.id)?;
-    accounts::check_may_rent(tx, customer.id, &account, &version, request.rented_at)?;
-    let (mut copy, book) = match request.target {
-        RentTarget::Copy(id) => {
-            let copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
-            match copy.status {
-                CopyStatus::Available => (copy, None),
-                CopyStatus::Rented(_) => {
-                    return Err(Error::Unavailable {
-                        reason: format!("copy {id} is rented out"),
-                    }
-                    .into())
-                }
-                CopyStatus::Withdrawn => {
-                    return Err(Error::Unavailable {
-                        reason: format!("copy {id} is withdrawn"),
-                    }
-                    .into())
-                }
-            }
-        }
-        RentTarget::Book(book) => {
-            let record = found(tx.book(book)?, BookId::ENTITY, book)?;
-            let copy = tx
-                .first_available_copy(book)?
-                .ok_or_else(|| Error::Unavailable {
-                    reason: format!("book {book} has no available copy"),
-                })?;
-            (copy, Some(record))
-        }
-    };
-    let book = match book {
-        Some(book) if book.id == copy.book => book,
-        _ => found(tx.book(copy.book)?, BookId::ENTITY, copy.book)?,
-    };
-    let due = version.plan.due_at(&book.category, request.rented_at)?;
-    let rental = Rental {
-        id: RentalId::new(tx.next_id(IdKind::Rental)?),
-        copy: copy.id,
-        book: book.id,
-        customer: customer.id,
-        category: book.category,
-        rented_at: request.rented_at,
-        due_at: due,
-        returned_at: None,
-        plan_version: version.id,
-        charge: None,
-        renewals: Vec::new(),
-    };
-    copy.status = CopyStatus::Rented(rental.id);
-    tx.put_copy(&copy)?;
-    tx.put_rental(&rental)?;
-    Ok(rental)
-}
-
-pub(crate) fn close<T: TxView>(
-    tx: &mut T,
-    id: RentalId,
-    returned_at: DateTime<Utc>,
-) -> Result<Rental, T::E> {
-    let mut rental = found(tx.rental(id)?, RentalId::ENTITY, id)?;
-    if rental.returned_at.is_some() {
-        return Err(Error::AlreadyReturned { rental: id.get() }.into());
-    }
-    let mut copy = found(tx.copy(rental.copy)?, CopyId::ENTITY, rental.copy)?;
-    if copy.status != CopyStatus::Rented(id) {
-        return Err(Error::Corruption(format!(
-            "open rental {id} holds copy {} but the copy is {:?}",
-            copy.id, copy.status
-        ))
-        .into());
-    }
-    let version = found(
-        tx.plan_version(rental.plan_version)?,
-        PlanVersionId::ENTITY,
-        rental.plan_version,
-    )?;
-    let quote = version.plan.quote_with_due(
-        &rental.category,
-        rental.rented_at,
-        rental.due_at,
-        returned_at,
-    )?;
-    rental.returned_at = Some(returned_at);
-    rental.charge = Some(quote);
-    copy.status = CopyStatus::Available;
-    tx.put_copy(&copy)?;
-    tx.put_rental(&rental)?;
-    accounts::closed(tx, &rental)?;
-    Ok(rental)
-}
-
-pub(crate) fn renew<T: TxView>(
-    tx: &mut T,
-    id: RentalId,
-    at: DateTime<Utc>,
-) -> Result<Rental, T::E> {
-    let mut rental = found(tx.rental(id)?, RentalId::ENTITY, id)?;
-    if rental.returned_at.is_some() {
-        return Err(Error::AlreadyReturned { rental: id.get() }.into());
-    }
-    if at < rental.rented_at {
-        return Err(Error::invalid_input("at", "a renewal cannot come before the rental").into());
-    }
-    let Some(due) = rental.due_at else {
-        return Err(Error::invalid_input(
-            "rental",
-            format!("rental {id} has no due date (its category has no loan period), so it cannot be renewed"),
-        )
-        .into());
-    };
-    // The customer's row first, as a rent locks it: renewals and rents of one customer take turns.
-    found(
-        tx.customer(rental.customer)?,
-        CustomerId::ENTITY,
-        rental.customer,
-    )?;
-    let account = accounts::account(tx, rental.customer)?;
-    let policy = tx.plan_in_force(at)?;
-    accounts::check_may_renew::<T::E>(&account, policy.as_deref(), at)?;
-    // The rental's own plan version says how it renews, as it says how it is charged.
-    let version = found(
-        tx.plan_version(rental.plan_version)?,
-        PlanVersionId::ENTITY,
-        rental.plan_version,
-    )?;
-    let new_due = version
-        .plan
-        .renewed_due(&rental.category, due, at, rental.renewals.len())?;
-    rental.due_at = Some(new_due);
-    rental.renewals.push(at);
-    tx.put_rental(&rental)?;
-    Ok(rental)
 }

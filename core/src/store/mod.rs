@@ -18,6 +18,8 @@ use crate::storage::{
 };
 
 mod accounts;
+mod circulation;
+mod notices;
 
 /// A book store: catalogue, customers, rentals and charging over any [`Storage`].
 ///
@@ -174,7 +176,12 @@ impl<S: Storage> BookStore<S> {
 
     /// Adds `count` more copies of a book.
     pub fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
-        self.storage.add_copies(book, count)
+        self.apply(Operation::AddCopies {
+            book,
+            count,
+            at: Some(self.now()),
+        })?
+        .into_copies()
     }
 
     /// Changes a book's title, author, ISBN or category. Open rentals keep the category they were rented under.
@@ -185,14 +192,23 @@ impl<S: Storage> BookStore<S> {
         self.storage.update_book(id, update)
     }
 
-    /// Takes an available copy out of circulation.
+    /// Takes a copy on the shelf (or a lost one) out of circulation.
     pub fn withdraw_copy(&self, copy: CopyId) -> Result<Copy> {
-        self.storage.set_withdrawn(copy, true)
+        self.set_withdrawn(copy, true)
     }
 
-    /// Puts a withdrawn copy back into circulation.
+    /// Puts a withdrawn copy back into circulation (to the first waiting hold of its book, or the shelf).
     pub fn reinstate_copy(&self, copy: CopyId) -> Result<Copy> {
-        self.storage.set_withdrawn(copy, false)
+        self.set_withdrawn(copy, false)
+    }
+
+    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
+        self.apply(Operation::SetWithdrawn {
+            copy,
+            withdrawn,
+            at: Some(self.now()),
+        })?
+        .into_copy()
     }
 
     /// One book.
@@ -297,7 +313,7 @@ impl<S: Storage> BookStore<S> {
         self.charge(&rental, at)
     }
 
-    fn charge(&self, rental: &Rental, returned_at: DateTime<Utc>) -> Result<Quote> {
+    pub(crate) fn charge(&self, rental: &Rental, returned_at: DateTime<Utc>) -> Result<Quote> {
         let version = self.plan_version(rental.plan_version)?;
         version.plan.quote_with_due(
             &rental.category,

@@ -1,7 +1,7 @@
 """koko's exceptions turned into HTTP answers (DRF's EXCEPTION_HANDLER).
 
 NotFound → 404, Unavailable → 400 "Book is unavailable", AlreadyReturned → 409, InactiveCustomer → 403,
-Blocked → 403 naming the rule (``{"detail": ..., "rule": "limits.max_open_rentals"}``), Duplicate on the
+Blocked → 403 naming the rule (``{"detail": ..., "rule": "limits.max_open_rentals"}``, ``"holds.waiting"``, ...), Duplicate on the
 idempotency key → 409 naming the ``Idempotency-Key`` header (the key was used for another request), other
 Duplicates and InvalidInput → 400 naming the API's field, StorageError → 503. koko guarantees that a call that
 raised changed nothing.
@@ -44,14 +44,16 @@ class CustomerInactive(exceptions.APIException):
 
 
 class CustomerBlocked(exceptions.APIException):
-    """A manual block or a plan limit refused the request; the body names the rule (``"manual"``,
-    ``"limits.max_open_rentals"``, ``"limits.max_balance"``, ``"limits.max_overdue_rentals"``)."""
+    """A manual block, a plan limit or a waiting hold refused the request; the body names the rule (``"manual"``,
+    ``"limits.max_open_rentals"``, ``"limits.max_balance"``, ``"limits.max_overdue_rentals"``,
+    ``"limits.max_holds"``, ``"renewals.max"``, ``"holds.waiting"``). ``detail`` starts with what was refused (a
+    view's ``blocked_detail``, "Customer cannot rent" by default)."""
 
     status_code = status.HTTP_403_FORBIDDEN
     default_code = "blocked"
 
-    def __init__(self, rule: str, reason: str) -> None:
-        super().__init__({"detail": f"Customer cannot rent: {reason}", "rule": rule})
+    def __init__(self, rule: str, reason: str, refused: str = "Customer cannot rent") -> None:
+        super().__init__({"detail": f"{refused}: {reason}", "rule": rule})
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -93,13 +95,15 @@ def translate(exc: koko.KokoError, view=None):
         return CustomerInactive()
     if isinstance(exc, koko.Blocked):
         rule = getattr(exc, "rule", None) or exc.field or "unknown"
-        return CustomerBlocked(rule, exc.reason or str(exc))
+        refused = getattr(view, "blocked_detail", "Customer cannot rent")
+        return CustomerBlocked(rule, exc.reason or str(exc), refused)
     if isinstance(exc, koko.Duplicate) and exc.field == "idempotency_key":
         return IdempotencyKeyReused()
     if isinstance(exc, koko.Duplicate):
         field = api_field(exc.field, view)
         noun = "book" if field == "title" else "record"
-        return exceptions.ValidationError({field: [f"A {noun} with this {field} already exists."]})
+        message = getattr(view, "duplicate_messages", {}).get(exc.field, f"A {noun} with this {field} already exists.")
+        return exceptions.ValidationError({field: [message]})
     if isinstance(exc, (koko.InvalidInput, koko.InvalidPlan)):
         return exceptions.ValidationError({api_field(exc.field, view): [exc.reason or str(exc)]})
     if isinstance(exc, koko.StorageError):

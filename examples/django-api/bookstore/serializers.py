@@ -85,6 +85,7 @@ class CustomerInput(serializers.Serializer):
     first_name = serializers.CharField()
     last_name = serializers.CharField()
     is_active = serializers.BooleanField(required=False)  # absent: True on create, unchanged on update
+    email = serializers.EmailField(required=False)  # where notices go; absent: none on create, unchanged on update
 
 
 class RentInput(serializers.Serializer):
@@ -94,10 +95,19 @@ class RentInput(serializers.Serializer):
 
 class CloseInput(serializers.Serializer):
     date_returned = AwareDateTimeField()
+    damage_fee = MoneyField(required=False)  # with a note: a damage fee posted with the return (koko checks both)
+    note = serializers.CharField(required=False, allow_blank=True)
 
 
-class RenewInput(serializers.Serializer):
+class AtInput(serializers.Serializer):
+    """The body of an action that happens at ``at`` (renew, cancel a hold, declare lost, mark found, expire)."""
+
     at = AwareDateTimeField(required=False)  # default: now
+
+
+class HoldInput(AtInput):
+    customer_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    book_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
 
 
 class PaymentInput(serializers.Serializer):
@@ -152,7 +162,11 @@ def customer_data(customer: koko.Customer) -> dict:
         "first_name": customer.first_name,
         "last_name": customer.last_name,
         "is_active": customer.active,
+        "email": customer.email,
     }
+
+
+RENTAL_STATUS = {"active": "Active", "closed": "Closed", "lost": "Lost"}
 
 
 def rental_data(rental: koko.Rental, book_title: str, charge: Optional[koko.Quote] = None) -> dict:
@@ -162,7 +176,7 @@ def rental_data(rental: koko.Rental, book_title: str, charge: Optional[koko.Quot
         "book": rental.book_id,
         "customer_id": rental.customer_id,
         "book_title": book_title,
-        "rental_status": "Active" if rental.status == "active" else "Closed",
+        "rental_status": RENTAL_STATUS[rental.status],
         "date_rented": iso(rental.rented_at),
         "date_returned": iso(rental.returned_at),
         "amount_charged": None if charge is None else str(charge.total),
@@ -230,3 +244,44 @@ class AgedBalanceOutput(serializers.Serializer):
     days_31_60 = MoneyField()
     days_61_90 = MoneyField()
     days_over_90 = MoneyField()
+
+
+# Circulation: holds, found copies and notices, koko's records read attribute by attribute.
+
+
+class HoldOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    book_id = serializers.IntegerField()
+    customer_id = serializers.IntegerField()
+    placed_at = AwareDateTimeField()
+    status = serializers.CharField()  # "waiting", "ready", "fulfilled", "cancelled" or "expired"
+    position = serializers.IntegerField(allow_null=True)  # 1: next in the queue; null unless waiting
+    copy_id = serializers.IntegerField(allow_null=True)  # the copy set aside, once ready
+    ready_until = AwareDateTimeField(allow_null=True)  # until when the copy waits for the customer
+    closed_at = AwareDateTimeField(allow_null=True)
+    rental_id = serializers.IntegerField(allow_null=True)  # the rental that fulfilled it
+
+
+class CopyOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    book_id = serializers.IntegerField()
+    status = serializers.CharField()  # "available", "rented", "withdrawn", "on_hold" or "lost"
+    rental_id = serializers.IntegerField(allow_null=True)
+
+
+class FoundOutput(serializers.Serializer):
+    copy = CopyOutput()
+    credit = LedgerEntryOutput(allow_null=True)  # the replacement fee credited back, if the plan says so
+
+
+class NoticeOutput(serializers.Serializer):
+    key = serializers.CharField()
+    kind = serializers.CharField()  # "due_soon", "overdue" or "hold_ready"
+    level = serializers.IntegerField()  # an overdue notice's reminder level (1: first), else 0
+    customer_id = serializers.IntegerField()
+    book_id = serializers.IntegerField()
+    rental_id = serializers.IntegerField(allow_null=True)
+    hold_id = serializers.IntegerField(allow_null=True)
+    due_at = AwareDateTimeField()  # the rental's due date, or until when the held copy waits
+    amount = MoneyField(allow_null=True)  # what the rental would be charged if returned now
+    currency = serializers.CharField(allow_null=True)

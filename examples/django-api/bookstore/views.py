@@ -19,16 +19,20 @@ from .serializers import (
     AccountOutput,
     AgedBalanceOutput,
     AgedBalancesQuery,
+    AtInput,
     BlockInput,
     BlockOutput,
     BookInput,
     CloseInput,
     CustomerInput,
     FeeInput,
+    FoundOutput,
+    HoldInput,
+    HoldOutput,
     LedgerEntryOutput,
+    NoticeOutput,
     PaymentInput,
     ReasonedAmountInput,
-    RenewInput,
     RentInput,
     StatementOutput,
     StatementQuery,
@@ -111,7 +115,10 @@ class CustomerList(APIView):
         data = _valid(CustomerInput, request)
         store = get_store()
         customer = store.register_customer(
-            first_name=data["first_name"], last_name=data["last_name"], idempotency_key=idempotency_key(request)
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data.get("email"),
+            idempotency_key=idempotency_key(request),
         )
         if data.get("is_active") is False:
             # A second call (register_customer has no active=); setting active=False again on a retry is
@@ -136,6 +143,7 @@ class CustomerDetail(APIView):
             pk,
             first_name=data.get("first_name"),
             last_name=data.get("last_name"),
+            email=data.get("email"),
             active=data.get("is_active"),
             idempotency_key=idempotency_key(request),
         )
@@ -171,24 +179,33 @@ class RentalDetail(APIView):
 
 
 class RentalClose(APIView):
+    """PUT: returns the rental ``pk`` at ``date_returned``; with ``damage_fee`` and ``note`` (both or neither) a
+    damage fee is posted with the return, and ``balance`` includes it."""
+
     at_field = "date_returned"
 
     def put(self, request, pk: int):
         data = _valid(CloseInput, request)
         receipt = get_store().return_rental(
-            rental_id=pk, at=data["date_returned"], idempotency_key=idempotency_key(request)
+            rental_id=pk,
+            at=data["date_returned"],
+            damage_fee=data.get("damage_fee"),
+            note=data.get("note"),
+            idempotency_key=idempotency_key(request),
         )
         return Response(receipt_data(receipt))
 
 
 class RentalRenew(APIView):
     """POST: renews the open rental ``pk`` at ``at`` (now by default) — its due date moves by the loan period, as
-    the plan allows; 403 naming the rule when refused (``renewals.max``, ``manual``, ``limits.max_balance``)."""
+    the plan allows; 403 naming the rule when refused (``renewals.max``, ``holds.waiting``, ``manual``,
+    ``limits.max_balance``)."""
 
     at_field = "at"
+    blocked_detail = "Rental cannot be renewed"
 
     def post(self, request, pk: int):
-        data = _valid(RenewInput, request)
+        data = _valid(AtInput, request)
         store = get_store()
         rental = store.renew(rental_id=pk, at=data.get("at"), idempotency_key=idempotency_key(request))
         return Response(renewal_data(rental, store.book(rental.book_id).title))
@@ -292,3 +309,103 @@ class CustomerBlock(APIView):
     def delete(self, request, pk: int):
         get_store().unblock_customer(pk, idempotency_key=idempotency_key(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- circulation: holds, lost and found copies, notices ----------------------------------------------------------
+
+
+class HoldList(APIView):
+    """POST: queues ``customer_id`` for ``book_id`` at ``at`` (now by default): 201 with the hold, ``"ready"`` with
+    a copy set aside when one is on the shelf, else ``"waiting"`` with its ``position``."""
+
+    at_field = "at"
+    api_fields = {"book": "book_id", "book_id": "book_id", "customer_id": "customer_id"}
+    blocked_detail = "Customer cannot place a hold"
+    duplicate_messages = {"book": "This customer already has an active hold on this book."}
+
+    def post(self, request):
+        data = _valid(HoldInput, request)
+        hold = get_store().place_hold(
+            customer_id=data["customer_id"],
+            book_id=data["book_id"],
+            at=data.get("at"),
+            idempotency_key=idempotency_key(request),
+        )
+        return Response(HoldOutput(hold).data, status=status.HTTP_201_CREATED)
+
+
+class HoldDetail(APIView):
+    def get(self, request, pk: int):
+        return Response(HoldOutput(get_store().hold(pk)).data)
+
+
+class HoldCancel(APIView):
+    """POST: cancels a waiting or ready hold at ``at`` (now by default); a copy set aside passes to the next in the
+    queue. A hold already fulfilled, cancelled or expired is a 400 naming ``hold``."""
+
+    at_field = "at"
+
+    def post(self, request, pk: int):
+        data = _valid(AtInput, request)
+        hold = get_store().cancel_hold(pk, at=data.get("at"), idempotency_key=idempotency_key(request))
+        return Response(HoldOutput(hold).data)
+
+
+class HoldsExpire(APIView):
+    """POST: expires the ready holds not picked up by ``at`` (now by default) and answers them. For schedulers
+    (``manage.py send_notices`` does it too); running it again expires nothing more, so it takes no key."""
+
+    at_field = "at"
+
+    def post(self, request):
+        data = _valid(AtInput, request)
+        return Response(HoldOutput(get_store().expire_holds(data.get("at")), many=True).data)
+
+
+class BookHolds(APIView):
+    """GET: the book's queue — its waiting and ready holds in order, the waiting ones numbered by ``position``."""
+
+    def get(self, request, pk: int):
+        return Response(HoldOutput(get_store().holds(pk), many=True).data)
+
+
+class CustomerHolds(APIView):
+    """GET: the customer's holds, every status, oldest first."""
+
+    def get(self, request, pk: int):
+        return Response(HoldOutput(get_store().customer_holds(pk), many=True).data)
+
+
+class RentalLost(APIView):
+    """POST: declares the rental's copy lost at ``at`` (now by default): the rental closes (``"Lost"``), charged
+    what accrued, and the replacement fees are posted; ``balance`` includes them."""
+
+    at_field = "at"
+
+    def post(self, request, pk: int):
+        data = _valid(AtInput, request)
+        receipt = get_store().declare_lost(rental_id=pk, at=data.get("at"), idempotency_key=idempotency_key(request))
+        return Response(receipt_data(receipt))
+
+
+class CopyFound(APIView):
+    """POST: a lost copy is back at ``at`` (now by default): ``copy`` as it now stands (set aside for the first
+    waiting hold, or on the shelf) and ``credit``, the replacement fee credited back when the plan says so."""
+
+    at_field = "at"
+    api_fields = {"copy": "copy_id"}
+
+    def post(self, request, pk: int):
+        data = _valid(AtInput, request)
+        found = get_store().mark_found(copy_id=pk, at=data.get("at"), idempotency_key=idempotency_key(request))
+        return Response(FoundOutput(found).data)
+
+
+class CustomerNotices(APIView):
+    """GET: the customer's notices not sent yet, as of now (what ``manage.py send_notices`` would send them)."""
+
+    def get(self, request, pk: int):
+        store = get_store()
+        store.customer(pk)  # an unknown customer is a 404, not an empty list
+        notices = [notice for notice in store.notices() if notice.customer_id == pk]
+        return Response(NoticeOutput(notices, many=True).data)

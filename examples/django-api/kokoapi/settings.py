@@ -7,6 +7,10 @@ Every book, customer and rental lives in a ``koko.BookStore``: there is no Djang
   at a time.
 - ``KOKO_PLAN`` (env var of the same name): ``story3`` (default), ``story1``, ``story2``, or the path of a ``.json`` or
   ``.toml`` price-plan file. A sled store that already exists keeps the plan it was created with.
+
+``manage.py send_notices`` mails customers through Django's SMTP backend: ``KOKO_EMAIL_HOST`` / ``KOKO_EMAIL_PORT``
+(default ``localhost:25``), optionally ``KOKO_EMAIL_USER``, ``KOKO_EMAIL_PASSWORD``, ``KOKO_EMAIL_TLS=1``, and the
+sender ``KOKO_EMAIL_FROM`` (``DEFAULT_FROM_EMAIL``).
 """
 
 import os
@@ -39,7 +43,15 @@ WSGI_APPLICATION = "kokoapi.wsgi.application"
 # koko holds all the data; no app here needs a database.
 DATABASES: dict = {}
 
-TEMPLATES: list = []
+# Templates only render the notices' emails (bookstore/templates/bookstore/notices/); the API answers JSON.
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {},
+    }
+]
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -55,6 +67,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "bookstore.errors.koko_exception_handler",
 }
+
+# Email, for `manage.py send_notices`: an SMTP server (KOKO_EMAIL_HOST, KOKO_EMAIL_PORT) and the sender.
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("KOKO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KOKO_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KOKO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KOKO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_flag("KOKO_EMAIL_TLS", "0")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("KOKO_EMAIL_FROM", "Koko Book Store <books@localhost>")
 
 KOKO_STORE = os.environ.get("KOKO_STORE", str(BASE_DIR / "koko-data"))
 KOKO_PLAN = os.environ.get("KOKO_PLAN", "story3")

@@ -1,6 +1,7 @@
 import pytest
 
-CUSTOMER_KEYS = {"id", "first_name", "last_name", "is_active"}
+# The original API's shape, plus the email address notices are sent to (null until given).
+CUSTOMER_KEYS = {"id", "first_name", "last_name", "is_active", "email"}
 
 
 def test_create_customer_answers_the_original_shape(api, store):
@@ -10,7 +11,23 @@ def test_create_customer_answers_the_original_shape(api, store):
     assert response.data["first_name"] == "Ada"
     assert response.data["last_name"] == "Lovelace"
     assert response.data["is_active"] is True
+    assert response.data["email"] is None
     assert store.customer(response.data["id"]).last_name == "Lovelace"
+
+
+def test_a_customer_has_an_email_address_for_notices(api, store):
+    response = api.post("/customers/", {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.org"})
+    assert response.status_code == 201, response.raw
+    assert response.data["email"] == "ada@example.org"
+    assert store.customer(response.data["id"]).email == "ada@example.org"
+    # PATCH changes it; a PUT without it keeps it; a malformed one is a 400 naming the field.
+    patched = api.patch(f"/customers/{response.data['id']}/", {"email": "ada@lovelace.example"})
+    assert patched.data["email"] == "ada@lovelace.example"
+    kept = api.put(f"/customers/{response.data['id']}/", {"first_name": "Ada", "last_name": "King"})
+    assert (kept.data["last_name"], kept.data["email"]) == ("King", "ada@lovelace.example")
+    bad = api.post("/customers/", {"first_name": "A", "last_name": "B", "email": "not an address"})
+    assert (bad.status_code, list(bad.data)) == (400, ["email"])
+    assert len(store.customers()) == 1
 
 
 def test_create_an_inactive_customer(api, store):
@@ -39,7 +56,9 @@ def test_put_updates_names_and_is_active(api, store):
     ada = api.customer("Ada", "Byron")
     response = api.put(f"/customers/{ada['id']}/", {"first_name": "Augusta", "last_name": "Lovelace", "is_active": False})
     assert response.status_code == 200
-    assert response.data == {"id": ada["id"], "first_name": "Augusta", "last_name": "Lovelace", "is_active": False}
+    assert response.data == {
+        "id": ada["id"], "first_name": "Augusta", "last_name": "Lovelace", "is_active": False, "email": None
+    }
     saved = store.customer(ada["id"])
     assert (saved.first_name, saved.last_name, saved.active) == ("Augusta", "Lovelace", False)
 

@@ -57,7 +57,7 @@ pub fn open_store(dir: &Path, durability: Durability) -> Result<BookStore<SledSt
 }
 
 /// The plan versions a writer leaves: none (killed before publishing) or the workload's plan (story 3 with loan
-/// periods and renewals) from the default start.
+/// periods, renewals, holds and replacement fees) from the default start.
 pub fn check_plans(actual: &Snapshot) -> Result<(), String> {
     match actual.plans.as_slice() {
         [] => Ok(()),

@@ -22,19 +22,21 @@ use super::accounts::{KeyRecord, StoredAccount};
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
-    AccountState, Book, Copy, CopyStatus, Customer, LedgerEntry, OpenLoan, Rental,
+    AccountState, Book, Copy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental,
 };
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan, Quote};
 
 mod accounts;
+mod holds;
 mod pool;
 
 /// The schema migrations, applied in order; each runs once (tracked in `koko_schema_version`).
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("001_initial.sql")),
     (2, include_str!("002_accounts.sql")),
+    (3, include_str!("003_circulation.sql")),
 ];
 /// Key of the advisory lock that serialises migrations between processes starting together.
 const MIGRATION_LOCK: i64 = 0x6b6f_6b6f;
@@ -352,10 +354,15 @@ fn book_row(row: &Row) -> Result<Book> {
 fn copy_row(row: &Row) -> Result<Copy> {
     let withdrawn: bool = row.try_get("withdrawn").map_err(pg_error)?;
     let rental: Option<i64> = row.try_get("rental_id").map_err(pg_error)?;
-    let status = match (withdrawn, rental) {
-        (_, Some(rental)) => CopyStatus::Rented(RentalId::new(to_u64(rental)?)),
-        (true, None) => CopyStatus::Withdrawn,
-        (false, None) => CopyStatus::Available,
+    let hold: Option<i64> = row.try_get("hold_id").map_err(pg_error)?;
+    let lost: Option<i64> = row.try_get("lost_rental_id").map_err(pg_error)?;
+    let status = match (withdrawn, rental, hold, lost) {
+        (false, Some(rental), None, None) => CopyStatus::Rented(RentalId::new(to_u64(rental)?)),
+        (false, None, Some(hold), None) => CopyStatus::OnHold(HoldId::new(to_u64(hold)?)),
+        (false, None, None, Some(rental)) => CopyStatus::Lost(RentalId::new(to_u64(rental)?)),
+        (true, None, None, None) => CopyStatus::Withdrawn,
+        (false, None, None, None) => CopyStatus::Available,
+        _ => return Err(corrupt("a copy with two statuses")),
     };
     Ok(Copy {
         id: CopyId::new(to_u64(row.try_get("id").map_err(pg_error)?)?),
@@ -393,6 +400,7 @@ fn rental_row(row: &Row) -> Result<Rental> {
         plan_version: PlanVersionId::new(to_u64(row.try_get("plan_version").map_err(pg_error)?)?),
         charge,
         renewals: row.try_get("renewals").map_err(pg_error)?,
+        lost: row.try_get("lost").map_err(pg_error)?,
     })
 }
 
@@ -552,22 +560,34 @@ impl TxView for PgTx<'_, '_> {
 
     fn copy(&mut self, id: CopyId) -> Result<Option<Copy>, TxError> {
         self.locked(
-            "SELECT id, book_id, withdrawn, rental_id FROM koko_copies WHERE id = $1 FOR UPDATE",
+            "SELECT id, book_id, withdrawn, rental_id, hold_id, lost_rental_id FROM koko_copies WHERE id = $1 FOR UPDATE",
             id.get(),
             copy_row,
         )
     }
 
     fn put_copy(&mut self, copy: &Copy) -> Result<(), TxError> {
-        let (withdrawn, rental) = match copy.status {
-            CopyStatus::Available => (false, None),
-            CopyStatus::Withdrawn => (true, None),
-            CopyStatus::Rented(r) => (false, Some(to_i64(r.get())?)),
-        };
+        let (mut withdrawn, mut rental, mut hold, mut lost) = (false, None, None, None);
+        match copy.status {
+            CopyStatus::Available => {}
+            CopyStatus::Withdrawn => withdrawn = true,
+            CopyStatus::Rented(r) => rental = Some(to_i64(r.get())?),
+            CopyStatus::OnHold(h) => hold = Some(to_i64(h.get())?),
+            CopyStatus::Lost(r) => lost = Some(to_i64(r.get())?),
+        }
         self.execute(
-            "INSERT INTO koko_copies (id, book_id, withdrawn, rental_id) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (id) DO UPDATE SET withdrawn = EXCLUDED.withdrawn, rental_id = EXCLUDED.rental_id",
-            &[&to_i64(copy.id.get())?, &to_i64(copy.book.get())?, &withdrawn, &rental],
+            "INSERT INTO koko_copies (id, book_id, withdrawn, rental_id, hold_id, lost_rental_id)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (id) DO UPDATE SET withdrawn = EXCLUDED.withdrawn, rental_id = EXCLUDED.rental_id,
+                 hold_id = EXCLUDED.hold_id, lost_rental_id = EXCLUDED.lost_rental_id",
+            &[
+                &to_i64(copy.id.get())?,
+                &to_i64(copy.book.get())?,
+                &withdrawn,
+                &rental,
+                &hold,
+                &lost,
+            ],
         )?;
         Ok(())
     }
@@ -599,7 +619,7 @@ impl TxView for PgTx<'_, '_> {
     fn rental(&mut self, id: RentalId) -> Result<Option<Rental>, TxError> {
         self.locked(
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
-                    renewals
+                    renewals, lost
              FROM koko_rentals WHERE id = $1 FOR UPDATE",
             id.get(),
             rental_row,
@@ -615,11 +635,11 @@ impl TxView for PgTx<'_, '_> {
         let total: Option<Decimal> = rental.charge.as_ref().map(|q| q.total);
         self.execute(
             "INSERT INTO koko_rentals (id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at,
-                 plan_version, charge_total, charge, renewals)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+                 plan_version, charge_total, charge, renewals, lost)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
              ON CONFLICT (id) DO UPDATE SET returned_at = EXCLUDED.returned_at,
                  charge_total = EXCLUDED.charge_total, charge = EXCLUDED.charge,
-                 due_at = EXCLUDED.due_at, renewals = EXCLUDED.renewals",
+                 due_at = EXCLUDED.due_at, renewals = EXCLUDED.renewals, lost = EXCLUDED.lost",
             &[
                 &to_i64(rental.id.get())?,
                 &to_i64(rental.copy.get())?,
@@ -633,6 +653,7 @@ impl TxView for PgTx<'_, '_> {
                 &total,
                 &charge,
                 &rental.renewals,
+                &rental.lost,
             ],
         )?;
         Ok(())
@@ -642,8 +663,9 @@ impl TxView for PgTx<'_, '_> {
         // Skip copies another transaction holds (it may be renting them); if every free-looking copy is held,
         // fall back to waiting on each in id order, which sees the other transactions' outcome.
         let row = self.query_opt(
-            "SELECT id, book_id, withdrawn, rental_id FROM koko_copies
-             WHERE book_id = $1 AND NOT withdrawn AND rental_id IS NULL
+            "SELECT id, book_id, withdrawn, rental_id, hold_id, lost_rental_id FROM koko_copies
+             WHERE book_id = $1 AND NOT withdrawn AND rental_id IS NULL AND hold_id IS NULL
+                 AND lost_rental_id IS NULL
              ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
             &[&to_i64(book.get())?],
         )?;
@@ -726,6 +748,38 @@ impl TxView for PgTx<'_, '_> {
         self.store_entry(entry)
     }
 
+    fn hold(&mut self, id: HoldId) -> Result<Option<Hold>, TxError> {
+        self.hold_locked(id)
+    }
+
+    fn put_hold(&mut self, hold: &Hold) -> Result<(), TxError> {
+        self.store_hold(hold)
+    }
+
+    fn first_waiting_hold(&mut self, book: BookId) -> Result<Option<Hold>, TxError> {
+        self.first_waiting(book)
+    }
+
+    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>, TxError> {
+        self.customer_active_holds(customer)
+    }
+
+    fn ready_holds(&mut self) -> Result<Vec<Hold>, TxError> {
+        self.all_ready_holds()
+    }
+
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>, TxError> {
+        self.notice_sent(key)
+    }
+
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<(), TxError> {
+        self.store_notice(key, at)
+    }
+
+    fn lock_book(&mut self, book: BookId) -> Result<(), TxError> {
+        self.lock_book_row(book)
+    }
+
     fn lock_key(&mut self, key: &str) -> Result<(), TxError> {
         self.lock_idempotency_key(key)
     }
@@ -763,7 +817,7 @@ impl Storage for PostgresStorage {
 
     fn copy(&self, id: CopyId) -> Result<Copy> {
         self.one(
-            "SELECT id, book_id, withdrawn, rental_id FROM koko_copies WHERE id = $1",
+            "SELECT id, book_id, withdrawn, rental_id, hold_id, lost_rental_id FROM koko_copies WHERE id = $1",
             id.get(),
             CopyId::ENTITY,
             copy_row,
@@ -776,7 +830,7 @@ impl Storage for PostgresStorage {
             .conn()?
             .client
             .query(
-                "SELECT id, book_id, withdrawn, rental_id FROM koko_copies WHERE book_id = $1 ORDER BY id",
+                "SELECT id, book_id, withdrawn, rental_id, hold_id, lost_rental_id FROM koko_copies WHERE book_id = $1 ORDER BY id",
                 &[&to_i64(book.get())?],
             )
             .map_err(pg_error)?;
@@ -803,7 +857,7 @@ impl Storage for PostgresStorage {
     fn rental(&self, id: RentalId) -> Result<Rental> {
         self.one(
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
-                    renewals
+                    renewals, lost
              FROM koko_rentals WHERE id = $1",
             id.get(),
             RentalId::ENTITY,
@@ -814,7 +868,7 @@ impl Storage for PostgresStorage {
     fn rentals(&self) -> Result<Records<'_, Rental>> {
         Ok(self.paged(
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
-                    renewals
+                    renewals, lost
              FROM koko_rentals WHERE id > $1 ORDER BY id LIMIT $2",
             None,
             rental_row,
@@ -824,7 +878,7 @@ impl Storage for PostgresStorage {
     fn active_rentals(&self) -> Result<Records<'_, Rental>> {
         Ok(self.paged(
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
-                    renewals
+                    renewals, lost
              FROM koko_rentals WHERE returned_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
             None,
             rental_row,
@@ -835,7 +889,7 @@ impl Storage for PostgresStorage {
         self.customer(customer)?;
         Ok(self.paged(
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
-                    renewals
+                    renewals, lost
              FROM koko_rentals WHERE id > $1 AND customer_id = $3 ORDER BY id LIMIT $2",
             Some(to_i64(customer.get())?),
             rental_row,
@@ -868,6 +922,26 @@ impl Storage for PostgresStorage {
 
     fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64> {
         self.delete_keys_before(before)
+    }
+
+    fn hold(&self, id: HoldId) -> Result<Hold> {
+        self.read_hold(id)
+    }
+
+    fn book_holds(&self, book: BookId) -> Result<Vec<Hold>> {
+        self.read_book_holds(book)
+    }
+
+    fn customer_holds(&self, customer: CustomerId) -> Result<Vec<Hold>> {
+        self.read_customer_holds(customer)
+    }
+
+    fn active_holds(&self) -> Result<Vec<Hold>> {
+        self.read_active_holds()
+    }
+
+    fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        self.read_notified(key)
     }
 
     fn flush(&self) -> Result<()> {

@@ -16,12 +16,17 @@
 //!   accounts, not four (sled's transactions cost more with every tree they span): `a` ++ customer id → postcard
 //!   account (balance, manual block; written only by ledger and block operations); `l` ++ customer id ++ entry id → postcard
 //!   [`LedgerEntry`]; `next_id:ledger_entry` → the entry id counter;
-//! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when).
+//! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when);
+//! - `holds`: `h` ++ hold id → postcard [`Hold`](crate::Hold); `w` ++ book id ++ hold id → nothing, one key per
+//!   waiting hold (the book's queue, in order); `r` ++ hold id → nothing, one key per ready hold; `c` ++ customer
+//!   id ++ hold id → `[1]` while the hold is waiting or ready, empty once closed; `next_id:hold` → the counter;
+//! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
-//! accounts and stored rentals without renewals. [`migrate`] rebuilds what a version lacks from the records —
-//! idempotently (version 2 → 3 starts by clearing the account trees and reads rentals in either format) — and
-//! writes the new version last, so a crash during it only repeats it.
+//! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
+//! flag. [`migrate`] rebuilds what a version lacks from the records — idempotently (version 2 → 3 starts by
+//! clearing the account trees; rentals are read in any format) — and writes the new version last, so a crash
+//! during it only repeats it.
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
@@ -35,7 +40,7 @@ use crate::pricing::Quote;
 use crate::storage::accounts::StoredAccount;
 
 /// The on-disk layout version this code reads and writes.
-pub(super) const SCHEMA_VERSION: u64 = 3;
+pub(super) const SCHEMA_VERSION: u64 = 4;
 pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Tree positions: every write names its tree by one of these.
@@ -54,9 +59,11 @@ pub(super) const PLANS: usize = 11;
 pub(super) const PLAN_STARTS: usize = 12;
 pub(super) const ACCOUNTS: usize = 13;
 pub(super) const IDEMPOTENCY: usize = 14;
+pub(super) const HOLDS: usize = 15;
+pub(super) const NOTICES: usize = 16;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 15] = [
+const NAMES: [&str; 17] = [
     "meta",
     "books",
     "titles",
@@ -72,6 +79,8 @@ const NAMES: [&str; 15] = [
     "plan_starts",
     "accounts",
     "idempotency_keys",
+    "holds",
+    "notices",
 ];
 
 /// Every tree of a store, by position.
@@ -123,6 +132,26 @@ pub(super) fn entry_key(customer: CustomerId, entry: u64) -> [u8; 17] {
     key[9..].copy_from_slice(&entry.to_be_bytes());
     key
 }
+
+/// A `holds` key: a one-byte tag and up to two ids.
+pub(super) fn hold_key(tag: u8, a: u64, b: Option<u64>) -> Vec<u8> {
+    let mut key = Vec::with_capacity(17);
+    key.push(tag);
+    key.extend_from_slice(&a.to_be_bytes());
+    if let Some(b) = b {
+        key.extend_from_slice(&b.to_be_bytes());
+    }
+    key
+}
+
+/// The `holds` tags: a hold record, a book's waiting hold, a ready hold, a customer's hold.
+pub(super) const HOLD: u8 = b'h';
+pub(super) const WAITING: u8 = b'w';
+pub(super) const READY: u8 = b'r';
+pub(super) const CUSTOMER_HOLD: u8 = b'c';
+
+/// The `holds` key of the hold id counter.
+pub(super) const HOLD_COUNTER: &[u8] = b"next_id:hold";
 
 /// The `accounts` key of the ledger entry id counter.
 pub(super) const LEDGER_COUNTER: &[u8] = b"next_id:ledger_entry";
@@ -201,7 +230,43 @@ impl OpenRecord {
                 .into_iter()
                 .map(from_instant)
                 .collect::<Result<_>>()?,
+            lost: false,
         })
+    }
+}
+
+/// A rental as layout 3 stored it (before the `lost` flag), for the migration.
+#[derive(Deserialize)]
+struct RentalV3 {
+    id: RentalId,
+    copy: CopyId,
+    book: BookId,
+    customer: CustomerId,
+    category: String,
+    rented_at: DateTime<Utc>,
+    due_at: Option<DateTime<Utc>>,
+    returned_at: Option<DateTime<Utc>>,
+    plan_version: PlanVersionId,
+    charge: Option<Quote>,
+    renewals: Vec<DateTime<Utc>>,
+}
+
+impl From<RentalV3> for Rental {
+    fn from(old: RentalV3) -> Self {
+        Rental {
+            id: old.id,
+            copy: old.copy,
+            book: old.book,
+            customer: old.customer,
+            category: old.category,
+            rented_at: old.rented_at,
+            due_at: old.due_at,
+            returned_at: old.returned_at,
+            plan_version: old.plan_version,
+            charge: old.charge,
+            renewals: old.renewals,
+            lost: false,
+        }
     }
 }
 
@@ -220,10 +285,28 @@ struct RentalV2 {
     charge: Option<Quote>,
 }
 
-/// A stored rental in either format: layout 3's, or (failing that) layouts 1 and 2's, so a migration interrupted
-/// half-way through rewriting the rentals runs again cleanly.
+/// A stored rental in any format: layout 4's, or (failing that) layout 3's, or layouts 1 and 2's, so a migration
+/// interrupted half-way through rewriting the rentals runs again cleanly. postcard fails on a record too short
+/// for the format tried, and each newer format only adds fields at the end, so the first format that decodes the
+/// whole record is its own.
 fn decode_any_rental(raw: &[u8]) -> Result<Rental> {
-    decode::<Rental>(raw).or_else(|_| decode::<RentalV2>(raw).map(Rental::from))
+    exact::<Rental>(raw)
+        .or_else(|_| exact::<RentalV3>(raw).map(Rental::from))
+        .or_else(|_| exact::<RentalV2>(raw).map(Rental::from))
+}
+
+/// Decodes a record that must fill `raw` exactly (no bytes left over).
+fn exact<T: DeserializeOwned>(raw: &[u8]) -> Result<T> {
+    match postcard::take_from_bytes::<T>(raw) {
+        Ok((value, [])) => Ok(value),
+        Ok((_, rest)) => Err(Error::Corruption(format!(
+            "a stored record has {} bytes too many for its format",
+            rest.len()
+        ))),
+        Err(e) => Err(Error::Corruption(format!(
+            "cannot decode a stored record: {e}"
+        ))),
+    }
 }
 
 impl From<RentalV2> for Rental {
@@ -240,6 +323,7 @@ impl From<RentalV2> for Rental {
             plan_version: old.plan_version,
             charge: old.charge,
             renewals: Vec::new(),
+            lost: false,
         }
     }
 }
@@ -279,8 +363,13 @@ pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
         Some(1) => {
             migrate_v1(trees)?;
             migrate_v2(trees)?;
+            migrate_v3(trees)?;
         }
-        Some(2) => migrate_v2(trees)?,
+        Some(2) => {
+            migrate_v2(trees)?;
+            migrate_v3(trees)?;
+        }
+        Some(3) => migrate_v3(trees)?,
         Some(version) => {
             return Err(Error::Corruption(format!(
                 "the store has layout version {version}, which no Koko wrote"
@@ -330,6 +419,20 @@ fn migrate_v1(trees: &Trees) -> Result<()> {
         }
         active
             .insert(key, OpenRecord::encode(&rental)?)
+            .map_err(Error::storage)?;
+    }
+    Ok(())
+}
+
+/// Version 3 → 4: rewrites every rental with the `lost` flag (false: nothing was lost before). The `holds` tree
+/// starts empty.
+fn migrate_v3(trees: &Trees) -> Result<()> {
+    let rentals = trees.get(RENTALS);
+    for item in rentals.iter() {
+        let (key, raw) = item.map_err(Error::storage)?;
+        let rental = decode_any_rental(&raw)?;
+        rentals
+            .insert(&key, encode(&rental)?)
             .map_err(Error::storage)?;
     }
     Ok(())
@@ -398,4 +501,65 @@ fn migrate_v2(trees: &Trees) -> Result<()> {
             .map_err(Error::storage)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    /// Layout 3's rental record, written as Koko 0.3 wrote it (the same fields, in order, without `lost`).
+    #[derive(Serialize)]
+    struct WrittenV3<'a> {
+        id: RentalId,
+        copy: CopyId,
+        book: BookId,
+        customer: CustomerId,
+        category: &'a str,
+        rented_at: DateTime<Utc>,
+        due_at: Option<DateTime<Utc>>,
+        returned_at: Option<DateTime<Utc>>,
+        plan_version: PlanVersionId,
+        charge: Option<Quote>,
+        renewals: Vec<DateTime<Utc>>,
+    }
+
+    fn at(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 6, day, 10, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn rentals_of_every_layout_decode_as_written() {
+        let v3 = encode(&WrittenV3 {
+            id: RentalId::new(7),
+            copy: CopyId::new(3),
+            book: BookId::new(2),
+            customer: CustomerId::new(5),
+            category: "regular",
+            rented_at: at(1),
+            due_at: Some(at(15)),
+            returned_at: None,
+            plan_version: PlanVersionId::new(1),
+            charge: None,
+            renewals: vec![at(6), at(12)],
+        })
+        .unwrap();
+        let rental = decode_any_rental(&v3).unwrap();
+        assert_eq!(
+            (rental.id, rental.renewals.clone(), rental.lost),
+            (RentalId::new(7), vec![at(6), at(12)], false)
+        );
+        // Today's record round-trips, `lost` included, and is not mistaken for an older one.
+        let lost = Rental {
+            returned_at: Some(at(20)),
+            lost: true,
+            ..rental
+        };
+        assert_eq!(decode_any_rental(&encode(&lost).unwrap()).unwrap(), lost);
+        // A record with a byte too many is no format's.
+        let mut long = encode(&lost).unwrap();
+        long.push(0);
+        assert!(exact::<Rental>(&long).is_err());
+    }
 }

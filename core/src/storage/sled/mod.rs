@@ -12,15 +12,17 @@ use serde::de::DeserializeOwned;
 
 use self::committer::Committer;
 use self::layout::{
-    account_key, customer_rental_key, decode, decode_u64, id_key, ledger_prefix, OpenRecord, Trees,
-    ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, IDEMPOTENCY, PLANS,
-    RENTALS,
+    account_key, customer_rental_key, decode, decode_u64, hold_key, id_key, ledger_prefix,
+    OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD,
+    CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, PLANS, READY, RENTALS, WAITING,
 };
 use super::accounts::{KeyRecord, StoredAccount};
 use super::{BatchResults, Operation, Records, Storage};
-use crate::domain::{AccountState, Book, Copy, Customer, EntryKind, LedgerEntry, Rental};
+use crate::domain::{
+    AccountState, Book, Copy, Customer, EntryKind, Hold, HoldStatus, LedgerEntry, Rental,
+};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::pricing::PlanVersion;
 
 mod committer;
@@ -483,9 +485,110 @@ impl Storage for SledStorage {
         Ok(pruned)
     }
 
+    fn hold(&self, id: HoldId) -> Result<Hold> {
+        self.shared.usable()?;
+        let hold = self.stored_hold(id)?;
+        self.numbered(hold)
+    }
+
+    fn book_holds(&self, book: BookId) -> Result<Vec<Hold>> {
+        self.book(book)?;
+        let tree = self.tree(HOLDS);
+        let mut ids = Vec::new();
+        for item in tree.scan_prefix(hold_key(WAITING, book.get(), None)) {
+            let (key, _) = item.map_err(Error::storage)?;
+            ids.push(HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?));
+        }
+        for hold in self.ready_holds()? {
+            if hold.book == book {
+                ids.push(hold.id);
+            }
+        }
+        ids.sort_unstable();
+        let mut queue = ids
+            .into_iter()
+            .map(|id| self.stored_hold(id))
+            .collect::<Result<Vec<_>>>()?;
+        Hold::number_queue(&mut queue);
+        Ok(queue)
+    }
+
+    fn customer_holds(&self, customer: CustomerId) -> Result<Vec<Hold>> {
+        self.customer(customer)?;
+        let mut holds = Vec::new();
+        for item in self
+            .tree(HOLDS)
+            .scan_prefix(hold_key(CUSTOMER_HOLD, customer.get(), None))
+        {
+            let (key, _) = item.map_err(Error::storage)?;
+            let hold =
+                self.stored_hold(HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?))?;
+            holds.push(self.numbered(hold)?);
+        }
+        Ok(holds)
+    }
+
+    fn active_holds(&self) -> Result<Vec<Hold>> {
+        self.shared.usable()?;
+        let mut ids = Vec::new();
+        for item in self.tree(HOLDS).scan_prefix([WAITING]) {
+            let (key, _) = item.map_err(Error::storage)?;
+            ids.push(HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?));
+        }
+        ids.extend(self.ready_holds()?.into_iter().map(|h| h.id));
+        ids.sort_unstable();
+        ids.into_iter()
+            .map(|id| self.stored_hold(id).and_then(|h| self.numbered(h)))
+            .collect()
+    }
+
+    fn notified(&self, key: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        self.shared.usable()?;
+        self.tree(NOTICES)
+            .get(key.as_bytes())
+            .map_err(Error::storage)?
+            .map(|raw| decode(&raw))
+            .transpose()
+    }
+
     fn flush(&self) -> Result<()> {
         self.shared.usable()?;
         self.shared.sync().map_err(Error::Storage)
+    }
+}
+
+impl SledStorage {
+    fn stored_hold(&self, id: HoldId) -> Result<Hold> {
+        match self
+            .tree(HOLDS)
+            .get(hold_key(HOLD, id.get(), None))
+            .map_err(Error::storage)?
+        {
+            Some(raw) => decode(&raw),
+            None => Err(Error::not_found(HoldId::ENTITY, id)),
+        }
+    }
+
+    /// `hold` with its place in its book's queue filled in.
+    fn numbered(&self, mut hold: Hold) -> Result<Hold> {
+        if hold.status == HoldStatus::Waiting {
+            let from = hold_key(WAITING, hold.book.get(), Some(0));
+            let to = hold_key(WAITING, hold.book.get(), Some(hold.id.get()));
+            let ahead = self.tree(HOLDS).range(from..to).count();
+            hold.position = Some(u32::try_from(ahead + 1).unwrap_or(u32::MAX));
+        }
+        Ok(hold)
+    }
+
+    fn ready_holds(&self) -> Result<Vec<Hold>> {
+        let mut holds = Vec::new();
+        for item in self.tree(HOLDS).scan_prefix([READY]) {
+            let (key, _) = item.map_err(Error::storage)?;
+            holds.push(
+                self.stored_hold(HoldId::new(decode_u64(key.get(1..).unwrap_or_default())?))?,
+            );
+        }
+        Ok(holds)
     }
 }
 

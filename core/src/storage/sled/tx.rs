@@ -13,13 +13,16 @@ use serde::Serialize;
 
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
-    encode, entry_key, id_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES,
-    COPIES, CUSTOMERS, CUSTOMER_RENTALS, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, PLANS,
-    PLAN_STARTS, RENTALS, TITLES,
+    encode, entry_key, hold_key, id_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS,
+    BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER,
+    IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS, PLAN_STARTS, READY, RENTALS, TITLES,
+    WAITING,
 };
-use crate::domain::{Book, Copy, CopyStatus, Customer, LedgerEntry, OpenLoan, Rental};
+use crate::domain::{
+    Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
+};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
 use crate::pricing::PlanVersion;
 use crate::storage::accounts::{KeyRecord, StoredAccount};
 use crate::storage::ops::{self, IdKind, TxView};
@@ -286,6 +289,7 @@ impl TxView for SledTx<'_> {
         // The ledger's counter lives in `accounts`, beside the entries: a return writes no `meta`.
         let (tree, key) = match kind {
             IdKind::LedgerEntry => (ACCOUNTS, LEDGER_COUNTER.to_vec()),
+            IdKind::Hold => (HOLDS, HOLD_COUNTER.to_vec()),
             other => (META, format!("next_id:{}", other.name()).into_bytes()),
         };
         let next = self.with_raw(tree, &key, |raw| match raw {
@@ -440,6 +444,89 @@ impl TxView for SledTx<'_> {
 
     fn put_entry(&mut self, entry: &LedgerEntry) -> Result<()> {
         self.put(ACCOUNTS, &entry_key(entry.customer, entry.id.get()), entry)
+    }
+
+    fn hold(&mut self, id: HoldId) -> Result<Option<Hold>> {
+        self.get(HOLDS, &hold_key(HOLD, id.get(), None))
+    }
+
+    fn put_hold(&mut self, hold: &Hold) -> Result<()> {
+        let present = |on: bool| on.then(Vec::new);
+        self.set(
+            HOLDS,
+            &hold_key(WAITING, hold.book.get(), Some(hold.id.get())),
+            present(hold.status == HoldStatus::Waiting),
+        );
+        self.set(
+            HOLDS,
+            &hold_key(READY, hold.id.get(), None),
+            present(hold.status == HoldStatus::Ready),
+        );
+        let active = if hold.status.is_active() {
+            vec![1]
+        } else {
+            Vec::new()
+        };
+        self.set(
+            HOLDS,
+            &hold_key(CUSTOMER_HOLD, hold.customer.get(), Some(hold.id.get())),
+            Some(active),
+        );
+        let mut stored = hold.clone();
+        stored.position = None;
+        self.put(HOLDS, &hold_key(HOLD, hold.id.get(), None), &stored)
+    }
+
+    fn first_waiting_hold(&mut self, book: BookId) -> Result<Option<Hold>> {
+        let prefix = hold_key(WAITING, book.get(), None);
+        let Some(key) = self.first_under(HOLDS, &prefix)? else {
+            return Ok(None);
+        };
+        let id = HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?);
+        match self.hold(id)? {
+            Some(hold) if hold.status == HoldStatus::Waiting => Ok(Some(hold)),
+            other => Err(Error::Corruption(format!(
+                "the queue of book {book} names hold {id}, which is {other:?}"
+            ))),
+        }
+    }
+
+    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>> {
+        let prefix = hold_key(CUSTOMER_HOLD, customer.get(), None);
+        let mut holds = Vec::new();
+        for (key, active) in self.all_under(HOLDS, &prefix)? {
+            if active.is_empty() {
+                continue;
+            }
+            let id = HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?);
+            holds.push(self.hold(id)?.ok_or_else(|| {
+                Error::Corruption(format!(
+                    "customer {customer}'s holds name hold {id}, which does not exist"
+                ))
+            })?);
+        }
+        Ok(holds)
+    }
+
+    fn ready_holds(&mut self) -> Result<Vec<Hold>> {
+        let mut holds = Vec::new();
+        for key in self.all_under(HOLDS, &[READY])?.into_keys() {
+            let id = HoldId::new(decode_u64(key.get(1..).unwrap_or_default())?);
+            holds.push(self.hold(id)?.ok_or_else(|| {
+                Error::Corruption(format!(
+                    "the ready holds name hold {id}, which does not exist"
+                ))
+            })?);
+        }
+        Ok(holds)
+    }
+
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        self.get(NOTICES, key.as_bytes())
+    }
+
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<()> {
+        self.put(NOTICES, key.as_bytes(), &at)
     }
 
     fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>> {

@@ -1,0 +1,269 @@
+//! Replays an ack log onto the snapshot taken before the run and compares the result with the store after it.
+
+use chrono::{DateTime, Utc};
+use koko_core::{PricePlan, Rental};
+
+use crate::acklog::{AckLog, Ending, Op};
+use crate::snapshot::Snapshot;
+
+mod apply;
+mod observe;
+
+use apply::apply;
+pub use observe::effect_visible;
+use observe::{is_present, observe};
+
+/// What a run may have lost or left behind.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Error kinds an operation the writer did not provoke may fail with (the crash test: none; the disk-full
+    /// test: `"Storage"`).
+    pub allowed_failures: Vec<&'static str>,
+    /// Acknowledged operations may be missing from the store, but only a suffix of them, and only those
+    /// acknowledged at or after this instant (Unix nanoseconds). `None`: nothing acknowledged may be missing.
+    pub loss_allowed_from_ns: Option<u64>,
+    /// A failed operation may turn out wholly applied (its outcome was unknown to the caller, e.g. a `Storage`
+    /// error from the flush after a commit). It may never be half applied.
+    pub failed_may_be_present: bool,
+}
+
+impl Policy {
+    /// Flush-every-commit after a kill: nothing acknowledged lost, no failures.
+    pub fn durable() -> Self {
+        Policy {
+            allowed_failures: Vec::new(),
+            loss_allowed_from_ns: None,
+            failed_may_be_present: false,
+        }
+    }
+}
+
+/// One acknowledged operation that is not in the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lost {
+    /// Its sequence number in its run.
+    pub seq: u64,
+    /// When it was acknowledged (Unix nanoseconds).
+    pub acked_ns: u64,
+    /// The operation.
+    pub op: Op,
+}
+
+/// What [`verify`] established.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Verified {
+    /// Acknowledged operations found in the store with the acknowledged result.
+    pub acked_present: u64,
+    /// Acknowledged operations missing (allowed only by [`Policy::loss_allowed_from_ns`]).
+    pub lost: Vec<Lost>,
+    /// Failed operations checked (absent, or wholly present where the policy allows).
+    pub failed: u64,
+    /// Failed operations found wholly applied after all.
+    pub failed_present: u64,
+    /// Operations in flight at the kill that turned out committed.
+    pub in_flight_committed: u64,
+    /// Operations in flight at the kill that left no trace.
+    pub in_flight_absent: u64,
+    /// Acknowledged batches found whole (also counted in `acked_present`).
+    pub batches: u64,
+    /// The operations in those batches.
+    pub batch_operations: u64,
+    /// Batches in flight at the kill (whole or absent, also counted above).
+    pub in_flight_batches: u64,
+    /// Acknowledged payments found in the store with their acknowledged entry (alone or inside batches; the
+    /// operations are also counted in `acked_present`).
+    pub payments: u64,
+    /// Acknowledged renewals found in the store: the rental holds the renewal's instant, and the due date the
+    /// renewal acknowledged unless a later renewal moved it again (alone or inside batches; also counted in
+    /// `acked_present`).
+    pub renewals: u64,
+}
+
+/// Checks `actual` (the store after the run) against `before` (the store before it) plus the log:
+/// every acknowledged operation is present with its acknowledged result (ids, instants, charge, the ledger entry
+/// a payment or a return posted: id, amount, balance after) unless the policy allows its loss; ids of new records
+/// are larger than every earlier id; an operation the writer provoked to fail failed with the expected kind and
+/// changed nothing; any other failure is of an allowed kind and left nothing half-done; an operation in flight at
+/// the kill is either wholly present or absent; and nothing else changed — no record, no account balance, no
+/// ledger entry (each return posts its rental's charge, each payment its payment, at the running balance). A
+/// renewal must hold its instant and the due date its plan gives (checked against the acknowledged rental), and
+/// changes nothing but the rental's due date and renewals; a return's charge must be the plan's quote for the
+/// due date the log gives the rental (`PricePlan::quote_with_due`).
+pub fn verify(
+    before: &Snapshot,
+    log: &AckLog,
+    actual: &Snapshot,
+    policy: &Policy,
+) -> Result<Verified, Vec<String>> {
+    let mut expected = before.clone();
+    let mut problems = Vec::new();
+    let mut verified = Verified::default();
+    let mut losing = false;
+    for logged in &log.ops {
+        let name = format!("run {} op {} ({:?})", logged.run, logged.seq, logged.op);
+        match &logged.ending {
+            Ending::Acked { outcome, acked_ns } => {
+                if let Some(kind) = &logged.expect {
+                    problems.push(format!(
+                        "{name}: was provoked to fail with {kind} but succeeded"
+                    ));
+                }
+                if !losing && !is_present(&logged.op, outcome, actual) {
+                    losing = true;
+                }
+                if losing {
+                    let allowed = policy
+                        .loss_allowed_from_ns
+                        .is_some_and(|from| *acked_ns >= from);
+                    if !allowed {
+                        problems.push(format!(
+                            "{name}: acknowledged{} but missing from the store",
+                            match policy.loss_allowed_from_ns {
+                                Some(from) => format!(
+                                    " {} before the loss window opened",
+                                    crate::fmt_ms(from.saturating_sub(*acked_ns))
+                                ),
+                                None => String::new(),
+                            }
+                        ));
+                    }
+                    verified.lost.push(Lost {
+                        seq: logged.seq,
+                        acked_ns: *acked_ns,
+                        op: logged.op.clone(),
+                    });
+                    continue;
+                }
+                match apply(&mut expected, &logged.op, outcome, actual) {
+                    Ok(()) => {
+                        verified.acked_present += 1;
+                        verified.payments += payments(&logged.op);
+                        verified.renewals += renewals(&logged.op);
+                        if let Op::Batch { ops } = &logged.op {
+                            verified.batches += 1;
+                            verified.batch_operations += ops.len() as u64;
+                        }
+                    }
+                    Err(e) => problems.push(format!("{name}: {e}")),
+                }
+            }
+            Ending::Failed { kind, message, .. } => {
+                verified.failed += 1;
+                match &logged.expect {
+                    Some(want) if want != kind => problems.push(format!(
+                        "{name}: provoked to fail with {want}, failed with {kind}: {message}"
+                    )),
+                    Some(_) => {}
+                    None if !policy.allowed_failures.contains(&kind.as_str()) => {
+                        problems.push(format!("{name}: unexpected {kind} error: {message}"))
+                    }
+                    None => {
+                        if losing {
+                            continue;
+                        }
+                        if let Some(outcome) = observe(&expected, &logged.op, actual) {
+                            if !policy.failed_may_be_present {
+                                problems.push(format!(
+                                    "{name}: failed with {kind} ({message}) yet is applied in the store: {outcome:?}"
+                                ));
+                            }
+                            verified.failed_present += 1;
+                            if let Err(e) = apply(&mut expected, &logged.op, &outcome, actual) {
+                                problems.push(format!("{name}: failed, and is half applied: {e}"));
+                            }
+                        }
+                    }
+                }
+            }
+            Ending::InFlight => {
+                if losing {
+                    continue;
+                }
+                verified.in_flight_batches += u64::from(matches!(logged.op, Op::Batch { .. }));
+                match observe(&expected, &logged.op, actual) {
+                    Some(outcome) => {
+                        verified.in_flight_committed += 1;
+                        if let Err(e) = apply(&mut expected, &logged.op, &outcome, actual) {
+                            problems
+                                .push(format!("{name}: in flight at the kill, half applied: {e}"));
+                        }
+                    }
+                    None => verified.in_flight_absent += 1,
+                }
+            }
+        }
+    }
+    for difference in expected.diff(actual) {
+        problems.push(format!(
+            "store differs from the log's account: {difference}"
+        ));
+    }
+    if problems.is_empty() {
+        Ok(verified)
+    } else {
+        Err(problems)
+    }
+}
+
+/// How many payments `op` makes (a batch: those among its operations).
+fn payments(op: &Op) -> u64 {
+    match op {
+        Op::Pay { .. } => 1,
+        Op::Batch { ops } => ops.iter().map(payments).sum(),
+        _ => 0,
+    }
+}
+
+/// How many renewals `op` makes (a batch: those among its operations).
+fn renewals(op: &Op) -> u64 {
+    match op {
+        Op::Renew { .. } => 1,
+        Op::Batch { ops } => ops.iter().map(renewals).sum(),
+        _ => 0,
+    }
+}
+
+/// The plan `rental` was rented under, from the plan versions of `snapshot`.
+fn plan_of<'a>(snapshot: &'a Snapshot, rental: &Rental) -> Result<&'a PricePlan, String> {
+    snapshot
+        .plans
+        .iter()
+        .find(|v| v.id == rental.plan_version)
+        .map(|v| &v.plan)
+        .ok_or_else(|| {
+            format!(
+                "rental {} names plan version {}, which does not exist",
+                rental.id, rental.plan_version
+            )
+        })
+}
+
+/// The rental `prior` (open) renewed at `at`: its due date moved on as its plan says, the renewal appended.
+fn renewed(expected: &Snapshot, prior: &Rental, at: DateTime<Utc>) -> Result<Rental, String> {
+    let id = prior.id;
+    if prior.returned_at.is_some() {
+        return Err(format!("renewed rental {id}, which was already closed"));
+    }
+    if at < prior.rented_at {
+        return Err(format!(
+            "renewed rental {id} at {at}, before it was rented at {}",
+            prior.rented_at
+        ));
+    }
+    let due = prior
+        .due_at
+        .ok_or_else(|| format!("renewed rental {id}, which has no due date"))?;
+    let new_due = plan_of(expected, prior)?
+        .renewed_due(&prior.category, due, at, prior.renewals.len())
+        .map_err(|e| {
+            format!(
+                "renewed rental {id} (renewed {} times), which its plan refuses: {} ({e})",
+                prior.renewals.len(),
+                e.kind()
+            )
+        })?;
+    let mut renewed = prior.clone();
+    renewed.due_at = Some(new_due);
+    renewed.renewals.push(at);
+    Ok(renewed)
+}
