@@ -10,8 +10,10 @@ use koko_reliability::verify::{verify, Policy};
 use koko_reliability::workload::{self, Step, Workload, WorkloadOptions};
 use serde_json::Value;
 
-#[path = "checker/circulation.rs"]
-mod circulation;
+#[path = "checker/circulation_log.rs"]
+mod circulation_log;
+#[path = "checker/circulation_store.rs"]
+mod circulation_store;
 
 /// The step after which `run` keeps a snapshot.
 const MID: usize = 200;
@@ -196,6 +198,54 @@ fn an_honest_run_passes_every_check() {
             .lines
             .iter()
             .any(|line| line.description.starts_with("late fee"))));
+    // Holds placed, cancelled and expired, copies lost and found (some credited), damaged returns — alone and in
+    // batches — each found as acknowledged; and the store holds them.
+    let counts = [
+        verified.holds_placed,
+        verified.holds_cancelled,
+        verified.holds_expired,
+        verified.copies_lost,
+        verified.found,
+        verified.found_credits,
+        verified.damaged,
+    ];
+    assert!(counts.iter().all(|n| *n > 0), "{verified:?}");
+    assert_eq!(verified.holds_placed, stats.holds, "{verified:?} {stats:?}");
+    assert_eq!(verified.copies_lost, stats.lost_rentals);
+    assert!(
+        stats.waiting_holds > 0 && stats.lost_copies > 0,
+        "{stats:?}"
+    );
+    for kind in [
+        "place_hold",
+        "cancel_hold",
+        "expire_holds",
+        "declare_lost",
+        "mark_found",
+        "return",
+    ] {
+        assert!(
+            run.lines.iter().any(|v| v["event"] == "ok"
+                && v["op"]["ops"]
+                    .as_array()
+                    .is_some_and(|ops| ops.iter().any(|op| op["kind"] == kind))),
+            "no acknowledged batch holds a {kind}"
+        );
+    }
+    // Provoked refusals of the circulation rules, each failing as expected and changing nothing.
+    for (kind, error) in [
+        ("place_hold", "Duplicate"),
+        ("cancel_hold", "InvalidInput"),
+        ("mark_found", "InvalidInput"),
+        ("rent_copy", "Unavailable"),
+    ] {
+        assert!(
+            run.lines
+                .iter()
+                .any(|v| v["event"] == "err" && v["op"]["kind"] == kind && v["kind"] == error),
+            "no provoked {error} of a {kind}"
+        );
+    }
 }
 
 #[test]
