@@ -526,7 +526,7 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
     client
         .batch_execute(
             "ALTER TABLE koko_copies DROP COLUMN hold_id, DROP COLUMN lost_rental_id;
-             DROP TABLE koko_holds;
+             DROP TABLE koko_holds, koko_notices;
              DROP SEQUENCE koko_hold_seq;
              ALTER TABLE koko_rentals DROP COLUMN lost;
              DELETE FROM koko_schema_version WHERE version = 3;
