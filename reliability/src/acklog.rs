@@ -2,17 +2,17 @@
 //!
 //! One JSON object per line. Before each operation the writer appends a `begin` line (the operation and the
 //! error it expects, if any); after the operation returns it appends an `ok` line (the operation and its result:
-//! ids, instants, the stored charge, the ledger entry a payment or a return posted) or an `err` line (the error's
-//! kind). Each line is written with **one** `write(2)` on a file opened with `O_APPEND` and no userspace buffer,
-//! so a `SIGKILL` can leave at most the very last line torn; [`read_log`] ignores a torn final line and rejects
-//! anything torn before it.
+//! ids, instants, the stored charge, the ledger entries a payment, a return or a loss posted, holds) or an `err`
+//! line (the error's kind). Each line is written with **one** `write(2)` on a file opened with `O_APPEND` and no
+//! userspace buffer, so a `SIGKILL` can leave at most the very last line torn; [`read_log`] ignores a torn final
+//! line and rejects anything torn before it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use koko_core::{Book, Customer, LedgerEntry, Rental};
+use koko_core::{Book, Copy, Customer, Hold, LedgerEntry, Rental};
 use serde::{Deserialize, Serialize};
 
 /// One operation of the workload, with the arguments that identify its effect in a store.
@@ -55,12 +55,15 @@ pub enum Op {
         /// Rental instant.
         at: DateTime<Utc>,
     },
-    /// `BookStore::return_rental_at`.
+    /// `BookStore::return_rental_at`, or `BookStore::return_damaged_at` with a damage fee.
     Return {
         /// Rental id.
         rental: u64,
         /// Return instant.
         at: DateTime<Utc>,
+        /// A damage fee found at the return, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        damage: Option<DamageFee>,
     },
     /// `Operation::Pay` of `cents` hundredths of the store's currency, in the store's currency, without a note.
     Pay {
@@ -78,6 +81,41 @@ pub enum Op {
         /// Renewal instant.
         at: DateTime<Utc>,
     },
+    /// `BookStore::place_hold_at`: queues a customer for a book (ready at once if a copy is on the shelf).
+    PlaceHold {
+        /// Customer id.
+        customer: u64,
+        /// Book id.
+        book: u64,
+        /// Placement instant.
+        at: DateTime<Utc>,
+    },
+    /// `BookStore::cancel_hold_at`.
+    CancelHold {
+        /// Hold id.
+        hold: u64,
+        /// Cancellation instant.
+        at: DateTime<Utc>,
+    },
+    /// `BookStore::expire_holds_at`: every ready hold not picked up by `at` expires.
+    ExpireHolds {
+        /// Now.
+        at: DateTime<Utc>,
+    },
+    /// `BookStore::declare_lost_at`: closes an open rental as lost, with the tariff's replacement fees.
+    DeclareLost {
+        /// Rental id.
+        rental: u64,
+        /// When it was declared lost.
+        at: DateTime<Utc>,
+    },
+    /// `BookStore::mark_found_at`: a lost copy back in circulation, its replacement fee credited if the plan says.
+    MarkFound {
+        /// Copy id.
+        copy: u64,
+        /// When it was found.
+        at: DateTime<Utc>,
+    },
     /// `BookStore::deactivate_customer`.
     Deactivate {
         /// Customer id.
@@ -89,6 +127,15 @@ pub enum Op {
         /// The operations, in order.
         ops: Vec<Op>,
     },
+}
+
+/// A damage fee charged at a return (`Damage`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DamageFee {
+    /// The fee in cents (`Decimal::new(cents, 2)`).
+    pub cents: i64,
+    /// What was damaged.
+    pub note: String,
 }
 
 /// What an acknowledged operation returned.
@@ -115,11 +162,32 @@ pub enum Outcome {
         /// (`Storage::charge_entry`; `None` for a rent, or if reading it back failed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         charge_entry: Option<Box<LedgerEntry>>,
+        /// For a damaged return or a copy declared lost: the `fee` entries naming the rental, read back right after
+        /// (empty otherwise, or if reading them back failed).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fees: Vec<LedgerEntry>,
     },
     /// The ledger entry a payment posted (its id, amount and the balance after it).
     Entry {
         /// The entry as the store answered it.
         entry: LedgerEntry,
+    },
+    /// A hold as placed or cancelled.
+    Hold {
+        /// The hold as the store answered it.
+        hold: Hold,
+    },
+    /// The holds an expiry expired, in id order.
+    Holds {
+        /// The expired holds.
+        holds: Vec<Hold>,
+    },
+    /// A found copy as it now stands, and the credit posted for it.
+    Found {
+        /// The copy (on the shelf, or set aside for a waiting hold).
+        copy: Copy,
+        /// The replacement fee credited back, if the plan says so.
+        credit: Option<LedgerEntry>,
     },
     /// The outcome of every operation of a batch, in order.
     Batch {

@@ -1,10 +1,12 @@
 //! # Koko reliability harness
 //!
 //! Proves that a sled-backed Koko store survives a killed process and a full disk without losing an
-//! acknowledged operation, double-renting a copy or charging twice:
+//! acknowledged operation, double-renting a copy, charging twice, leaving a copy on the shelf while a hold waits
+//! for it or losing a lost copy's fees:
 //!
-//! - the `crash_writer` binary runs a seeded random mix of store operations and batches of them ([`workload`])
-//!   and records every acknowledged one in an append-only log ([`acklog`]);
+//! - the `crash_writer` binary runs a seeded random mix of store operations and batches of them ([`workload`]):
+//!   rents, returns (some damaged), payments, renewals, holds placed, cancelled and expired, copies declared lost
+//!   and found; and records every acknowledged one in an append-only log ([`acklog`]);
 //! - `tests/crash.rs` kills it with `SIGKILL` at random moments, reopens the store and checks it against the log
 //!   ([`verify`]) and against the store's invariants ([`snapshot::check_invariants`]);
 //! - `tests/disk_full.rs` runs it on a 4 MiB tmpfs until the disk is full, then checks the same.

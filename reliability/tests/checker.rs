@@ -10,8 +10,10 @@ use koko_reliability::verify::{verify, Policy};
 use koko_reliability::workload::{self, Step, Workload, WorkloadOptions};
 use serde_json::Value;
 
-#[path = "checker/circulation.rs"]
-mod circulation;
+#[path = "checker/circulation_log.rs"]
+mod circulation_log;
+#[path = "checker/circulation_store.rs"]
+mod circulation_store;
 
 /// The step after which `run` keeps a snapshot.
 const MID: usize = 200;
@@ -26,15 +28,24 @@ struct Run {
     dir: tempfile::TempDir,
 }
 
-fn run(seed: u64, steps: usize) -> Run {
+/// A workload over a fresh in-memory store under the workload's plan, with its log begun.
+struct Started {
+    before: Snapshot,
+    workload: Workload<MemoryStorage>,
+    dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+    log: AckWriter,
+}
+
+fn start(seed: u64, conflicts: bool) -> Started {
     let store = BookStore::in_memory(workload::plan()).unwrap();
     let before = Snapshot::read(&store).unwrap();
     let options = WorkloadOptions {
         seed,
-        conflicts: true,
+        conflicts,
         author_padding: 0,
     };
-    let mut workload = Workload::new(store, options).unwrap();
+    let workload = Workload::new(store, options).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("acks.jsonl");
     let mut log = AckWriter::open(&path).unwrap();
@@ -44,6 +55,23 @@ fn run(seed: u64, steps: usize) -> Run {
         durability: "memory".to_owned(),
     })
     .unwrap();
+    Started {
+        before,
+        workload,
+        dir,
+        path,
+        log,
+    }
+}
+
+fn run(seed: u64, steps: usize) -> Run {
+    let Started {
+        before,
+        mut workload,
+        dir,
+        path,
+        mut log,
+    } = start(seed, true);
     let mut provoked = 0;
     let mut mid = Snapshot::default();
     for step in 0..steps {
@@ -70,6 +98,41 @@ fn run(seed: u64, steps: usize) -> Run {
         lines,
         dir,
     }
+}
+
+/// A run stopped after the operation `run_until` waited for.
+struct InFlight {
+    /// The store before the run.
+    before: Snapshot,
+    workload: Workload<MemoryStorage>,
+    /// The log's lines, the last one the `ok` line of that operation: drop it, and the operation was in flight.
+    lines: Vec<Value>,
+    dir: tempfile::TempDir,
+}
+
+/// Runs the workload without provoked conflicts until `stop(step, last_line)` holds of the last line logged (at most
+/// 5,000 steps).
+fn run_until(seed: u64, stop: impl Fn(usize, &Value) -> bool) -> InFlight {
+    let mut started = start(seed, false);
+    for step in 0..5_000 {
+        let acked = started.workload.step(&mut started.log).unwrap();
+        assert_eq!(acked, Step::Acked);
+        let text = std::fs::read_to_string(&started.path).unwrap();
+        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        if stop(step, &last) {
+            let lines = text
+                .lines()
+                .map(|l| serde_json::from_str(l).unwrap())
+                .collect();
+            return InFlight {
+                before: started.before,
+                workload: started.workload,
+                lines,
+                dir: started.dir,
+            };
+        }
+    }
+    panic!("seed {seed}: the operation waited for did not come in 5,000 steps");
 }
 
 fn rewrite(dir: &Path, lines: &[Value]) -> AckLog {
@@ -135,6 +198,54 @@ fn an_honest_run_passes_every_check() {
             .lines
             .iter()
             .any(|line| line.description.starts_with("late fee"))));
+    // Holds placed, cancelled and expired, copies lost and found (some credited), damaged returns — alone and in
+    // batches — each found as acknowledged; and the store holds them.
+    let counts = [
+        verified.holds_placed,
+        verified.holds_cancelled,
+        verified.holds_expired,
+        verified.copies_lost,
+        verified.found,
+        verified.found_credits,
+        verified.damaged,
+    ];
+    assert!(counts.iter().all(|n| *n > 0), "{verified:?}");
+    assert_eq!(verified.holds_placed, stats.holds, "{verified:?} {stats:?}");
+    assert_eq!(verified.copies_lost, stats.lost_rentals);
+    assert!(
+        stats.waiting_holds > 0 && stats.lost_copies > 0,
+        "{stats:?}"
+    );
+    for kind in [
+        "place_hold",
+        "cancel_hold",
+        "expire_holds",
+        "declare_lost",
+        "mark_found",
+        "return",
+    ] {
+        assert!(
+            run.lines.iter().any(|v| v["event"] == "ok"
+                && v["op"]["ops"]
+                    .as_array()
+                    .is_some_and(|ops| ops.iter().any(|op| op["kind"] == kind))),
+            "no acknowledged batch holds a {kind}"
+        );
+    }
+    // Provoked refusals of the circulation rules, each failing as expected and changing nothing.
+    for (kind, error) in [
+        ("place_hold", "Duplicate"),
+        ("cancel_hold", "InvalidInput"),
+        ("mark_found", "InvalidInput"),
+        ("rent_copy", "Unavailable"),
+    ] {
+        assert!(
+            run.lines
+                .iter()
+                .any(|v| v["event"] == "err" && v["op"]["kind"] == kind && v["kind"] == error),
+            "no provoked {error} of a {kind}"
+        );
+    }
 }
 
 #[test]
@@ -253,37 +364,13 @@ fn an_acknowledged_payment_missing_from_the_store_is_caught() {
 #[test]
 fn a_payment_in_flight_at_the_kill_is_whole_or_absent() {
     // Run until the last logged operation is a payment, then drop its `ok` line: it was in flight at the kill.
-    let store = BookStore::in_memory(workload::plan()).unwrap();
-    let before = Snapshot::read(&store).unwrap();
-    let options = WorkloadOptions {
-        seed: 14,
-        conflicts: false,
-        author_padding: 0,
-    };
-    let mut workload = Workload::new(store, options).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("acks.jsonl");
-    let mut log = AckWriter::open(&path).unwrap();
-    log.append(&Entry::Start {
-        pid: 0,
-        seed: 14,
-        durability: "memory".to_owned(),
-    })
-    .unwrap();
-    let mut lines: Vec<Value> = Vec::new();
-    for step in 0..5_000 {
-        assert_eq!(workload.step(&mut log).unwrap(), Step::Acked);
-        let text = std::fs::read_to_string(&path).unwrap();
-        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
-        if step > 100 && last["op"]["kind"] == "pay" {
-            lines = text
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            break;
-        }
-    }
-    let payment = lines.pop().expect("no payment in 5,000 steps");
+    let InFlight {
+        before,
+        workload,
+        mut lines,
+        dir,
+    } = run_until(14, |step, last| step > 100 && last["op"]["kind"] == "pay");
+    let payment = lines.pop().unwrap();
     let entry = payment["outcome"]["entry"]["id"].as_u64().unwrap();
     let customer = payment["op"]["customer"].as_u64().unwrap();
     let whole = Snapshot::read(workload.store()).unwrap();
@@ -588,42 +675,15 @@ fn an_acknowledged_batch_found_half_applied_is_caught() {
 #[test]
 fn a_batch_in_flight_at_the_kill_found_half_applied_is_caught() {
     // Run until the last logged operation is a batch that adds a book or a customer first.
-    let store = BookStore::in_memory(workload::plan()).unwrap();
-    let before = Snapshot::read(&store).unwrap();
-    let options = WorkloadOptions {
-        seed: 10,
-        conflicts: false,
-        author_padding: 0,
-    };
-    let mut workload = Workload::new(store, options).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("acks.jsonl");
-    let mut log = AckWriter::open(&path).unwrap();
-    log.append(&Entry::Start {
-        pid: 0,
-        seed: 10,
-        durability: "memory".to_owned(),
-    })
-    .unwrap();
-    let mut lines: Vec<Value> = Vec::new();
-    for _ in 0..5_000 {
-        assert_eq!(workload.step(&mut log).unwrap(), Step::Acked);
-        let text = std::fs::read_to_string(&path).unwrap();
-        let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    let InFlight {
+        before,
+        workload,
+        mut lines,
+        dir,
+    } = run_until(10, |_, last| {
         let first = &last["outcome"]["outcomes"][0];
-        if last["op"]["kind"] == "batch" && (first["kind"] == "book" || first["kind"] == "customer")
-        {
-            lines = text
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect();
-            break;
-        }
-    }
-    assert!(
-        !lines.is_empty(),
-        "no batch adding a book or customer first in 5,000 steps"
-    );
+        last["op"]["kind"] == "batch" && (first["kind"] == "book" || first["kind"] == "customer")
+    });
     let batch = lines.pop().unwrap(); // its `ok` line: without it, the batch was in flight at the kill
     let whole = Snapshot::read(workload.store()).unwrap();
     let log = rewrite(dir.path(), &lines);

@@ -1,7 +1,8 @@
-//! Crash test: a writer process doing a seeded random mix of add/register/rent/return/pay/deactivate against a sled
-//! store is killed with SIGKILL at a random moment, the store is reopened here and checked against the writer's
-//! ack log and the store's invariants; then one more write proves ids keep increasing. The same store directory
-//! is reused across cycles, so it grows and is recovered again and again.
+//! Crash test: a writer process doing a seeded random mix of add/register/rent/return/pay/renew/deactivate, holds
+//! (place, cancel, expire), losses, finds and damaged returns against a sled store is killed with SIGKILL at a
+//! random moment, the store is reopened here and checked against the writer's ack log and the store's invariants;
+//! then one more write proves ids keep increasing. The same store directory is reused across cycles, so it grows
+//! and is recovered again and again.
 //!
 //! `KOKO_CRASH_CYCLES` sets the cycles per test (default 5; the full run uses 100), `KOKO_CRASH_SEED` replays a
 //! run (the master seed is printed first; each cycle prints its own seed). Counts are printed at the end (run with
@@ -81,6 +82,18 @@ struct Totals {
     payments: u64,
     /// Acknowledged renewals found with their instant and due date.
     renewals: u64,
+    /// Acknowledged holds placed, cancelled and expired (by acknowledged expiries), found as acknowledged.
+    holds_placed: u64,
+    holds_cancelled: u64,
+    holds_expired: u64,
+    /// Acknowledged losses and finds found, with their fees and credits; acknowledged damaged returns.
+    copies_lost: u64,
+    found: u64,
+    found_credits: u64,
+    damaged: u64,
+    /// Holds and lost rentals whose invariants were checked (after every kill).
+    holds_checked: u64,
+    lost_rentals_checked: u64,
     /// Ledger entries whose running balance was checked (every entry, after every kill).
     entries_checked: u64,
 }
@@ -90,7 +103,8 @@ impl Totals {
         format!(
             "crash: {} cycles, {} acknowledged operations verified ({} of them batches, holding {} operations, each \
              whole), {} rentals checked (durability={durability}); {} payments and {} renewals acknowledged, {} \
-             ledger entries checked",
+             ledger entries checked; {} holds placed, {} cancelled, {} expired, {} copies lost, {} found ({} \
+             credited), {} damaged returns acknowledged; {} holds and {} lost rentals checked",
             self.cycles,
             self.acked_verified,
             self.batches,
@@ -98,7 +112,16 @@ impl Totals {
             self.rentals_checked,
             self.payments,
             self.renewals,
-            self.entries_checked
+            self.entries_checked,
+            self.holds_placed,
+            self.holds_cancelled,
+            self.holds_expired,
+            self.copies_lost,
+            self.found,
+            self.found_credits,
+            self.damaged,
+            self.holds_checked,
+            self.lost_rentals_checked
         )
     }
 }
@@ -194,6 +217,15 @@ fn cycle(
     totals.payments += verified.payments;
     totals.renewals += verified.renewals;
     totals.entries_checked += stats.entries;
+    totals.holds_placed += verified.holds_placed;
+    totals.holds_cancelled += verified.holds_cancelled;
+    totals.holds_expired += verified.holds_expired;
+    totals.copies_lost += verified.copies_lost;
+    totals.found += verified.found;
+    totals.found_credits += verified.found_credits;
+    totals.damaged += verified.damaged;
+    totals.holds_checked += stats.holds;
+    totals.lost_rentals_checked += stats.lost_rentals;
     totals.torn_tails += u64::from(log.torn_tail);
     if !verified.lost.is_empty() {
         totals.cycles_with_loss += 1;
@@ -223,13 +255,18 @@ fn cycle(
         );
     }
     println!(
-        "  killed after {} ms: {} acknowledged ({} verified, {} payments, {} renewals), {} provoked conflicts, in \
-         flight: {}, store: {} rentals ({} open, {} renewals), {} ledger entries ({} payments)",
+        "  killed after {} ms: {} acknowledged ({} verified, {} payments, {} renewals, {} holds placed, {} expired, \
+         {} lost, {} found), {} provoked conflicts, in flight: {}, store: {} rentals ({} open, {} renewals, {} \
+         lost), {} holds ({} waiting, {} ready), {} ledger entries ({} payments)",
         kill_after.as_millis(),
         log.acked(),
         verified.acked_present,
         verified.payments,
         verified.renewals,
+        verified.holds_placed,
+        verified.holds_expired,
+        verified.copies_lost,
+        verified.found,
         verified.failed,
         match (verified.in_flight_committed, verified.in_flight_absent) {
             (1, _) => "committed",
@@ -239,6 +276,10 @@ fn cycle(
         stats.rentals,
         stats.open,
         stats.renewals,
+        stats.lost_rentals,
+        stats.holds,
+        stats.waiting_holds,
+        stats.ready_holds,
         stats.entries,
         stats.payments
     );

@@ -266,11 +266,15 @@ fn fill_and_check(durability: Durability) {
     };
     println!(
         "disk_full ({mode}): reopened after freeing {FILLER_BYTES} bytes: {} acknowledged operations verified ({} \
-         payments and {} renewals acknowledged), {lost}; {} failed ones absent ({} present), {} rentals checked, {} ledger entries \
-         checked; writer: {}",
+         payments, {} renewals, {} holds placed, {} expired, {} copies lost and {} found acknowledged), {lost}; {} \
+         failed ones absent ({} present), {} rentals checked, {} ledger entries checked; writer: {}",
         verified.acked_present,
         verified.payments,
         verified.renewals,
+        verified.holds_placed,
+        verified.holds_expired,
+        verified.copies_lost,
+        verified.found,
         verified.failed - verified.failed_present,
         verified.failed_present,
         stats.rentals,

@@ -1,19 +1,23 @@
 //! Applies an operation's result to the expected store, checking it obeys the domain rules.
 
 use koko_core::{
-    AccountState, Copy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, LedgerEntry,
-    LedgerEntryId,
+    AccountState, Copy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, HoldStatus,
 };
 
+use super::circulation::{self, copy_for, fulfil, release, rentable};
+use super::ledger::{post, post_charge, Posting};
 use super::{plan_of, renewed};
 use crate::acklog::{Op, Outcome};
 use crate::snapshot::Snapshot;
 
 /// Applies an operation's result to `expected`, checking it obeys the domain rules against the state before it
-/// (fresh, increasing ids; only available copies rented, the first available one for a rent by book; only active
-/// customers rent; only open rentals close, exactly at the requested instant; a return posts one `charge` entry of
-/// its charge's total and a payment one `payment` entry of its amount, each with a fresh, increasing id and the
-/// customer's running balance after it; the account counts open rentals).
+/// (fresh, increasing ids; only copies on the shelf or set aside for the renter rented, for a rent by book the one
+/// set aside for the renter's ready hold or else the first on the shelf, fulfilling the renter's hold; only active
+/// customers rent; only open rentals close, exactly at the requested instant, freeing the copy to the first waiting
+/// hold; a return posts one `charge` entry of its charge's total (and its damage fee), a payment one `payment`
+/// entry of its amount, each with a fresh, increasing id and the customer's running balance after it; the account
+/// counts open rentals; no renewal while a hold waits for the book; holds, lost and found copies as
+/// `verify/circulation.rs` says).
 pub(super) fn apply(
     expected: &mut Snapshot,
     op: &Op,
@@ -96,11 +100,12 @@ pub(super) fn apply(
             Outcome::Rental {
                 rental,
                 charge_entry,
+                fees,
             },
         ) => {
-            if charge_entry.is_some() {
+            if charge_entry.is_some() || !fees.is_empty() {
                 return Err(format!(
-                    "the new rental {} came with a charge entry {charge_entry:?}",
+                    "the new rental {} came with a charge entry {charge_entry:?} and fees {fees:?}",
                     rental.id
                 ));
             }
@@ -129,28 +134,29 @@ pub(super) fn apply(
             let copy = rental.copy.get();
             let wanted = match op {
                 Op::RentCopy { copy: wanted, .. } => Some(*wanted),
-                Op::RentBook { book, .. } => expected.book_copies.get(book).and_then(|ids| {
-                    ids.iter().copied().find(|c| {
-                        expected
-                            .copies
-                            .get(c)
-                            .is_some_and(|c| c.status == CopyStatus::Available)
-                    })
-                }),
+                Op::RentBook { book, .. } => copy_for(expected, rental.customer, *book),
                 _ => None,
             };
             if wanted != Some(copy) {
                 return Err(format!(
-                    "rented copy {copy}, but the copy to rent was {wanted:?} (the first available)"
+                    "rented copy {copy}, but the copy to rent was {wanted:?} (the renter's ready hold's, else the \
+                     first available)"
                 ));
             }
-            let Some(stored_copy) = expected.copies.get_mut(&copy) else {
+            let Some(stored_copy) = expected.copies.get(&copy) else {
                 return Err(format!("rented copy {copy}, which does not exist"));
             };
-            if stored_copy.status != CopyStatus::Available || stored_copy.book != rental.book {
-                return Err(format!("rented copy {copy}, which was {:?}", stored_copy));
+            if !rentable(expected, stored_copy, rental.customer) || stored_copy.book != rental.book
+            {
+                return Err(format!(
+                    "customer {customer} rented copy {copy}, which was {:?}",
+                    stored_copy
+                ));
             }
-            stored_copy.status = CopyStatus::Rented(rental.id);
+            fulfil(expected, rental)?;
+            if let Some(stored_copy) = expected.copies.get_mut(&copy) {
+                stored_copy.status = CopyStatus::Rented(rental.id);
+            }
             let category = expected
                 .books
                 .get(&rental.book.get())
@@ -166,10 +172,15 @@ pub(super) fn apply(
             account.open_rentals = account.open_rentals.saturating_add(1);
         }
         (
-            Op::Return { rental: id, at },
+            Op::Return {
+                rental: id,
+                at,
+                damage,
+            },
             Outcome::Rental {
                 rental,
                 charge_entry,
+                fees,
             },
         ) => {
             let Some(prior) = expected.rentals.get(id) else {
@@ -196,15 +207,15 @@ pub(super) fn apply(
                     rental.charge, prior.due_at
                 ));
             }
-            let Some(copy) = expected.copies.get_mut(&prior.copy.get()) else {
-                return Err(format!("rental {id}'s copy {} does not exist", prior.copy));
-            };
-            if copy.status != CopyStatus::Rented(prior.id) {
-                return Err(format!("rental {id}'s copy was {:?}", copy.status));
+            let copy = prior.copy.get();
+            let status = expected.copies.get(&copy).map(|c| c.status);
+            if status != Some(CopyStatus::Rented(prior.id)) {
+                return Err(format!("rental {id}'s copy {copy} was {status:?}"));
             }
-            copy.status = CopyStatus::Available;
+            release(expected, copy, *at)?;
             expected.rentals.insert(*id, rental.clone());
-            post_charge(expected, rental, charge_entry.as_deref(), actual, max.entry)?;
+            post_charge(expected, rental, charge_entry.as_deref(), actual)?;
+            circulation::post_damage(expected, rental, damage.as_ref(), fees, actual)?;
         }
         (
             Op::Pay {
@@ -214,55 +225,53 @@ pub(super) fn apply(
             },
             Outcome::Entry { entry },
         ) => {
-            let id = entry.id.get();
-            above("ledger entry", id, max.entry)?;
             if !expected.customers.contains_key(customer) {
                 return Err(format!("customer {customer} paid, but does not exist"));
             }
             let currency = expected
                 .currency()
                 .ok_or("a payment was accepted by a store without a price plan")?;
-            let amount = Decimal::new(*cents, 2);
-            let account = expected.accounts.entry(*customer).or_default();
-            let balance_after = account.balance.checked_sub(amount).ok_or_else(|| {
-                format!("the balance {} minus {amount} overflows", account.balance)
-            })?;
-            let want = LedgerEntry {
-                id: entry.id,
+            let posting = Posting {
+                of: format!("customer {customer}"),
+                what: "payment",
                 customer: CustomerId::new(*customer),
                 kind: EntryKind::Payment,
-                amount,
+                amount: Decimal::new(*cents, 2),
                 currency,
                 at: *at,
                 rental: None,
                 note: None,
-                balance_after,
             };
-            if entry != &want {
-                return Err(format!(
-                    "the payment's entry {entry:?} is not {want:?} (the balance was {})",
-                    account.balance
-                ));
-            }
-            account.balance = balance_after;
-            expected.ledger.insert(id, entry.clone());
+            post(expected, posting, Some(entry), actual)?;
         }
         (
             Op::Renew { rental: id, at },
             Outcome::Rental {
                 rental,
                 charge_entry,
+                fees,
             },
         ) => {
-            if charge_entry.is_some() {
+            if charge_entry.is_some() || !fees.is_empty() {
                 return Err(format!(
-                    "the renewed rental {id} came with a charge entry {charge_entry:?}"
+                    "the renewed rental {id} came with a charge entry {charge_entry:?} and fees {fees:?}"
                 ));
             }
             let Some(prior) = expected.rentals.get(id) else {
                 return Err(format!("renewed rental {id}, which does not exist"));
             };
             let want = renewed(expected, prior, *at)?;
+            // A waiting hold means no copy of the book is on the shelf: this one would serve it.
+            if let Some(hold) = expected
+                .holds
+                .values()
+                .find(|h| h.book == prior.book && h.status == HoldStatus::Waiting)
+            {
+                return Err(format!(
+                    "renewed rental {id} while hold {} waited for its book {}",
+                    hold.id, prior.book
+                ));
+            }
             if &want != rental {
                 return Err(format!(
                     "the renewed rental {rental:?} is not the open rental {prior:?} renewed at {at}: {want:?}"
@@ -283,6 +292,37 @@ pub(super) fn apply(
             }
             *prior = inactive;
         }
+        (Op::PlaceHold { customer, book, at }, Outcome::Hold { hold }) => {
+            circulation::place_hold(expected, (*customer, *book, *at), hold)?
+        }
+        (Op::CancelHold { hold: id, at }, Outcome::Hold { hold }) => {
+            circulation::cancel_hold(expected, *id, *at, hold)?
+        }
+        (Op::ExpireHolds { at }, Outcome::Holds { holds }) => {
+            circulation::expire_holds(expected, *at, holds)?
+        }
+        (
+            Op::DeclareLost { rental: id, at },
+            Outcome::Rental {
+                rental,
+                charge_entry,
+                fees,
+            },
+        ) => circulation::declare_lost(
+            expected,
+            (*id, *at),
+            rental,
+            charge_entry.as_deref(),
+            fees,
+            actual,
+        )?,
+        (
+            Op::MarkFound { copy, at },
+            Outcome::Found {
+                copy: found,
+                credit,
+            },
+        ) => circulation::mark_found(expected, (*copy, *at), (found, credit.as_ref()), actual)?,
         _ => {
             return Err(format!(
                 "the outcome {outcome:?} does not fit the operation"
@@ -292,63 +332,8 @@ pub(super) fn apply(
     Ok(())
 }
 
-/// Posts the `charge` entry of the rental `closed` (just closed in `expected`): the acknowledged entry if the log
-/// has it, else the one `actual` holds; it must be the rental's charge total, at its return instant, with the
-/// customer's running balance after it and a fresh id.
-fn post_charge(
-    expected: &mut Snapshot,
-    closed: &koko_core::Rental,
-    acked: Option<&LedgerEntry>,
-    actual: &Snapshot,
-    max_entry: u64,
-) -> Result<(), String> {
-    let id = closed.id.get();
-    let (Some(charge), Some(at)) = (&closed.charge, closed.returned_at) else {
-        return Err(format!("rental {id} is closed without a charge"));
-    };
-    let entry_id = match acked {
-        Some(entry) => entry.id.get(),
-        None => actual
-            .charge_entries(id)
-            .map(|e| e.id.get())
-            .find(|e| !expected.ledger.contains_key(e))
-            .ok_or_else(|| format!("rental {id} was closed, but no charge entry was posted"))?,
-    };
-    above(&format!("rental {id}'s charge entry"), entry_id, max_entry)?;
-    let account = expected.accounts.entry(closed.customer.get()).or_default();
-    let balance_after = account.balance.checked_add(charge.total).ok_or_else(|| {
-        format!(
-            "the balance {} plus {} overflows",
-            account.balance, charge.total
-        )
-    })?;
-    let want = LedgerEntry {
-        id: LedgerEntryId::new(entry_id),
-        customer: closed.customer,
-        kind: EntryKind::Charge,
-        amount: charge.total,
-        currency: charge.currency,
-        at,
-        rental: Some(closed.id),
-        note: None,
-        balance_after,
-    };
-    if let Some(entry) = acked.filter(|entry| *entry != &want) {
-        return Err(format!(
-            "rental {id}'s acknowledged charge entry {entry:?} is not {want:?} (the balance was {})",
-            account.balance
-        ));
-    }
-    account.balance = balance_after;
-    account.open_rentals = account.open_rentals.checked_sub(1).ok_or_else(|| {
-        format!("rental {id} closed, but its customer had no open rental counted")
-    })?;
-    expected.ledger.insert(entry_id, want);
-    Ok(())
-}
-
 /// A new record's id must be above every earlier id of its kind (ids are never reused).
-fn above(what: &str, id: u64, max: u64) -> Result<(), String> {
+pub(super) fn above(what: &str, id: u64, max: u64) -> Result<(), String> {
     if id <= max {
         return Err(format!(
             "{what} id {id} is not above the earlier ids (max {max})"

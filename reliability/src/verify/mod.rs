@@ -3,10 +3,12 @@
 use chrono::{DateTime, Utc};
 use koko_core::{PricePlan, Rental};
 
-use crate::acklog::{AckLog, Ending, Op};
+use crate::acklog::{AckLog, Ending, Op, Outcome};
 use crate::snapshot::Snapshot;
 
 mod apply;
+mod circulation;
+mod ledger;
 mod observe;
 
 use apply::apply;
@@ -77,6 +79,22 @@ pub struct Verified {
     /// renewal acknowledged unless a later renewal moved it again (alone or inside batches; also counted in
     /// `acked_present`).
     pub renewals: u64,
+    /// Acknowledged hold placements found in the store, each hold as placed (waiting, or ready on the first copy
+    /// on the shelf) and as far on as the operations after it took it.
+    pub holds_placed: u64,
+    /// Acknowledged hold cancellations found, each releasing the copy set aside.
+    pub holds_cancelled: u64,
+    /// Holds that acknowledged expiries expired, each copy passed to the next waiting hold or the shelf.
+    pub holds_expired: u64,
+    /// Acknowledged losses found: the rental closed lost with its charge, the copy lost, the charge and the
+    /// replacement fees in the ledger.
+    pub copies_lost: u64,
+    /// Acknowledged finds found: the copy back to the first waiting hold or the shelf.
+    pub found: u64,
+    /// Of which with the replacement fee credited back.
+    pub found_credits: u64,
+    /// Acknowledged returns with a damage fee found, the fee in the ledger.
+    pub damaged: u64,
 }
 
 /// Checks `actual` (the store after the run) against `before` (the store before it) plus the log:
@@ -89,6 +107,13 @@ pub struct Verified {
 /// renewal must hold its instant and the due date its plan gives (checked against the acknowledged rental), and
 /// changes nothing but the rental's due date and renewals; a return's charge must be the plan's quote for the
 /// due date the log gives the rental (`PricePlan::quote_with_due`).
+///
+/// Holds, lost and found copies and damage fees are replayed by the rules the core applies (`verify/circulation.rs`),
+/// so every hold in the store must be exactly where the log takes it: an acknowledged hold placed (ready on the
+/// first copy on the shelf, else waiting), cancelled, expired, set aside when a copy came back to its book and
+/// fulfilled by its customer's rent; every copy where those rules put it (on hold, lost, on the shelf); a lost
+/// rental closed lost with the acknowledged charge and its tariff's replacement fees; a found copy's credit when
+/// its tariff says so; a damaged return's fee — each acknowledged ledger entry exactly as acknowledged.
 pub fn verify(
     before: &Snapshot,
     log: &AckLog,
@@ -108,7 +133,7 @@ pub fn verify(
                         "{name}: was provoked to fail with {kind} but succeeded"
                     ));
                 }
-                if !losing && !is_present(&logged.op, outcome, actual) {
+                if !losing && !is_present(&expected, &logged.op, outcome, actual) {
                     losing = true;
                 }
                 if losing {
@@ -137,8 +162,7 @@ pub fn verify(
                 match apply(&mut expected, &logged.op, outcome, actual) {
                     Ok(()) => {
                         verified.acked_present += 1;
-                        verified.payments += payments(&logged.op);
-                        verified.renewals += renewals(&logged.op);
+                        verified.count(&logged.op, outcome);
                         if let Op::Batch { ops } = &logged.op {
                             verified.batches += 1;
                             verified.batch_operations += ops.len() as u64;
@@ -205,21 +229,36 @@ pub fn verify(
     }
 }
 
-/// How many payments `op` makes (a batch: those among its operations).
-fn payments(op: &Op) -> u64 {
-    match op {
-        Op::Pay { .. } => 1,
-        Op::Batch { ops } => ops.iter().map(payments).sum(),
-        _ => 0,
-    }
-}
-
-/// How many renewals `op` makes (a batch: those among its operations).
-fn renewals(op: &Op) -> u64 {
-    match op {
-        Op::Renew { .. } => 1,
-        Op::Batch { ops } => ops.iter().map(renewals).sum(),
-        _ => 0,
+impl Verified {
+    /// Counts the payments, renewals, holds, losses, finds and damage fees of an acknowledged operation found in
+    /// the store (those of a batch's operations, for a batch).
+    fn count(&mut self, op: &Op, outcome: &Outcome) {
+        match (op, outcome) {
+            (Op::Batch { ops }, Outcome::Batch { outcomes }) => {
+                for (op, outcome) in ops.iter().zip(outcomes) {
+                    self.count(op, outcome);
+                }
+            }
+            (Op::Pay { .. }, _) => self.payments += 1,
+            (Op::Renew { .. }, _) => self.renewals += 1,
+            (Op::PlaceHold { .. }, _) => self.holds_placed += 1,
+            (Op::CancelHold { .. }, _) => self.holds_cancelled += 1,
+            (Op::ExpireHolds { .. }, Outcome::Holds { holds }) => {
+                self.holds_expired += holds.len() as u64
+            }
+            (Op::DeclareLost { .. }, _) => self.copies_lost += 1,
+            (Op::MarkFound { .. }, Outcome::Found { credit, .. }) => {
+                self.found += 1;
+                self.found_credits += u64::from(credit.is_some());
+            }
+            (
+                Op::Return {
+                    damage: Some(_), ..
+                },
+                _,
+            ) => self.damaged += 1,
+            _ => {}
+        }
     }
 }
 

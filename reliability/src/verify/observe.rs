@@ -1,20 +1,38 @@
 //! Whether an operation's effect shows in a store: for acknowledged operations (present or lost), and for failed
 //! or in-flight ones (what they left, as the outcome they would have returned).
 
-use koko_core::EntryKind;
+use koko_core::{CopyStatus, EntryKind, HoldStatus};
 
+use super::circulation::{as_found, as_placed, cancelled, expiring};
 use super::{apply, renewed};
 use crate::acklog::{Op, Outcome};
 use crate::snapshot::Snapshot;
 
-/// Whether the effect of an acknowledged operation is in `actual` at all (its content is compared later). A batch
-/// is present if any of its operations is; then every one of them must be (`apply` and the final comparison).
-pub(super) fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool {
+/// Whether an outcome records no change at all (an expiry that found nothing to expire): such an operation is
+/// neither present nor absent.
+fn is_noop(outcome: &Outcome) -> bool {
+    matches!(outcome, Outcome::Holds { holds } if holds.is_empty())
+}
+
+/// Whether the effect of an acknowledged operation is in `actual` at all (its content is compared later), given
+/// `expected`, the store before it. A batch is present if any of its operations that change something is; then
+/// every one of them must be (`apply` and the final comparison).
+pub(super) fn is_present(
+    expected: &Snapshot,
+    op: &Op,
+    outcome: &Outcome,
+    actual: &Snapshot,
+) -> bool {
     match (op, outcome) {
-        (Op::Batch { ops }, Outcome::Batch { outcomes }) => ops
-            .iter()
-            .zip(outcomes)
-            .any(|(op, outcome)| is_present(op, outcome, actual)),
+        (Op::Batch { ops }, Outcome::Batch { outcomes }) => {
+            let mut changes = ops
+                .iter()
+                .zip(outcomes)
+                .filter(|(_, o)| !is_noop(o))
+                .peekable();
+            changes.peek().is_none()
+                || changes.any(|(op, outcome)| is_present(expected, op, outcome, actual))
+        }
         (Op::AddBook { .. }, Outcome::Book { book, .. }) => {
             actual.books.contains_key(&book.id.get())
         }
@@ -36,27 +54,63 @@ pub(super) fn is_present(op: &Op, outcome: &Outcome, actual: &Snapshot) -> bool 
             .rentals
             .get(rental)
             .is_some_and(|r| r.renewals.contains(at)),
+        (Op::PlaceHold { .. }, Outcome::Hold { hold }) => actual.holds.contains_key(&hold.id.get()),
+        (Op::CancelHold { hold, at }, _) => actual
+            .holds
+            .get(hold)
+            .is_some_and(|h| h.status == HoldStatus::Cancelled && h.closed_at == Some(*at)),
+        (Op::ExpireHolds { at }, Outcome::Holds { holds }) => {
+            holds.is_empty() || holds.iter().any(|h| expired_at(actual, h.id.get(), *at))
+        }
+        (Op::DeclareLost { rental, at }, _) => actual
+            .rentals
+            .get(rental)
+            .is_some_and(|r| r.lost && r.returned_at == Some(*at)),
+        // Found: the copy is no longer lost under the rental it was lost under before.
+        (Op::MarkFound { copy, .. }, _) => match expected.copies.get(copy).map(|c| c.status) {
+            Some(lost @ CopyStatus::Lost(_)) => {
+                actual.copies.get(copy).is_some_and(|c| c.status != lost)
+            }
+            _ => true,
+        },
         // A mismatched pair: report it through `apply`.
         _ => true,
     }
 }
 
-/// The effect of `op` found in `actual` beyond `expected`, as the outcome it would have returned. For a batch:
-/// its operations observed in order, each against the state after the ones before it; `None` if none of them
-/// shows, and a shorter list than the batch (which `apply` refuses as half applied) if only some do.
+/// Whether hold `id` expired at `at` in `snapshot`.
+fn expired_at(snapshot: &Snapshot, id: u64, at: chrono::DateTime<chrono::Utc>) -> bool {
+    snapshot
+        .holds
+        .get(&id)
+        .is_some_and(|h| h.status == HoldStatus::Expired && h.closed_at == Some(at))
+}
+
+/// The effect of `op` found in `actual` beyond `expected`, as the outcome it would have returned; `None` if it
+/// changed nothing. For a batch: its operations observed in order, each against the state after the ones before
+/// it; `None` if none of those that change something shows, and a shorter list than the batch (which `apply`
+/// refuses as half applied) if only some do.
 pub(super) fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
+    observe_any(expected, op, actual).filter(|outcome| !is_noop(outcome))
+}
+
+/// [`observe`], with the outcome of an operation that changes nothing (an expiry with nothing to expire).
+fn observe_any(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
     if let Op::Batch { ops } = op {
         let mut scratch = expected.clone();
         let mut outcomes = Vec::new();
         for op in ops {
-            match observe(&scratch, op, actual) {
+            match observe_any(&scratch, op, actual) {
                 Some(outcome) if apply(&mut scratch, op, &outcome, actual).is_ok() => {
                     outcomes.push(outcome)
                 }
                 _ => continue,
             }
         }
-        return (!outcomes.is_empty()).then_some(Outcome::Batch { outcomes });
+        return outcomes
+            .iter()
+            .any(|o| !is_noop(o))
+            .then_some(Outcome::Batch { outcomes });
     }
     match op {
         Op::AddBook { title, .. } => actual
@@ -97,8 +151,9 @@ pub(super) fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option
             .map(|r| Outcome::Rental {
                 rental: r.clone(),
                 charge_entry: None,
+                fees: Vec::new(),
             }),
-        Op::Return { rental, .. } => {
+        Op::Return { rental, .. } | Op::DeclareLost { rental, .. } => {
             let was_open = expected
                 .rentals
                 .get(rental)
@@ -106,13 +161,20 @@ pub(super) fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option
             actual
                 .rentals
                 .get(rental)
-                .filter(|r| was_open && r.returned_at.is_some())
+                .filter(|r| {
+                    was_open
+                        && match op {
+                            Op::DeclareLost { at, .. } => r.lost && r.returned_at == Some(*at),
+                            _ => !r.lost && r.returned_at.is_some(),
+                        }
+                })
                 .map(|r| Outcome::Rental {
                     rental: r.clone(),
                     charge_entry: actual
                         .charge_entries(*rental)
                         .find(|e| !expected.ledger.contains_key(&e.id.get()))
                         .map(|e| Box::new(e.clone())),
+                    fees: Vec::new(),
                 })
         }
         Op::Pay { customer, at, .. } => actual
@@ -146,6 +208,7 @@ pub(super) fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option
             Some(Outcome::Rental {
                 rental,
                 charge_entry: None,
+                fees: Vec::new(),
             })
         }
         Op::Deactivate { customer } => {
@@ -158,14 +221,57 @@ pub(super) fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option
                     customer: c.clone(),
                 })
         }
+        Op::PlaceHold { customer, book, at } => actual
+            .holds
+            .values()
+            .find(|h| {
+                !expected.holds.contains_key(&h.id.get())
+                    && h.customer.get() == *customer
+                    && h.book.get() == *book
+                    && h.placed_at == *at
+            })
+            .map(|h| Outcome::Hold {
+                hold: as_placed(expected, *customer, *book, *at, h.id),
+            }),
+        Op::CancelHold { hold, at } => {
+            let prior = expected.holds.get(hold).filter(|h| h.status.is_active())?;
+            let found = actual.holds.get(hold)?;
+            (found.status == HoldStatus::Cancelled && found.closed_at == Some(*at)).then(|| {
+                Outcome::Hold {
+                    hold: cancelled(prior, *at),
+                }
+            })
+        }
+        Op::ExpireHolds { at } => {
+            let holds = expiring(expected, *at);
+            let shows =
+                holds.is_empty() || holds.iter().any(|h| expired_at(actual, h.id.get(), *at));
+            shows.then_some(Outcome::Holds { holds })
+        }
+        Op::MarkFound { copy, at } => {
+            let lost = expected
+                .copies
+                .get(copy)
+                .map(|c| c.status)
+                .filter(|s| matches!(s, CopyStatus::Lost(_)))?;
+            if actual.copies.get(copy)?.status == lost {
+                return None;
+            }
+            Some(Outcome::Found {
+                copy: as_found(expected, *copy, *at)?,
+                credit: None,
+            })
+        }
         Op::Batch { .. } => None,
     }
 }
 
 /// Whether `op`'s effect shows in `snapshot` at all: a book with its title, a customer with its names, a rental
 /// of its customer at its instant, its rental closed, its customer inactive, a payment of its customer at its
-/// instant, its rental renewed at its instant. (Titles, names and instants are unique per writer run.) For probing a failed operation right after its
-/// error.
+/// instant, its rental renewed at its instant, a hold of its customer and book placed at its instant, its hold
+/// cancelled at its instant, a hold expired at its instant, its rental lost at its instant, its copy no longer lost
+/// (the writer marks only lost copies found). (Titles, names and instants are unique per writer run.) For probing
+/// a failed operation right after its error.
 pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
     match op {
         Op::AddBook { title, .. } => snapshot.books.values().any(|b| &b.title == title),
@@ -193,6 +299,26 @@ pub fn effect_visible(snapshot: &Snapshot, op: &Op) -> bool {
             .ledger
             .values()
             .any(|e| e.customer.get() == *customer && e.kind == EntryKind::Payment && e.at == *at),
+        Op::PlaceHold { customer, book, at } => snapshot
+            .holds
+            .values()
+            .any(|h| h.customer.get() == *customer && h.book.get() == *book && h.placed_at == *at),
+        Op::CancelHold { hold, at } => snapshot
+            .holds
+            .get(hold)
+            .is_some_and(|h| h.status == HoldStatus::Cancelled && h.closed_at == Some(*at)),
+        Op::ExpireHolds { at } => snapshot
+            .holds
+            .values()
+            .any(|h| expired_at(snapshot, h.id.get(), *at)),
+        Op::DeclareLost { rental, at } => snapshot
+            .rentals
+            .get(rental)
+            .is_some_and(|r| r.lost && r.returned_at == Some(*at)),
+        Op::MarkFound { copy, .. } => snapshot
+            .copies
+            .get(copy)
+            .is_some_and(|c| !matches!(c.status, CopyStatus::Lost(_))),
         Op::Batch { ops } => ops.iter().any(|op| effect_visible(snapshot, op)),
     }
 }

@@ -1,5 +1,5 @@
-//! Holds and lost copies: a small store built by hand passes the circulation invariants, and each kind of damage
-//! planted in its snapshot is reported by name.
+//! Holds and lost copies in a store: a small store built by hand passes the circulation invariants, and each kind
+//! of damage planted in its snapshot is reported by name.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use koko_core::{
