@@ -7,7 +7,7 @@ use std::sync::{RwLock, RwLockReadGuard, TryLockError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use koko_core::{EntryKind, Operation, Outcome, Storage};
+use koko_core::{Operation, Outcome, Storage};
 use pyo3::prelude::*;
 
 use crate::batch::Batch;
@@ -79,28 +79,7 @@ pub(crate) fn apply_keyed(
     }
 }
 
-/// The receipt of a rental closed with fees besides its charge (declared lost, or returned with a damage fee):
-/// its balance is the one after the last fee that closing posted (the same rental and instant), not after the
-/// charge alone.
-pub(crate) fn closing_receipt(
-    store: &Inner,
-    closed: koko_core::Rental,
-) -> koko_core::Result<koko_core::Receipt> {
-    let (customer, rental, at) = (closed.customer, closed.id, closed.returned_at);
-    let mut receipt = store.receipt(closed)?;
-    let account = store.account(customer)?;
-    let last_fee = account
-        .entries
-        .iter()
-        .rev()
-        .find(|e| e.kind == EntryKind::Fee && e.rental == Some(rental) && Some(e.at) == at);
-    if let Some(fee) = last_fee {
-        receipt.balance = fee.balance_after;
-    }
-    Ok(receipt)
-}
-
-/// Whether an operation closes a rental with fees besides its charge (see [`closing_receipt`]).
+/// Whether an operation closes a rental with fees besides its charge (see `BookStore::closing_receipt`).
 fn closes_with_fees(operation: &Operation) -> bool {
     matches!(
         operation,
@@ -180,7 +159,7 @@ impl BookStore {
                 let receipt = py
                     .detach(|| {
                         if with_fees {
-                            closing_receipt(store, rental)
+                            store.closing_receipt(rental)
                         } else {
                             store.receipt(rental)
                         }

@@ -9,7 +9,7 @@ use crate::circulation::{Found, Hold, Notice};
 use crate::convert::{at_or_now, id, key_arg, optional_datetime, text};
 use crate::errors::{invalid, IntoPy};
 use crate::records::Receipt;
-use crate::store::{apply_keyed, closing_receipt, open, BookStore, Inner};
+use crate::store::{apply_keyed, open, BookStore, Inner};
 
 /// A `keys=` argument: a list or tuple of `str` (a lone `str` is refused, not read as its characters).
 fn notice_keys(value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
@@ -143,7 +143,9 @@ impl BookStore {
             at,
         };
         let read = |store: &Inner, outcome: Outcome| {
-            closing_receipt(store, outcome.into_rental()?).map(Receipt::from)
+            store
+                .closing_receipt(outcome.into_rental()?)
+                .map(Receipt::from)
         };
         let rental = ("rental_id", rental_id);
         self.write_one(py, rental, (at, idempotency_key), make, read)

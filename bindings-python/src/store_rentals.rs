@@ -11,7 +11,7 @@ use crate::convert::{
 use crate::errors::IntoPy;
 use crate::plan::Quote;
 use crate::records::{Receipt, Rental, RevenueLine};
-use crate::store::{closing_receipt, collect, open, BookStore, Inner};
+use crate::store::{collect, open, BookStore, Inner};
 
 #[pymethods]
 impl BookStore {
@@ -117,7 +117,7 @@ impl BookStore {
         let read = |store: &Inner, outcome: Outcome| {
             let closed = outcome.into_rental()?;
             let receipt = if with_fee {
-                closing_receipt(store, closed)
+                store.closing_receipt(closed)
             } else {
                 store.receipt(closed)
             };

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::BookStore;
-use crate::domain::{Copy, Hold, LedgerEntry, Rental};
+use crate::domain::{Copy, EntryKind, Hold, LedgerEntry, Rental};
 use crate::error::Result;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::report::Receipt;
@@ -85,9 +85,28 @@ impl<S: Storage> BookStore<S> {
         let closed = self
             .apply(Operation::DeclareLost { rental, at })?
             .into_rental()?;
-        let balance = self.storage.account(closed.customer)?.balance;
+        self.closing_receipt(closed)
+    }
+
+    /// The receipt of a rental closed with fees besides its charge (declared lost, or returned with a damage
+    /// fee): its charge, and the customer's balance once the closing operation posted everything — the balance
+    /// after the last fee entry that names the rental at its closing instant. The same answer however often it is
+    /// asked (a retry under an idempotency key reads the same entries). For a plain return it is
+    /// [`BookStore::receipt`].
+    pub fn closing_receipt(&self, closed: Rental) -> Result<Receipt> {
+        let (customer, rental, at) = (closed.customer, closed.id, closed.returned_at);
         let mut receipt = self.receipt(closed)?;
-        receipt.balance = balance;
+        let mut last_fee = None;
+        for entry in self.storage.ledger(customer)? {
+            let entry = entry?;
+            if entry.kind == EntryKind::Fee && entry.rental == Some(rental) && Some(entry.at) == at
+            {
+                last_fee = Some(entry.balance_after);
+            }
+        }
+        if let Some(balance) = last_fee {
+            receipt.balance = balance;
+        }
         Ok(receipt)
     }
 
@@ -120,9 +139,6 @@ impl<S: Storage> BookStore<S> {
                 }),
             })?
             .into_rental()?;
-        let balance = self.storage.account(closed.customer)?.balance;
-        let mut receipt = self.receipt(closed)?;
-        receipt.balance = balance;
-        Ok(receipt)
+        self.closing_receipt(closed)
     }
 }
