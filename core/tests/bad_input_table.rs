@@ -208,10 +208,20 @@ fn run<S: Storage>(store: &BookStore<S>, op: &str, a: &Args<'_>) -> Result<Optio
                 .as_array()
                 .expect("keys")
                 .iter()
-                .map(|k| k.as_str().expect("a key").to_owned())
+                .map(|k| match &k["$string_of"] {
+                    // {"$string_of": [text, n]}: text repeated n times.
+                    Value::Array(spec) => spec[0]
+                        .as_str()
+                        .expect("text")
+                        .repeat(spec[1].as_u64().expect("a count") as usize),
+                    _ => k.as_str().expect("a key").to_owned(),
+                })
                 .collect();
             none(store.mark_notified(&keys, a.time("at")))
         }
+        "hold" => none(store.hold(HoldId::new(a.u64("hold")))),
+        "book_holds" => none(store.book_holds(BookId::new(a.u64("book")))),
+        "customer_holds" => none(store.customer_holds(CustomerId::new(a.u64("customer")))),
         "quote_return" => none(store.quote_return(RentalId::new(a.u64("rental")), a.time("at"))),
         "rental" => none(store.rental(RentalId::new(a.u64("rental")))),
         "store_quote" => none(store.quote(
