@@ -553,6 +553,7 @@ fuzz_target!(|input: Input| {
                         plan_version: version.id,
                         charge: None,
                         renewals: Vec::new(),
+                        lost: false,
                     };
                     assert_eq!(rental, want, "{op:?}");
                     m.copies.get_mut(&copy).unwrap().1 = MCopy::Rented(rental.id);
