@@ -7,6 +7,7 @@ mod batch;
 mod circulation;
 mod convert;
 mod errors;
+mod export;
 mod plan;
 mod records;
 mod store;
@@ -39,6 +40,9 @@ fn _koko(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<circulation::Hold>()?;
     module.add_class::<circulation::Found>()?;
     module.add_class::<circulation::Notice>()?;
+    module.add_class::<export::CsvChunks>()?;
+    module.add_class::<export::OutstandingCharges>()?;
+    module.add_class::<export::CurrencyTotal>()?;
     module.add_class::<store::BookStore>()?;
     module.add_class::<batch::Batch>()?;
     Ok(())

@@ -438,6 +438,39 @@ class Notice:
         """The ISO 4217 currency code of ``amount``."""
         ...
 
+class CsvChunks:
+    """The active-rentals CSV as it is written (``BookStore.export_active_rentals_csv_chunks``): iterate for
+    ``bytes`` chunks, the header row first. ``close()`` (or dropping it) stops the export; ``BookStore.close()``
+    waits for an export in progress, so finish or close the iterator first."""
+
+    def __iter__(self) -> CsvChunks: ...
+    def __next__(self) -> bytes: ...
+    def close(self) -> None:
+        """Stops the export; later iteration ends at once."""
+        ...
+
+class CurrencyTotal:
+    """A sum of money in one currency."""
+
+    @property
+    def currency(self) -> str: ...
+    @property
+    def total(self) -> Decimal: ...
+
+class OutstandingCharges:
+    """What every open rental would be charged if all came back at ``at``, summed by currency."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def rentals(self) -> int:
+        """How many open rentals were priced."""
+        ...
+    @property
+    def totals(self) -> List[CurrencyTotal]:
+        """One sum per currency, sorted by currency code."""
+        ...
+
 class BookStore:
     """A book store. Safe to share between threads; storage work releases the GIL.
 
@@ -622,6 +655,13 @@ class BookStore:
     def customer_rentals(self, customer_id: int) -> List[Rental]: ...
     def revenue(self, start: datetime, end: datetime) -> List[RevenueLine]: ...
     def export_active_rentals_csv(self, path: Union[str, PathLike[str]]) -> int: ...
+    def export_active_rentals_csv_chunks(self, chunk_size: Optional[int] = None) -> CsvChunks:
+        """The open rentals as CSV (the same header and rows as ``export_active_rentals_csv``), streamed in chunks
+        of ``chunk_size`` bytes (64 KiB by default; the last one shorter) without holding every row in memory."""
+        ...
+    def outstanding_charges(self, at: Optional[datetime] = None) -> OutstandingCharges:
+        """What every open rental would be charged if all came back at ``at`` (now by default), by currency."""
+        ...
     def account(self, customer_id: int) -> Account:
         """A customer's account: balance, currency, manual block and every ledger entry. ``NotFound`` for an
         unknown customer."""

@@ -1,0 +1,245 @@
+//! Reports over every open rental that a server hands out as they are produced: the active-rentals CSV as an
+//! iterator of byte chunks (`BookStore.export_active_rentals_csv_chunks`), and the charges outstanding on them
+//! (`BookStore.outstanding_charges`). Glue only: the rows and the sums are the core's.
+//!
+//! The CSV is written by the core's `BookStore::export_active_rentals_csv` on a thread of its own, into a writer
+//! that cuts it into chunks and passes them through a bounded channel: at most [`CHUNKS_IN_FLIGHT`] chunks wait
+//! for the reader, so memory stays a few chunks whatever the number of rentals, and a reader that stops (drops or
+//! `close()`s the iterator) ends the export at its next chunk.
+
+use std::io::{self, Write};
+use std::sync::mpsc::{sync_channel, Receiver, RecvError, SyncSender};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+use rust_decimal::Decimal;
+
+use crate::convert::{count, optional_datetime};
+use crate::errors::{invalid, to_py, IntoPy};
+use crate::store::{open, BookStore};
+
+/// How many chunks may wait between the exporting thread and the reader.
+const CHUNKS_IN_FLIGHT: usize = 2;
+/// The chunk size when the caller names none.
+const DEFAULT_CHUNK_SIZE: usize = 64 * 1024;
+/// The largest chunk a caller may ask for.
+const MAX_CHUNK_SIZE: usize = 64 * 1024 * 1024;
+
+type Piece = Result<Vec<u8>, koko_core::Error>;
+
+/// An `io::Write` that sends what it is given as chunks of exactly `size` bytes (the last one shorter).
+struct ChunkWriter {
+    buffer: Vec<u8>,
+    size: usize,
+    sender: SyncSender<Piece>,
+}
+
+impl ChunkWriter {
+    fn send(&mut self) -> io::Result<()> {
+        let chunk = std::mem::replace(&mut self.buffer, Vec::with_capacity(self.size));
+        self.sender
+            .send(Ok(chunk))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the reader of the CSV stopped"))
+    }
+}
+
+impl Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        let mut rest = data;
+        while !rest.is_empty() {
+            let room = self.size - self.buffer.len();
+            let (now, later) = rest.split_at(room.min(rest.len()));
+            self.buffer.extend_from_slice(now);
+            rest = later;
+            if self.buffer.len() == self.size {
+                self.send()?;
+            }
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            Ok(())
+        } else {
+            self.send()
+        }
+    }
+}
+
+/// The active-rentals CSV as it is written: iterate for `bytes` chunks (the header row first). `close()` (or
+/// dropping it) stops the export; `BookStore.close()` waits for an export in progress, so finish or close the
+/// iterator first.
+#[pyclass(module = "koko", name = "CsvChunks")]
+pub struct CsvChunks {
+    /// `None` once exhausted, failed or closed.
+    receiver: Mutex<Option<Receiver<Piece>>>,
+}
+
+enum Next {
+    Chunk(Vec<u8>),
+    Failed(koko_core::Error),
+    Done,
+}
+
+#[pymethods]
+impl CsvChunks {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyBytes>>> {
+        // Waiting for the exporter releases the GIL; the exporter never needs it.
+        let next = py.detach(|| {
+            let mut receiver = self.receiver.lock().unwrap_or_else(|p| p.into_inner());
+            let next = match receiver.as_ref().map(Receiver::recv) {
+                Some(Ok(Ok(chunk))) => Next::Chunk(chunk),
+                Some(Ok(Err(err))) => Next::Failed(err),
+                Some(Err(RecvError)) | None => Next::Done,
+            };
+            if !matches!(next, Next::Chunk(_)) {
+                *receiver = None;
+            }
+            next
+        });
+        match next {
+            Next::Chunk(chunk) => Ok(Some(PyBytes::new(py, &chunk).unbind())),
+            Next::Failed(err) => Err(to_py(err)),
+            Next::Done => Ok(None),
+        }
+    }
+
+    /// Stops the export (the exporting thread ends at its next chunk); later iteration ends at once.
+    fn close(&self, py: Python<'_>) {
+        py.detach(|| {
+            *self.receiver.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        });
+    }
+}
+
+/// What every open rental would be charged if all came back at `at`, summed by currency.
+#[pyclass(module = "koko", frozen, get_all)]
+pub struct OutstandingCharges {
+    /// The instant the charges are computed for.
+    pub at: DateTime<Utc>,
+    /// How many open rentals were priced.
+    pub rentals: u64,
+    /// One sum per currency, sorted by currency code.
+    pub totals: Vec<CurrencyTotal>,
+}
+
+/// A sum of money in one currency.
+#[pyclass(module = "koko", frozen, eq, get_all)]
+#[derive(Clone, PartialEq)]
+pub struct CurrencyTotal {
+    /// The ISO 4217 currency code.
+    pub currency: String,
+    /// The sum.
+    pub total: Decimal,
+}
+
+#[pymethods]
+impl CurrencyTotal {
+    fn __repr__(&self) -> String {
+        format!(
+            "CurrencyTotal(currency={:?}, total=Decimal('{}'))",
+            self.currency, self.total
+        )
+    }
+}
+
+#[pymethods]
+impl OutstandingCharges {
+    fn __repr__(&self) -> String {
+        format!(
+            "OutstandingCharges(at={:?}, rentals={}, totals={})",
+            self.at.to_rfc3339(),
+            self.rentals,
+            self.totals.len()
+        )
+    }
+}
+
+#[pymethods]
+impl BookStore {
+    /// The open rentals as CSV (the header row, then one row per rental in id order), streamed in chunks of
+    /// `chunk_size` bytes.
+    #[pyo3(signature = (chunk_size = None))]
+    fn export_active_rentals_csv_chunks(
+        slf: &Bound<'_, Self>,
+        chunk_size: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CsvChunks> {
+        let chunk_size = match chunk_size {
+            Some(size) if !size.is_none() => count("chunk_size", size)? as usize,
+            _ => DEFAULT_CHUNK_SIZE,
+        };
+        if !(1..=MAX_CHUNK_SIZE).contains(&chunk_size) {
+            return Err(invalid(
+                "chunk_size",
+                format!("expected 1 to {MAX_CHUNK_SIZE} bytes"),
+            ));
+        }
+        {
+            // A closed store raises here rather than at the first chunk.
+            let guard = slf.get().read()?;
+            open(&guard)?;
+        }
+        let (sender, receiver) = sync_channel::<Piece>(CHUNKS_IN_FLIGHT);
+        let store = slf.clone().unbind();
+        std::thread::Builder::new()
+            .name("koko-csv-export".into())
+            .spawn(move || {
+                let mut writer = ChunkWriter {
+                    buffer: Vec::with_capacity(chunk_size),
+                    size: chunk_size,
+                    sender: sender.clone(),
+                };
+                let exported = match store.get().read() {
+                    Ok(guard) => match guard.as_ref() {
+                        Some(inner) => inner.export_active_rentals_csv(&mut writer).map(drop),
+                        None => Err(closed_meanwhile()),
+                    },
+                    Err(_) => Err(closed_meanwhile()),
+                };
+                if let Err(err) = exported {
+                    // Nobody to tell when the reader is gone (that is how the export stopped).
+                    let _ = sender.send(Err(err));
+                }
+            })
+            .map_err(|e| to_py(koko_core::Error::Storage(Box::new(e))))?;
+        Ok(CsvChunks {
+            receiver: Mutex::new(Some(receiver)),
+        })
+    }
+
+    /// What every open rental would be charged if all came back at `at` (now by default), summed by currency.
+    #[pyo3(signature = (at = None))]
+    fn outstanding_charges(
+        &self,
+        py: Python<'_>,
+        at: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<OutstandingCharges> {
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
+        let report = py.detach(|| store.outstanding_charges(at)).py_err()?;
+        Ok(OutstandingCharges {
+            at: report.at.unwrap_or(at),
+            rentals: report.rentals,
+            totals: report
+                .totals
+                .into_iter()
+                .map(|t| CurrencyTotal {
+                    currency: t.currency.code().to_owned(),
+                    total: t.total,
+                })
+                .collect(),
+        })
+    }
+}
+
+fn closed_meanwhile() -> koko_core::Error {
+    koko_core::Error::Storage("the store was closed before the export began".into())
+}
