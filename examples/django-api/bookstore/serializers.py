@@ -10,11 +10,14 @@ within the balance).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Optional
 
 import koko
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 # The original API's book_type codes ↔ koko's categories.
@@ -44,6 +47,8 @@ def iso(value: Optional[dt.datetime]) -> Optional[str]:
     return None if value is None else _datetime_out.to_representation(value)
 
 
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": r"^[+-]?[0-9]{1,30}(\.[0-9]{1,30})?$",
+                      "example": "4.50"})
 class MoneyField(serializers.Field):
     """An amount as a JSON decimal string (``"4.50"``), in and out; never a JSON number, never a float.
 
@@ -144,59 +149,107 @@ class AgedBalancesQuery(serializers.Serializer):
 
 
 # --- output ------------------------------------------------------------------------------------------------------
+# Every answer is one of these serializers over koko's objects (read attribute by attribute; a None stays null), so
+# the OpenAPI schema (bookstore.schema) describes exactly what is sent.
 
 
-def book_data(store: koko.BookStore, book: koko.Book) -> dict:
-    return {
-        "id": book.id,
-        "title": book.title,
-        "author": book.author,
-        "book_type": TYPE_BY_CATEGORY.get(book.category, book.category),
-        "rental_status": "Available" if store.available_copies(book.id) > 0 else "Rented Out",
-    }
+class BookTypeField(serializers.ChoiceField):
+    """A koko category as the original API's ``book_type`` code (``"R"``, ``"F"``, ``"N"``)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=sorted(CATEGORY_BY_TYPE), **kwargs)
+
+    def to_representation(self, value: str) -> str:
+        return TYPE_BY_CATEGORY.get(value, value)
 
 
-def customer_data(customer: koko.Customer) -> dict:
-    return {
-        "id": customer.id,
-        "first_name": customer.first_name,
-        "last_name": customer.last_name,
-        "is_active": customer.active,
-        "email": customer.email,
-    }
+@extend_schema_field({"type": "string", "enum": ["Available", "Rented Out"]})
+class RentalStatusOfBook(serializers.Field):
+    """``"Available"`` while koko has an available copy of the book, else ``"Rented Out"`` (the store in the
+    serializer's context answers)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(source="id", read_only=True, **kwargs)
+
+    def to_representation(self, book_id: int) -> str:
+        return "Available" if self.context["store"].available_copies(book_id) > 0 else "Rented Out"
+
+
+class BookOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    author = serializers.CharField()
+    book_type = BookTypeField(source="category")
+    rental_status = RentalStatusOfBook()
+
+
+class CustomerOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    is_active = serializers.BooleanField(source="active")
+    email = serializers.CharField(allow_null=True)  # where notices go
 
 
 RENTAL_STATUS = {"active": "Active", "closed": "Closed", "lost": "Lost"}
 
 
-def rental_data(rental: koko.Rental, book_title: str, charge: Optional[koko.Quote] = None) -> dict:
-    charge = charge if charge is not None else rental.charge
-    return {
-        "id": rental.id,
-        "book": rental.book_id,
-        "customer_id": rental.customer_id,
-        "book_title": book_title,
-        "rental_status": RENTAL_STATUS[rental.status],
-        "date_rented": iso(rental.rented_at),
-        "date_returned": iso(rental.returned_at),
-        "amount_charged": None if charge is None else str(charge.total),
-        "currency": None if charge is None else charge.currency,
-    }
+@dataclass(frozen=True)
+class RentalRow:
+    """A rental as the API shows it: koko's rental, its book's title, its charge (a receipt's, or the rental's
+    own once closed) and, for a close, the customer's balance after it."""
+
+    rental: koko.Rental
+    book_title: str
+    charge: Optional[koko.Quote] = None
+    balance: Optional[Decimal] = None
+
+    @classmethod
+    def of(cls, rental: koko.Rental, book_title: str) -> "RentalRow":
+        return cls(rental, book_title, rental.charge)
+
+    @classmethod
+    def of_receipt(cls, receipt: koko.Receipt) -> "RentalRow":
+        return cls(receipt.rental, receipt.title, receipt.charge, receipt.balance)
 
 
-def receipt_data(receipt: koko.Receipt) -> dict:
+class RentalOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="rental.id")
+    book = serializers.IntegerField(source="rental.book_id")
+    customer_id = serializers.IntegerField(source="rental.customer_id")
+    book_title = serializers.CharField()
+    rental_status = serializers.ChoiceField(
+        choices=list(RENTAL_STATUS.values()), source="rental.status"
+    )
+    date_rented = AwareDateTimeField(source="rental.rented_at")
+    date_returned = AwareDateTimeField(source="rental.returned_at", allow_null=True)
+    amount_charged = MoneyField(source="charge.total", allow_null=True)  # null while active
+    currency = serializers.CharField(source="charge.currency", allow_null=True)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["rental_status"] = RENTAL_STATUS[data["rental_status"]]
+        return data
+
+
+class ReceiptOutput(RentalOutput):
     """The close endpoint's answer: the closed rental with its charge, and the customer's balance once the charge
-    was posted (``"balance"``, a decimal string)."""
-    return {**rental_data(receipt.rental, receipt.title, charge=receipt.charge), "balance": str(receipt.balance)}
+    (and a damage fee, or the replacement fees of a lost copy) was posted."""
+
+    balance = MoneyField()
 
 
-def renewal_data(rental: koko.Rental, book_title: str) -> dict:
+class RenewalOutput(RentalOutput):
     """The renew endpoint's answer: the rental, its new due date and every renewal's instant."""
-    return {
-        **rental_data(rental, book_title),
-        "due_date": iso(rental.due_at),
-        "renewals": [iso(at) for at in rental.renewals],
-    }
+
+    due_date = AwareDateTimeField(source="rental.due_at", allow_null=True)
+    renewals = serializers.ListField(child=AwareDateTimeField(), source="rental.renewals")
+
+
+def rental_rows(store: koko.BookStore, rentals: list) -> list:
+    """Rentals with their books' titles (one catalogue read for the lot)."""
+    titles = {book.id: book.title for book in store.books()} if rentals else {}
+    return [RentalRow.of(rental, titles.get(rental.book_id, "")) for rental in rentals]
 
 
 # Customer accounts: koko's objects, read attribute by attribute (a None stays null).
@@ -285,3 +338,143 @@ class NoticeOutput(serializers.Serializer):
     due_at = AwareDateTimeField()  # the rental's due date, or until when the held copy waits
     amount = MoneyField(allow_null=True)  # what the rental would be charged if returned now
     currency = serializers.CharField(allow_null=True)
+
+
+# --- the operations added for issue 15: copies, plans, quotes, reports, logins, health ----------------------------
+
+
+class CustomerCloseInput(serializers.Serializer):
+    """A customer's return: at the server's time (a ``date_returned`` is refused), without damage fees."""
+
+
+class CopiesInput(serializers.Serializer):
+    count = serializers.IntegerField(min_value=1, max_value=1000)
+
+
+class PlanDocument(serializers.Serializer):
+    """A koko price plan as its JSON document (README "Price plans"); its schema is bookstore.schema's."""
+
+    def to_representation(self, plan: koko.PricePlan) -> dict:
+        return json.loads(plan.to_json())
+
+
+class PlanField(serializers.JSONField):
+    """A plan document in a request (parsed and validated by koko into a ``PricePlan``) or an answer."""
+
+    def to_internal_value(self, data) -> koko.PricePlan:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Expected a price plan object.")
+        try:
+            return koko.PricePlan.from_json(json.dumps(data))
+        except koko.InvalidPlan as exc:
+            raise serializers.ValidationError(f"{exc.field}: {exc.reason}" if exc.field else str(exc.reason or exc))
+
+    def to_representation(self, plan: koko.PricePlan) -> dict:
+        return PlanDocument(plan).data
+
+
+class PublishPlanInput(serializers.Serializer):
+    plan = PlanField()
+    effective_from = AwareDateTimeField()
+
+
+class PlanVersionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    effective_from = AwareDateTimeField()
+    plan = PlanField()
+
+
+class QuoteQuery(serializers.Serializer):
+    """What to price: a ``book`` (its category) or a ``book_type``, for ``days`` days or from ``rented_at`` to
+    ``returned_at``."""
+
+    book = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    book_type = serializers.ChoiceField(choices=sorted(CATEGORY_BY_TYPE), required=False)
+    days = serializers.IntegerField(required=False, min_value=0, max_value=2**32 - 1)
+    rented_at = AwareDateTimeField(required=False)
+    returned_at = AwareDateTimeField(required=False)
+
+    def validate(self, data: dict) -> dict:
+        if ("book" in data) == ("book_type" in data):
+            raise serializers.ValidationError({"book": ["Give either book or book_type."]})
+        times = [name for name in ("rented_at", "returned_at") if name in data]
+        if ("days" in data) == bool(times):
+            raise serializers.ValidationError({"days": ["Give either days, or rented_at and returned_at."]})
+        if len(times) == 1:
+            missing = "returned_at" if times == ["rented_at"] else "rented_at"
+            raise serializers.ValidationError({missing: ["This field is required with " + times[0] + "."]})
+        return data
+
+
+class AtQuery(serializers.Serializer):
+    at = AwareDateTimeField(required=False)  # default: now
+
+
+class PeriodQuery(serializers.Serializer):
+    start = AwareDateTimeField()
+    end = AwareDateTimeField()
+
+
+class QuoteLineOutput(serializers.Serializer):
+    description = serializers.CharField()
+    amount = MoneyField()
+
+
+class QuoteOutput(serializers.Serializer):
+    days = serializers.IntegerField()
+    total = MoneyField()
+    currency = serializers.CharField()
+    lines = QuoteLineOutput(many=True)
+
+
+class RevenueLineOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    category = serializers.CharField()
+    book_type = BookTypeField(source="category")
+    rentals = serializers.IntegerField()
+    total = MoneyField()
+
+
+class CurrencyTotalOutput(serializers.Serializer):
+    currency = serializers.CharField()
+    total = MoneyField()
+
+
+class OutstandingOutput(serializers.Serializer):
+    at = AwareDateTimeField()
+    rentals = serializers.IntegerField()
+    totals = CurrencyTotalOutput(many=True)
+
+
+class LoginInput(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]{1,150}\Z", max_length=150)
+
+
+class LoginOutput(serializers.Serializer):
+    username = serializers.CharField()
+    customer_id = serializers.IntegerField()
+    token = serializers.CharField()
+
+
+HEALTH = ("ok", "unavailable")
+
+
+class HealthOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=HEALTH)
+    store = serializers.ChoiceField(choices=HEALTH)
+    database = serializers.ChoiceField(choices=HEALTH + ("unused",))
+
+
+# --- error answers (bookstore.errors and DRF produce them; bookstore.schema documents them) ------------------------
+
+
+class ErrorOutput(serializers.Serializer):
+    """401, 403, 404, 429, 503: what went wrong; a refusal by a block or a plan limit also names the ``rule``."""
+
+    detail = serializers.CharField()
+    rule = serializers.CharField(required=False)
+
+
+class FieldErrorsOutput(serializers.Serializer):
+    """400 and 409: the messages per field (``non_field_errors``, ``detail``, or the ``Idempotency-Key`` header);
+    its schema is bookstore.schema's (any key: a message or a list of messages)."""

@@ -1,12 +1,17 @@
 """Settings of the Koko Book Store API.
 
-Every book, customer and rental lives in a ``koko.BookStore``: there is no Django database. Two settings choose it:
+Every book, customer and rental lives in a ``koko.BookStore``. Two settings choose it:
 
 - ``KOKO_STORE`` (env var of the same name): a directory for the embedded sled store (default ``<project>/koko-data``),
-  or ``memory`` for an in-memory store that is gone when the process ends. Sled locks its directory: one process
-  at a time.
+  ``memory`` for an in-memory store that is gone when the process ends, or ``postgresql://…``. Sled locks its
+  directory: one process at a time.
 - ``KOKO_PLAN`` (env var of the same name): ``story3`` (default), ``story1``, ``story2``, or the path of a ``.json`` or
   ``.toml`` price-plan file. A sled store that already exists keeps the plan it was created with.
+
+Django's own small database holds only the API's users, tokens, customer logins, sessions and the throttles' cache
+(``kokoapi.env.api_database``): SQLite beside the sled store by default, the same PostgreSQL server as koko when koko
+runs on PostgreSQL, or ``KOKO_API_DATABASE``. ``KOKO_API_AUTH=none`` serves the original open API (no users, no
+throttling) for local development.
 
 ``manage.py send_notices`` mails customers through Django's SMTP backend: ``KOKO_EMAIL_HOST`` / ``KOKO_EMAIL_PORT``
 (default ``localhost:25``), optionally ``KOKO_EMAIL_USER``, ``KOKO_EMAIL_PASSWORD``, ``KOKO_EMAIL_TLS=1``, and the
@@ -16,40 +21,88 @@ sender ``KOKO_EMAIL_FROM`` (``DEFAULT_FROM_EMAIL``).
 import os
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
+from kokoapi.env import api_database, flag, words
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+DEV_SECRET_KEY = "insecure-dev-key-for-the-koko-example-only"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = flag("DJANGO_DEBUG", "0")
+if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG=0 with the development secret key: set DJANGO_SECRET_KEY to a long random value "
+        "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or DJANGO_DEBUG=1 on your own machine."
+    )
+ALLOWED_HOSTS = words("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
-def _env_flag(name: str, default: str) -> bool:
-    return os.environ.get(name, default).strip().lower() in {"1", "true", "yes", "on"}
+KOKO_STORE = os.environ.get("KOKO_STORE", str(BASE_DIR / "koko-data"))
+KOKO_PLAN = os.environ.get("KOKO_PLAN", "story3")
 
-
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-dev-key-for-the-koko-example-only")
-DEBUG = _env_flag("DJANGO_DEBUG", "0")
-ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h]
+# "token" (default): token and session authentication, roles staff / customer / anonymous, throttling.
+# "none": the original open API — anyone may call anything; the server warns at start (bookstore.apps).
+KOKO_API_AUTH = os.environ.get("KOKO_API_AUTH", "token").strip().lower()
+if KOKO_API_AUTH not in ("token", "none"):
+    raise ImproperlyConfigured(f"KOKO_API_AUTH={KOKO_API_AUTH!r}: expected 'token' or 'none'")
+AUTH_ENABLED = KOKO_API_AUTH == "token"
 
 INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "bookstore",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
 ]
 
 ROOT_URLCONF = "kokoapi.urls"
 WSGI_APPLICATION = "kokoapi.wsgi.application"
 
-# koko holds all the data; no app here needs a database.
-DATABASES: dict = {}
+DATABASES = {"default": api_database(KOKO_STORE, BASE_DIR)}
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("KOKO_API_DATABASE_CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Templates only render the notices' emails (bookstore/templates/bookstore/notices/); the API answers JSON.
+# The throttles' counters, shared by every worker: Redis when KOKO_API_REDIS_URL is set (pip install -r
+# requirements-redis.txt), else a table in Django's database (created by `manage.py migrate`).
+REDIS_URL = os.environ.get("KOKO_API_REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "bookstore_api_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [],
         "APP_DIRS": True,
-        "OPTIONS": {},
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+            ]
+        },
     }
 ]
 
@@ -58,14 +111,93 @@ TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
 
+# The docs pages' assets (Swagger UI and Redoc from drf-spectacular-sidecar: no CDN), served by WhiteNoise.
+# `manage.py collectstatic` copies them to KOKO_API_STATIC_ROOT (the Dockerfile does); without it they are served
+# from the installed packages.
+STATIC_URL = "static/"
+STATIC_ROOT = os.environ.get("KOKO_API_STATIC_ROOT") or None
+WHITENOISE_USE_FINDERS = True
+
+# The docs pages log in with a session (/api-auth/login/); API clients send "Authorization: Token <key>".
+LOGIN_URL = "rest_framework:login"
+LOGIN_REDIRECT_URL = "/"
+SESSION_COOKIE_SECURE = flag("KOKO_API_SECURE_COOKIES", "0")
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# The quote page (examples/web-quote) reads /plan/ and /quotes/ from another origin.
+CORS_ALLOWED_ORIGINS = words("KOKO_API_CORS_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080")
+
+THROTTLE_RATES = {
+    "anon": os.environ.get("KOKO_API_THROTTLE_ANON", "120/minute"),
+    "user": os.environ.get("KOKO_API_THROTTLE_USER", "1200/minute"),
+}
+
 REST_FRAMEWORK = {
-    # No django.contrib.auth: nobody is logged in and everybody may call the API.
-    "UNAUTHENTICATED_USER": None,
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_AUTHENTICATION_CLASSES": (
+        ["bookstore.auth.TokenAuthentication", "rest_framework.authentication.SessionAuthentication"]
+        if AUTH_ENABLED
+        else []
+    ),
+    # Each view names its own (bookstore.permissions); this default only covers a view that forgets.
+    "DEFAULT_PERMISSION_CLASSES": ["bookstore.permissions.IsStaff"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser" if AUTH_ENABLED else None,
+    "DEFAULT_THROTTLE_CLASSES": (
+        ["rest_framework.throttling.AnonRateThrottle", "rest_framework.throttling.UserRateThrottle"]
+        if AUTH_ENABLED
+        else []
+    ),
+    "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "bookstore.errors.koko_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "bookstore.schema.KokoAutoSchema",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Koko Book Store API",
+    "DESCRIPTION": (
+        "The book store's REST API, every rule in koko. Authenticate with `Authorization: Token <key>` "
+        "(`manage.py drf_create_token USER` for staff, `manage.py customer_login CUSTOMER_ID USERNAME` or "
+        "`POST /customers/{id}/login/` for customers), or log in at `/api-auth/login/` to try the API from this page. "
+        "Roles: staff (everything), customers (their own rentals, account, holds and notices; rent and return at "
+        "the server's time), anonymous (the catalogue, the current plan and quotes). Another customer's records "
+        "answer 404, as if they did not exist. Money is always a decimal string."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
+    "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    "ENUM_NAME_OVERRIDES": {
+        "BookRentalStatusEnum": ["Available", "Rented Out"],
+        "RentalStatusEnum": ["Active", "Closed", "Lost"],
+        "HealthEnum": ["ok", "unavailable"],
+        "DatabaseHealthEnum": ["ok", "unavailable", "unused"],
+    },
+}
+
+# Errors are logged with their tracebacks on stderr whatever DEBUG says (Django alone only mails them to ADMINS
+# when DEBUG=0); gunicorn and docker collect stderr.
+LOG_LEVEL = os.environ.get("KOKO_API_LOG_LEVEL", "INFO").upper()
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "{asctime} {levelname} {name} pid={process:d} {message}", "style": "{"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+    },
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        "django": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+        "django.request": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+        "bookstore": {"handlers": ["stderr"], "level": LOG_LEVEL, "propagate": False},
+    },
 }
 
 # Email, for `manage.py send_notices`: an SMTP server (KOKO_EMAIL_HOST, KOKO_EMAIL_PORT) and the sender.
@@ -74,9 +206,6 @@ EMAIL_HOST = os.environ.get("KOKO_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("KOKO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("KOKO_EMAIL_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("KOKO_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = _env_flag("KOKO_EMAIL_TLS", "0")
+EMAIL_USE_TLS = flag("KOKO_EMAIL_TLS", "0")
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("KOKO_EMAIL_FROM", "Koko Book Store <books@localhost>")
-
-KOKO_STORE = os.environ.get("KOKO_STORE", str(BASE_DIR / "koko-data"))
-KOKO_PLAN = os.environ.get("KOKO_PLAN", "story3")

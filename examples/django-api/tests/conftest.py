@@ -1,4 +1,5 @@
-"""Every test gets a fresh in-memory koko store and a small JSON client."""
+"""Every test gets a fresh in-memory koko store, Django's test database, and a small JSON client that calls as staff
+(a staff user's token) unless a test asks for another role (``as_customer``, ``anonymous``)."""
 
 from __future__ import annotations
 
@@ -18,10 +19,18 @@ UTC = dt.timezone.utc
 class Api:
     """django.test.Client speaking JSON; every call returns the response with ``.data`` parsed."""
 
-    def __init__(self, client: Optional[Client] = None) -> None:
+    def __init__(self, client: Optional[Client] = None, token: Optional[str] = None) -> None:
         self.client = client or Client()
+        self.token = token
+
+    def as_token(self, token: Optional[str]) -> "Api":
+        """Another client calling with ``token`` (None: anonymous)."""
+        return Api(Client(), token)
 
     def _call(self, method: str, url: str, body: Any = None, headers: Optional[dict] = None):
+        headers = dict(headers or {})
+        if self.token is not None:
+            headers.setdefault("Authorization", f"Token {self.token}")
         kwargs: dict = {"headers": headers} if headers else {}
         if body is not None:
             kwargs.update(data=json.dumps(body), content_type="application/json")
@@ -82,6 +91,41 @@ def store():
     koko_store.use_store(previous)
 
 
+@pytest.fixture(autouse=True)
+def _database(db):
+    """Users, tokens and the throttles' cache live in Django's database: every test may use it."""
+
+
+def make_staff_token(username: str = "clerk") -> str:
+    from django.contrib.auth import get_user_model
+    from rest_framework.authtoken.models import Token
+
+    user = get_user_model().objects.create_user(username=username, is_staff=True)
+    return Token.objects.create(user=user).key
+
+
 @pytest.fixture
-def api(client) -> Api:
-    return Api(client)
+def staff_token() -> str:
+    return make_staff_token()
+
+
+@pytest.fixture
+def api(client, staff_token) -> Api:
+    return Api(client, staff_token)
+
+
+@pytest.fixture
+def anonymous() -> Api:
+    return Api(Client())
+
+
+@pytest.fixture
+def as_customer(api):
+    """``as_customer(customer_id)``: a client logged in as that koko customer (a login made by the staff endpoint)."""
+
+    def login(customer_id: int, username: Optional[str] = None) -> Api:
+        response = api.post(f"/customers/{customer_id}/login/", {"username": username or f"customer{customer_id}"})
+        assert response.status_code in (200, 201), response.raw
+        return api.as_token(response.data["token"])
+
+    return login

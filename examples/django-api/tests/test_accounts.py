@@ -525,6 +525,7 @@ def test_a_bad_idempotency_key_is_400_naming_the_header(api, store, key):
     assert store.rentals() == []
 
 
+@pytest.mark.django_db(transaction=True)
 def test_simultaneous_retries_under_one_key_rent_once(api, store):
     from .test_concurrency import _race
 
@@ -532,7 +533,7 @@ def test_simultaneous_retries_under_one_key_rent_once(api, store):
     for round_ in range(10):
         book_id = api.book(title=f"Retried {round_}", copies=4)["id"]
         calls = [lambda a, b=book_id, k=f"race-{round_}": _rent(a, ada, b, k)] * 4
-        responses = _race(calls)
+        responses = _race(calls, api.token)
         assert [r.status_code for r in responses] == [201] * 4, [r.raw for r in responses]
         assert len({r.data["id"] for r in responses}) == 1
         assert store.available_copies(book_id) == 3

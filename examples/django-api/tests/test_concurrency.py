@@ -4,6 +4,8 @@ import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from django.db import connection
 from django.test import Client
 
 from .conftest import Api, parse
@@ -12,14 +14,22 @@ ROUNDS = 30
 THREADS = 4
 
 
-def _race(calls):
+# The threads authenticate with the test's staff token, so it must be committed: these tests run outside a
+# transaction (Django's test database is a file, tests/conftest.py; threads use their own connections).
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _race(calls, token):
     """Run the calls on their own threads, released together by a barrier; each thread has its own Client."""
     barrier = threading.Barrier(len(calls))
 
     def run(call):
-        api = Api(Client())
+        api = Api(Client(), token)
         barrier.wait()
-        return call(api)
+        try:
+            return call(api)
+        finally:
+            connection.close()
 
     with ThreadPoolExecutor(max_workers=len(calls)) as pool:
         return list(pool.map(run, calls))
@@ -32,7 +42,7 @@ def test_concurrent_rents_of_a_single_copy_let_exactly_one_through(api, store):
         calls = [
             (lambda a, c=c, b=book_id: a.post(f"/customers/{c}/rentals/", {"book": b})) for c in customers
         ]
-        responses = _race(calls)
+        responses = _race(calls, api.token)
         codes = sorted(r.status_code for r in responses)
         assert codes == [201] + [400] * (THREADS - 1), (round_, codes)
         assert all(r.data == {"detail": "Book is unavailable"} for r in responses if r.status_code == 400)
@@ -44,7 +54,7 @@ def test_one_customer_double_submitting_gets_one_rental(api, store):
     ada = api.customer()["id"]
     for round_ in range(ROUNDS):
         book_id = api.book(title=f"Double click {round_}")["id"]
-        responses = _race([lambda a, b=book_id: a.post(f"/customers/{ada}/rentals/", {"book": b})] * 2)
+        responses = _race([lambda a, b=book_id: a.post(f"/customers/{ada}/rentals/", {"book": b})] * 2, api.token)
         assert sorted(r.status_code for r in responses) == [201, 400]
     assert len(store.customer_rentals(ada)) == ROUNDS
 
@@ -55,7 +65,7 @@ def test_concurrent_closes_of_one_rental_charge_once(api, store):
         book_id = api.book(title=f"Returned twice {round_}", book_type="F")["id"]
         rental = api.rent(ada, book_id)
         returned = (parse(rental["date_rented"]) + dt.timedelta(days=2)).isoformat()
-        responses = _race([lambda a, r=rental["id"]: a.close(r, returned)] * THREADS)
+        responses = _race([lambda a, r=rental["id"]: a.close(r, returned)] * THREADS, api.token)
         codes = sorted(r.status_code for r in responses)
         assert codes == [200] + [409] * (THREADS - 1)
         assert str(store.rental(rental["id"]).charge.total) == "6.00"

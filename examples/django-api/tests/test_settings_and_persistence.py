@@ -20,7 +20,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 
 
 def _settings_with_env(monkeypatch, **env):
-    for name in ("KOKO_STORE", "KOKO_PLAN"):
+    for name in ("KOKO_STORE", "KOKO_PLAN", "KOKO_API_DATABASE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -31,7 +31,9 @@ def test_defaults_are_a_sled_store_in_the_project_and_story3(monkeypatch):
     values = _settings_with_env(monkeypatch)
     assert Path(values["KOKO_STORE"]) == PROJECT / "koko-data"
     assert values["KOKO_PLAN"] == "story3"
-    assert values["DATABASES"] == {}
+    # Django's own small database (users, tokens, the throttles' cache) is a SQLite file beside the sled store.
+    assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(values["DATABASES"]["default"]["NAME"]) == PROJECT / "koko-data-auth.sqlite3"
 
 
 def test_env_vars_choose_store_and_plan(monkeypatch):
@@ -47,10 +49,10 @@ def _restart(settings, location, plan="story3"):
     settings.KOKO_PLAN = plan
 
 
-def test_sled_store_keeps_books_customers_and_rentals_across_a_restart(settings, tmp_path, client):
+def test_sled_store_keeps_books_customers_and_rentals_across_a_restart(settings, tmp_path, client, staff_token):
     data_dir = tmp_path / "koko-data"
     _restart(settings, data_dir)
-    api = Api(client)
+    api = Api(client, staff_token)
     book = api.book(title="Dune", book_type="F")
     ada = api.customer()
     closed = api.rent(ada["id"], book["id"], date_rented="2024-06-03T10:00:00Z")
@@ -74,9 +76,9 @@ def test_sled_store_keeps_books_customers_and_rentals_across_a_restart(settings,
     koko_store.close_store()
 
 
-def test_memory_store_from_settings_starts_empty_each_time(settings, client):
+def test_memory_store_from_settings_starts_empty_each_time(settings, client, staff_token):
     _restart(settings, "memory")
-    api = Api(client)
+    api = Api(client, staff_token)
     api.book(title="Gone")
     assert len(api.get("/books/").data) == 1
     _restart(settings, "memory")
@@ -84,9 +86,9 @@ def test_memory_store_from_settings_starts_empty_each_time(settings, client):
 
 
 @pytest.mark.parametrize("plan, amount", [("story1", "3.00"), ("story2", "4.50"), ("story3", "3.50")])
-def test_koko_plan_presets_price_through_the_api(settings, client, plan, amount):
+def test_koko_plan_presets_price_through_the_api(settings, client, plan, amount, staff_token):
     _restart(settings, "memory", plan=plan)
-    api = Api(client)
+    api = Api(client, staff_token)
     book = api.book(book_type="R")
     rental = api.rent(api.customer()["id"], book["id"], date_rented="2024-06-03T10:00:00Z")
     assert api.close(rental["id"], "2024-06-06T10:00:00Z").data["amount_charged"] == amount
@@ -101,12 +103,12 @@ def _custom_plan() -> dict:
 
 
 @pytest.mark.parametrize("suffix", [".json", ".toml"])
-def test_koko_plan_from_a_file(settings, client, tmp_path, suffix):
+def test_koko_plan_from_a_file(settings, client, tmp_path, suffix, staff_token):
     plan = koko.PricePlan.from_json(json.dumps(_custom_plan()))
     path = tmp_path / f"plan{suffix}"
     path.write_text(plan.to_json() if suffix == ".json" else plan.to_toml(), encoding="utf-8")
     _restart(settings, "memory", plan=str(path))
-    api = Api(client)
+    api = Api(client, staff_token)
     book = api.book(book_type="F")
     rental = api.rent(api.customer()["id"], book["id"], date_rented="2024-06-03T10:00:00Z")
     closed = api.close(rental["id"], "2024-06-05T10:00:00Z").data
@@ -141,15 +143,15 @@ def test_store_is_created_once_per_process(settings):
     assert [b.title for b in koko_store.get_store().books()] == ["Kept"]
 
 
-def test_a_sled_directory_held_by_another_handle_answers_503(settings, tmp_path, client):
+def test_a_sled_directory_held_by_another_handle_answers_503(settings, tmp_path, client, staff_token):
     """Sled locks its directory: a second process (here a second handle) cannot serve it."""
     data_dir = tmp_path / "locked"
     holder = koko.BookStore.open(str(data_dir))
     _restart(settings, data_dir)
-    response = Api(client).get("/books/")
+    response = Api(client, staff_token).get("/books/")
     assert response.status_code == 503
     assert "storage" in response.data["detail"]
     del holder
     gc.collect()
-    assert Api(client).get("/books/").status_code == 200  # the lock is gone: the next request opens the store
+    assert Api(client, staff_token).get("/books/").status_code == 200  # the lock is gone: the next request opens the store
     koko_store.close_store()

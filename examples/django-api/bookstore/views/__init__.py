@@ -1,0 +1,39 @@
+"""The endpoints, one module per subject; ``base`` holds what they share."""
+
+from .accounts import (
+    AgedBalances,
+    CustomerAccount,
+    CustomerBlock,
+    CustomerFees,
+    CustomerPayments,
+    CustomerRefunds,
+    CustomerStatement,
+    CustomerWaivers,
+)
+from .base import IDEMPOTENCY_HEADER, idempotency_key
+from .catalogue import (
+    BookCopies,
+    BookDetail,
+    BookList,
+    CopyReinstate,
+    CopyWithdraw,
+    CustomerDetail,
+    CustomerList,
+    CustomerLoginView,
+)
+from .circulation import (
+    BookHolds,
+    CopyFound,
+    CustomerHolds,
+    CustomerNotices,
+    HoldCancel,
+    HoldDetail,
+    HoldList,
+    HoldsExpire,
+)
+from .health import Health
+from .plans import CurrentPlan, PlanVersions, Quotes
+from .rentals import CustomerRentals, RentalClose, RentalDetail, RentalLost, RentalQuote, RentalRenew
+from .reports import ActiveRentalsCsv, OutstandingCharges, OverdueRentals, Revenue
+
+__all__ = [name for name in dir() if not name.startswith("_") and name[0].isupper()] + ["idempotency_key"]
