@@ -23,7 +23,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use domain::{
     Account, AccountState, AgedBalance, Block, Book, BookUpdate, Copy, CopyStatus, Customer,
     CustomerUpdate, EntryKind, Hold, HoldStatus, LedgerEntry, NewBook, NewCustomer, Notice,
-    NoticeKind, OpenLoan, Rental, RentalStatus, Statement,
+    NoticeKind, OpenLoan, Rental, RentalStatus, Statement, WordIndex,
 };
 pub use error::{Error, Result};
 pub use ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, PlanVersionId, RentalId};
@@ -47,7 +47,7 @@ pub use storage::{CommitStats, Durability, SledOptions, SledStorage};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use storage::{PostgresOptions, PostgresStorage};
-pub use store::{BookStore, DEFAULT_PLAN_START};
+pub use store::{BookQuery, BookStore, RentalQuery, DEFAULT_PLAN_START, MAX_PAGE};
 
 /// Decimal money type re-exported from `rust_decimal`, so callers need not name the crate.
 pub use rust_decimal::Decimal;

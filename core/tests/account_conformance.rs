@@ -525,7 +525,9 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
     let mut client = ::postgres::Client::connect(b.url(), ::postgres::NoTls).unwrap();
     client
         .batch_execute(
-            "ALTER TABLE koko_copies DROP COLUMN hold_id, DROP COLUMN lost_rental_id;
+            "DROP TABLE koko_words;
+             DELETE FROM koko_schema_version WHERE version = 4;
+             ALTER TABLE koko_copies DROP COLUMN hold_id, DROP COLUMN lost_rental_id;
              DROP TABLE koko_holds, koko_notices;
              DROP SEQUENCE koko_hold_seq;
              ALTER TABLE koko_rentals DROP COLUMN lost;
@@ -539,7 +541,28 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
         )
         .unwrap();
     let b = b.reopen();
-    assert_eq!(b.storage().schema_version().unwrap(), 3);
+    assert_eq!(b.storage().schema_version().unwrap(), 4);
+    // Schema 4 indexed the books and customers stored before it.
+    let found = BookStore::open(b.storage())
+        .unwrap()
+        .search_books(
+            &koko_core::BookQuery {
+                text: Some("austen emm".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        BookStore::open(b.storage())
+            .unwrap()
+            .search_customers("turing", None, 10)
+            .unwrap()
+            .len(),
+        1
+    );
     let entries = |c| -> Vec<(u64, String, String, u64)> {
         b.storage()
             .ledger(c)

@@ -31,6 +31,19 @@ fn a_layout_1_store_is_migrated_and_reads_back_whole() {
 
     let titles: Vec<String> = store.books().unwrap().map(|b| b.unwrap().title).collect();
     assert_eq!(titles, ["The Hobbit", "Dune", "A Brief History of Time"]);
+    // Layout 4 indexed the books stored before it.
+    let found = store
+        .search_books(
+            &koko_core::BookQuery {
+                text: Some("brief hist".into()),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, BookId::new(3));
     assert_eq!(
         store.book(BookId::new(1)).unwrap().isbn.as_deref(),
         Some("9780261103344")

@@ -7,6 +7,7 @@ mod hold;
 mod notice;
 mod rental;
 mod text;
+mod words;
 
 pub use account::{
     Account, AccountState, AgedBalance, Block, EntryKind, LedgerEntry, OpenLoan, Statement,
@@ -17,3 +18,5 @@ pub use hold::{Hold, HoldStatus};
 pub use notice::{Notice, NoticeKind};
 pub use rental::{Rental, RentalStatus};
 pub(crate) use text::{optional_text, required_text, title_key};
+pub use words::WordIndex;
+pub(crate) use words::{book_words, category_word, customer_words, query_words, MAX_QUERY_WORDS};

@@ -10,7 +10,8 @@ use super::accounts::{KeyRecord, StoredAccount};
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
-    AccountState, Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
+    AccountState, Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan,
+    Rental, WordIndex,
 };
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, PlanVersionId, RentalId};
@@ -63,6 +64,8 @@ struct Inner {
     ready: BTreeSet<HoldId>,
     holds_by_customer: BTreeSet<(CustomerId, HoldId)>,
     notified: HashMap<String, DateTime<Utc>>,
+    /// The search index: (index, word, record id).
+    words: BTreeSet<(WordIndex, String, u64)>,
 }
 
 impl Inner {
@@ -93,14 +96,24 @@ impl MemoryStorage {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Streams `pick(inner, after)` page by page, taking the lock once per page.
+    /// Streams `pick(inner, after)` page by page from the start, taking the lock once per page.
     fn paged<'a, K, T, F>(&'a self, pick: F) -> Records<'a, T>
     where
         K: std::marker::Copy + Send + 'a,
         T: Send + 'a,
         F: Fn(&Inner, Bound<K>) -> Vec<(K, T)> + Send + 'a,
     {
-        let mut after = Bound::Unbounded;
+        self.paged_from(Bound::Unbounded, pick)
+    }
+
+    /// Streams `pick(inner, after)` page by page from `start`, taking the lock once per page.
+    fn paged_from<'a, K, T, F>(&'a self, start: Bound<K>, pick: F) -> Records<'a, T>
+    where
+        K: std::marker::Copy + Send + 'a,
+        T: Send + 'a,
+        F: Fn(&Inner, Bound<K>) -> Vec<(K, T)> + Send + 'a,
+    {
+        let mut after = start;
         let mut page: std::vec::IntoIter<(K, T)> = Vec::new().into_iter();
         let mut done = false;
         Box::new(std::iter::from_fn(move || loop {
@@ -331,6 +344,16 @@ impl TxView for Inner {
         Ok(self.notified.get(key).copied())
     }
 
+    fn put_word(&mut self, index: WordIndex, word: &str, id: u64, present: bool) -> Result<()> {
+        let key = (index, word.to_owned(), id);
+        if present {
+            self.words.insert(key);
+        } else {
+            self.words.remove(&key);
+        }
+        Ok(())
+    }
+
     fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<()> {
         self.notified.insert(key.to_owned(), at);
         Ok(())
@@ -393,6 +416,11 @@ impl RentalTable {
     }
 }
 
+/// Where a listing after `after` starts.
+fn from<K>(after: Option<K>) -> Bound<K> {
+    after.map_or(Bound::Unbounded, Bound::Excluded)
+}
+
 fn page_of<K: Ord + std::marker::Copy, V: Clone>(
     map: &BTreeMap<K, V>,
     after: Bound<K>,
@@ -422,8 +450,8 @@ impl Storage for MemoryStorage {
             .ok_or_else(|| Error::not_found(BookId::ENTITY, id))
     }
 
-    fn books(&self) -> Result<Records<'_, Book>> {
-        Ok(self.paged(|inner, after| page_of(&inner.books, after)))
+    fn books_after(&self, after: Option<BookId>) -> Result<Records<'_, Book>> {
+        Ok(self.paged_from(from(after), |inner, after| page_of(&inner.books, after)))
     }
 
     fn copy(&self, id: CopyId) -> Result<Copy> {
@@ -457,8 +485,8 @@ impl Storage for MemoryStorage {
             .ok_or_else(|| Error::not_found(CustomerId::ENTITY, id))
     }
 
-    fn customers(&self) -> Result<Records<'_, Customer>> {
-        Ok(self.paged(|inner, after| page_of(&inner.customers, after)))
+    fn customers_after(&self, after: Option<CustomerId>) -> Result<Records<'_, Customer>> {
+        Ok(self.paged_from(from(after), |inner, after| page_of(&inner.customers, after)))
     }
 
     fn rental(&self, id: RentalId) -> Result<Rental> {
@@ -469,12 +497,12 @@ impl Storage for MemoryStorage {
             .ok_or_else(|| Error::not_found(RentalId::ENTITY, id))
     }
 
-    fn rentals(&self) -> Result<Records<'_, Rental>> {
-        Ok(self.paged(|inner, after| inner.rentals.page(after)))
+    fn rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
+        Ok(self.paged_from(from(after), |inner, after| inner.rentals.page(after)))
     }
 
-    fn active_rentals(&self) -> Result<Records<'_, Rental>> {
-        Ok(self.paged(|inner, after| {
+    fn active_rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
+        Ok(self.paged_from(from(after), |inner, after| {
             inner
                 .active
                 .range((after, Bound::Unbounded))
@@ -641,6 +669,19 @@ impl Storage for MemoryStorage {
 
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
         Ok(self.lock().notified.get(key).copied())
+    }
+
+    fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
+        let inner = self.lock();
+        let mut ids: Vec<u64> = inner
+            .words
+            .range((index, prefix.to_owned(), 0)..)
+            .take_while(|(i, word, _)| *i == index && word.starts_with(prefix))
+            .map(|(_, _, id)| *id)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
     }
 
     fn flush(&self) -> Result<()> {

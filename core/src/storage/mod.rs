@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     AccountState, Book, BookUpdate, Copy, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
-    NewCustomer, Rental,
+    NewCustomer, Rental, WordIndex,
 };
 use crate::error::Result;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
@@ -102,7 +102,11 @@ pub trait Storage: Send + Sync {
     /// One book.
     fn book(&self, id: BookId) -> Result<Book>;
     /// Every book, in id order.
-    fn books(&self) -> Result<Records<'_, Book>>;
+    fn books(&self) -> Result<Records<'_, Book>> {
+        self.books_after(None)
+    }
+    /// The books after `after` (every book for `None`), in id order: a page costs the same however far in.
+    fn books_after(&self, after: Option<BookId>) -> Result<Records<'_, Book>>;
     /// Adds `count` (at least 1) more copies of a book.
     fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
         self.apply(Operation::AddCopies {
@@ -143,7 +147,11 @@ pub trait Storage: Send + Sync {
     /// One customer.
     fn customer(&self, id: CustomerId) -> Result<Customer>;
     /// Every customer, in id order.
-    fn customers(&self) -> Result<Records<'_, Customer>>;
+    fn customers(&self) -> Result<Records<'_, Customer>> {
+        self.customers_after(None)
+    }
+    /// The customers after `after` (every customer for `None`), in id order.
+    fn customers_after(&self, after: Option<CustomerId>) -> Result<Records<'_, Customer>>;
 
     /// Opens a rental: checks the copy is available and the customer active, marks the copy rented and inserts
     /// the rental, priced by the plan version in force at `rented_at` — all or nothing. Of two concurrent rents of
@@ -166,9 +174,17 @@ pub trait Storage: Send + Sync {
     /// One rental.
     fn rental(&self, id: RentalId) -> Result<Rental>;
     /// Every rental, open and closed, in id order.
-    fn rentals(&self) -> Result<Records<'_, Rental>>;
+    fn rentals(&self) -> Result<Records<'_, Rental>> {
+        self.rentals_after(None)
+    }
+    /// The rentals after `after` (every rental for `None`), open and closed, in id order.
+    fn rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>>;
     /// The open rentals, in id order.
-    fn active_rentals(&self) -> Result<Records<'_, Rental>>;
+    fn active_rentals(&self) -> Result<Records<'_, Rental>> {
+        self.active_rentals_after(None)
+    }
+    /// The open rentals after `after` (all of them for `None`), in id order.
+    fn active_rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>>;
     /// Calls `visit` with each open rental, in id order, stopping at its first error — for reports over every
     /// open rental. A backend that holds rentals in memory lends them instead of cloning each; `visit` must not
     /// call back into the storage (it may run while the backend holds a lock). The default walks
@@ -216,6 +232,10 @@ pub trait Storage: Send + Sync {
     /// Every waiting and ready hold, in id order, the waiting ones numbered.
     fn active_holds(&self) -> Result<Vec<Hold>>;
 
+    /// The ids of the records of `index` one of whose words (see [`WordIndex`]) starts with `prefix` — a word
+    /// already normalised: lower case, accents folded — ascending, without repeats.
+    fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>>;
+
     /// When the notice `key` was marked sent ([`Operation::MarkNotified`]), if it was.
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>>;
 
@@ -234,8 +254,8 @@ macro_rules! forward_storage {
             fn book(&self, id: BookId) -> Result<Book> {
                 (**self).book(id)
             }
-            fn books(&self) -> Result<Records<'_, Book>> {
-                (**self).books()
+            fn books_after(&self, after: Option<BookId>) -> Result<Records<'_, Book>> {
+                (**self).books_after(after)
             }
             fn copy(&self, id: CopyId) -> Result<Copy> {
                 (**self).copy(id)
@@ -246,17 +266,17 @@ macro_rules! forward_storage {
             fn customer(&self, id: CustomerId) -> Result<Customer> {
                 (**self).customer(id)
             }
-            fn customers(&self) -> Result<Records<'_, Customer>> {
-                (**self).customers()
+            fn customers_after(&self, after: Option<CustomerId>) -> Result<Records<'_, Customer>> {
+                (**self).customers_after(after)
             }
             fn rental(&self, id: RentalId) -> Result<Rental> {
                 (**self).rental(id)
             }
-            fn rentals(&self) -> Result<Records<'_, Rental>> {
-                (**self).rentals()
+            fn rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
+                (**self).rentals_after(after)
             }
-            fn active_rentals(&self) -> Result<Records<'_, Rental>> {
-                (**self).active_rentals()
+            fn active_rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
+                (**self).active_rentals_after(after)
             }
             fn visit_active_rentals(
                 &self,
@@ -293,6 +313,9 @@ macro_rules! forward_storage {
             }
             fn active_holds(&self) -> Result<Vec<Hold>> {
                 (**self).active_holds()
+            }
+            fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
+                (**self).word_matches(index, prefix)
             }
             fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
                 (**self).notified(key)

@@ -17,8 +17,8 @@ use super::batch::{Operation, Outcome};
 use super::RentRequest;
 use super::{circulation, lending};
 use crate::domain::{
-    title_key, Book, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, Hold, LedgerEntry,
-    NewBook, NewCustomer, OpenLoan, Rental,
+    book_words, customer_words, title_key, Book, BookUpdate, Copy, CopyStatus, Customer,
+    CustomerUpdate, Hold, LedgerEntry, NewBook, NewCustomer, OpenLoan, Rental, WordIndex,
 };
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -133,6 +133,15 @@ pub(crate) trait TxView {
     fn lock_book(&mut self, _book: BookId) -> Result<(), Self::E> {
         Ok(())
     }
+
+    /// Adds (`present`) or removes one word of the search index for record `id`.
+    fn put_word(
+        &mut self,
+        index: WordIndex,
+        word: &str,
+        id: u64,
+        present: bool,
+    ) -> Result<(), Self::E>;
 
     /// Serialises the transactions that use idempotency key `key` (a no-op where transactions never run
     /// concurrently).
@@ -334,6 +343,13 @@ pub(crate) fn insert_book<T: TxView>(
         category: new.category,
     };
     tx.put_book(&book)?;
+    reindex(
+        tx,
+        WordIndex::Books,
+        book.id.get(),
+        &Default::default(),
+        &book_words(&book),
+    )?;
     tx.set_title_owner(&key, Some(book.id))?;
     if let Some(isbn) = &book.isbn {
         tx.set_isbn_owner(isbn, Some(book.id))?;
@@ -428,7 +444,32 @@ pub(crate) fn update_book<T: TxView>(
         }
     }
     tx.put_book(&new)?;
+    reindex(
+        tx,
+        WordIndex::Books,
+        id.get(),
+        &book_words(&old),
+        &book_words(&new),
+    )?;
     Ok(new)
+}
+
+/// Moves record `id` in the search index from the words `old` to the words `new` (only the difference is
+/// written).
+fn reindex<T: TxView>(
+    tx: &mut T,
+    index: WordIndex,
+    id: u64,
+    old: &std::collections::BTreeSet<String>,
+    new: &std::collections::BTreeSet<String>,
+) -> Result<(), T::E> {
+    for word in old.difference(new) {
+        tx.put_word(index, word, id, false)?;
+    }
+    for word in new.difference(old) {
+        tx.put_word(index, word, id, true)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn set_withdrawn<T: TxView>(
@@ -480,6 +521,13 @@ pub(crate) fn insert_customer<T: TxView>(tx: &mut T, new: &NewCustomer) -> Resul
         active: true,
     };
     tx.put_customer(&customer)?;
+    reindex(
+        tx,
+        WordIndex::Customers,
+        customer.id.get(),
+        &Default::default(),
+        &customer_words(&customer),
+    )?;
     Ok(customer)
 }
 
@@ -491,5 +539,12 @@ pub(crate) fn update_customer<T: TxView>(
     let old = found(tx.customer(id)?, CustomerId::ENTITY, id)?;
     let new = update.apply(&old)?;
     tx.put_customer(&new)?;
+    reindex(
+        tx,
+        WordIndex::Customers,
+        id.get(),
+        &customer_words(&old),
+        &customer_words(&new),
+    )?;
     Ok(new)
 }

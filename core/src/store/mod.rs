@@ -20,6 +20,9 @@ use crate::storage::{
 mod accounts;
 mod circulation;
 mod notices;
+mod search;
+
+pub use search::{BookQuery, RentalQuery, MAX_PAGE};
 
 /// A book store: catalogue, customers, rentals and charging over any [`Storage`].
 ///

@@ -206,6 +206,7 @@ impl PostgresStorage {
         Ok(self.paged(
             "SELECT id, customer_id, kind, amount, currency, at, rental_id, note, balance_after
              FROM koko_ledger WHERE id > $1 AND customer_id = $3 ORDER BY customer_id, id LIMIT $2",
+            0,
             Some(to_i64(customer.get())?),
             entry_row,
         ))

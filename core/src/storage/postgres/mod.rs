@@ -22,7 +22,7 @@ use super::accounts::{KeyRecord, StoredAccount};
 use super::ops::{self, IdKind, TxView};
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
-    AccountState, Book, Copy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental,
+    AccountState, Book, Copy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental, WordIndex,
 };
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -31,12 +31,14 @@ use crate::pricing::{PlanVersion, PricePlan, Quote};
 mod accounts;
 mod holds;
 mod pool;
+mod search;
 
 /// The schema migrations, applied in order; each runs once (tracked in `koko_schema_version`).
 const MIGRATIONS: &[(i32, &str)] = &[
     (1, include_str!("001_initial.sql")),
     (2, include_str!("002_accounts.sql")),
     (3, include_str!("003_circulation.sql")),
+    (4, include_str!("004_words.sql")),
 ];
 /// Key of the advisory lock that serialises migrations between processes starting together.
 const MIGRATION_LOCK: i64 = 0x6b6f_6b6f;
@@ -165,6 +167,9 @@ impl PostgresStorage {
             .map_err(pg_error)?;
         for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
             tx.batch_execute(sql).map_err(pg_error)?;
+            if *version == 4 {
+                search::index_existing(&mut tx)?;
+            }
             tx.execute(
                 "INSERT INTO koko_schema_version (version) VALUES ($1)",
                 &[version],
@@ -245,10 +250,11 @@ impl PostgresStorage {
     fn paged<'a, T: Send + 'a>(
         &'a self,
         query: &'static str,
+        from: i64,
         extra: Option<i64>,
         decode: fn(&Row) -> Result<T>,
     ) -> Records<'a, T> {
-        let mut after: i64 = 0;
+        let mut after: i64 = from;
         let mut page: std::vec::IntoIter<Row> = Vec::new().into_iter();
         let mut done = false;
         Box::new(std::iter::from_fn(move || loop {
@@ -306,6 +312,12 @@ impl PostgresStorage {
             None => Err(Error::not_found(entity, id)),
         }
     }
+}
+
+/// The `id > $1` bound of a listing after `after`: 0 for the start, and past every stored id for an id beyond
+/// BIGINT (nothing comes after it).
+fn start(after: Option<u64>) -> i64 {
+    after.map_or(0, |id| i64::try_from(id).unwrap_or(i64::MAX))
 }
 
 fn retryable(err: &postgres::Error) -> bool {
@@ -776,6 +788,16 @@ impl TxView for PgTx<'_, '_> {
         self.store_notice(key, at)
     }
 
+    fn put_word(
+        &mut self,
+        index: WordIndex,
+        word: &str,
+        id: u64,
+        present: bool,
+    ) -> Result<(), TxError> {
+        self.store_word(index, word, id, present)
+    }
+
     fn lock_book(&mut self, book: BookId) -> Result<(), TxError> {
         self.lock_book_row(book)
     }
@@ -807,9 +829,10 @@ impl Storage for PostgresStorage {
         )
     }
 
-    fn books(&self) -> Result<Records<'_, Book>> {
+    fn books_after(&self, after: Option<BookId>) -> Result<Records<'_, Book>> {
         Ok(self.paged(
             "SELECT id, title, author, isbn, category FROM koko_books WHERE id > $1 ORDER BY id LIMIT $2",
+            start(after.map(BookId::get)),
             None,
             book_row,
         ))
@@ -846,9 +869,10 @@ impl Storage for PostgresStorage {
         )
     }
 
-    fn customers(&self) -> Result<Records<'_, Customer>> {
+    fn customers_after(&self, after: Option<CustomerId>) -> Result<Records<'_, Customer>> {
         Ok(self.paged(
             "SELECT id, first_name, last_name, email, active FROM koko_customers WHERE id > $1 ORDER BY id LIMIT $2",
+            start(after.map(CustomerId::get)),
             None,
             customer_row,
         ))
@@ -865,21 +889,23 @@ impl Storage for PostgresStorage {
         )
     }
 
-    fn rentals(&self) -> Result<Records<'_, Rental>> {
+    fn rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
         Ok(self.paged(
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
                     renewals, lost
              FROM koko_rentals WHERE id > $1 ORDER BY id LIMIT $2",
+            start(after.map(RentalId::get)),
             None,
             rental_row,
         ))
     }
 
-    fn active_rentals(&self) -> Result<Records<'_, Rental>> {
+    fn active_rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
         Ok(self.paged(
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
                     renewals, lost
              FROM koko_rentals WHERE returned_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+            start(after.map(RentalId::get)),
             None,
             rental_row,
         ))
@@ -891,6 +917,7 @@ impl Storage for PostgresStorage {
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
                     renewals, lost
              FROM koko_rentals WHERE id > $1 AND customer_id = $3 ORDER BY id LIMIT $2",
+            0,
             Some(to_i64(customer.get())?),
             rental_row,
         ))
@@ -942,6 +969,10 @@ impl Storage for PostgresStorage {
 
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
         self.read_notified(key)
+    }
+
+    fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
+        self.read_word_matches(index, prefix)
     }
 
     fn flush(&self) -> Result<()> {

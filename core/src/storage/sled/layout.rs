@@ -20,7 +20,9 @@
 //! - `holds`: `h` ++ hold id → postcard [`Hold`](crate::Hold); `w` ++ book id ++ hold id → nothing, one key per
 //!   waiting hold (the book's queue, in order); `r` ++ hold id → nothing, one key per ready hold; `c` ++ customer
 //!   id ++ hold id → `[1]` while the hold is waiting or ready, empty once closed; `next_id:hold` → the counter;
-//! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant).
+//! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant);
+//! - `words`: the search index, [`WordIndex::tag`] ++ word (UTF-8) ++ `0` ++ record id → nothing, one key per word
+//!   of each book and customer (see `domain::words`).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
@@ -33,7 +35,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sled::Tree;
 
-use crate::domain::{Copy, CopyStatus, EntryKind, LedgerEntry, Rental};
+use crate::domain::{
+    book_words, customer_words, Book, Copy, CopyStatus, Customer, EntryKind, LedgerEntry, Rental,
+    WordIndex,
+};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
 use crate::pricing::Quote;
@@ -61,9 +66,10 @@ pub(super) const ACCOUNTS: usize = 13;
 pub(super) const IDEMPOTENCY: usize = 14;
 pub(super) const HOLDS: usize = 15;
 pub(super) const NOTICES: usize = 16;
+pub(super) const WORDS: usize = 17;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 17] = [
+const NAMES: [&str; 18] = [
     "meta",
     "books",
     "titles",
@@ -81,6 +87,7 @@ const NAMES: [&str; 17] = [
     "idempotency_keys",
     "holds",
     "notices",
+    "words",
 ];
 
 /// Every tree of a store, by position.
@@ -149,6 +156,22 @@ pub(super) const HOLD: u8 = b'h';
 pub(super) const WAITING: u8 = b'w';
 pub(super) const READY: u8 = b'r';
 pub(super) const CUSTOMER_HOLD: u8 = b'c';
+
+/// The `words` key of one word of a record.
+pub(super) fn word_key(index: WordIndex, word: &str, id: u64) -> Vec<u8> {
+    let mut key = word_prefix(index, word);
+    key.push(0);
+    key.extend_from_slice(&id.to_be_bytes());
+    key
+}
+
+/// The `words` prefix of every word of `index` starting with `prefix`.
+pub(super) fn word_prefix(index: WordIndex, prefix: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(prefix.len() + 10);
+    key.push(index.tag());
+    key.extend_from_slice(prefix.as_bytes());
+    key
+}
 
 /// The `holds` key of the hold id counter.
 pub(super) const HOLD_COUNTER: &[u8] = b"next_id:hold";
@@ -424,9 +447,30 @@ fn migrate_v1(trees: &Trees) -> Result<()> {
     Ok(())
 }
 
-/// Version 3 → 4: rewrites every rental with the `lost` flag (false: nothing was lost before). The `holds` tree
-/// starts empty.
+/// Version 3 → 4: rewrites every rental with the `lost` flag (false: nothing was lost before) and builds the
+/// search index of every book and customer. The `holds` and `notices` trees start empty.
 fn migrate_v3(trees: &Trees) -> Result<()> {
+    let words = trees.get(WORDS);
+    words.clear().map_err(Error::storage)?;
+    for item in trees.get(BOOKS).iter() {
+        let book: Book = decode(&item.map_err(Error::storage)?.1)?;
+        for word in book_words(&book) {
+            words
+                .insert(word_key(WordIndex::Books, &word, book.id.get()), &[])
+                .map_err(Error::storage)?;
+        }
+    }
+    for item in trees.get(CUSTOMERS).iter() {
+        let customer: Customer = decode(&item.map_err(Error::storage)?.1)?;
+        for word in customer_words(&customer) {
+            words
+                .insert(
+                    word_key(WordIndex::Customers, &word, customer.id.get()),
+                    &[],
+                )
+                .map_err(Error::storage)?;
+        }
+    }
     let rentals = trees.get(RENTALS);
     for item in rentals.iter() {
         let (key, raw) = item.map_err(Error::storage)?;

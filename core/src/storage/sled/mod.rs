@@ -13,13 +13,14 @@ use serde::de::DeserializeOwned;
 use self::committer::Committer;
 use self::layout::{
     account_key, customer_rental_key, decode, decode_u64, hold_key, id_key, ledger_prefix,
-    OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD,
-    CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, PLANS, READY, RENTALS, WAITING,
+    word_prefix, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS,
+    CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, PLANS, READY, RENTALS,
+    WAITING, WORDS,
 };
 use super::accounts::{KeyRecord, StoredAccount};
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
-    AccountState, Book, Copy, Customer, EntryKind, Hold, HoldStatus, LedgerEntry, Rental,
+    AccountState, Book, Copy, Customer, EntryKind, Hold, HoldStatus, LedgerEntry, Rental, WordIndex,
 };
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
@@ -264,12 +265,19 @@ impl SledStorage {
     }
 
     /// Every value of a tree, decoded, in key order.
-    fn values<T: DeserializeOwned + Send + 'static>(&self, tree: usize) -> Result<Records<'_, T>> {
+    /// The records of `tree` after id `after` (all for `None`), in id order.
+    fn values_after<T: DeserializeOwned + Send + 'static>(
+        &self,
+        tree: usize,
+        after: Option<u64>,
+    ) -> Result<Records<'_, T>> {
         self.shared.usable()?;
-        Ok(Box::new(self.tree(tree).iter().map(|item| {
-            let (_, value) = item.map_err(Error::storage)?;
-            decode(&value)
-        })))
+        Ok(Box::new(self.tree(tree).range(start_after(after)..).map(
+            |item| {
+                let (_, value) = item.map_err(Error::storage)?;
+                decode(&value)
+            },
+        )))
     }
 }
 
@@ -341,8 +349,8 @@ impl Storage for SledStorage {
         self.get(BOOKS, id.get(), BookId::ENTITY)
     }
 
-    fn books(&self) -> Result<Records<'_, Book>> {
-        self.values(BOOKS)
+    fn books_after(&self, after: Option<BookId>) -> Result<Records<'_, Book>> {
+        self.values_after(BOOKS, after.map(BookId::get))
     }
 
     fn copy(&self, id: CopyId) -> Result<Copy> {
@@ -366,25 +374,29 @@ impl Storage for SledStorage {
         self.get(CUSTOMERS, id.get(), CustomerId::ENTITY)
     }
 
-    fn customers(&self) -> Result<Records<'_, Customer>> {
-        self.values(CUSTOMERS)
+    fn customers_after(&self, after: Option<CustomerId>) -> Result<Records<'_, Customer>> {
+        self.values_after(CUSTOMERS, after.map(CustomerId::get))
     }
 
     fn rental(&self, id: RentalId) -> Result<Rental> {
         self.get(RENTALS, id.get(), RentalId::ENTITY)
     }
 
-    fn rentals(&self) -> Result<Records<'_, Rental>> {
-        self.values(RENTALS)
+    fn rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
+        self.values_after(RENTALS, after.map(RentalId::get))
     }
 
-    fn active_rentals(&self) -> Result<Records<'_, Rental>> {
+    fn active_rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
         // The index holds each open rental's record: one tree, no second lookup, no date parsing.
         self.shared.usable()?;
-        Ok(Box::new(self.tree(ACTIVE).iter().map(|item| {
-            let (_, value) = item.map_err(Error::storage)?;
-            OpenRecord::decode(&value)
-        })))
+        Ok(Box::new(
+            self.tree(ACTIVE)
+                .range(start_after(after.map(RentalId::get))..)
+                .map(|item| {
+                    let (_, value) = item.map_err(Error::storage)?;
+                    OpenRecord::decode(&value)
+                }),
+        ))
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
@@ -542,6 +554,19 @@ impl Storage for SledStorage {
             .collect()
     }
 
+    fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
+        self.shared.usable()?;
+        let mut ids = Vec::new();
+        for item in self.tree(WORDS).scan_prefix(word_prefix(index, prefix)) {
+            let (key, _) = item.map_err(Error::storage)?;
+            let id = key.len().checked_sub(8).and_then(|at| key.get(at..));
+            ids.push(decode_u64(id.unwrap_or_default())?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(ids)
+    }
+
     fn notified(&self, key: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
         self.shared.usable()?;
         self.tree(NOTICES)
@@ -589,6 +614,15 @@ impl SledStorage {
             );
         }
         Ok(holds)
+    }
+}
+
+/// The first key of an id-keyed tree after `after` (the start for `None`; past the end after `u64::MAX`).
+fn start_after(after: Option<u64>) -> Vec<u8> {
+    match after {
+        None => Vec::new(),
+        Some(u64::MAX) => vec![0xff; 9],
+        Some(id) => id_key(id + 1).to_vec(),
     }
 }
 

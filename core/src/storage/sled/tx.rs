@@ -13,13 +13,13 @@ use serde::Serialize;
 
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
-    encode, entry_key, hold_key, id_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, AVAILABLE, BOOKS,
-    BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER,
-    IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS, PLAN_STARTS, READY, RENTALS, TITLES,
-    WAITING,
+    encode, entry_key, hold_key, id_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, AVAILABLE,
+    BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS,
+    HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS, PLAN_STARTS, READY,
+    RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
-    Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
+    Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental, WordIndex,
 };
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -519,6 +519,11 @@ impl TxView for SledTx<'_> {
             })?);
         }
         Ok(holds)
+    }
+
+    fn put_word(&mut self, index: WordIndex, word: &str, id: u64, present: bool) -> Result<()> {
+        self.set(WORDS, &word_key(index, word, id), present.then(Vec::new));
+        Ok(())
     }
 
     fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>> {
