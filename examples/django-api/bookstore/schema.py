@@ -10,6 +10,8 @@ about an anonymous request.
 
 from __future__ import annotations
 
+import inspect
+
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
@@ -116,6 +118,11 @@ class KokoAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(ERRORS[code], code, direction=direction)
         return responses
+
+    def get_description(self):
+        """The view's own docstring, not one it inherits (a base class's describes the code, not the endpoint)."""
+        own = self.view.__class__.__dict__.get("__doc__")
+        return inspect.cleandoc(own) if own else ""
 
     def get_auth(self):
         auths = super().get_auth()

@@ -172,6 +172,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_GENERATE_CHOICE_DESCRIPTION": False,
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # bookstore.urls.IdConverter: a positive id of at most 19 digits (anything else is not a route).
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 9999999999999999999}},
     "ENUM_NAME_OVERRIDES": {
         "BookRentalStatusEnum": ["Available", "Rented Out"],
         "RentalStatusEnum": ["Active", "Closed", "Lost"],

@@ -1,7 +1,9 @@
 """The rent endpoint served by several OS worker processes against one PostgreSQL database.
 
 Needs a server (KOKO_TEST_POSTGRES, started by scripts/test). Three `manage.py runserver` processes share one fresh
-database; for each single-copy book, one request per worker races to rent it: exactly one wins.
+database — koko's tables and, beside them, Django's (users, tokens, the throttles' cache), set up as the README says:
+`migrate`, `createsuperuser`, `drf_create_token`. For each single-copy book, one request per worker races to rent
+it: exactly one wins.
 """
 
 from __future__ import annotations
@@ -33,10 +35,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+TOKEN = {"key": ""}
+
+
 def call(base: str, method: str, path: str, body: Any = None) -> Tuple[int, Any]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json",
+                                              "Authorization": f"Token {TOKEN['key']}"})
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return response.status, json.loads(response.read() or b"null")
@@ -49,7 +55,15 @@ def workers() -> Iterator[List[str]]:
     name = f"koko_django_{os.getpid()}_{int(time.time() * 1000) % 10**9}"
     subprocess.run(["psql", str(SERVER), "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
     url = f"postgresql://postgres@{_host_port()}/{name}"
-    env = {**os.environ, "KOKO_STORE": url, "KOKO_PLAN": "story3", "DJANGO_SETTINGS_MODULE": "kokoapi.settings"}
+    env = {**os.environ, "KOKO_STORE": url, "KOKO_PLAN": "story3", "DJANGO_SETTINGS_MODULE": "kokoapi.settings",
+           "DJANGO_SECRET_KEY": "postgres-workers-test", "DJANGO_SUPERUSER_PASSWORD": "not-used-by-the-test"}
+    env.pop("KOKO_API_DATABASE", None)
+    manage = [sys.executable, "manage.py"]
+    for command in (["migrate", "-v0"], ["createsuperuser", "--noinput", "--username", "clerk", "--email", "c@x.org"]):
+        subprocess.run(manage + command, cwd=PROJECT, env=env, check=True, capture_output=True)
+    created = subprocess.run(manage + ["drf_create_token", "clerk"], cwd=PROJECT, env=env, check=True,
+                             capture_output=True, text=True)
+    TOKEN["key"] = created.stdout.split()[2]  # "Generated token <key> for user clerk"
     bases, processes = [], []
     for _ in range(WORKERS):
         port = free_port()

@@ -50,6 +50,7 @@ class PlanVersions(KokoView):
     permission_classes = can.STAFF
     input_class = PublishPlanInput
     at_field = "effective_from"
+    api_fields = {"currency": "plan"}  # every version keeps the store's currency
 
     def get(self, request):
         return list_response(request, get_store().plan_versions(), PlanVersionOutput)

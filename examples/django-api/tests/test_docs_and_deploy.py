@@ -1,0 +1,168 @@
+"""The docs (a valid OpenAPI schema, Swagger UI and Redoc served offline) and running it for real: logging, the
+secret key, throttling, CORS, KOKO_API_AUTH=none."""
+
+import io
+import json
+import logging
+import os
+import re
+import runpy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from django.urls import get_resolver
+from openapi_spec_validator import validate
+from rest_framework.throttling import SimpleRateThrottle
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def schema(anonymous) -> dict:
+    response = anonymous.get("/schema/?format=json")
+    assert response.status_code == 200
+    return json.loads(response.raw)
+
+
+def test_the_schema_is_valid_openapi_3(schema):
+    validate(schema)
+    assert schema["openapi"].startswith("3.")
+
+
+def _api_routes():
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if hasattr(p, "url_patterns"):
+                yield from walk(p.url_patterns, route)
+            else:
+                yield route
+
+    for route in walk(get_resolver().url_patterns):
+        if not route.startswith(("api-auth/", "schema/", "redoc/")) and route:
+            yield "/" + re.sub(r"<id:(\w+)>", "{id}", route)
+
+
+def test_every_endpoint_is_documented_with_answers_errors_and_examples(schema):
+    assert sorted(schema["paths"]) == sorted(_api_routes())
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            responses = operation["responses"]
+            success = [code for code in responses if code.startswith("2")]
+            assert success, where
+            assert any("examples" in body for code in success for body in responses[code].get("content", {}).values()
+                       ) or method == "delete", where
+            if path != "/health/":
+                assert {"401", "403", "429", "503"} <= set(responses), where
+            if "{" in path:
+                assert "404" in responses, where
+            if method in ("post", "put", "patch"):
+                assert {"400", "409"} <= set(responses), where
+                assert "requestBody" in operation or path.endswith(("/withdraw/", "/reinstate/")), where
+    components = schema["components"]["schemas"]
+    assert components["FieldErrors"]["additionalProperties"]
+    assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])
+
+
+def test_the_schema_says_who_may_call_anonymously(schema):
+    anonymous = {(m, p) for p, ops in schema["paths"].items() for m, op in ops.items() if {} in op.get("security", [])}
+    assert ("get", "/books/") in anonymous and ("get", "/plan/") in anonymous and ("get", "/quotes/") in anonymous
+    assert ("post", "/books/") not in anonymous and ("get", "/customers/{pk}/rentals/") not in anonymous
+
+
+@pytest.mark.parametrize("page, asset", [("/", "swagger-ui-bundle.js"), ("/redoc/", "redoc.standalone.js")])
+def test_the_docs_pages_work_offline(anonymous, page, asset):
+    response = anonymous.client.get(page)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "https://" not in html and "http://" not in html.replace("http://testserver", "")  # no CDN
+    url = re.search(r'src="([^"]*' + re.escape(asset) + ')"', html).group(1)
+    served = anonymous.client.get(url)
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) if served.streaming else served.content
+
+
+def test_an_error_is_logged_with_its_traceback_when_debug_is_off(monkeypatch, staff_token, settings):
+    assert settings.DEBUG is False
+    handler = logging.getLogger("django.request").handlers[0]
+    stream = io.StringIO()
+    monkeypatch.setattr(handler, "stream", stream)
+
+    def broken():
+        raise RuntimeError("the disk caught fire")
+
+    monkeypatch.setattr("bookstore.views.catalogue.get_store", broken)
+    client = Client(raise_request_exception=False, headers={"Authorization": f"Token {staff_token}"})
+    assert client.get("/books/").status_code == 500
+    logged = stream.getvalue()
+    assert "ERROR django.request" in logged and "Internal Server Error: /books/" in logged
+    assert "Traceback (most recent call last)" in logged and "RuntimeError: the disk caught fire" in logged
+
+
+def test_debug_off_refuses_the_development_secret_key(monkeypatch):
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+    monkeypatch.setenv("DJANGO_DEBUG", "0")
+    with pytest.raises(ImproperlyConfigured, match="development secret key"):
+        runpy.run_path(str(PROJECT / "kokoapi" / "settings.py"))
+    monkeypatch.setenv("DJANGO_DEBUG", "1")
+    assert runpy.run_path(str(PROJECT / "kokoapi" / "settings.py"))["DEBUG"] is True
+
+
+def test_anonymous_callers_are_throttled(anonymous, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "1000/minute"})
+    statuses = [anonymous.get("/books/").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = anonymous.get("/books/")
+    assert refused.data["detail"].startswith("Request was throttled")
+    assert int(refused["Retry-After"]) > 0
+    assert anonymous.get("/health/").status_code == 200  # the health check is never throttled
+
+
+def test_users_are_throttled_apart_from_each_other(api, monkeypatch):
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1000/minute", "user": "2/minute"})
+    assert [api.get("/books/").status_code for _ in range(3)] == [200, 200, 429]
+    from .conftest import make_staff_token
+
+    assert api.as_token(make_staff_token("other-clerk")).get("/books/").status_code == 200
+
+
+def test_cors_lets_the_quote_page_origin_read(anonymous):
+    allowed = anonymous.client.get("/plan/", headers={"Origin": "http://127.0.0.1:8080"})
+    assert allowed["Access-Control-Allow-Origin"] == "http://127.0.0.1:8080"
+    other = anonymous.client.get("/plan/", headers={"Origin": "http://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other
+
+
+def _run_django(code: str, **env) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "kokoapi.settings", "DJANGO_SECRET_KEY": "t", **env}
+    return subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code], cwd=PROJECT,
+                          env=full_env, capture_output=True, text=True, timeout=120)
+
+
+def test_auth_none_serves_the_open_api_with_a_loud_warning_and_no_database(tmp_path):
+    code = (
+        "from django.test import Client as C\n"
+        "Client = lambda: C(SERVER_NAME='localhost')\n"
+        "r = Client().post('/books/', {'title': 'T', 'author': 'A', 'book_type': 'R'}, content_type='application/json')\n"
+        "print(r.status_code)\n"
+        "print(Client().post('/customers/1/rentals/', {}, content_type='application/json').status_code)\n"
+    )
+    # A database Django cannot open: the open API must not need one.
+    result = _run_django(code, KOKO_API_AUTH="none", KOKO_STORE="memory",
+                         KOKO_API_DATABASE=f"sqlite:///{tmp_path}/missing/dir/db.sqlite3")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["201", "400"]
+    assert "KOKO_API_AUTH=none: authentication is OFF" in result.stderr
+
+
+def test_check_deploy_warns_about_an_open_api(tmp_path):
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=PROJECT, capture_output=True,
+                            text=True, timeout=120,
+                            env={**os.environ, "DJANGO_SECRET_KEY": "x" * 60, "KOKO_API_AUTH": "none",
+                                 "KOKO_STORE": "memory", "DJANGO_SETTINGS_MODULE": "kokoapi.settings"})
+    assert "koko.W001" in result.stdout + result.stderr
