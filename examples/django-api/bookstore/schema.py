@@ -3,8 +3,8 @@ cannot state themselves (a plan document, field errors).
 
 ``KokoAutoSchema`` adds to each operation the error answers it can give — derived from the view, not listed by
 hand: 400 (a write, or an operation with query parameters), 401/403 (the view has authenticators), 404 (an id in
-the path), 409 (a write: the ``Idempotency-Key`` reused, a closed rental), 429 (the view is throttled) and 503 (the
-store is unavailable) — and marks an operation anonymous callers may use by asking the view's own permission classes
+the path, or a view that ``finds_records`` named in its input), 409 (a write: the ``Idempotency-Key`` reused, a
+closed rental; or a view that ``may_conflict``), 429 (the view is throttled) and 503 (the store is unavailable) — and marks an operation anonymous callers may use by asking the view's own permission classes
 about an anonymous request.
 """
 
@@ -102,9 +102,9 @@ class KokoAutoSchema(AutoSchema):
             codes.append("400")
         if view.get_authenticators():
             codes += ["401", "403"]
-        if "{" in self.path:
+        if "{" in self.path or getattr(view, "finds_records", False):
             codes.append("404")
-        if method in WRITES:
+        if method in WRITES or getattr(view, "may_conflict", False):
             codes.append("409")
         if view.get_throttles():
             codes.append("429")

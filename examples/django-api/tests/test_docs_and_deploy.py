@@ -166,3 +166,12 @@ def test_check_deploy_warns_about_an_open_api(tmp_path):
                             env={**os.environ, "DJANGO_SECRET_KEY": "x" * 60, "KOKO_API_AUTH": "none",
                                  "KOKO_STORE": "memory", "DJANGO_SETTINGS_MODULE": "kokoapi.settings"})
     assert "koko.W001" in result.stdout + result.stderr
+
+
+def test_gunicorn_refuses_several_workers_on_sled(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "-w", "3"], cwd=PROJECT,
+                            env={**os.environ, "KOKO_STORE": str(tmp_path / "koko-data"), "DJANGO_SECRET_KEY": "x",
+                                 "KOKO_API_BIND": "127.0.0.1:0"},
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "3 workers on a sled or memory store" in result.stderr

@@ -10,10 +10,12 @@ nothing, and the same key with another request is a 409. koko's exceptions becom
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Optional
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.views import APIView
 
 from ..auth import Role, caller
@@ -79,9 +81,18 @@ def collection(tag: str, listed: str, created: str, output, input_class, item, n
     )
 
 
+class QueryFormatIgnored(DefaultContentNegotiation):
+    """Answers are JSON whatever ``?format=`` says: here it is not DRF's renderer switch (an unknown one would be a
+    404 no schema documents)."""
+
+    settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
+
+
 class KokoView(APIView):
     """An endpoint. ``input_class`` validates the body (``customer_input_class`` a customer's, when it differs),
     ``query_class`` the query string; ``time_fields`` are the body's times customers may not give."""
+
+    content_negotiation_class = QueryFormatIgnored
 
     input_class = None
     customer_input_class = None

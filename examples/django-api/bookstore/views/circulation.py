@@ -31,6 +31,7 @@ from .base import CustomerScoped, HoldScoped, KokoView, doc, example, idempotenc
 )
 class HoldList(KokoView):
     permission_classes = can.OWNER_AT_SERVER_TIME
+    finds_records = True  # an unknown customer_id or book_id: 404
     input_class = HoldInput
     at_field = "at"
     time_fields = ("at",)

@@ -75,6 +75,7 @@ class PlanVersions(KokoView):
 )
 class Quotes(KokoView):
     permission_classes = can.ANYONE_READS
+    finds_records = True  # an unknown book: 404
     query_class = QuoteQuery
     api_fields = {"category": "book_type", "rented_at": "rented_at", "returned_at": "returned_at", "days": "days"}
 

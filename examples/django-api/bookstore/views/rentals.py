@@ -174,6 +174,7 @@ class RentalLost(RentalScoped):
 )
 class RentalQuote(RentalScoped):
     permission_classes = can.OWNER_OR_STAFF
+    may_conflict = True  # a closed rental: 409
     query_class = AtQuery
     at_field = "at"
 
