@@ -1,5 +1,7 @@
 // The quote page: every number comes from koko-wasm (the --target web build, copied to ./pkg by
 // bindings-wasm/build.sh). Money stays a decimal string end to end; nothing here does arithmetic on it.
+// The store's current plan comes from its REST API (GET /plan/, the plan's JSON document), so the page quotes
+// exactly what the store will charge; the example plans stay for when the API cannot be reached.
 import init, { PricePlan } from './pkg/koko_wasm.js';
 
 const $ = (id) => document.getElementById(id);
@@ -7,8 +9,40 @@ const form = $('quote-form');
 const CURVE_DAYS = 14;
 const LABELS = { regular: 'Regular', fiction: 'Fiction', novel: 'Novel' };
 
+const API_TIMEOUT_MS = 5_000;
+let storePlan = null;
+
 function plan() {
-  return PricePlan[$('plan').value]();
+  const chosen = $('plan').value;
+  return chosen === 'store' ? storePlan : PricePlan[chosen]();
+}
+
+function apiBase() {
+  const fromAddress = new URLSearchParams(window.location.search).get('api');
+  const fromPage = document.querySelector('meta[name="koko-api"]')?.content;
+  return (fromAddress ?? fromPage ?? '').replace(/\/+$/, '');
+}
+
+// GET {api}/plan/ → PricePlan.fromJson; on success the store's plan is offered and chosen.
+async function loadStorePlan() {
+  const help = $('plan-help');
+  const base = apiBase();
+  try {
+    const response = await fetch(`${base}/plan/`, {
+      headers: { Accept: 'application/json' },
+      signal: AbortSignal.timeout(API_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`the API answered ${response.status}`);
+    storePlan = PricePlan.fromJson(await response.text());
+    const option = $('plan').querySelector('option[value="store"]');
+    option.disabled = false;
+    option.textContent = `The store's current plan${storePlan.name ? ` (${storePlan.name})` : ''}`;
+    $('plan').value = 'store';
+    help.textContent = `Prices as ${base} will charge them, in ${storePlan.currency}.`;
+  } catch (err) {
+    help.textContent = `The store's plan could not be loaded from ${base || 'the API'} (${err.message}): `
+      + 'prices are for an example plan.';
+  }
 }
 
 function fillCategories() {
@@ -98,6 +132,7 @@ function toLocalInput(date) {
 }
 
 await init();
+await loadStorePlan();
 fillCategories();
 const start = new Date();
 start.setSeconds(0, 0);
