@@ -2,32 +2,15 @@
 // of the golden vectors, the price curve must match the engine, and a bad return date must show an error.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
 import { koko, root, vectorCases } from './koko.mjs';
+import { openPage, serveRepository } from './quote_page.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SCREENSHOT = path.join(root, 'target/koko-wasm/web-quote.png');
 let server;
 let context;
 let page;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 // One story-3 case per category from the vectors, with times a datetime-local input can hold (whole seconds).
 function casesPerCategory() {
@@ -43,32 +26,9 @@ function casesPerCategory() {
 }
 
 before(async () => {
-  const port = await freePort();
-  server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', root], {
-    stdio: 'ignore',
-  });
-  const url = `http://127.0.0.1:${port}/examples/web-quote/index.html`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(url)).ok) break;
-    } catch {
-      if (i > 100) throw new Error('the static server did not start');
-    }
-    await sleep(100);
-  }
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'koko-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    timezoneId: 'UTC',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err));
-  await page.goto(url);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-  assert.deepEqual(errors, []);
+  let origin;
+  ({ origin, server } = await serveRepository());
+  ({ context, page } = await openPage(`${origin}/examples/web-quote/index.html`));
 });
 
 after(async () => {

@@ -6,16 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { chromium } from 'playwright-core';
 import { root } from './koko.mjs';
+import { openPage, serveRepository } from './quote_page.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const PYTHON = process.env.KOKO_DJANGO_PYTHON ?? path.join(root, 'target/django-venv/bin/python');
 const API_START_MS = 120_000;
 const skip = existsSync(PYTHON) ? false : `no Django venv at ${PYTHON} (scripts/test builds it)`;
@@ -39,18 +36,6 @@ let staticServer;
 let context;
 let page;
 let baseUrl;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.unref();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 // live_api.py runs this command while the API is up: it prints the URL and token, then waits for stdin to close.
 const HOLD_OPEN = 'import sys; print("{url} {token}", flush=True); sys.stdin.read()';
@@ -80,38 +65,15 @@ async function call(method, url, token, body) {
 
 before(async () => {
   if (skip) return;
-  const staticPort = await freePort();
-  const origin = `http://127.0.0.1:${staticPort}`;
-  staticServer = spawn('python3', ['-m', 'http.server', String(staticPort), '--bind', '127.0.0.1', '--directory', root],
-    { stdio: 'ignore' });
+  let origin;
+  ({ origin, server: staticServer } = await serveRepository());
   const live = await startApi(origin);
   baseUrl = live.url;
   const published = await call('POST', `${baseUrl}/plans/`, live.token,
     { effective_from: new Date().toISOString(), plan: PLAN });
   assert.equal(published.status, 201, JSON.stringify(published.data));
   await sleep(50); // the version is in force from its effective_from on
-  const pageUrl = `${origin}/examples/web-quote/index.html?api=${encodeURIComponent(baseUrl)}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(pageUrl)).ok) break;
-    } catch {
-      if (i > 100) throw new Error('the static server did not start');
-    }
-    await sleep(100);
-  }
-  context = await chromium.launchPersistentContext(mkdtempSync(path.join(tmpdir(), 'koko-chromium-')), {
-    executablePath: CHROMIUM,
-    headless: true,
-    timezoneId: 'UTC',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err));
-  await page.goto(pageUrl);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-  assert.deepEqual(errors, []);
+  ({ context, page } = await openPage(`${origin}/examples/web-quote/index.html?api=${encodeURIComponent(baseUrl)}`));
 });
 
 after(async () => {
