@@ -300,6 +300,35 @@ where
         seen
     });
     assert_eq!(seen, (1..=2_500).collect::<Vec<u64>>());
+    // "book" is in every title — too common to drive the search — and "17" starts the numbers 17, 170–179 and
+    // 1700–1799: 111 books, found in id order whichever prefix drives.
+    let found = store
+        .search_books(
+            &BookQuery {
+                text: Some("book 17".into()),
+                ..BookQuery::default()
+            },
+            None,
+            1_000,
+        )
+        .unwrap();
+    let numbers: Vec<String> = found.iter().map(|b| b.title[5..].to_owned()).collect();
+    let mut want = vec!["17".to_owned()];
+    want.extend((170..180).map(|n| n.to_string()));
+    want.extend((1700..1800).map(|n| n.to_string()));
+    assert_eq!(numbers, want);
+    // With only the common word, a page comes from walking the books in order.
+    let page = store
+        .search_books(
+            &BookQuery {
+                text: Some("BOOK".into()),
+                ..BookQuery::default()
+            },
+            Some(BookId::new(2_400)),
+            1_000,
+        )
+        .unwrap();
+    assert_eq!(page.len(), 100);
 }
 
 #[test]

@@ -671,17 +671,26 @@ impl Storage for MemoryStorage {
         Ok(self.lock().notified.get(key).copied())
     }
 
-    fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
+    fn word_matches(
+        &self,
+        index: WordIndex,
+        prefix: &str,
+        at_most: usize,
+    ) -> Result<Option<Vec<u64>>> {
         let inner = self.lock();
         let mut ids: Vec<u64> = inner
             .words
             .range((index, prefix.to_owned(), 0)..)
             .take_while(|(i, word, _)| *i == index && word.starts_with(prefix))
+            .take(at_most.saturating_add(1))
             .map(|(_, _, id)| *id)
             .collect();
+        if ids.len() > at_most {
+            return Ok(None);
+        }
         ids.sort_unstable();
         ids.dedup();
-        Ok(ids)
+        Ok(Some(ids))
     }
 
     fn flush(&self) -> Result<()> {

@@ -233,8 +233,14 @@ pub trait Storage: Send + Sync {
     fn active_holds(&self) -> Result<Vec<Hold>>;
 
     /// The ids of the records of `index` one of whose words (see [`WordIndex`]) starts with `prefix` — a word
-    /// already normalised: lower case, accents folded — ascending, without repeats.
-    fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>>;
+    /// already normalised: lower case, accents folded — ascending, without repeats; `None` when more than
+    /// `at_most` index entries match (the caller then finds the records another way).
+    fn word_matches(
+        &self,
+        index: WordIndex,
+        prefix: &str,
+        at_most: usize,
+    ) -> Result<Option<Vec<u64>>>;
 
     /// When the notice `key` was marked sent ([`Operation::MarkNotified`]), if it was.
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>>;
@@ -314,8 +320,13 @@ macro_rules! forward_storage {
             fn active_holds(&self) -> Result<Vec<Hold>> {
                 (**self).active_holds()
             }
-            fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
-                (**self).word_matches(index, prefix)
+            fn word_matches(
+                &self,
+                index: WordIndex,
+                prefix: &str,
+                at_most: usize,
+            ) -> Result<Option<Vec<u64>>> {
+                (**self).word_matches(index, prefix, at_most)
             }
             fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
                 (**self).notified(key)

@@ -5,8 +5,10 @@
 use chrono::{DateTime, Utc};
 
 use super::BookStore;
-use crate::domain::MAX_QUERY_WORDS;
-use crate::domain::{query_words, Book, CopyStatus, Customer, Rental, RentalStatus, WordIndex};
+use crate::domain::{
+    book_words, customer_words, query_words, Book, CopyStatus, Customer, Rental, RentalStatus,
+    WordIndex, MAX_QUERY_WORDS,
+};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CustomerId, RentalId};
 use crate::storage::Storage;
@@ -67,25 +69,42 @@ fn prefixes(text: &str) -> Result<Vec<String>> {
     Ok(words)
 }
 
-/// The ids that match every prefix (ascending), or `None` when there is no prefix (everything matches).
-fn matching<S: Storage>(
+/// How many index entries a prefix may match and still drive a search; a prefix matching more (a common word, a
+/// large category) is checked against each record instead.
+const DRIVING_PREFIX: usize = 2_000;
+
+/// Whether every prefix starts some word of `words`.
+fn all_match(prefixes: &[String], words: &std::collections::BTreeSet<String>) -> bool {
+    prefixes.iter().all(|p| {
+        words
+            .range::<str, _>((
+                std::ops::Bound::Included(p.as_str()),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+            .is_some_and(|w| w.starts_with(p.as_str()))
+    })
+}
+
+/// The ids that the most selective prefix matches (ascending), when one matches at most [`DRIVING_PREFIX`]
+/// entries; `None` when there is no prefix or every one is common (then every record is a candidate). A category
+/// never drives: a store has few, so each is common, and walking the records finds its members at once (measured:
+/// 0.5 ms instead of 6.6 ms for a category and availability at 100,000 books).
+fn driving_ids<S: Storage>(
     storage: &S,
     index: WordIndex,
-    words: &[String],
+    prefixes: &[String],
 ) -> Result<Option<Vec<u64>>> {
-    let mut sets = Vec::with_capacity(words.len());
-    for word in words {
-        sets.push(storage.word_matches(index, word)?);
+    let mut best: Option<Vec<u64>> = None;
+    for prefix in prefixes.iter().filter(|p| !p.starts_with('\u{1}')) {
+        let cap = best.as_ref().map_or(DRIVING_PREFIX, Vec::len);
+        if let Some(ids) = storage.word_matches(index, prefix, cap)? {
+            if best.as_ref().is_none_or(|b| ids.len() < b.len()) {
+                best = Some(ids);
+            }
+        }
     }
-    sets.sort_by_key(Vec::len);
-    let mut sets = sets.into_iter();
-    let Some(mut ids) = sets.next() else {
-        return Ok(None);
-    };
-    for other in sets {
-        ids.retain(|id| other.binary_search(id).is_ok());
-    }
-    Ok(Some(ids))
+    Ok(best)
 }
 
 impl<S: Storage> BookStore<S> {
@@ -121,42 +140,41 @@ impl<S: Storage> BookStore<S> {
         limit: usize,
     ) -> Result<Vec<Book>> {
         check_limit(limit)?;
-        let mut words = match &query.text {
+        let mut prefixes = match &query.text {
             Some(text) => prefixes(text)?,
             None => Vec::new(),
         };
         if let Some(category) = &query.category {
-            words.push(crate::domain::category_word(category.trim()));
+            prefixes.push(crate::domain::category_word(category.trim()));
         }
         let keep = |book: &Book| -> Result<bool> {
+            if !all_match(&prefixes, &book_words(book)) {
+                return Ok(false);
+            }
             match query.available {
                 None => Ok(true),
                 Some(want) => Ok(self.has_copy_on_shelf(book.id)? == want),
             }
         };
         let mut found = Vec::new();
-        match matching(&self.storage, WordIndex::Books, &words)? {
-            Some(ids) => {
-                let start = after.map_or(0, |a| ids.partition_point(|id| *id <= a.get()));
-                for id in &ids[start..] {
-                    let book = self.storage.book(BookId::new(*id))?;
-                    if keep(&book)? {
-                        found.push(book);
-                        if found.len() == limit {
-                            break;
-                        }
-                    }
+        let candidates: crate::storage::Records<'_, Book> =
+            match driving_ids(&self.storage, WordIndex::Books, &prefixes)? {
+                Some(ids) => {
+                    let start = after.map_or(0, |a| ids.partition_point(|id| *id <= a.get()));
+                    Box::new(
+                        ids.into_iter()
+                            .skip(start)
+                            .map(|id| self.storage.book(BookId::new(id))),
+                    )
                 }
-            }
-            None => {
-                for book in self.storage.books_after(after)? {
-                    let book = book?;
-                    if keep(&book)? {
-                        found.push(book);
-                        if found.len() == limit {
-                            break;
-                        }
-                    }
+                None => self.storage.books_after(after)?,
+            };
+        for book in candidates {
+            let book = book?;
+            if keep(&book)? {
+                found.push(book);
+                if found.len() == limit {
+                    break;
                 }
             }
         }
@@ -179,18 +197,30 @@ impl<S: Storage> BookStore<S> {
         limit: usize,
     ) -> Result<Vec<Customer>> {
         check_limit(limit)?;
-        let words = prefixes(text)?;
-        match matching(&self.storage, WordIndex::Customers, &words)? {
-            Some(ids) => {
-                let start = after.map_or(0, |a| ids.partition_point(|id| *id <= a.get()));
-                ids[start..]
-                    .iter()
-                    .take(limit)
-                    .map(|id| self.storage.customer(CustomerId::new(*id)))
-                    .collect()
+        let prefixes = prefixes(text)?;
+        let candidates: crate::storage::Records<'_, Customer> =
+            match driving_ids(&self.storage, WordIndex::Customers, &prefixes)? {
+                Some(ids) => {
+                    let start = after.map_or(0, |a| ids.partition_point(|id| *id <= a.get()));
+                    Box::new(
+                        ids.into_iter()
+                            .skip(start)
+                            .map(|id| self.storage.customer(CustomerId::new(id))),
+                    )
+                }
+                None => self.storage.customers_after(after)?,
+            };
+        let mut found = Vec::new();
+        for customer in candidates {
+            let customer = customer?;
+            if all_match(&prefixes, &customer_words(&customer)) {
+                found.push(customer);
+                if found.len() == limit {
+                    break;
+                }
             }
-            None => self.customers_page(after, limit),
         }
+        Ok(found)
     }
 
     /// Up to `limit` rentals matching `query` after `after`, in id order. Open and overdue rentals are read from

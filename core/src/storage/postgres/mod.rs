@@ -971,8 +971,13 @@ impl Storage for PostgresStorage {
         self.read_notified(key)
     }
 
-    fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
-        self.read_word_matches(index, prefix)
+    fn word_matches(
+        &self,
+        index: WordIndex,
+        prefix: &str,
+        at_most: usize,
+    ) -> Result<Option<Vec<u64>>> {
+        self.read_word_matches(index, prefix, at_most)
     }
 
     fn flush(&self) -> Result<()> {

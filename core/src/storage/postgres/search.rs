@@ -75,7 +75,12 @@ impl PgTx<'_, '_> {
 }
 
 impl PostgresStorage {
-    pub(super) fn read_word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
+    pub(super) fn read_word_matches(
+        &self,
+        index: WordIndex,
+        prefix: &str,
+        at_most: usize,
+    ) -> Result<Option<Vec<u64>>> {
         // Every word starting with `prefix` sorts (bytewise) from `prefix` to `prefix` followed by the largest
         // character.
         let end = format!("{prefix}\u{10FFFF}");
@@ -84,14 +89,22 @@ impl PostgresStorage {
         let statement = statements
             .get(
                 client,
-                "SELECT DISTINCT id FROM koko_words WHERE kind = $1 AND word >= $2 AND word < $3 ORDER BY id",
+                "SELECT id FROM koko_words WHERE kind = $1 AND word >= $2 AND word < $3 LIMIT $4",
             )
             .map_err(pg_error)?;
+        let cap = i64::try_from(at_most.saturating_add(1)).unwrap_or(i64::MAX);
         let rows = client
-            .query(&statement, &[&kind(index), &prefix, &end])
+            .query(&statement, &[&kind(index), &prefix, &end, &cap])
             .map_err(pg_error)?;
-        rows.iter()
+        if rows.len() > at_most {
+            return Ok(None);
+        }
+        let mut ids = rows
+            .iter()
             .map(|row| to_u64(row.try_get(0).map_err(pg_error)?))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(Some(ids))
     }
 }

@@ -554,17 +554,25 @@ impl Storage for SledStorage {
             .collect()
     }
 
-    fn word_matches(&self, index: WordIndex, prefix: &str) -> Result<Vec<u64>> {
+    fn word_matches(
+        &self,
+        index: WordIndex,
+        prefix: &str,
+        at_most: usize,
+    ) -> Result<Option<Vec<u64>>> {
         self.shared.usable()?;
         let mut ids = Vec::new();
         for item in self.tree(WORDS).scan_prefix(word_prefix(index, prefix)) {
+            if ids.len() == at_most {
+                return Ok(None);
+            }
             let (key, _) = item.map_err(Error::storage)?;
             let id = key.len().checked_sub(8).and_then(|at| key.get(at..));
             ids.push(decode_u64(id.unwrap_or_default())?);
         }
         ids.sort_unstable();
         ids.dedup();
-        Ok(ids)
+        Ok(Some(ids))
     }
 
     fn notified(&self, key: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
