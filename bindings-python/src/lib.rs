@@ -15,6 +15,7 @@ mod store_accounts;
 mod store_catalogue;
 mod store_circulation;
 mod store_rentals;
+mod store_search;
 
 use pyo3::prelude::*;
 

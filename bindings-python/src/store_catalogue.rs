@@ -9,7 +9,7 @@ use crate::convert::{
 };
 use crate::errors::IntoPy;
 use crate::records::{Book, Copy, Customer};
-use crate::store::{apply_keyed, collect, open, BookStore};
+use crate::store::{apply_keyed, open, BookStore};
 
 /// The update that activates or deactivates a customer.
 fn set_active(active: bool) -> CustomerUpdate {
@@ -136,13 +136,6 @@ impl BookStore {
         let store = open(&guard)?;
         let id = BookId::new(id("book_id", book_id)?);
         py.detach(|| store.book(id)).py_err().map(Book::from)
-    }
-
-    /// Every book, in id order.
-    fn books(&self, py: Python<'_>) -> PyResult<Vec<Book>> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        py.detach(|| collect(store.books())).py_err()
     }
 
     /// Adds ``count`` copies of a book; they serve the book's waiting holds first (ready from now), then the shelf.
@@ -297,12 +290,5 @@ impl BookStore {
         py.detach(|| store.customer(id))
             .py_err()
             .map(Customer::from)
-    }
-
-    /// Every customer, in id order.
-    fn customers(&self, py: Python<'_>) -> PyResult<Vec<Customer>> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        py.detach(|| collect(store.customers())).py_err()
     }
 }

@@ -157,13 +157,6 @@ impl BookStore {
         py.detach(|| store.rental(id)).py_err().map(Rental::from)
     }
 
-    /// Every rental, in id order.
-    fn rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        py.detach(|| collect(store.rentals())).py_err()
-    }
-
     /// The open rentals, in id order.
     fn active_rentals(&self, py: Python<'_>) -> PyResult<Vec<Rental>> {
         let guard = self.read()?;
