@@ -175,3 +175,23 @@ def test_gunicorn_refuses_several_workers_on_sled(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "3 workers on a sled or memory store" in result.stderr
+
+
+def test_the_docs_pages_log_in_with_a_session(anonymous):
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user(username="clerk2", password="pw-of-the-test", is_staff=True)
+    client = Client(enforce_csrf_checks=True)
+    login_page = client.get("/api-auth/login/")
+    assert login_page.status_code == 200
+    token = login_page.cookies["csrftoken"].value
+    logged_in = client.post("/api-auth/login/", {"username": "clerk2", "password": "pw-of-the-test",
+                                                  "csrfmiddlewaretoken": token, "next": "/"})
+    assert logged_in.status_code == 302
+    assert client.get("/customers/").status_code == 200  # staff, by session
+    # A write by session needs the CSRF header, as the Swagger page sends it.
+    refused = client.post("/customers/", {"first_name": "A", "last_name": "B"}, content_type="application/json")
+    assert refused.status_code == 403
+    accepted = client.post("/customers/", {"first_name": "A", "last_name": "B"}, content_type="application/json",
+                           headers={"X-CSRFToken": client.cookies["csrftoken"].value})
+    assert accepted.status_code == 201, accepted.content
