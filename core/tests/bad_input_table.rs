@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use koko_core::{
-    BookId, BookStore, BookUpdate, CopyId, CustomerId, CustomerUpdate, Decimal, Error, HoldId,
-    NewBook, NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
+    BookId, BookQuery, BookStore, BookUpdate, CopyId, CustomerId, CustomerUpdate, Decimal, Error,
+    HoldId, NewBook, NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
 };
 use serde_json::Value;
 
@@ -220,6 +220,27 @@ fn run<S: Storage>(store: &BookStore<S>, op: &str, a: &Args<'_>) -> Result<Optio
             none(store.mark_notified(&keys, a.time("at")))
         }
         "hold" => none(store.hold(HoldId::new(a.u64("hold")))),
+        "search_books" => {
+            let query = BookQuery {
+                text: a.opt_str("search"),
+                category: a.opt_str("category"),
+                available: a.0.get("available").and_then(Value::as_bool),
+            };
+            let after = a.has("after").then(|| BookId::new(a.u64("after")));
+            none(store.search_books(&query, after, a.u64("limit") as usize))
+        }
+        "search_customers" => {
+            let after = a.has("after").then(|| CustomerId::new(a.u64("after")));
+            none(store.search_customers(
+                &a.opt_str("search").unwrap_or_default(),
+                after,
+                a.u64("limit") as usize,
+            ))
+        }
+        "books_page" => {
+            let after = a.has("after").then(|| BookId::new(a.u64("after")));
+            none(store.books_page(after, a.u64("limit") as usize))
+        }
         "book_holds" => none(store.book_holds(BookId::new(a.u64("book")))),
         "customer_holds" => none(store.customer_holds(CustomerId::new(a.u64("customer")))),
         "quote_return" => none(store.quote_return(RentalId::new(a.u64("rental")), a.time("at"))),
