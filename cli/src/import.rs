@@ -1,0 +1,236 @@
+//! `koko import`: CSV rows through the batch API, a thousand at a time; each bad row reported with its line, field
+//! and reason, the good ones imported.
+
+use std::fmt;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use koko_core::{NewBook, NewCustomer, Operation, Outcome};
+
+use crate::store::Store;
+
+/// Rows sent in one batch.
+const BATCH: usize = 1_000;
+
+/// One refused row.
+pub(crate) struct Problem {
+    /// The line in the file (the header is line 1).
+    pub(crate) line: u64,
+    /// The field at fault (`row` when the whole row is).
+    pub(crate) field: String,
+    /// Why.
+    pub(crate) reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}: {}", self.line, self.field, self.reason)
+    }
+}
+
+/// What an import did.
+pub(crate) struct Report {
+    what: &'static str,
+    rows: u64,
+    imported: u64,
+    copies: u64,
+    pub(crate) problems: Vec<Problem>,
+}
+
+impl Report {
+    pub(crate) fn summary(&self) -> String {
+        let copies = if self.what == "books" {
+            format!(" ({} copies)", self.copies)
+        } else {
+            String::new()
+        };
+        format!(
+            "imported {} {}{copies} from {} rows; {} rows refused",
+            self.imported,
+            self.what,
+            self.rows,
+            self.problems.len()
+        )
+    }
+}
+
+/// A progress bar over the file's bytes on a terminal; nothing otherwise.
+pub(crate) fn progress(len: u64, shown: bool, message: &'static str) -> ProgressBar {
+    if !shown {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message);
+    bar
+}
+
+/// Reads `file` row by row, turning each into an operation (or a problem), and applies them in batches.
+fn import(
+    store: &Store,
+    file: &Path,
+    shown: bool,
+    what: &'static str,
+    header: &[&str],
+    required: usize,
+    row: impl Fn(&csv::StringRecord, &[usize; 5]) -> Result<Operation, (String, String)>,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    let len = std::fs::metadata(file)?.len();
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
+    let headers = reader.headers()?.clone();
+    // Where each expected column is (a missing optional column reads as empty).
+    let mut at = [usize::MAX; 5];
+    for (i, name) in header.iter().enumerate() {
+        match headers.iter().position(|h| h.trim() == *name) {
+            Some(p) => at[i] = p,
+            None if i < required => {
+                return Err(format!(
+                    "{}: the header has no column {name:?} (expected {})",
+                    file.display(),
+                    header.join(",")
+                )
+                .into())
+            }
+            None => {}
+        }
+    }
+    let bar = progress(len, shown, "importing");
+    let mut report = Report {
+        what,
+        rows: 0,
+        imported: 0,
+        copies: 0,
+        problems: Vec::new(),
+    };
+    let mut batch: Vec<(u64, Operation)> = Vec::with_capacity(BATCH);
+    let mut record = csv::StringRecord::new();
+    loop {
+        let more = match reader.read_record(&mut record) {
+            Ok(more) => more,
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line());
+                report.problems.push(Problem {
+                    line,
+                    field: "row".into(),
+                    reason: err.to_string(),
+                });
+                report.rows += 1;
+                continue;
+            }
+        };
+        if more {
+            report.rows += 1;
+            let line = record.position().map_or(0, |p| p.line());
+            match row(&record, &at) {
+                Ok(op) => batch.push((line, op)),
+                Err((field, reason)) => report.problems.push(Problem {
+                    line,
+                    field,
+                    reason,
+                }),
+            }
+            bar.set_position(record.position().map_or(0, |p| p.byte()));
+        }
+        if batch.len() == BATCH || (!more && !batch.is_empty()) {
+            apply(store, std::mem::take(&mut batch), &mut report)?;
+        }
+        if !more {
+            break;
+        }
+    }
+    bar.finish_and_clear();
+    report.problems.sort_by_key(|p| p.line);
+    Ok(report)
+}
+
+fn apply(
+    store: &Store,
+    batch: Vec<(u64, Operation)>,
+    report: &mut Report,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (lines, ops): (Vec<u64>, Vec<Operation>) = batch.into_iter().unzip();
+    for (line, result) in lines.into_iter().zip(store.apply_batch(ops)?) {
+        match result {
+            Ok(Outcome::Book { copies, .. }) => {
+                report.imported += 1;
+                report.copies += copies.len() as u64;
+            }
+            Ok(_) => report.imported += 1,
+            Err(err) => report.problems.push(Problem {
+                line,
+                field: err.field().unwrap_or("row").to_owned(),
+                reason: err.to_string(),
+            }),
+        }
+    }
+    Ok(())
+}
+
+fn cell(record: &csv::StringRecord, at: usize) -> &str {
+    record.get(at).map_or("", str::trim)
+}
+
+/// `koko import books FILE`.
+pub(crate) fn books(
+    store: &Store,
+    file: &Path,
+    shown: bool,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    import(
+        store,
+        file,
+        shown,
+        "books",
+        &["title", "author", "category", "isbn", "copies"],
+        3,
+        |record, at| {
+            let mut book = NewBook::new(
+                cell(record, at[0]),
+                cell(record, at[1]),
+                cell(record, at[2]),
+            );
+            let isbn = cell(record, at[3]);
+            if !isbn.is_empty() {
+                book = book.with_isbn(isbn);
+            }
+            let copies = match cell(record, at[4]) {
+                "" => 1,
+                text => text.parse::<u32>().map_err(|e| {
+                    (
+                        "copies".to_owned(),
+                        format!("{text:?} is not a whole number ({e})"),
+                    )
+                })?,
+            };
+            Ok(Operation::AddBook { book, copies })
+        },
+    )
+}
+
+/// `koko import customers FILE`.
+pub(crate) fn customers(
+    store: &Store,
+    file: &Path,
+    shown: bool,
+) -> Result<Report, Box<dyn std::error::Error>> {
+    import(
+        store,
+        file,
+        shown,
+        "customers",
+        &["first_name", "last_name", "email"],
+        2,
+        |record, at| {
+            let mut customer = NewCustomer::new(cell(record, at[0]), cell(record, at[1]));
+            let email = cell(record, at[2]);
+            if !email.is_empty() {
+                customer.email = Some(email.to_owned());
+            }
+            Ok(Operation::RegisterCustomer(customer))
+        },
+    )
+}
