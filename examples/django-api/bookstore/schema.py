@@ -2,10 +2,12 @@
 cannot state themselves (a plan document, field errors).
 
 ``KokoAutoSchema`` adds to each operation the error answers it can give — derived from the view, not listed by
-hand: 400 (a write, or an operation with query parameters), 401/403 (the view has authenticators), 404 (an id in
-the path, or a view that ``finds_records`` named in its input), 409 (a write: the ``Idempotency-Key`` reused, a
-closed rental; or a view that ``may_conflict``), 429 (the view is throttled) and 503 (the store is unavailable) — and marks an operation anonymous callers may use by asking the view's own permission classes
-about an anonymous request.
+hand: 400 (a write, an operation with query parameters, or a page: its cursor and limit), 401/403 (the view has
+authenticators), 404 (an id in the path, or a view that ``finds_records`` named in its input), 409 (a write: the
+``Idempotency-Key`` reused, a closed rental; or a view that ``may_conflict``), 429 (the view is throttled) and 503
+(the store is unavailable) — and marks an operation anonymous callers may use by asking the view's own permission
+classes about an anonymous request. A list a GET answers is a keyset page (``bookstore.listing.KeysetPagination``:
+the page's shape, ``cursor`` and ``limit``) unless ``KOKO_API_PAGINATION=off``.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework.request import Request
 
+from .listing import KeysetPagination, paginated
 from .serializers import ErrorOutput, FieldErrorsOutput
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -98,7 +101,7 @@ class KokoAutoSchema(AutoSchema):
     def _error_codes(self) -> list:
         view, method = self.view, self.method
         codes = []
-        if method in WRITES or getattr(view, "query_class", None) is not None:
+        if method in WRITES or getattr(view, "query_class", None) is not None or self._get_paginator():
             codes.append("400")
         if view.get_authenticators():
             codes += ["401", "403"]
@@ -118,6 +121,12 @@ class KokoAutoSchema(AutoSchema):
             if code not in responses:
                 responses[code] = self._get_response_for_code(ERRORS[code], code, direction=direction)
         return responses
+
+    def _get_paginator(self):
+        """Every list a GET answers is a keyset page (``bookstore.listing``), unless ``KOKO_API_PAGINATION=off``."""
+        if self.method == "GET" and paginated() and self._is_list_view():
+            return KeysetPagination()
+        return None
 
     def get_description(self):
         """The view's own docstring, not one it inherits (a base class's describes the code, not the endpoint)."""

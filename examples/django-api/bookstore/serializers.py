@@ -247,8 +247,9 @@ class RenewalOutput(RentalOutput):
 
 
 def rental_rows(store: koko.BookStore, rentals: list) -> list:
-    """Rentals with their books' titles (one catalogue read for the lot)."""
-    titles = {book.id: book.title for book in store.books()} if rentals else {}
+    """Rentals with their books' titles: one read per book of the page (at most the page's size), never the
+    catalogue."""
+    titles = {book_id: store.book(book_id).title for book_id in {rental.book_id for rental in rentals}}
     return [RentalRow.of(rental, titles.get(rental.book_id, "")) for rental in rentals]
 
 
@@ -404,6 +405,29 @@ class QuoteQuery(serializers.Serializer):
             missing = "returned_at" if times == ["rented_at"] else "rented_at"
             raise serializers.ValidationError({missing: ["This field is required with " + times[0] + "."]})
         return data
+
+
+class BookSearchQuery(serializers.Serializer):
+    """``GET /books/``: words of title, author or ISBN (prefixes, case and accents ignored), a category, and whether
+    a copy is on the shelf; every part given must match."""
+
+    search = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, max_length=200)
+    category = serializers.ChoiceField(choices=sorted(TYPE_BY_CATEGORY), required=False)
+    available = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class CustomerSearchQuery(serializers.Serializer):
+    """``GET /customers/``: words of first name, last name or email (prefixes)."""
+
+    search = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, max_length=200)
+
+
+class RentalFilterQuery(serializers.Serializer):
+    """``GET /rentals/``: by status, customer, and open past their due date now (``overdue=true``)."""
+
+    status = serializers.ChoiceField(choices=sorted(RENTAL_STATUS), required=False)
+    customer = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    overdue = serializers.ChoiceField(choices=["true"], required=False)
 
 
 class AtQuery(serializers.Serializer):

@@ -42,6 +42,7 @@ urlpatterns = [
     path("holds/expire/", views.HoldsExpire.as_view(), name="holds-expire"),
     path("holds/<id:pk>/", views.HoldDetail.as_view(), name="hold-detail"),
     path("holds/<id:pk>/cancel/", views.HoldCancel.as_view(), name="hold-cancel"),
+    path("rentals/", views.RentalList.as_view(), name="rental-list"),
     path("rentals/<id:pk>/", views.RentalDetail.as_view(), name="rental-detail"),
     path("rentals/<id:pk>/close/", views.RentalClose.as_view(), name="rental-close"),
     path("rentals/<id:pk>/renew/", views.RentalRenew.as_view(), name="rental-renew"),

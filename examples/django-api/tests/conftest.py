@@ -92,6 +92,14 @@ def store():
 
 
 @pytest.fixture(autouse=True)
+def _plain_lists(request, settings):
+    """The contract tests read the original's plain lists (``KOKO_API_PAGINATION=off``); a test marked
+    ``paginated`` gets the default, keyset pages."""
+    if request.node.get_closest_marker("paginated") is None:
+        settings.KOKO_API_PAGINATION = False
+
+
+@pytest.fixture(autouse=True)
 def _database(db):
     """Users, tokens and the throttles' cache live in Django's database: every test may use it."""
 

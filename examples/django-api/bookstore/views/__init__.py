@@ -33,7 +33,7 @@ from .circulation import (
 )
 from .health import Health
 from .plans import CurrentPlan, PlanVersions, Quotes
-from .rentals import CustomerRentals, RentalClose, RentalDetail, RentalLost, RentalQuote, RentalRenew
+from .rentals import CustomerRentals, RentalClose, RentalDetail, RentalList, RentalLost, RentalQuote, RentalRenew
 from .reports import ActiveRentalsCsv, OutstandingCharges, OverdueRentals, Revenue
 
 __all__ = [name for name in dir() if not name.startswith("_") and name[0].isupper()] + ["idempotency_key"]

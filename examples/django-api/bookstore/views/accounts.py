@@ -146,7 +146,7 @@ class CustomerStatement(CustomerScoped):
 
 @extend_schema_view(
     get=doc("What each customer owes, by age at as_of (staff)", AgedBalanceOutput(many=True), query=AgedBalancesQuery,
-            examples=[example("one debtor", [ex.AGED])], tags=["reports"])
+            examples=[example("one debtor", ex.AGED)], tags=["reports"])
 )
 class AgedBalances(KokoView):
     permission_classes = can.STAFF

@@ -65,11 +65,11 @@ def doc(summary: str, responses, *, request=None, query=None, examples=(), write
     )
 
 
-def collection(tag: str, listed: str, created: str, output, input_class, item, new_item):
-    """The docs of a list endpoint that also creates: GET lists ``output``s, POST takes ``input_class`` and
-    answers 201 with the new ``output``."""
+def collection(tag: str, listed: str, created: str, output, input_class, item, new_item, query=None):
+    """The docs of a list endpoint that also creates: GET lists ``output``s (a page: ``bookstore.listing``; its
+    filters are the ``query`` serializer), POST takes ``input_class`` and answers 201 with the new ``output``."""
     return extend_schema_view(
-        get=doc(listed, output(many=True), examples=[example(tag, [item])], tags=[tag]),
+        get=doc(listed, output(many=True), query=query, examples=[example(tag, item)], tags=[tag]),
         post=doc(
             created,
             {201: output},

@@ -8,15 +8,17 @@ from rest_framework.response import Response
 
 from .. import permissions as can
 from ..auth import LoginTaken, customer_login
-from ..listing import list_response
+from ..listing import Keyset, list_response
 from ..serializers import (
     CATEGORY_BY_TYPE,
     BookInput,
     BookOutput,
+    BookSearchQuery,
     CopiesInput,
     CopyOutput,
     CustomerInput,
     CustomerOutput,
+    CustomerSearchQuery,
     LoginInput,
     LoginOutput,
 )
@@ -25,14 +27,25 @@ from . import examples as ex
 from .base import CustomerScoped, KokoView, Updatable, collection, doc, example, idempotency_key
 
 
-@collection("books", "List the books", "Add a book (staff)", BookOutput, BookInput, ex.BOOK, ex.NEW_BOOK)
+@collection("books", "List the books: search by words of title, author or ISBN, by category and availability",
+            "Add a book (staff)", BookOutput, BookInput, ex.BOOK, ex.NEW_BOOK, query=BookSearchQuery)
 class BookList(KokoView):
+    """Each book's ``rental_status`` is one ``available_copies`` read: at most ``limit`` per page."""
+
     permission_classes = can.ANYONE_READS
     input_class = BookInput
+    query_class = BookSearchQuery
 
     def get(self, request):
+        query = self.valid_query(request)
         store = get_store()
-        return list_response(request, store.books(), BookOutput, {"store": store})
+        search, category, available = query.get("search") or None, query.get("category"), query.get("available")
+        if search is None and category is None and available is None:
+            books = Keyset(lambda after, limit: store.books(after=after, limit=limit))
+        else:
+            books = Keyset(lambda after, limit: store.search_books(
+                search, category=category, available=available, after=after, limit=limit))
+        return list_response(request, books, BookOutput, {"store": store})
 
     def post(self, request):
         data = self.valid(request)
@@ -76,7 +89,7 @@ class BookDetail(Updatable, KokoView):
 
 
 @extend_schema_view(
-    get=doc("A book's copies (staff)", CopyOutput(many=True), examples=[example("copies", [ex.COPY])], tags=["copies"]),
+    get=doc("A book's copies (staff)", CopyOutput(many=True), examples=[example("copies", ex.COPY)], tags=["copies"]),
     post=doc(
         "Add copies of a book (staff): they serve its waiting holds first",
         {201: CopyOutput(many=True)},
@@ -142,14 +155,22 @@ class CopyReinstate(CopyAction):
         return get_store().reinstate_copy(copy_id, idempotency_key=key)
 
 
-@collection("customers", "List the customers (staff)", "Register a customer (staff)", CustomerOutput, CustomerInput,
-            ex.CUSTOMER, ex.NEW_CUSTOMER)
+@collection("customers", "List the customers, or search them by words of name or email (staff)",
+            "Register a customer (staff)", CustomerOutput, CustomerInput, ex.CUSTOMER, ex.NEW_CUSTOMER,
+            query=CustomerSearchQuery)
 class CustomerList(KokoView):
     permission_classes = can.STAFF
     input_class = CustomerInput
+    query_class = CustomerSearchQuery
 
     def get(self, request):
-        return list_response(request, get_store().customers(), CustomerOutput)
+        search = self.valid_query(request).get("search") or None
+        store = get_store()
+        if search is None:
+            customers = Keyset(lambda after, limit: store.customers(after=after, limit=limit))
+        else:
+            customers = Keyset(lambda after, limit: store.search_customers(search, after=after, limit=limit))
+        return list_response(request, customers, CustomerOutput)
 
     def post(self, request):
         data = self.valid(request)

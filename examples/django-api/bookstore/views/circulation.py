@@ -111,12 +111,12 @@ class HoldsExpire(KokoView):
 
     def post(self, request):
         data = self.valid(request)
-        return list_response(request, get_store().expire_holds(data.get("at")), HoldOutput)
+        return list_response(request, get_store().expire_holds(data.get("at")), HoldOutput, page=False)
 
 
 @extend_schema_view(
     get=doc("A book's queue: its waiting and ready holds in order (staff)", HoldOutput(many=True),
-            examples=[example("the queue", [ex.HOLD])], tags=["holds"])
+            examples=[example("the queue", ex.HOLD)], tags=["holds"])
 )
 class BookHolds(KokoView):
     permission_classes = can.STAFF
@@ -127,7 +127,7 @@ class BookHolds(KokoView):
 
 @extend_schema_view(
     get=doc("A customer's holds, every status, oldest first (staff, or the customer)", HoldOutput(many=True),
-            examples=[example("holds", [ex.HOLD])], tags=["holds"])
+            examples=[example("holds", ex.HOLD)], tags=["holds"])
 )
 class CustomerHolds(CustomerScoped):
     permission_classes = can.OWNER_OR_STAFF
@@ -161,7 +161,7 @@ class CopyFound(KokoView):
 
 @extend_schema_view(
     get=doc("The customer's notices not sent yet, as of now (staff, or the customer)", NoticeOutput(many=True),
-            examples=[example("an overdue reminder", [ex.NOTICE])], tags=["holds"])
+            examples=[example("an overdue reminder", ex.NOTICE)], tags=["holds"])
 )
 class CustomerNotices(CustomerScoped):
     permission_classes = can.OWNER_OR_STAFF

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Optional
+
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
 from rest_framework.response import Response
 
 from .. import permissions as can
-from ..listing import list_response
+from ..auth import Role, caller
+from ..listing import Keyset, list_response
 from ..serializers import (
     AtInput,
     AtQuery,
@@ -16,6 +20,7 @@ from ..serializers import (
     QuoteOutput,
     ReceiptOutput,
     RenewalOutput,
+    RentalFilterQuery,
     RentalOutput,
     RentalRow,
     RentInput,
@@ -23,12 +28,40 @@ from ..serializers import (
 )
 from ..store import get_store
 from . import examples as ex
-from .base import CustomerScoped, RentalScoped, doc, example, idempotency_key
+from .base import CustomerScoped, KokoView, RentalScoped, doc, example, idempotency_key
+
+
+@extend_schema_view(
+    get=doc("The rentals, by status, customer and overdue now (staff; a customer: their own)",
+            RentalOutput(many=True), query=RentalFilterQuery, examples=[example("rentals", ex.RENTAL)],
+            tags=["rentals"])
+)
+class RentalList(KokoView):
+    """A customer sees only their own rentals: without ``customer`` the list is theirs, and another customer's
+    id answers 404 (``permissions.IsOwner``), as does an unknown one."""
+
+    permission_classes = can.OWNER_OR_STAFF
+    query_class = RentalFilterQuery
+    finds_records = True  # an unknown customer: 404
+
+    def owner_id(self, request) -> Optional[int]:
+        raw = request.query_params.get("customer", "")
+        return int(raw) if raw.isdigit() else None  # anything else is the query's 400
+
+    def get(self, request):
+        query = self.valid_query(request)
+        who = caller(request)
+        customer = who.customer_id if who.role is Role.CUSTOMER else query.get("customer")
+        overdue_at = dt.datetime.now(dt.timezone.utc) if query.get("overdue") else None
+        store = get_store()
+        rentals = Keyset(lambda after, limit: store.rentals(
+            after=after, limit=limit, status=query.get("status"), customer_id=customer, overdue_at=overdue_at))
+        return list_response(request, rentals, RentalOutput, rows=lambda page: rental_rows(store, page))
 
 
 @extend_schema_view(
     get=doc("A customer's rentals (staff, or the customer)", RentalOutput(many=True),
-            examples=[example("rentals", [ex.RENTAL])], tags=["rentals"]),
+            examples=[example("rentals", ex.RENTAL)], tags=["rentals"]),
     post=doc(
         "Rent a book (customers: at the server's time, without date_rented)",
         {201: RentalOutput},
@@ -50,7 +83,9 @@ class CustomerRentals(CustomerScoped):
 
     def get(self, request, pk: int):
         store = get_store()
-        return list_response(request, rental_rows(store, store.customer_rentals(pk)), RentalOutput)
+        store.customer(pk)  # an unknown customer is a 404, not an empty list
+        rentals = Keyset(lambda after, limit: store.rentals(after=after, limit=limit, customer_id=pk))
+        return list_response(request, rentals, RentalOutput, rows=lambda page: rental_rows(store, page))
 
     def post(self, request, pk: int):
         data = self.valid(request)

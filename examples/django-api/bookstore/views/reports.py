@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import koko
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -10,7 +12,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from .. import permissions as can
-from ..listing import list_response
+from ..listing import Keyset, list_response
 from ..serializers import (
     AtQuery,
     OutstandingOutput,
@@ -28,7 +30,7 @@ CSV_CHUNK_SIZE = 64 * 1024
 
 @extend_schema_view(
     get=doc("The open rentals past their due date at `at` (default: now), in id order", RentalOutput(many=True),
-            query=AtQuery, examples=[example("one overdue", [ex.RENTAL])], tags=["reports"])
+            query=AtQuery, examples=[example("one overdue", ex.RENTAL)], tags=["reports"])
 )
 class OverdueRentals(KokoView):
     permission_classes = can.STAFF
@@ -37,13 +39,15 @@ class OverdueRentals(KokoView):
 
     def get(self, request):
         query = self.valid_query(request)
+        at = query.get("at") or dt.datetime.now(dt.timezone.utc)
         store = get_store()
-        return list_response(request, rental_rows(store, store.overdue_rentals(query.get("at"))), RentalOutput)
+        rentals = Keyset(lambda after, limit: store.rentals(after=after, limit=limit, overdue_at=at))
+        return list_response(request, rentals, RentalOutput, rows=lambda page: rental_rows(store, page))
 
 
 @extend_schema_view(
     get=doc("Revenue of the rentals returned in [start, end), by currency and category", RevenueLineOutput(many=True),
-            query=PeriodQuery, examples=[example("June", [ex.REVENUE])], tags=["reports"])
+            query=PeriodQuery, examples=[example("June", ex.REVENUE)], tags=["reports"])
 )
 class Revenue(KokoView):
     permission_classes = can.STAFF
