@@ -74,11 +74,9 @@ fn import(
     store: &Store,
     file: &Path,
     shown: bool,
-    what: &'static str,
-    header: &[&str],
-    required: usize,
-    row: impl Fn(&csv::StringRecord, &[usize; 5]) -> Result<Operation, (String, String)>,
+    kind: &Kind,
 ) -> Result<Report, Box<dyn std::error::Error>> {
+    let (what, header, required, row) = (kind.what, kind.header, kind.required, kind.row);
     let len = std::fs::metadata(file)?.len();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
     let headers = reader.headers()?.clone();
@@ -174,63 +172,70 @@ fn cell(record: &csv::StringRecord, at: usize) -> &str {
     record.get(at).map_or("", str::trim)
 }
 
-/// `koko import books FILE`.
-pub(crate) fn books(
-    store: &Store,
-    file: &Path,
-    shown: bool,
-) -> Result<Report, Box<dyn std::error::Error>> {
-    import(
-        store,
-        file,
-        shown,
-        "books",
-        &["title", "author", "category", "isbn", "copies"],
-        3,
-        |record, at| {
-            let mut book = NewBook::new(
-                cell(record, at[0]),
-                cell(record, at[1]),
-                cell(record, at[2]),
-            );
-            let isbn = cell(record, at[3]);
-            if !isbn.is_empty() {
-                book = book.with_isbn(isbn);
-            }
-            let copies = match cell(record, at[4]) {
-                "" => 1,
-                text => text.parse::<u32>().map_err(|e| {
-                    (
-                        "copies".to_owned(),
-                        format!("{text:?} is not a whole number ({e})"),
-                    )
-                })?,
-            };
-            Ok(Operation::AddBook { book, copies })
-        },
-    )
+/// A row turned into an operation, or the field at fault and why.
+type Row = Result<Operation, (String, String)>;
+
+/// What a file holds: its kind, its columns (the first `required` must be there), and how a row becomes an
+/// operation.
+struct Kind {
+    what: &'static str,
+    header: &'static [&'static str],
+    required: usize,
+    row: fn(&csv::StringRecord, &[usize; 5]) -> Row,
 }
 
-/// `koko import customers FILE`.
-pub(crate) fn customers(
+const BOOKS: Kind = Kind {
+    what: "books",
+    header: &["title", "author", "category", "isbn", "copies"],
+    required: 3,
+    row: book_row,
+};
+
+const CUSTOMERS: Kind = Kind {
+    what: "customers",
+    header: &["first_name", "last_name", "email"],
+    required: 2,
+    row: customer_row,
+};
+
+fn book_row(record: &csv::StringRecord, at: &[usize; 5]) -> Row {
+    let mut book = NewBook::new(
+        cell(record, at[0]),
+        cell(record, at[1]),
+        cell(record, at[2]),
+    );
+    let isbn = cell(record, at[3]);
+    if !isbn.is_empty() {
+        book = book.with_isbn(isbn);
+    }
+    let copies = match cell(record, at[4]) {
+        "" => 1,
+        text => text.parse::<u32>().map_err(|e| {
+            (
+                "copies".to_owned(),
+                format!("{text:?} is not a whole number ({e})"),
+            )
+        })?,
+    };
+    Ok(Operation::AddBook { book, copies })
+}
+
+fn customer_row(record: &csv::StringRecord, at: &[usize; 5]) -> Row {
+    let mut customer = NewCustomer::new(cell(record, at[0]), cell(record, at[1]));
+    let email = cell(record, at[2]);
+    if !email.is_empty() {
+        customer.email = Some(email.to_owned());
+    }
+    Ok(Operation::RegisterCustomer(customer))
+}
+
+/// `koko import books FILE` (`customers: false`) or `koko import customers FILE`.
+pub(crate) fn run(
     store: &Store,
+    customers: bool,
     file: &Path,
     shown: bool,
 ) -> Result<Report, Box<dyn std::error::Error>> {
-    import(
-        store,
-        file,
-        shown,
-        "customers",
-        &["first_name", "last_name", "email"],
-        2,
-        |record, at| {
-            let mut customer = NewCustomer::new(cell(record, at[0]), cell(record, at[1]));
-            let email = cell(record, at[2]);
-            if !email.is_empty() {
-                customer.email = Some(email.to_owned());
-            }
-            Ok(Operation::RegisterCustomer(customer))
-        },
-    )
+    let kind = if customers { &CUSTOMERS } else { &BOOKS };
+    import(store, file, shown, kind)
 }

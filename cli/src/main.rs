@@ -103,10 +103,8 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let progress = io::stderr().is_terminal();
     match cli.command {
         Command::Import { what, file } => {
-            let report = match what {
-                ImportKind::Books => import::books(&store, &file, progress)?,
-                ImportKind::Customers => import::customers(&store, &file, progress)?,
-            };
+            let customers = matches!(what, ImportKind::Customers);
+            let report = import::run(&store, customers, &file, progress)?;
             let mut err = io::stderr().lock();
             for problem in &report.problems {
                 writeln!(err, "{problem}")?;
