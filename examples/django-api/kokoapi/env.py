@@ -49,9 +49,9 @@ def database_from_url(url: str) -> dict:
 
 
 def api_database(store: str, base_dir: Path) -> dict:
-    """Django's database (users, tokens, customer logins, sessions, the throttles' cache): ``KOKO_API_DATABASE``
-    when set; else the PostgreSQL server koko uses (same database, Django's own tables: none starts with
-    ``koko_``); else a SQLite file beside the sled store (``<store>-auth.sqlite3``), or in the project for an
+    """Django's database (users, tokens, customer logins, sessions, on PostgreSQL the throttles' counters):
+    ``KOKO_API_DATABASE`` when set; else the PostgreSQL server koko uses (same database, Django's own tables: none
+    starts with ``koko_``); else a SQLite file beside the sled store (``<store>-auth.sqlite3``), or in the project for an
     in-memory store."""
     explicit = os.environ.get("KOKO_API_DATABASE", "").strip()
     if explicit:

@@ -8,10 +8,10 @@ Every book, customer and rental lives in a ``koko.BookStore``. Two settings choo
 - ``KOKO_PLAN`` (env var of the same name): ``story3`` (default), ``story1``, ``story2``, or the path of a ``.json`` or
   ``.toml`` price-plan file. A sled store that already exists keeps the plan it was created with.
 
-Django's own small database holds only the API's users, tokens, customer logins, sessions and the throttles' cache
-(``kokoapi.env.api_database``): SQLite beside the sled store by default, the same PostgreSQL server as koko when koko
-runs on PostgreSQL, or ``KOKO_API_DATABASE``. ``KOKO_API_AUTH=none`` serves the original open API (no users, no
-throttling) for local development.
+Django's own small database holds only the API's users, tokens, customer logins, sessions (and on PostgreSQL the
+throttles' counters) (``kokoapi.env.api_database``): SQLite beside the sled store by default, the same PostgreSQL
+server as koko when koko runs on PostgreSQL, or ``KOKO_API_DATABASE``. ``KOKO_API_AUTH=none`` serves the original
+open API (no users, no throttling) for local development.
 
 ``manage.py send_notices`` mails customers through Django's SMTP backend: ``KOKO_EMAIL_HOST`` / ``KOKO_EMAIL_PORT``
 (default ``localhost:25``), optionally ``KOKO_EMAIL_USER``, ``KOKO_EMAIL_PASSWORD``, ``KOKO_EMAIL_TLS=1``, and the
@@ -82,16 +82,27 @@ DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("KOKO_API_DATABASE_CON
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The throttles' counters, shared by every worker: Redis when KOKO_API_REDIS_URL is set (pip install -r
-# requirements-redis.txt), else a table in Django's database (created by `manage.py migrate`).
+# The throttles' counters (bookstore.throttling), shared by every worker process: Redis when KOKO_API_REDIS_URL is
+# set (pip install -r requirements-redis.txt); else, on PostgreSQL (several workers), a table in Django's database;
+# else — koko on sled or in memory lives in ONE process (gunicorn.conf.py refuses more, sled locks its directory) —
+# that process's memory, which every thread shares, with no database write per request.
+KOKO_ON_POSTGRES = KOKO_STORE.strip().lower().startswith(("postgresql://", "postgres://"))
 REDIS_URL = os.environ.get("KOKO_API_REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
+elif KOKO_ON_POSTGRES:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "bookstore_api_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "koko-api",
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
@@ -146,7 +157,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["bookstore.permissions.IsStaff"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser" if AUTH_ENABLED else None,
     "DEFAULT_THROTTLE_CLASSES": (
-        ["rest_framework.throttling.AnonRateThrottle", "rest_framework.throttling.UserRateThrottle"]
+        ["bookstore.throttling.AnonThrottle", "bookstore.throttling.UserThrottle"]
         if AUTH_ENABLED
         else []
     ),

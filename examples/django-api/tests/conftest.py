@@ -101,7 +101,11 @@ def _plain_lists(request, settings):
 
 @pytest.fixture(autouse=True)
 def _database(db):
-    """Users, tokens and the throttles' cache live in Django's database: every test may use it."""
+    """Users and tokens live in Django's database: every test may use it. The throttles count in the process's
+    memory (koko is not on PostgreSQL here): each test starts with no count."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 def make_staff_token(username: str = "clerk") -> str:

@@ -113,17 +113,37 @@ def test_debug_off_refuses_the_development_secret_key(monkeypatch):
     assert runpy.run_path(str(PROJECT / "kokoapi" / "settings.py"))["DEBUG"] is True
 
 
-def test_anonymous_callers_are_throttled(anonymous, monkeypatch):
+@pytest.fixture
+def clock(monkeypatch):
+    """The throttles' clock, set by the test (seconds since the epoch): windows of a minute start at multiples of 60."""
+    now = {"t": 1_700_000_020.0}  # 40 s into a minute (28,333,333 minutes since the epoch)
+    monkeypatch.setattr(SimpleRateThrottle, "timer", lambda self: now["t"])
+    return now
+
+
+def test_anonymous_callers_are_throttled(anonymous, monkeypatch, clock):
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "3/minute", "user": "1000/minute"})
     statuses = [anonymous.get("/books/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     refused = anonymous.get("/books/")
     assert refused.data["detail"].startswith("Request was throttled")
-    assert int(refused["Retry-After"]) > 0
+    assert refused["Retry-After"] == "20"  # the minute's window ends 20 s later
     assert anonymous.get("/health/").status_code == 200  # the health check is never throttled
+    clock["t"] += 20  # the next window: counting starts again
+    assert [anonymous.get("/books/").status_code for _ in range(4)] == [200, 200, 200, 429]
 
 
-def test_users_are_throttled_apart_from_each_other(api, monkeypatch):
+def test_a_throttle_costs_one_counter_per_caller_and_window(anonymous, monkeypatch, clock):
+    """The counter is one number whatever the rate (DRF's own throttles keep one timestamp per request)."""
+    from django.core.cache import cache
+
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1000/minute", "user": "1000/minute"})
+    for _ in range(5):
+        assert anonymous.get("/books/").status_code == 200
+    assert cache.get("throttle_anon_127.0.0.1:28333333") == 5
+
+
+def test_users_are_throttled_apart_from_each_other(api, monkeypatch, clock):
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"anon": "1000/minute", "user": "2/minute"})
     assert [api.get("/books/").status_code for _ in range(3)] == [200, 200, 429]
     from .conftest import make_staff_token
@@ -195,3 +215,22 @@ def test_the_docs_pages_log_in_with_a_session(anonymous):
     accepted = client.post("/customers/", {"first_name": "A", "last_name": "B"}, content_type="application/json",
                            headers={"X-CSRFToken": client.cookies["csrftoken"].value})
     assert accepted.status_code == 201, accepted.content
+
+
+@pytest.mark.parametrize(
+    "store, redis, backend",
+    [
+        ("/srv/koko-data", "", "django.core.cache.backends.locmem.LocMemCache"),  # sled: one process
+        ("memory", "", "django.core.cache.backends.locmem.LocMemCache"),
+        ("postgresql://koko@db/koko", "", "django.core.cache.backends.db.DatabaseCache"),  # several workers
+        ("postgresql://koko@db/koko", "redis://127.0.0.1:6379/0", "django.core.cache.backends.redis.RedisCache"),
+        ("/srv/koko-data", "redis://127.0.0.1:6379/0", "django.core.cache.backends.redis.RedisCache"),
+    ],
+)
+def test_the_throttles_count_where_every_worker_process_sees_it(monkeypatch, store, redis, backend):
+    """On sled or in memory koko lives in one process (gunicorn.conf.py refuses more), so its memory is shared by all
+    its threads; on PostgreSQL the workers share Django's database, or Redis."""
+    monkeypatch.setenv("DJANGO_DEBUG", "1")
+    monkeypatch.setenv("KOKO_STORE", store)
+    monkeypatch.setenv("KOKO_API_REDIS_URL", redis)
+    assert runpy.run_path(str(PROJECT / "kokoapi" / "settings.py"))["CACHES"]["default"]["BACKEND"] == backend

@@ -28,6 +28,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_env(store: Path, port: int, extra: dict) -> dict:
+    """The server's environment: a fresh store, a random secret key, 127.0.0.1:``port``, throttle rates no test
+    reaches (throttling stays on), then ``extra``; Django's database beside the store."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kokoapi.settings",
+        "DJANGO_SECRET_KEY": "live-api-" + os.urandom(16).hex(),
+        "KOKO_STORE": str(store),
+        "KOKO_API_BIND": f"127.0.0.1:{port}",
+        "KOKO_API_THROTTLE_USER": "1000000/minute",
+        "KOKO_API_THROTTLE_ANON": "1000000/minute",
+        **extra,
+    }
+    env.pop("KOKO_API_DATABASE", None)
+    return env
+
+
+def staff_token(project: Path, env: dict) -> str:
+    """Migrates Django's database of the API in ``project`` and makes a staff user, ``clerk``; its token."""
+    manage = [sys.executable, "manage.py"]
+    run = dict(cwd=project, env=env, check=True, capture_output=True, text=True)
+    subprocess.run(manage + ["migrate", "-v0"], **run)
+    subprocess.run(manage + ["createsuperuser", "--noinput", "--username", "clerk", "--email", "clerk@localhost"],
+                   **{**run, "env": {**env, "DJANGO_SUPERUSER_PASSWORD": os.urandom(16).hex()}})
+    return subprocess.run(manage + ["drf_create_token", "clerk"], **run).stdout.split()[2]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--timeout", type=float, default=900, help="stop everything after this many seconds")
@@ -37,23 +64,8 @@ def main() -> int:
     args, command = parser.parse_args(argv[:split]), argv[split + 1:]
     with tempfile.TemporaryDirectory(prefix="koko-live-") as tmp:
         port = free_port()
-        env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "kokoapi.settings",
-            "DJANGO_SECRET_KEY": "live-api-" + os.urandom(16).hex(),
-            "KOKO_STORE": str(Path(tmp) / "koko-data"),
-            "KOKO_API_BIND": f"127.0.0.1:{port}",
-            "KOKO_API_THROTTLE_USER": "100000/minute",
-            "KOKO_API_THROTTLE_ANON": "100000/minute",
-            **dict(pair.split("=", 1) for pair in args.env),
-        }
-        env.pop("KOKO_API_DATABASE", None)
-        manage = [sys.executable, "manage.py"]
-        run = dict(cwd=PROJECT, env=env, check=True, capture_output=True, text=True)
-        subprocess.run(manage + ["migrate", "-v0"], **run)
-        subprocess.run(manage + ["createsuperuser", "--noinput", "--username", "clerk", "--email", "clerk@localhost"],
-                       **{**run, "env": {**env, "DJANGO_SUPERUSER_PASSWORD": os.urandom(16).hex()}})
-        token = subprocess.run(manage + ["drf_create_token", "clerk"], **run).stdout.split()[2]
+        env = server_env(Path(tmp) / "koko-data", port, dict(pair.split("=", 1) for pair in args.env))
+        token = staff_token(PROJECT, env)
         log = open(Path(tmp) / "gunicorn.log", "w")
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=PROJECT, env=env,
                                   stdout=log, stderr=subprocess.STDOUT)

@@ -4,7 +4,8 @@ from django.db import migrations, models
 
 
 def create_cache_table(apps, schema_editor):
-    """The throttles' cache table (settings.CACHES), so `migrate` alone prepares the database."""
+    """The throttles' cache table, used when koko runs on PostgreSQL (settings.CACHES), so `migrate` alone prepares
+    the database."""
     call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
 
 

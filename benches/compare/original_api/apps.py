@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class OriginalApiConfig(AppConfig):
+    name = "original_api"
