@@ -5,13 +5,16 @@ use koko_core::{BookStore, SledStorage, Storage};
 /// A store on whichever backend its name says.
 pub(crate) type Store = BookStore<Box<dyn Storage>>;
 
-/// Opens `name`: a `postgresql://` or `postgres://` URL (with the `postgres` feature), else a sled directory.
+/// Opens `name`: a `postgresql://` or `postgres://` URL (with the `postgres` feature), else a sled directory
+/// (`sled:DIR` names one too).
 pub(crate) fn open(name: &str) -> Result<Store, Box<dyn std::error::Error>> {
     let storage: Box<dyn Storage> =
         if name.starts_with("postgresql://") || name.starts_with("postgres://") {
             postgres(name)?
         } else {
-            Box::new(SledStorage::open(name)?)
+            Box::new(SledStorage::open(
+                name.strip_prefix("sled:").unwrap_or(name),
+            )?)
         };
     Ok(BookStore::open(storage)?)
 }

@@ -1,5 +1,6 @@
 //! The `koko` command as an operator runs it: a 100,000-book import with bad rows (the exact report), an export
-//! round trip, and `check` on a healthy store and on one damaged on purpose.
+//! round trip, `check` on a healthy store and on one damaged on purpose, backup → restore → the same dump, and a
+//! migration from sled to PostgreSQL after which `check` passes and every report is the same on both.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -207,6 +208,137 @@ fn check_finds_damage() {
         "{out}"
     );
     drop(client);
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+        .unwrap();
+}
+
+/// A sled store with history: books, customers, open and closed rentals, a payment, a second plan version.
+fn store_with_history(dir: &Path) -> String {
+    let path = dir.join("history");
+    let at = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
+    let store =
+        BookStore::with_default_plan(SledStorage::open(&path).unwrap(), PricePlan::story3())
+            .unwrap();
+    for (title, category, copies) in [
+        ("Emma", "novel", 2),
+        ("Dune", "fiction", 1),
+        ("Ulysses", "regular", 3),
+    ] {
+        store
+            .add_book(&koko_core::NewBook::new(title, "Someone", category), copies)
+            .unwrap();
+    }
+    let ada = store
+        .register_customer(&NewCustomer::new("Ada", "Lovelace"))
+        .unwrap();
+    let bob = store
+        .register_customer(&NewCustomer::new("Bob", "Dylan"))
+        .unwrap();
+    for (i, book) in [1, 2, 3, 1].into_iter().enumerate() {
+        let who = if i % 2 == 0 { ada.id } else { bob.id };
+        let rental = store.rent_book_at(who, BookId::new(book), at).unwrap();
+        if i < 3 {
+            store
+                .return_rental_at(rental.id, at + chrono::Duration::hours(50 + 24 * i as i64))
+                .unwrap();
+        }
+    }
+    store
+        .publish_plan(PricePlan::story2(), at + chrono::Duration::days(30))
+        .unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A dump without its header line (which says when it was taken).
+fn dump_body(store: &str) -> String {
+    let out = koko(store, &["backup"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    text(&out.stdout).split_once('\n').unwrap().1.to_owned()
+}
+
+#[test]
+fn backup_restore_gives_the_same_dump() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_history(dir.path());
+    let file = dir.path().join("koko.dump");
+    let backed = koko(&store, &["backup", "--output", file.to_str().unwrap()]);
+    assert!(backed.status.success(), "{}", text(&backed.stderr));
+    assert_eq!(
+        text(&backed.stderr).trim(),
+        "backed up: 2 plan versions, 3 books, 6 copies, 2 customers, 4 rentals, 3 ledger entries, 0 holds, 0 notices sent"
+    );
+    let copy = dir.path().join("copy").to_string_lossy().into_owned();
+    let restored = koko(&copy, &["restore", file.to_str().unwrap()]);
+    assert!(restored.status.success(), "{}", text(&restored.stderr));
+    assert_eq!(dump_body(&store), dump_body(&copy));
+    assert!(koko(&copy, &["check"]).status.success());
+    // Restoring again into the now full store is refused and changes nothing.
+    let again = koko(&copy, &["restore", file.to_str().unwrap()]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        text(&again.stderr).contains("not empty"),
+        "{}",
+        text(&again.stderr)
+    );
+    assert_eq!(dump_body(&store), dump_body(&copy));
+}
+
+/// sled → PostgreSQL: `koko migrate` verifies and checks; every report is the same on both stores.
+#[test]
+fn migrate_sled_to_postgres() {
+    let Ok(server) = std::env::var("KOKO_TEST_POSTGRES") else {
+        eprintln!("KOKO_TEST_POSTGRES is not set: skipped");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_with_history(dir.path());
+    let db = format!("koko_cli_migrate_{}", std::process::id());
+    let mut admin = postgres_client(&server);
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {db}"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        admin.batch_execute(&statement).unwrap();
+    }
+    let target = format!("postgresql://postgres@127.0.0.1:{}/{db}", port(&server));
+    let from = format!("sled:{store}");
+    let moved = Command::new(env!("CARGO_BIN_EXE_koko"))
+        .args(["migrate", "--from", &from, "--to", &target])
+        .output()
+        .unwrap();
+    let out = text(&moved.stdout);
+    assert!(moved.status.success(), "{out}{}", text(&moved.stderr));
+    assert!(
+        out.contains("migrated and verified: 2 plan versions, 3 books, 6 copies"),
+        "{out}"
+    );
+    assert!(out.contains("ledger entries: no problem\n"), "{out}");
+    assert_eq!(dump_body(&store), dump_body(&target));
+    for report in [
+        vec!["export", "books"],
+        vec!["export", "customers"],
+        vec!["export", "ledger"],
+        vec!["export", "active-rentals"],
+        vec![
+            "report",
+            "--from",
+            "2024-01-01T00:00:00Z",
+            "--to",
+            "2025-01-01T00:00:00Z",
+        ],
+    ] {
+        let (a, b) = (koko(&store, &report), koko(&target, &report));
+        assert!(a.status.success() && b.status.success(), "{report:?}");
+        assert_eq!(text(&a.stdout), text(&b.stdout), "{report:?}");
+        assert!(text(&a.stdout).lines().count() > 1, "{report:?} is empty");
+    }
+    // A second migration into the now full database is refused.
+    let again = Command::new(env!("CARGO_BIN_EXE_koko"))
+        .args(["migrate", "--from", &from, "--to", &target])
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
         .unwrap();

@@ -9,6 +9,7 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod backup;
 mod clock;
 mod domain;
 mod error;

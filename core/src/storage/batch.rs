@@ -274,6 +274,11 @@ pub enum Operation {
         /// The operation.
         operation: Box<Operation>,
     },
+    /// Writes one record of a dump as it is: only [`crate::backup`] makes these (the record is not reachable
+    /// from outside koko), never serialised.
+    #[doc(hidden)]
+    #[serde(skip)]
+    Restore(Restored),
 }
 
 /// A fee for damage found when a copy comes back, with what was found.
@@ -331,8 +336,22 @@ impl Operation {
             Operation::BlockCustomer { .. } => "block_customer",
             Operation::UnblockCustomer { .. } => "unblock_customer",
             Operation::Idempotent { operation, .. } => operation.name(),
+            Operation::Restore(_) => "restore",
         }
     }
+}
+
+/// A dump record for [`Operation::Restore`], built only by [`crate::backup`].
+#[doc(hidden)]
+#[derive(Clone, Debug, PartialEq)]
+pub struct Restored(pub(crate) RestoreStep);
+
+/// One step of a restore: a record of the dump, or a copy's final status once the rentals and holds it names
+/// exist (a copy is first written on the shelf, with its book).
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum RestoreStep {
+    Record(Box<crate::backup::DumpRecord>),
+    CopyStatus(Copy),
 }
 
 /// What an accepted [`Operation`] made or changed.
@@ -381,6 +400,8 @@ pub enum Outcome {
         /// The block.
         block: Option<Block>,
     },
+    /// A record of a dump was written ([`crate::backup::restore`]).
+    Restored,
 }
 
 impl Outcome {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::accounts::{KeyRecord, StoredAccount};
 use super::ops::{self, IdKind, TxView};
+use super::pause::WriteGate;
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
     AccountState, Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan,
@@ -34,6 +35,7 @@ const PAGE: usize = 512;
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
     inner: Mutex<Inner>,
+    gate: WriteGate,
 }
 
 #[derive(Debug, Default)]
@@ -138,6 +140,12 @@ impl TxView for Inner {
         let counter = self.counters.entry(kind.name()).or_insert(0);
         *counter += 1;
         Ok(*counter)
+    }
+
+    fn raise_counter(&mut self, kind: IdKind, id: u64) -> Result<()> {
+        let counter = self.counters.entry(kind.name()).or_insert(0);
+        *counter = (*counter).max(id);
+        Ok(())
     }
 
     fn book(&mut self, id: BookId) -> Result<Option<Book>> {
@@ -435,6 +443,7 @@ impl Storage for MemoryStorage {
     fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
         // Every operation checks before it writes and its writes cannot fail, so a rejected one left nothing
         // behind and needs no rollback.
+        let _turn = self.gate.turn();
         let mut inner = self.lock();
         Ok(operations
             .iter()
@@ -669,6 +678,21 @@ impl Storage for MemoryStorage {
 
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
         Ok(self.lock().notified.get(key).copied())
+    }
+
+    fn notices_sent(&self) -> Result<Vec<(String, DateTime<Utc>)>> {
+        let mut sent: Vec<_> = self
+            .lock()
+            .notified
+            .iter()
+            .map(|(key, at)| (key.clone(), *at))
+            .collect();
+        sent.sort();
+        Ok(sent)
+    }
+
+    fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        self.gate.paused(read)
     }
 
     fn word_matches(

@@ -21,8 +21,10 @@ mod circulation;
 mod lending;
 mod memory;
 mod ops;
+mod pause;
 #[cfg(feature = "postgres")]
 mod postgres;
+pub(crate) mod restore;
 #[cfg(feature = "sled")]
 mod sled;
 
@@ -30,7 +32,8 @@ mod sled;
 pub use self::postgres::{PostgresOptions, PostgresStorage};
 #[cfg(feature = "sled")]
 pub use self::sled::{CommitStats, Durability, SledOptions, SledStorage};
-pub use batch::{Damage, Operation, Outcome};
+pub(crate) use batch::RestoreStep;
+pub use batch::{Damage, Operation, Outcome, Restored};
 pub use memory::MemoryStorage;
 
 /// A stream of records in id order. Backends produce records lazily, so listing a million rentals does not load
@@ -245,6 +248,15 @@ pub trait Storage: Send + Sync {
     /// When the notice `key` was marked sent ([`Operation::MarkNotified`]), if it was.
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>>;
 
+    /// Every notice marked sent and when, in key order (for [`backup`](crate::backup)).
+    fn notices_sent(&self) -> Result<Vec<(String, DateTime<Utc>)>>;
+
+    /// Runs `read` while no write commits: writes wait until it returns (they are not refused). What `read` reads
+    /// is therefore one consistent state of the store, as a backup needs. Memory and sled stores pause the
+    /// writes of this process (the only one that can write them); PostgreSQL locks koko's tables against writes
+    /// from every process (`LOCK TABLE … IN SHARE MODE`), reads still flowing.
+    fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()>;
+
     /// Makes everything written so far durable (a no-op where every commit already is).
     fn flush(&self) -> Result<()>;
 }
@@ -330,6 +342,12 @@ macro_rules! forward_storage {
             }
             fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
                 (**self).notified(key)
+            }
+            fn notices_sent(&self) -> Result<Vec<(String, DateTime<Utc>)>> {
+                (**self).notices_sent()
+            }
+            fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+                (**self).with_writes_paused(read)
             }
             fn flush(&self) -> Result<()> {
                 (**self).flush()

@@ -59,6 +59,8 @@ pub(crate) trait TxView {
 
     /// Takes the next id of a kind (ids start at 1 and are never reused).
     fn next_id(&mut self, kind: IdKind) -> Result<u64, Self::E>;
+    /// Makes sure the next id of a kind is above `id` (a restore keeps its records' ids).
+    fn raise_counter(&mut self, kind: IdKind, id: u64) -> Result<(), Self::E>;
 
     fn book(&mut self, id: BookId) -> Result<Option<Book>, Self::E>;
     fn put_book(&mut self, book: &Book) -> Result<(), Self::E>;
@@ -172,6 +174,10 @@ pub(crate) fn apply<T: TxView>(tx: &mut T, op: &Operation) -> Result<Outcome, T:
         return Ok(Outcome::Entry(entry?));
     }
     Ok(match op {
+        Operation::Restore(step) => {
+            super::restore::put(tx, &step.0)?;
+            Outcome::Restored
+        }
         Operation::AddBook { book, copies } => {
             let (book, copies) = insert_book(tx, book, *copies)?;
             Outcome::Book { book, copies }
@@ -456,7 +462,7 @@ pub(crate) fn update_book<T: TxView>(
 
 /// Moves record `id` in the search index from the words `old` to the words `new` (only the difference is
 /// written).
-fn reindex<T: TxView>(
+pub(crate) fn reindex<T: TxView>(
     tx: &mut T,
     index: WordIndex,
     id: u64,

@@ -20,6 +20,7 @@ use rust_decimal::Decimal;
 use self::pool::{Conn, Statements};
 use super::accounts::{KeyRecord, StoredAccount};
 use super::ops::{self, IdKind, TxView};
+use super::pause::WriteGate;
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
     AccountState, Book, Copy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental, WordIndex,
@@ -29,6 +30,7 @@ use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan, Quote};
 
 mod accounts;
+mod backup;
 mod holds;
 mod pool;
 mod search;
@@ -73,6 +75,8 @@ impl Default for PostgresOptions {
 /// used. Safe to share between threads, and any number of processes may use one database at once.
 pub struct PostgresStorage {
     pool: Pool,
+    /// This process's writes wait here while a backup reads (see [`Storage::with_writes_paused`]).
+    gate: WriteGate,
     /// Parsed plan versions by id. A stored version never changes, so an entry read from the database stays
     /// true; entries are added only from rows read, never from a transaction's own (possibly rolled back) insert.
     plans: PlanCache,
@@ -125,6 +129,7 @@ impl PostgresStorage {
             .map_err(Error::storage)?;
         let storage = PostgresStorage {
             pool,
+            gate: WriteGate::default(),
             plans: Mutex::new(HashMap::new()),
         };
         storage.migrate()?;
@@ -182,6 +187,7 @@ impl PostgresStorage {
     /// Runs a batch in one transaction, each operation under its own savepoint so a rejected one is rolled back
     /// alone; retries the whole batch when PostgreSQL asks to (serialisation failure, deadlock, unique race).
     fn write(&self, operations: &[Operation]) -> Result<BatchResults> {
+        let _turn = self.gate.turn();
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -502,6 +508,10 @@ impl PgTx<'_, '_> {
 
 impl TxView for PgTx<'_, '_> {
     type E = TxError;
+
+    fn raise_counter(&mut self, kind: IdKind, id: u64) -> Result<(), TxError> {
+        self.raise_sequence(kind, id)
+    }
 
     fn next_id(&mut self, kind: IdKind) -> Result<u64, TxError> {
         let sequence = format!("koko_{}_seq", kind.name());
@@ -969,6 +979,14 @@ impl Storage for PostgresStorage {
 
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
         self.read_notified(key)
+    }
+
+    fn notices_sent(&self) -> Result<Vec<(String, DateTime<Utc>)>> {
+        self.read_notices_sent()
+    }
+
+    fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        self.paused(read)
     }
 
     fn word_matches(

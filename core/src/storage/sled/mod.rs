@@ -18,6 +18,7 @@ use self::layout::{
     WAITING, WORDS,
 };
 use super::accounts::{KeyRecord, StoredAccount};
+use super::pause::WriteGate;
 use super::{BatchResults, Operation, Records, Storage};
 use crate::domain::{
     AccountState, Book, Copy, Customer, EntryKind, Hold, HoldStatus, LedgerEntry, Rental, WordIndex,
@@ -90,6 +91,7 @@ impl Default for SledOptions {
 pub struct SledStorage {
     shared: Shared,
     committer: Committer,
+    gate: WriteGate,
     /// Declared last, so dropped after the database: waits for the directory lock to be free.
     _released: LockRelease,
 }
@@ -213,6 +215,7 @@ impl SledStorage {
                 stats: Stats::default(),
             },
             committer: Committer::new(),
+            gate: WriteGate::default(),
             _released: LockRelease {
                 db_file: path.as_ref().join("db"),
             },
@@ -342,6 +345,7 @@ impl Storage for SledStorage {
         if operations.is_empty() {
             return Ok(Vec::new());
         }
+        let _turn = self.gate.turn();
         self.committer.submit(&self.shared, operations)
     }
 
@@ -582,6 +586,23 @@ impl Storage for SledStorage {
             .map_err(Error::storage)?
             .map(|raw| decode(&raw))
             .transpose()
+    }
+
+    fn notices_sent(&self) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {
+        self.shared.usable()?;
+        self.tree(NOTICES)
+            .iter()
+            .map(|item| {
+                let (key, raw) = item.map_err(Error::storage)?;
+                let key = String::from_utf8(key.to_vec())
+                    .map_err(|_| Error::Corruption("a notice key is not UTF-8".into()))?;
+                Ok((key, decode(&raw)?))
+            })
+            .collect()
+    }
+
+    fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
+        self.gate.paused(read)
     }
 
     fn flush(&self) -> Result<()> {

@@ -286,18 +286,22 @@ impl TxView for SledTx<'_> {
     type E = Error;
 
     fn next_id(&mut self, kind: IdKind) -> Result<u64> {
-        // The ledger's counter lives in `accounts`, beside the entries: a return writes no `meta`.
-        let (tree, key) = match kind {
-            IdKind::LedgerEntry => (ACCOUNTS, LEDGER_COUNTER.to_vec()),
-            IdKind::Hold => (HOLDS, HOLD_COUNTER.to_vec()),
-            other => (META, format!("next_id:{}", other.name()).into_bytes()),
-        };
+        let (tree, key) = counter_key(kind);
         let next = self.with_raw(tree, &key, |raw| match raw {
             Some(raw) => Ok(decode_u64(raw)? + 1),
             None => Ok(1),
         })?;
         self.set(tree, &key, Some(id_key(next).to_vec()));
         Ok(next)
+    }
+
+    fn raise_counter(&mut self, kind: IdKind, id: u64) -> Result<()> {
+        let (tree, key) = counter_key(kind);
+        let last = self.with_raw(tree, &key, |raw| raw.map(decode_u64).transpose())?;
+        if last.is_none_or(|last| last < id) {
+            self.set(tree, &key, Some(id_key(id).to_vec()));
+        }
+        Ok(())
     }
 
     fn book(&mut self, id: BookId) -> Result<Option<Book>> {
@@ -550,4 +554,14 @@ impl TxView for SledTx<'_> {
 /// The `plan_starts` key of an instant.
 pub(super) fn start_key(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+}
+
+/// Where the counter of a kind lives (the last id taken). The ledger's counter is in `accounts`, beside the
+/// entries, and the holds' in `holds`: a return or a hold writes no `meta`.
+fn counter_key(kind: IdKind) -> (usize, Vec<u8>) {
+    match kind {
+        IdKind::LedgerEntry => (ACCOUNTS, LEDGER_COUNTER.to_vec()),
+        IdKind::Hold => (HOLDS, HOLD_COUNTER.to_vec()),
+        other => (META, format!("next_id:{}", other.name()).into_bytes()),
+    }
 }
