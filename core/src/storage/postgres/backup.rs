@@ -1,6 +1,8 @@
 //! What a backup and a restore need from PostgreSQL: the notices sent, writes paused across every process, and
 //! id sequences raised past restored ids.
 
+use std::sync::atomic::Ordering;
+
 use super::{pg_error, to_i64, PgTx, PostgresStorage, TxError};
 use crate::error::Result;
 use crate::storage::ops::IdKind;
@@ -44,7 +46,10 @@ impl PostgresStorage {
                 tx.batch_execute(&format!("LOCK TABLE {} IN SHARE MODE", tables.join(", ")))
                     .map_err(pg_error)?;
             }
+            // The replica may lag the locked primary: every read of the pause goes to the primary.
+            self.primary_only.fetch_add(1, Ordering::SeqCst);
             let outcome = read();
+            self.primary_only.fetch_sub(1, Ordering::SeqCst);
             tx.commit().map_err(pg_error)?;
             outcome
         })

@@ -8,6 +8,7 @@
 //! parameterised; money is `NUMERIC`, times are `timestamptz`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -33,6 +34,7 @@ mod accounts;
 mod backup;
 mod holds;
 mod pool;
+mod replica;
 mod search;
 
 /// The schema migrations, applied in order; each runs once (tracked in `koko_schema_version`).
@@ -54,10 +56,16 @@ type Pool = r2d2::Pool<pool::Manager>;
 /// Options for [`PostgresStorage::connect_with`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PostgresOptions {
-    /// The most connections the pool keeps open.
+    /// The most connections the pool keeps open (and, with a replica, the most kept open to it).
     pub pool_size: u32,
     /// How long to wait for a free connection.
     pub connect_timeout: Duration,
+    /// A read-only streaming replica of the database (`postgresql://…`): listings and search read from it
+    /// while it is up and lags at most `max_replica_lag`; writes and every other read go to the primary. A
+    /// replica that is down or behind costs nothing but a check every half second: its reads go to the primary.
+    pub replica: Option<String>,
+    /// How far behind the primary the replica may be and still serve listings and search.
+    pub max_replica_lag: Duration,
 }
 
 impl Default for PostgresOptions {
@@ -65,6 +73,8 @@ impl Default for PostgresOptions {
         PostgresOptions {
             pool_size: 8,
             connect_timeout: Duration::from_secs(30),
+            replica: None,
+            max_replica_lag: Duration::from_secs(2),
         }
     }
 }
@@ -77,6 +87,10 @@ pub struct PostgresStorage {
     pool: Pool,
     /// This process's writes wait here while a backup reads (see [`Storage::with_writes_paused`]).
     gate: WriteGate,
+    /// Where listings and search read when it may serve ([`PostgresOptions::replica`]).
+    replica: Option<replica::Replica>,
+    /// Reads in progress that must see the primary (a backup's): the replica serves none while any runs.
+    primary_only: AtomicUsize,
     /// Parsed plan versions by id. A stored version never changes, so an entry read from the database stays
     /// true; entries are added only from rows read, never from a transaction's own (possibly rolled back) insert.
     plans: PlanCache,
@@ -127,9 +141,19 @@ impl PostgresStorage {
             .connection_timeout(options.connect_timeout)
             .build(manager)
             .map_err(Error::storage)?;
+        let replica = match &options.replica {
+            Some(url) => Some(replica::Replica::new(
+                url,
+                options.pool_size,
+                options.max_replica_lag,
+            )?),
+            None => None,
+        };
         let storage = PostgresStorage {
             pool,
             gate: WriteGate::default(),
+            replica,
+            primary_only: AtomicUsize::new(0),
             plans: Mutex::new(HashMap::new()),
         };
         storage.migrate()?;
@@ -252,6 +276,31 @@ impl PostgresStorage {
         }
     }
 
+    /// Runs a listing's or a search's query on the replica when it may serve, else (or when it fails there) on the
+    /// primary.
+    fn read_query(
+        &self,
+        sql: &'static str,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+    ) -> Result<Vec<Row>> {
+        if let (Some(replica), 0) = (&self.replica, self.primary_only.load(Ordering::SeqCst)) {
+            if let Some(mut conn) = replica.connection() {
+                let Conn { client, statements } = &mut *conn;
+                match statements
+                    .get(client, sql)
+                    .and_then(|statement| client.query(&statement, params))
+                {
+                    Ok(rows) => return Ok(rows),
+                    Err(_) => replica.mark(false),
+                }
+            }
+        }
+        let mut conn = self.conn()?;
+        let Conn { client, statements } = &mut *conn;
+        let statement = statements.get(client, sql).map_err(pg_error)?;
+        client.query(&statement, params).map_err(pg_error)
+    }
+
     /// Streams `query` (which takes the last id seen as `$1` and ends `ORDER BY id LIMIT $2`) page by page.
     fn paged<'a, T: Send + 'a>(
         &'a self,
@@ -277,15 +326,10 @@ impl PostgresStorage {
             if done {
                 return None;
             }
-            let rows = self.conn().and_then(|mut conn| {
-                let Conn { client, statements } = &mut *conn;
-                let statement = statements.get(client, query).map_err(pg_error)?;
-                match extra {
-                    Some(x) => client.query(&statement, &[&after, &PAGE, &x]),
-                    None => client.query(&statement, &[&after, &PAGE]),
-                }
-                .map_err(pg_error)
-            });
+            let rows = match extra {
+                Some(x) => self.read_query(query, &[&after, &PAGE, &x]),
+                None => self.read_query(query, &[&after, &PAGE]),
+            };
             match rows {
                 Ok(rows) => {
                     done = (rows.len() as i64) < PAGE;

@@ -84,18 +84,11 @@ impl PostgresStorage {
         // Every word starting with `prefix` sorts (bytewise) from `prefix` to `prefix` followed by the largest
         // character.
         let end = format!("{prefix}\u{10FFFF}");
-        let mut conn = self.conn()?;
-        let super::pool::Conn { client, statements } = &mut *conn;
-        let statement = statements
-            .get(
-                client,
-                "SELECT id FROM koko_words WHERE kind = $1 AND word >= $2 AND word < $3 LIMIT $4",
-            )
-            .map_err(pg_error)?;
         let cap = i64::try_from(at_most.saturating_add(1)).unwrap_or(i64::MAX);
-        let rows = client
-            .query(&statement, &[&kind(index), &prefix, &end, &cap])
-            .map_err(pg_error)?;
+        let rows = self.read_query(
+            "SELECT id FROM koko_words WHERE kind = $1 AND word >= $2 AND word < $3 LIMIT $4",
+            &[&kind(index), &prefix, &end, &cap],
+        )?;
         if rows.len() > at_most {
             return Ok(None);
         }
