@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const koko = createRequire(import.meta.url)(path.join(root, 'target/koko-wasm/nodejs/koko_wasm.js'));
+const koko = createRequire(import.meta.url)(path.join(root, 'target/koko-wasm/pkg/koko_wasm.cjs'));
 const quick = process.argv.includes('--quick');
 const nArg = process.argv.indexOf('--n');
 const n = quick ? 2000 : nArg > 0 ? Number.parseInt(process.argv[nArg + 1], 10) : 100_000;

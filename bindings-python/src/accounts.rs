@@ -15,8 +15,8 @@ use crate::records::{py_opt_id, py_opt_time};
 use crate::store::{apply_keyed, Inner};
 
 /// One line of a customer's ledger. Entries are never changed or deleted: a correction is a new entry.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct LedgerEntry {
     /// The entry's id (store-wide, increasing in posting order).
     pub id: u64,
@@ -76,8 +76,8 @@ impl LedgerEntry {
 }
 
 /// A manual block: staff stopped a customer from renting, with a reason, until a time or until unblocked.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Block {
     /// Why.
     pub reason: String,
@@ -110,8 +110,8 @@ impl Block {
 }
 
 /// A customer's account: the balance, the block if any, and every ledger entry in posting order.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Account {
     /// Whose account.
     pub customer_id: u64,
@@ -158,8 +158,8 @@ impl Account {
 
 /// A customer's ledger over ``[start, end)``: the balance before, the entries dated in the period, the balance
 /// after.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Statement {
     /// Whose account.
     pub customer_id: u64,
@@ -206,8 +206,8 @@ impl Statement {
 
 /// One customer's row of the aging report: what they owe, split by how long it has been owed (credits settle
 /// the oldest debits first).
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct AgedBalance {
     /// Whose account.
     pub customer_id: u64,

@@ -9,8 +9,8 @@ use crate::accounts::LedgerEntry;
 use crate::records::{py_opt_id, py_opt_time, Copy};
 
 /// A customer's place in the queue for a book, and the copy set aside once one comes back.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Hold {
     /// The hold's id (placement order).
     pub id: u64,
@@ -72,8 +72,8 @@ impl Hold {
 }
 
 /// A lost copy brought back: the copy as it now stands, and the replacement fee credited back, if the plan says so.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Found {
     /// The copy: ``"on_hold"`` for the first waiting hold of its book, else ``"available"``.
     pub copy: Copy,
@@ -105,8 +105,8 @@ impl Found {
 
 /// One notice a store should send: a rental due soon, an overdue rental (at a reminder level), a copy set aside
 /// for a hold.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Notice {
     /// Identifies the notice for ``BookStore.mark_notified`` (the same notice always has the same key).
     pub key: String,

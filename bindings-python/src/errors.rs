@@ -36,6 +36,24 @@ fn build(py: Python<'_>, err: &koko_core::Error) -> Result<PyErr, PyErr> {
     Ok(PyErr::from_value(instance))
 }
 
+/// `koko.StoreClosed` (a `StorageError`): a call on a store after `close()` or the end of its `with` block.
+pub(crate) fn store_closed() -> PyErr {
+    Python::attach(|py| {
+        let made = py
+            .import("koko._errors")
+            .and_then(|module| module.getattr("StoreClosed"))
+            .and_then(|class| {
+                class.call1((
+                    "the store is closed (BookStore.close() or the end of its `with` block)",
+                ))
+            });
+        match made {
+            Ok(instance) => PyErr::from_value(instance),
+            Err(lookup) => lookup,
+        }
+    })
+}
+
 /// An `InvalidInput` for a Python argument that could not be converted.
 pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> PyErr {
     to_py(koko_core::Error::InvalidInput {

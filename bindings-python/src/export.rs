@@ -131,8 +131,8 @@ pub struct OutstandingCharges {
 }
 
 /// A sum of money in one currency.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct CurrencyTotal {
     /// The ISO 4217 currency code.
     pub currency: String,

@@ -8,10 +8,12 @@ mod circulation;
 mod convert;
 mod errors;
 mod export;
+mod pages;
 mod plan;
 mod records;
 mod store;
 mod store_accounts;
+mod store_backup;
 mod store_catalogue;
 mod store_circulation;
 mod store_rentals;
@@ -46,5 +48,6 @@ fn _koko(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<export::CurrencyTotal>()?;
     module.add_class::<store::BookStore>()?;
     module.add_class::<batch::Batch>()?;
+    module.add_class::<pages::KeysetIterator>()?;
     Ok(())
 }

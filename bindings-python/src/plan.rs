@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 use pyo3::types::{PyList, PySequence, PyString};
 use rust_decimal::Decimal;
@@ -11,8 +12,8 @@ use crate::convert::{aware_datetime, count, optional_datetime, quote_args, text}
 use crate::errors::{invalid, IntoPy};
 
 /// One line of a quote: the rule behind it and its amount.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct QuoteLine {
     /// The rule, e.g. ``"days 1–2 at 1.00"`` or ``"minimum charge adjustment"``.
     pub description: String,
@@ -31,8 +32,8 @@ impl QuoteLine {
 }
 
 /// The price of a rental: billable days, the total and the lines that sum to it.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Quote {
     /// Billable days (at least 1).
     pub days: u32,
@@ -77,10 +78,24 @@ impl Quote {
 }
 
 /// A validated price plan: currency, day-count policy, rounding and one tariff per category.
-#[pyclass(module = "koko", frozen, eq)]
+///
+/// Hashable (equal plans hash alike) and picklable through its JSON document.
+#[pyclass(module = "koko", frozen, eq, hash)]
 #[derive(Clone, PartialEq)]
 pub struct PricePlan {
     pub(crate) inner: koko_core::PricePlan,
+}
+
+impl Hash for PricePlan {
+    /// Hashes what equal plans share and no amount can change: the label, the currency and the category names.
+    /// (Not the JSON: equal amounts may be written differently, `1.5` and `1.50`.)
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.inner.name().hash(state);
+        self.inner.currency().code().hash(state);
+        for category in self.inner.categories() {
+            category.hash(state);
+        }
+    }
 }
 
 /// The largest batch `quote_many` and `price_curve` accept in one call.
@@ -299,6 +314,12 @@ impl PricePlan {
         let category = text("category", category)?;
         let max_days = count("max_days", max_days)?;
         self.inner.price_curve(&category, max_days).py_err()
+    }
+
+    /// Pickles the plan as its JSON document: ``pickle.loads(pickle.dumps(plan)) == plan``.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, (String,))> {
+        let from_json = slf.get_type().getattr("from_json")?;
+        Ok((from_json, (slf.get().inner.to_json(),)))
     }
 
     fn __repr__(&self) -> String {

@@ -1,4 +1,5 @@
-//! Immutable record objects returned to Python: books, copies, customers, rentals, receipts.
+//! Immutable record objects returned to Python: books, copies, customers, rentals, receipts. Each compares by value
+//! and hashes consistently with that (`#[pyclass(eq, hash)]` over derived `PartialEq` and `Hash`).
 
 use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
@@ -7,8 +8,8 @@ use rust_decimal::Decimal;
 use crate::plan::{PricePlan, Quote};
 
 /// A title in the catalogue.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Book {
     /// The book's id.
     pub id: u64,
@@ -49,8 +50,8 @@ impl Book {
 }
 
 /// One physical copy of a book.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Copy {
     /// The copy's id.
     pub id: u64,
@@ -94,8 +95,8 @@ impl Copy {
 }
 
 /// A registered customer.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Customer {
     /// The customer's id.
     pub id: u64,
@@ -136,8 +137,8 @@ impl Customer {
 }
 
 /// A rental: open (``status == "active"``) or closed with its charge.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Rental {
     /// The rental's id.
     pub id: u64,
@@ -212,8 +213,8 @@ impl Rental {
 }
 
 /// What a customer gets on return: the closed rental, the title, the charge and the balance after it.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct Receipt {
     /// The closed rental.
     pub rental: Rental,
@@ -255,8 +256,8 @@ impl Receipt {
 }
 
 /// One version of the store's price plan.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct PlanVersion {
     /// The version's id.
     pub id: u64,
@@ -289,8 +290,8 @@ impl PlanVersion {
 }
 
 /// Revenue of one category in one currency over a period.
-#[pyclass(module = "koko", frozen, eq, get_all)]
-#[derive(Clone, PartialEq)]
+#[pyclass(module = "koko", frozen, eq, hash, get_all)]
+#[derive(Clone, PartialEq, Hash)]
 pub struct RevenueLine {
     /// The ISO 4217 currency code.
     pub currency: String,

@@ -30,7 +30,7 @@ pub struct BookStore {
 }
 
 impl BookStore {
-    fn new(inner: Inner) -> Self {
+    pub(crate) fn new(inner: Inner) -> Self {
         BookStore {
             cell: RwLock::new(Some(inner)),
         }
@@ -38,7 +38,7 @@ impl BookStore {
 
     /// The store for one operation. Never blocks: a caller holding the GIL must not wait for `close`, which
     /// waits for the operations in progress, some of which may be waiting for the GIL. While `close` is waiting
-    /// or done, this answers `StorageError`.
+    /// or done, this answers `StoreClosed` (a `StorageError`).
     pub(crate) fn read(&self) -> PyResult<RwLockReadGuard<'_, Option<Inner>>> {
         match self.cell.try_read() {
             Ok(guard) => Ok(guard),
@@ -49,12 +49,10 @@ impl BookStore {
 }
 
 fn closed() -> PyErr {
-    to_py(koko_core::Error::Storage(
-        "the store is closed (BookStore.close() or the end of its `with` block)".into(),
-    ))
+    crate::errors::store_closed()
 }
 
-/// The store behind a read guard, or `StorageError` once it is closed.
+/// The store behind a read guard, or `StoreClosed` (a `StorageError`) once it is closed.
 pub(crate) fn open(guard: &Option<Inner>) -> PyResult<&Inner> {
     guard.as_ref().ok_or_else(closed)
 }
@@ -251,13 +249,19 @@ impl BookStore {
     ///
     /// ``plan`` prices the store if it has no plan yet (story 3 by default); ``pool_size`` caps the connections
     /// this handle keeps open. TLS is not used.
+    ///
+    /// ``replica`` names a read-only streaming replica of the database: listings and search read from it while
+    /// it is up and at most ``max_replica_lag_ms`` behind (2,000 by default); writes, reads by id and backups go
+    /// to the primary, and so does every read while the replica is down or behind.
     #[staticmethod]
-    #[pyo3(signature = (url, *, plan=None, pool_size=None))]
+    #[pyo3(signature = (url, *, plan=None, pool_size=None, replica=None, max_replica_lag_ms=None))]
     fn connect(
         py: Python<'_>,
         url: &Bound<'_, PyAny>,
         plan: Option<&Bound<'_, PyAny>>,
         pool_size: Option<&Bound<'_, PyAny>>,
+        replica: Option<&Bound<'_, PyAny>>,
+        max_replica_lag_ms: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let url = text("url", url)?;
         let plan = plan_arg(plan)?;
@@ -268,11 +272,21 @@ impl BookStore {
         if pool_size == 0 {
             return Err(invalid("pool_size", "must be at least 1"));
         }
+        let replica = optional_text("replica", replica)?;
+        let defaults = koko_core::PostgresOptions::default();
+        let max_replica_lag = match max_replica_lag_ms {
+            Some(ms) if !ms.is_none() => {
+                Duration::from_millis(u64::from(to_count("max_replica_lag_ms", ms)?))
+            }
+            _ => defaults.max_replica_lag,
+        };
         let inner = py
             .detach(|| {
                 let options = koko_core::PostgresOptions {
                     pool_size,
-                    ..Default::default()
+                    replica,
+                    max_replica_lag,
+                    ..defaults
                 };
                 let storage: Box<dyn Storage> =
                     Box::new(koko_core::PostgresStorage::connect_with(&url, options)?);
@@ -380,8 +394,8 @@ impl BookStore {
     }
 
     /// Closes the store: waits for operations in progress, makes everything durable and releases the store
-    /// (on sled, the directory lock, so another process may open it). Every later call raises ``StorageError``.
-    /// Closing twice does nothing.
+    /// (on sled, the directory lock, so this or another process may open it again at once). Every later call
+    /// raises ``StoreClosed`` (a ``StorageError``). Closing twice does nothing.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let closed = py.detach(|| {
             let mut cell = self.cell.write().unwrap_or_else(|p| p.into_inner());
@@ -399,6 +413,7 @@ impl BookStore {
         self.read().map_or(true, |guard| guard.is_none())
     }
 
+    /// The store itself, for ``with koko.BookStore.open(path) as store:``.
     fn __enter__(slf: Py<Self>) -> Py<Self> {
         slf
     }

@@ -1,7 +1,7 @@
 //! `BookStore` listings by keyset page and search: `books`, `customers`, `rentals` (with filters),
 //! `search_books`, `search_customers`. A page names the last id of the page before (`after=`) and its size
 //! (`limit=`, 1 to 1,000), so a page costs the same at row 1,000,000 as at row 1; without `limit` a listing
-//! returns everything after `after`.
+//! returns everything after `after` as a list; `iter_books` and friends (`pages`) walk lazily by page.
 
 use koko_core::{BookId, BookQuery, CustomerId, RentalId, RentalQuery, RentalStatus};
 use pyo3::prelude::*;
@@ -14,7 +14,8 @@ use crate::store::{collect, open, BookStore};
 /// The default page of a search.
 const SEARCH_PAGE: usize = 50;
 
-fn optional_id(field: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+/// An optional id argument (`None` when absent or `None`).
+pub(crate) fn optional_id(field: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
     match value {
         Some(v) if !v.is_none() => id(field, v).map(Some),
         _ => Ok(None),
@@ -40,6 +41,19 @@ fn rental_status(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<RentalStat
                 format!("{other:?} is not a rental status (active, closed, lost)"),
             ))
         }
+    })
+}
+
+/// The filters of a rental listing: ``status``, ``customer_id`` and ``overdue_at``.
+pub(crate) fn rental_query(
+    status: Option<&Bound<'_, PyAny>>,
+    customer_id: Option<&Bound<'_, PyAny>>,
+    overdue_at: Option<&Bound<'_, PyAny>>,
+) -> PyResult<RentalQuery> {
+    Ok(RentalQuery {
+        status: rental_status(status)?,
+        customer: optional_id("customer_id", customer_id)?.map(CustomerId::new),
+        overdue_at: optional_datetime("overdue_at", overdue_at)?,
     })
 }
 
@@ -106,11 +120,7 @@ impl BookStore {
         let store = open(&guard)?;
         let after = optional_id("after", after)?.map(RentalId::new);
         let limit = optional_limit(limit)?;
-        let query = RentalQuery {
-            status: rental_status(status)?,
-            customer: optional_id("customer_id", customer_id)?.map(CustomerId::new),
-            overdue_at: optional_datetime("overdue_at", overdue_at)?,
-        };
+        let query = rental_query(status, customer_id, overdue_at)?;
         py.detach(|| {
             if query == RentalQuery::default() && limit.is_none() {
                 return collect(store.storage().rentals_after(after));

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -20,6 +21,16 @@ def utc(*args: int) -> datetime:
 @pytest.fixture
 def store() -> koko.BookStore:
     return koko.BookStore.memory()
+
+
+def store_on(backend: str, tmp_path: Path) -> Iterator[koko.BookStore]:
+    """A fresh store on ``backend`` (``memory`` or ``sled``), closed afterwards: the body of a fixture
+    parametrized over both backends."""
+    if backend == "memory":
+        yield koko.BookStore.memory()
+        return
+    with koko.BookStore.open(tmp_path / "store") as opened:
+        yield opened
 
 
 def dump(store: koko.BookStore) -> tuple:

@@ -10,16 +10,12 @@ import pytest
 
 import koko
 
-from conftest import utc
+from conftest import store_on, utc
 
 
 @pytest.fixture(params=["memory", "sled"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[koko.BookStore]:
-    if request.param == "memory":
-        yield koko.BookStore.memory()
-        return
-    with koko.BookStore.open(tmp_path / "store") as opened:
-        yield opened
+    yield from store_on(request.param, tmp_path)
 
 
 def fill(store: koko.BookStore) -> None:

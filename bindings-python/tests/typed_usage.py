@@ -129,3 +129,19 @@ def circulation(store: koko.BookStore, customer_id: int, book_id: int) -> List[s
         if isinstance(result, koko.Hold):
             print(result.position)
     return [n.kind for n in notices]
+
+
+def walk_and_close(path: str) -> int:
+    with koko.BookStore.open(path) as store:
+        titles: List[str] = [book.title for book in store.iter_books(page_size=100)]
+        walk: koko.KeysetIterator[koko.Rental] = store.iter_rentals(status="active", customer_id=1)
+        late: List[Decimal] = [r.charge.total for r in walk if r.charge is not None]
+        emails = {c.email for c in store.iter_customers(after=10)}
+        seen = {store.book(1), store.book(2)}
+        print(titles, late, emails, seen)
+    try:
+        store.books()
+    except koko.StoreClosed as closed:
+        print(closed.kind)
+    plans = {koko.PricePlan.story1(), koko.PricePlan.story3()}
+    return len(plans)

@@ -1,12 +1,13 @@
-// Loads the built koko-wasm node package (CommonJS from wasm-bindgen --target nodejs) and the golden vectors.
+// Loads the built koko-wasm package (target/koko-wasm/pkg, by bindings-wasm/build.sh) through its CommonJS entry
+// (koko_wasm.cjs, wasm-bindgen --target nodejs), and the golden vectors.
 import { createRequire } from 'node:module';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const packageDir = process.env.KOKO_WASM_NODE ?? path.join(root, 'target/koko-wasm/nodejs');
-export const koko = createRequire(import.meta.url)(path.join(packageDir, 'koko_wasm.js'));
+export const packageDir = process.env.KOKO_WASM_PKG ?? path.join(root, 'target/koko-wasm/pkg');
+export const koko = createRequire(import.meta.url)(path.join(packageDir, 'koko_wasm.cjs'));
 
 export function vectorCases() {
   const dir = path.join(root, 'core/tests/vectors');

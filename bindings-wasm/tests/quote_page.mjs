@@ -24,22 +24,27 @@ export function freePort() {
   });
 }
 
-// The repository on a static server: { origin, server } once the quote page answers; kill `server` when done.
-export async function serveRepository() {
+// `directory` on a static server: { origin, server } once `probe` (a path) answers; kill `server` when done.
+export async function serveDirectory(directory, probe) {
   const port = await freePort();
-  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', root], {
+  const server = spawn('python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', directory], {
     stdio: 'ignore',
   });
   const origin = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
-      if ((await fetch(`${origin}/examples/web-quote/index.html`)).ok) break;
+      if ((await fetch(`${origin}${probe}`)).ok) break;
     } catch {
       if (i > 100) throw new Error('the static server did not start');
     }
     await sleep(100);
   }
   return { origin, server };
+}
+
+// The repository on a static server, once the quote page answers.
+export function serveRepository() {
+  return serveDirectory(root, '/examples/web-quote/index.html');
 }
 
 // Chromium on `url`, in UTC, once the page says it is ready and threw nothing: { context, page }.

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { root } from './koko.mjs';
+import { packageDir, root } from './koko.mjs';
 
 const wasmDir = path.join(root, 'bindings-wasm');
 const tsc = path.join(wasmDir, 'node_modules/typescript/bin/tsc');
@@ -23,7 +23,7 @@ test('the usage sample type-checks', () => {
 test('a misuse is a type error', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'koko-ts-'));
   const bad = path.join(dir, 'bad.ts');
-  const pkg = path.join(root, 'target/koko-wasm/nodejs/koko_wasm.js').replaceAll('\\', '/');
+  const pkg = path.join(packageDir, 'koko_wasm.js').replaceAll('\\', '/');
   writeFileSync(bad, [
     `import { PricePlan } from ${JSON.stringify(pkg)};`,
     `const total: number = PricePlan.story3().quoteDays("novel", 2).total;`,

@@ -1,5 +1,5 @@
 // A typed sample of the koko-wasm API; tests/types.test.mjs checks it with tsc --noEmit --strict.
-import { PricePlan, version, type KokoError, type Quote, type QuoteLine } from "../../target/koko-wasm/nodejs/koko_wasm.js";
+import { PricePlan, version, type KokoError, type Quote, type QuoteLine } from "../../target/koko-wasm/pkg/koko_wasm.js";
 
 const plan: PricePlan = PricePlan.story3();
 const quote: Quote = plan.quote("regular", new Date("2024-06-01T10:00:00Z"), "2024-06-04T10:00:00Z");

@@ -1,5 +1,6 @@
-// The quote page: every number comes from koko-wasm (the --target web build, copied to ./pkg by
-// bindings-wasm/build.sh). Money stays a decimal string end to end; nothing here does arithmetic on it.
+// The quote page: every number comes from koko-wasm (the package, copied to ./pkg by bindings-wasm/build.sh; the
+// page loads its browser entry, koko_wasm.js).
+// Money stays a decimal string end to end; nothing here does arithmetic on it.
 // The store's current plan comes from its REST API (GET /plan/, the plan's JSON document), so the page quotes
 // exactly what the store will charge; the example plans stay for when the API cannot be reached.
 import init, { PricePlan } from './pkg/koko_wasm.js';

@@ -18,6 +18,7 @@ from ._errors import (
     KokoError,
     NotFound,
     StorageError,
+    StoreClosed,
     Unavailable,
 )
 from ._koko import (
@@ -33,6 +34,7 @@ from ._koko import (
     Customer,
     Found,
     Hold,
+    KeysetIterator,
     LedgerEntry,
     Notice,
     OutstandingCharges,
@@ -67,6 +69,7 @@ __all__ = [
     "InactiveCustomer",
     "InvalidInput",
     "InvalidPlan",
+    "KeysetIterator",
     "KokoError",
     "LedgerEntry",
     "NotFound",
@@ -81,6 +84,7 @@ __all__ = [
     "RevenueLine",
     "Statement",
     "StorageError",
+    "StoreClosed",
     "Unavailable",
     "__version__",
 ]

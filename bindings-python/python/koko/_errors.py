@@ -93,6 +93,13 @@ class StorageError(KokoError):
     kind = "Storage"
 
 
+class StoreClosed(StorageError):
+    """The ``BookStore`` was closed (``close()`` or the end of its ``with`` block): open it again to go on. A
+    ``StorageError``, so code that catches those keeps working."""
+
+    kind = "StoreClosed"
+
+
 class Corruption(KokoError):
     """Stored data could not be decoded or breaks an invariant."""
 
@@ -110,5 +117,6 @@ __all__ = [
     "InvalidInput",
     "InvalidPlan",
     "StorageError",
+    "StoreClosed",
     "Corruption",
 ]

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from os import PathLike
-from typing import List, Literal, Optional, Sequence, Union
+from typing import Generic, Iterator, List, Literal, Optional, Sequence, TypeVar, Union
 
 from ._errors import KokoError
 
@@ -17,45 +17,62 @@ class QuoteLine:
     """One line of a quote: the rule behind it and its amount."""
 
     @property
-    def description(self) -> str: ...
+    def description(self) -> str:
+        """The rule, e.g. ``"days 1–2 at 1.00"`` or ``"minimum charge adjustment"``."""
     @property
-    def amount(self) -> Decimal: ...
+    def amount(self) -> Decimal:
+        """The amount, at the currency's minor-unit scale."""
 
 class Quote:
     """The price of a rental: billable days, the total and the lines that sum to it."""
 
     @property
-    def days(self) -> int: ...
+    def days(self) -> int:
+        """Billable days (at least 1)."""
     @property
-    def total(self) -> Decimal: ...
+    def total(self) -> Decimal:
+        """The total, at the currency's minor-unit scale (``Decimal('4.50')``)."""
     @property
-    def currency(self) -> str: ...
+    def currency(self) -> str:
+        """The ISO 4217 currency code."""
     @property
-    def lines(self) -> List[QuoteLine]: ...
+    def lines(self) -> List[QuoteLine]:
+        """The itemised lines; their amounts sum exactly to ``total``."""
 
 class PricePlan:
     """A validated price plan: currency, day-count policy, rounding and one tariff per category."""
 
     @staticmethod
-    def story1() -> PricePlan: ...
+    def story1() -> PricePlan:
+        """Story 1: every book 1.00 a day."""
     @staticmethod
-    def story2() -> PricePlan: ...
+    def story2() -> PricePlan:
+        """Story 2: regular 1.50, fiction 3.00, novel 1.50 a day."""
     @staticmethod
-    def story3() -> PricePlan: ...
+    def story3() -> PricePlan:
+        """Story 3: regular 1.00 a day for days 1–2 then 1.50, minimum 2.00; fiction 3.00; novel 1.50, minimum 4.50."""
     @staticmethod
-    def preset(name: str) -> PricePlan: ...
+    def preset(name: str) -> PricePlan:
+        """A preset by name: ``"story1"``, ``"story2"`` or ``"story3"``."""
     @staticmethod
-    def from_json(document: str) -> PricePlan: ...
+    def from_json(document: str) -> PricePlan:
+        """Parses and validates a JSON plan document; raises ``InvalidPlan`` naming the field."""
     @staticmethod
-    def from_toml(document: str) -> PricePlan: ...
-    def to_json(self) -> str: ...
-    def to_toml(self) -> str: ...
+    def from_toml(document: str) -> PricePlan:
+        """Parses and validates a TOML plan document; raises ``InvalidPlan`` naming the field."""
+    def to_json(self) -> str:
+        """The plan as a JSON document."""
+    def to_toml(self) -> str:
+        """The plan as a TOML document."""
     @property
-    def name(self) -> Optional[str]: ...
+    def name(self) -> Optional[str]:
+        """The plan's label, if any."""
     @property
-    def currency(self) -> str: ...
+    def currency(self) -> str:
+        """The ISO 4217 currency code."""
     @property
-    def categories(self) -> List[str]: ...
+    def categories(self) -> List[str]:
+        """The categories the plan names."""
     def quote(
         self, category: str, rented_at: datetime, returned_at: datetime, *, due_at: Optional[datetime] = None
     ) -> Quote:
@@ -68,31 +85,42 @@ class PricePlan:
         days; ``None`` when the tariff has no loan period. Microsecond precision (a ``calendar_days`` due time,
         the end of the day, reads ``23:59:59.999999`` local)."""
         ...
-    def quote_days(self, category: str, days: int) -> Quote: ...
-    def quote_many(self, categories: Union[str, Sequence[str]], days: Sequence[int]) -> List[Decimal]: ...
-    def price_curve(self, category: str, max_days: int) -> List[Decimal]: ...
+    def quote_days(self, category: str, days: int) -> Quote:
+        """Prices ``days`` billable days of ``category`` (0 is billed as 1)."""
+    def quote_many(self, categories: Union[str, Sequence[str]], days: Sequence[int]) -> List[Decimal]:
+        """The totals of many rentals in one call: ``categories`` is one category for all, or one per rental;
+        ``days`` has one day count per rental."""
+    def price_curve(self, category: str, max_days: int) -> List[Decimal]:
+        """The total for returning after each of days 1..``max_days``."""
 
 class Book:
     """A title in the catalogue."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """The book's id."""
     @property
-    def title(self) -> str: ...
+    def title(self) -> str:
+        """The title."""
     @property
-    def author(self) -> str: ...
+    def author(self) -> str:
+        """The author."""
     @property
-    def isbn(self) -> Optional[str]: ...
+    def isbn(self) -> Optional[str]:
+        """The ISBN (digits only), if any."""
     @property
-    def category(self) -> str: ...
+    def category(self) -> str:
+        """The pricing category."""
 
 class Copy:
     """One physical copy of a book."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """The copy's id."""
     @property
-    def book_id(self) -> int: ...
+    def book_id(self) -> int:
+        """The book it is a copy of."""
     @property
     def status(self) -> Literal["available", "rented", "withdrawn", "on_hold", "lost"]:
         """``"on_hold"``: set aside for a ready hold (only that customer can rent it); ``"lost"``: declared lost."""
@@ -106,42 +134,58 @@ class Customer:
     """A registered customer."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """The customer's id."""
     @property
-    def first_name(self) -> str: ...
+    def first_name(self) -> str:
+        """First name."""
     @property
-    def last_name(self) -> str: ...
+    def last_name(self) -> str:
+        """Last name."""
     @property
-    def email(self) -> Optional[str]: ...
+    def email(self) -> Optional[str]:
+        """E-mail address, if any."""
     @property
-    def active(self) -> bool: ...
+    def active(self) -> bool:
+        """Whether the customer may rent."""
 
 class Rental:
     """A rental: open (``status == "active"``) or closed with its charge (``"closed"``, or ``"lost"`` when the copy
     was declared lost)."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """The rental's id."""
     @property
-    def copy_id(self) -> int: ...
+    def copy_id(self) -> int:
+        """The copy lent."""
     @property
-    def book_id(self) -> int: ...
+    def book_id(self) -> int:
+        """The book of that copy."""
     @property
-    def customer_id(self) -> int: ...
+    def customer_id(self) -> int:
+        """The customer."""
     @property
-    def category(self) -> str: ...
+    def category(self) -> str:
+        """The category it is charged under."""
     @property
-    def rented_at(self) -> datetime: ...
+    def rented_at(self) -> datetime:
+        """When it was lent (UTC)."""
     @property
-    def due_at(self) -> Optional[datetime]: ...
+    def due_at(self) -> Optional[datetime]:
+        """When it is due, if the plan sets a loan period."""
     @property
-    def returned_at(self) -> Optional[datetime]: ...
+    def returned_at(self) -> Optional[datetime]:
+        """When it came back; ``None`` while open."""
     @property
-    def plan_version(self) -> int: ...
+    def plan_version(self) -> int:
+        """The price plan version it is charged under."""
     @property
-    def charge(self) -> Optional[Quote]: ...
+    def charge(self) -> Optional[Quote]:
+        """The stored charge, once closed."""
     @property
-    def status(self) -> Literal["active", "closed", "lost"]: ...
+    def status(self) -> Literal["active", "closed", "lost"]:
+        """``"active"``, ``"closed"`` or ``"lost"`` (closed by declaring the copy lost)."""
     @property
     def renewals(self) -> List[datetime]:
         """When the rental was renewed, oldest first (each renewal moved ``due_at``)."""
@@ -156,39 +200,50 @@ class Receipt:
     """What a customer gets on return."""
 
     @property
-    def rental(self) -> Rental: ...
+    def rental(self) -> Rental:
+        """The closed rental."""
     @property
-    def title(self) -> str: ...
+    def title(self) -> str:
+        """The book's title."""
     @property
-    def charge(self) -> Quote: ...
+    def charge(self) -> Quote:
+        """The charge stored with the rental."""
     @property
     def balance(self) -> Decimal:
         """The customer's balance once the charge was posted (what they owe; negative: a credit)."""
         ...
     @property
-    def text(self) -> str: ...
+    def text(self) -> str:
+        """The receipt as printable text."""
 
 class PlanVersion:
     """One version of the store's price plan."""
 
     @property
-    def id(self) -> int: ...
+    def id(self) -> int:
+        """The version's id."""
     @property
-    def effective_from(self) -> datetime: ...
+    def effective_from(self) -> datetime:
+        """From when it prices new rentals (UTC)."""
     @property
-    def plan(self) -> PricePlan: ...
+    def plan(self) -> PricePlan:
+        """The plan."""
 
 class RevenueLine:
     """Revenue of one category in one currency over a period."""
 
     @property
-    def currency(self) -> str: ...
+    def currency(self) -> str:
+        """The ISO 4217 currency code."""
     @property
-    def category(self) -> str: ...
+    def category(self) -> str:
+        """The category."""
     @property
-    def rentals(self) -> int: ...
+    def rentals(self) -> int:
+        """How many rentals were returned in the period."""
     @property
-    def total(self) -> Decimal: ...
+    def total(self) -> Decimal:
+        """What they were charged."""
 
 class LedgerEntry:
     """One line of a customer's ledger. Entries are never changed or deleted: a correction is a new entry."""
@@ -453,15 +508,18 @@ class CurrencyTotal:
     """A sum of money in one currency."""
 
     @property
-    def currency(self) -> str: ...
+    def currency(self) -> str:
+        """The ISO 4217 currency code."""
     @property
-    def total(self) -> Decimal: ...
+    def total(self) -> Decimal:
+        """The sum."""
 
 class OutstandingCharges:
     """What every open rental would be charged if all came back at ``at``, summed by currency."""
 
     @property
-    def at(self) -> datetime: ...
+    def at(self) -> datetime:
+        """The instant the charges are computed for."""
     @property
     def rentals(self) -> int:
         """How many open rentals were priced."""
@@ -470,6 +528,21 @@ class OutstandingCharges:
     def totals(self) -> List[CurrencyTotal]:
         """One sum per currency, sorted by currency code."""
         ...
+
+_Record = TypeVar("_Record", Book, Customer, Rental)
+
+class KeysetIterator(Iterator[_Record], Generic[_Record]):
+    """Books, customers or rentals in id order, read lazily one keyset page at a time (``BookStore.iter_books``,
+    ``iter_customers``, ``iter_rentals``): each page is the records after the last id handed out, so memory holds
+    one page whatever the store's size. Records added during the walk appear if their ids are past the current
+    page. Once the store is closed the next page read raises ``StoreClosed``; after raising or reaching the end the
+    iterator stays exhausted."""
+
+    def __iter__(self) -> KeysetIterator[_Record]: ...
+    def __next__(self) -> _Record: ...
+    @property
+    def page_size(self) -> int:
+        """How many records one read fetches (1 to 1,000)."""
 
 class BookStore:
     """A book store. Safe to share between threads; storage work releases the GIL.
@@ -486,16 +559,55 @@ class BookStore:
         plan: Optional[PricePlan] = None,
         durability: Literal["commit", "interval"] = "commit",
         flush_interval_ms: int = 500,
-    ) -> BookStore: ...
+    ) -> BookStore:
+        """Opens (creating if needed) a store on the embedded sled database in directory ``path``.
+
+        ``plan`` prices the store if it has no plan yet (story 3 by default). ``durability`` is ``"commit"``
+        (every operation is on disk before it returns) or ``"interval"`` (flushed every ``flush_interval_ms``; a
+        crash may lose the last interval). One process at a time: sled locks the directory."""
     @staticmethod
-    def connect(url: str, *, plan: Optional[PricePlan] = None, pool_size: int = 8) -> BookStore: ...
+    def connect(
+        url: str,
+        *,
+        plan: Optional[PricePlan] = None,
+        pool_size: int = 8,
+        replica: Optional[str] = None,
+        max_replica_lag_ms: Optional[int] = None,
+    ) -> BookStore:
+        """Connects to a PostgreSQL database (``"postgresql://user:password@host:port/dbname"`` or ``"host=… user=…
+        dbname=…"``), creating or migrating Koko's tables. Any number of processes may share it.
+
+        ``plan`` prices the store if it has no plan yet (story 3 by default); ``pool_size`` caps the connections
+        this handle keeps open. TLS is not used.
+
+        ``replica`` names a read-only streaming replica of the database: listings and search read from it while it
+        is up and at most ``max_replica_lag_ms`` behind (2,000 by default); writes, reads by id and backups go to
+        the primary, and so does every read while the replica is down or behind."""
+    def backup(self, path: Union[str, "PathLike[str]"]) -> dict[str, int]:
+        """Writes a dump of the whole store to the file ``path``: a portable, versioned text file (one JSON record
+        per line) with every record, its history and every plan version, which this or a newer Koko restores.
+        Writes to the store wait while it runs (none is refused), so the dump is one consistent state. Returns the
+        count of each kind of record written (``{"book": 3, "copy": 6, …}``)."""
     @staticmethod
-    def memory(*, plan: Optional[PricePlan] = None) -> BookStore: ...
-    def current_plan(self) -> PricePlan: ...
-    def plan_versions(self) -> List[PlanVersion]: ...
+    def restore(path: Union[str, "PathLike[str]"], location: str) -> BookStore:
+        """Restores the dump in the file ``path`` into the store at ``location`` — a sled directory, ``"memory"``
+        or ``"postgresql://…"`` — which must be empty, and returns that store, open. A truncated or damaged dump,
+        a newer dump format, or a store that is not empty raise ``InvalidInput``."""
+    def migrate_to(self, location: str) -> dict[str, int]:
+        """Copies this whole store into the empty store at ``location`` (a sled directory, ``"memory"`` or
+        ``"postgresql://…"``), keeping ids, history and plan versions, then dumps both and compares them record for
+        record. Writes to this store wait while it runs. Returns the count of each kind of record copied."""
+    @staticmethod
+    def memory(*, plan: Optional[PricePlan] = None) -> BookStore:
+        """A store in memory (nothing is kept), priced by ``plan`` (story 3 by default)."""
+    def current_plan(self) -> PricePlan:
+        """The price plan in force now."""
+    def plan_versions(self) -> List[PlanVersion]:
+        """Every plan version, oldest first."""
     def publish_plan(
         self, plan: PricePlan, effective_from: datetime, *, idempotency_key: Optional[str] = None
-    ) -> PlanVersion: ...
+    ) -> PlanVersion:
+        """Publishes ``plan`` for rentals opened from ``effective_from`` (aware datetime) on."""
     def add_book(
         self,
         *,
@@ -505,7 +617,8 @@ class BookStore:
         isbn: Optional[str] = None,
         copies: Optional[int] = None,
         idempotency_key: Optional[str] = None,
-    ) -> Book: ...
+    ) -> Book:
+        """Adds a book with ``copies`` copies; raises ``Duplicate`` for a taken title or ISBN."""
     def update_book(
         self,
         book_id: int,
@@ -515,8 +628,10 @@ class BookStore:
         category: Optional[str] = None,
         isbn: Optional[str] = None,
         idempotency_key: Optional[str] = None,
-    ) -> Book: ...
-    def book(self, book_id: int) -> Book: ...
+    ) -> Book:
+        """Changes a book's fields; ``None`` leaves a field unchanged."""
+    def book(self, book_id: int) -> Book:
+        """One book; raises ``NotFound``."""
     def books(self, *, after: Optional[int] = None, limit: Optional[int] = None) -> List[Book]:
         """Books in id order: every book, or one keyset page — the books after id ``after``, at most ``limit``
         (1 to 1,000); a page costs the same at row 1,000,000 as at row 1."""
@@ -537,16 +652,20 @@ class BookStore:
     def add_copies(self, book_id: int, count: int, *, idempotency_key: Optional[str] = None) -> List[Copy]:
         """Adds ``count`` copies of a book; they serve its waiting holds first (ready from now), then the shelf."""
         ...
-    def copies(self, book_id: int) -> List[Copy]: ...
-    def available_copies(self, book_id: int) -> int: ...
-    def withdraw_copy(self, copy_id: int, *, idempotency_key: Optional[str] = None) -> Copy: ...
+    def copies(self, book_id: int) -> List[Copy]:
+        """A book's copies."""
+    def available_copies(self, book_id: int) -> int:
+        """How many copies of a book are on the shelf."""
+    def withdraw_copy(self, copy_id: int, *, idempotency_key: Optional[str] = None) -> Copy:
+        """Takes an available copy out of circulation."""
     def reinstate_copy(self, copy_id: int, *, idempotency_key: Optional[str] = None) -> Copy:
         """Puts a withdrawn copy back: to the first waiting hold of its book (ready from now), or the shelf. A lost
         copy comes back with ``mark_found`` (``InvalidInput`` on ``copy`` here)."""
         ...
     def register_customer(
         self, *, first_name: str, last_name: str, email: Optional[str] = None, idempotency_key: Optional[str] = None
-    ) -> Customer: ...
+    ) -> Customer:
+        """Registers an active customer."""
     def update_customer(
         self,
         customer_id: int,
@@ -556,10 +675,14 @@ class BookStore:
         email: Optional[str] = None,
         active: Optional[bool] = None,
         idempotency_key: Optional[str] = None,
-    ) -> Customer: ...
-    def deactivate_customer(self, customer_id: int, *, idempotency_key: Optional[str] = None) -> Customer: ...
-    def activate_customer(self, customer_id: int, *, idempotency_key: Optional[str] = None) -> Customer: ...
-    def customer(self, customer_id: int) -> Customer: ...
+    ) -> Customer:
+        """Changes a customer's fields; ``None`` leaves a field unchanged."""
+    def deactivate_customer(self, customer_id: int, *, idempotency_key: Optional[str] = None) -> Customer:
+        """Deactivates a customer (they can still return what they have)."""
+    def activate_customer(self, customer_id: int, *, idempotency_key: Optional[str] = None) -> Customer:
+        """Reactivates a customer."""
+    def customer(self, customer_id: int) -> Customer:
+        """One customer; raises ``NotFound``."""
     def customers(self, *, after: Optional[int] = None, limit: Optional[int] = None) -> List[Customer]:
         """Customers in id order: every customer, or one keyset page (see ``books``)."""
         ...
@@ -581,7 +704,8 @@ class BookStore:
         days; ``None`` when the tariff has no loan period. Microsecond precision (a ``calendar_days`` due time,
         the end of the day, reads ``23:59:59.999999`` local)."""
         ...
-    def quote_return(self, rental_id: int, at: Optional[datetime] = None) -> Quote: ...
+    def quote_return(self, rental_id: int, at: Optional[datetime] = None) -> Quote:
+        """What an open rental would cost if returned at ``at`` (now by default)."""
     def rent(
         self,
         *,
@@ -672,7 +796,8 @@ class BookStore:
         """Records the notices with these keys as sent at ``at`` (now by default); returns how many were new.
         ``InvalidInput`` on ``keys`` for an empty list or a bad key, before anything is marked."""
         ...
-    def rental(self, rental_id: int) -> Rental: ...
+    def rental(self, rental_id: int) -> Rental:
+        """One rental; raises ``NotFound``."""
     def rentals(
         self,
         *,
@@ -686,11 +811,34 @@ class BookStore:
         ``customer_id`` and ``overdue_at`` (open and past due then), one keyset page at a time (see ``books``; a
         filtered listing takes at most ``limit``, 1,000 when not given)."""
         ...
-    def active_rentals(self) -> List[Rental]: ...
-    def overdue_rentals(self, at: Optional[datetime] = None) -> List[Rental]: ...
-    def customer_rentals(self, customer_id: int) -> List[Rental]: ...
-    def revenue(self, start: datetime, end: datetime) -> List[RevenueLine]: ...
-    def export_active_rentals_csv(self, path: Union[str, PathLike[str]]) -> int: ...
+    def iter_books(self, *, after: Optional[int] = None, page_size: int = 500) -> KeysetIterator[Book]:
+        """Every book after id ``after`` (from the first by default) in id order, read lazily ``page_size`` books
+        at a time (1 to 1,000): ``for book in store.iter_books(): ...`` walks a catalogue of any size in constant
+        memory. ``books()`` without ``limit`` gives the same records as one list."""
+    def iter_customers(self, *, after: Optional[int] = None, page_size: int = 500) -> KeysetIterator[Customer]:
+        """Every customer after id ``after`` in id order, read lazily one page at a time (see ``iter_books``)."""
+    def iter_rentals(
+        self,
+        *,
+        after: Optional[int] = None,
+        page_size: int = 500,
+        status: Optional[Literal["active", "closed", "lost"]] = None,
+        customer_id: Optional[int] = None,
+        overdue_at: Optional[datetime] = None,
+    ) -> KeysetIterator[Rental]:
+        """Every rental after id ``after`` matching ``status``, ``customer_id`` and ``overdue_at`` (as in
+        ``rentals``), in id order, read lazily one page at a time (see ``iter_books``). Bad filters raise
+        ``InvalidInput`` when the iterator is made."""
+    def active_rentals(self) -> List[Rental]:
+        """The open rentals, in id order."""
+    def overdue_rentals(self, at: Optional[datetime] = None) -> List[Rental]:
+        """The open rentals past their due date at ``at`` (now by default)."""
+    def customer_rentals(self, customer_id: int) -> List[Rental]:
+        """A customer's rentals, open and closed, in id order."""
+    def revenue(self, start: datetime, end: datetime) -> List[RevenueLine]:
+        """Revenue of rentals returned in ``[start, end)``, by currency and category."""
+    def export_active_rentals_csv(self, path: Union[str, PathLike[str]]) -> int:
+        """Writes the open rentals as CSV to ``path``; returns how many rows were written."""
     def export_active_rentals_csv_chunks(self, chunk_size: Optional[int] = None) -> CsvChunks:
         """The open rentals as CSV (the same header and rows as ``export_active_rentals_csv``), streamed in chunks
         of ``chunk_size`` bytes (64 KiB by default; the last one shorter) without holding every row in memory."""
@@ -792,15 +940,21 @@ class BookStore:
         ``List[Hold]`` for ``expire_holds``, ``Found``) or, for a refused one, the exception instance it would
         have raised (not raised). Raises ``StorageError`` if the batch could not be committed (nothing stored)."""
         ...
-    def flush(self) -> None: ...
+    def flush(self) -> None:
+        """Makes everything written so far durable."""
     def close(self) -> None:
         """Waits for operations in progress, makes everything durable and releases the store (on sled, the
-        directory lock). Every later call raises ``StorageError``; closing twice does nothing."""
+        directory lock) at once, so the same process may open it again right away. Every later call raises
+        ``StoreClosed`` (a ``StorageError``); closing twice does nothing."""
         ...
     @property
-    def closed(self) -> bool: ...
-    def __enter__(self) -> BookStore: ...
-    def __exit__(self, *exc: object) -> bool: ...
+    def closed(self) -> bool:
+        """Whether ``close`` was called (or the ``with`` block ended)."""
+    def __enter__(self) -> BookStore:
+        """The store itself: ``with koko.BookStore.open(path) as store:`` closes it when the block ends."""
+    def __exit__(self, *exc: object) -> bool:
+        """Closes the store at the end of a ``with`` block, whether or not it raised; never swallows the
+        exception (returns ``False``)."""
 
 class Batch:
     """Operations to apply together with ``BookStore.apply_batch``, in the order they were added.
@@ -811,11 +965,16 @@ class Batch:
     def __init__(self) -> None: ...
     def add_book(
         self, *, title: str, author: str, category: str, isbn: Optional[str] = None, copies: Optional[int] = None
-    ) -> None: ...
-    def add_copies(self, book_id: int, count: int) -> None: ...
-    def withdraw_copy(self, copy_id: int) -> None: ...
-    def reinstate_copy(self, copy_id: int) -> None: ...
-    def register_customer(self, *, first_name: str, last_name: str, email: Optional[str] = None) -> None: ...
+    ) -> None:
+        """Adds a book with ``copies`` copies."""
+    def add_copies(self, book_id: int, count: int) -> None:
+        """Adds ``count`` copies of a book."""
+    def withdraw_copy(self, copy_id: int) -> None:
+        """Takes an available copy out of circulation."""
+    def reinstate_copy(self, copy_id: int) -> None:
+        """Puts a withdrawn copy back."""
+    def register_customer(self, *, first_name: str, last_name: str, email: Optional[str] = None) -> None:
+        """Registers an active customer."""
     def rent(
         self,
         *,
@@ -823,7 +982,8 @@ class Batch:
         book_id: Optional[int] = None,
         copy_id: Optional[int] = None,
         at: Optional[datetime] = None,
-    ) -> None: ...
+    ) -> None:
+        """Rents a book (its first available copy) or one copy."""
     def return_rental(
         self,
         *,
@@ -831,7 +991,8 @@ class Batch:
         at: Optional[datetime] = None,
         damage_fee: Optional[_Money] = None,
         note: Optional[str] = None,
-    ) -> None: ...
+    ) -> None:
+        """Returns a rental, with a damage fee if ``damage_fee`` and ``note`` are given (both or neither)."""
     def return_copy(self, *, copy_id: int, at: Optional[datetime] = None) -> None:
         """Returns the open rental of a copy (a drop box); ``InvalidInput`` if it is not out at that point."""
         ...
@@ -850,5 +1011,6 @@ class Batch:
     def mark_found(self, *, copy_id: int, at: Optional[datetime] = None) -> None:
         """Brings a lost copy back (a ``Found`` in the results)."""
         ...
-    def publish_plan(self, plan: PricePlan, effective_from: datetime) -> None: ...
+    def publish_plan(self, plan: PricePlan, effective_from: datetime) -> None:
+        """Publishes ``plan`` for rentals opened from ``effective_from`` (aware datetime) on."""
     def __len__(self) -> int: ...

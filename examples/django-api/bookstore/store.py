@@ -3,7 +3,7 @@
 ``get_store()`` opens it on first use (``KOKO_STORE``: a sled directory, ``memory``, or a PostgreSQL connection
 string ``postgresql://…``) with the price plan named
 by ``KOKO_PLAN``. ``use_store()`` swaps in another store (tests give each test a fresh ``BookStore.memory()``) and
-``close_store()`` drops it, which releases sled's lock on its directory.
+``close_store()`` closes it, which releases sled's lock on its directory at once.
 """
 
 from __future__ import annotations
@@ -52,7 +52,12 @@ def open_store(location: str, plan: koko.PricePlan) -> koko.BookStore:
     if location.strip().lower() == "memory":
         return koko.BookStore.memory(plan=plan)
     if location.strip().lower().startswith(POSTGRES_SCHEMES):
-        return koko.BookStore.connect(location.strip(), plan=plan)
+        return koko.BookStore.connect(
+            location.strip(),
+            plan=plan,
+            replica=getattr(settings, "KOKO_STORE_REPLICA", None),
+            max_replica_lag_ms=getattr(settings, "KOKO_STORE_MAX_REPLICA_LAG_MS", 2000),
+        )
     return koko.BookStore.open(location, plan=plan)
 
 
@@ -76,5 +81,8 @@ def use_store(store: Optional[koko.BookStore]) -> Optional[koko.BookStore]:
 
 
 def close_store() -> None:
-    """Drop the store; a sled store releases its directory once no request holds it any more."""
-    use_store(None)
+    """Close the store and forget it: a sled store releases its directory lock at once (``BookStore.close()``
+    waits for the calls in progress); the next ``get_store()`` opens it again from settings."""
+    previous = use_store(None)
+    if previous is not None:
+        previous.close()

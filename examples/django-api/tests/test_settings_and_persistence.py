@@ -1,7 +1,6 @@
 """KOKO_STORE and KOKO_PLAN, and a sled store that keeps its data across a restart."""
 
 import datetime as dt
-import gc
 import json
 import runpy
 from pathlib import Path
@@ -42,9 +41,8 @@ def test_env_vars_choose_store_and_plan(monkeypatch):
 
 
 def _restart(settings, location, plan="story3"):
-    """What a new process would do: drop the store, then open it again from settings on the next request."""
+    """What a new process would do: close the store, then open it again from settings on the next request."""
     koko_store.close_store()
-    gc.collect()
     settings.KOKO_STORE = str(location)
     settings.KOKO_PLAN = plan
 
@@ -151,7 +149,24 @@ def test_a_sled_directory_held_by_another_handle_answers_503(settings, tmp_path,
     response = Api(client, staff_token).get("/books/")
     assert response.status_code == 503
     assert "storage" in response.data["detail"]
-    del holder
-    gc.collect()
+    holder.close()
     assert Api(client, staff_token).get("/books/").status_code == 200  # the lock is gone: the next request opens the store
     koko_store.close_store()
+
+
+def test_a_replica_is_passed_to_koko_on_postgresql(monkeypatch, settings):
+    """``KOKO_STORE_REPLICA`` and its lag bound reach ``koko.BookStore.connect``."""
+    from types import SimpleNamespace
+
+    import koko
+
+    from bookstore import store as koko_store
+
+    seen = {}
+    fake = SimpleNamespace(BookStore=SimpleNamespace(connect=lambda url, **kw: seen.update(url=url, **kw) or "store"))
+    monkeypatch.setattr(koko_store, "koko", fake)
+    settings.KOKO_STORE_REPLICA = "postgresql://koko@replica/koko"
+    settings.KOKO_STORE_MAX_REPLICA_LAG_MS = 750
+    assert koko_store.open_store("postgresql://koko@primary/koko", koko.PricePlan.story3()) == "store"
+    assert seen["url"] == "postgresql://koko@primary/koko"
+    assert (seen["replica"], seen["max_replica_lag_ms"]) == ("postgresql://koko@replica/koko", 750)
