@@ -1,6 +1,7 @@
 """Who may do what, as DRF permission classes that views compose with ``|`` and ``&``.
 
 - ``IsStaff``: staff (with ``KOKO_API_AUTH=none``, everyone).
+- ``HasToken``: any caller who authenticated with a token (to rotate or revoke it).
 - ``ReadOnly``: any caller, anonymous included, for GET/HEAD/OPTIONS.
 - ``IsOwner``: a customer acting on their own records; the view says whose a record is (``owner_id``). Another
   customer's records answer **404**, as if they did not exist, so ids reveal nothing.
@@ -24,6 +25,15 @@ class IsStaff(permissions.BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return caller(request).role is Role.STAFF
+
+
+class HasToken(permissions.BasePermission):
+    """A caller who authenticated with a token (``Authorization: Token …``), whatever their role."""
+
+    message = "Authenticate with a token to manage it."
+
+    def has_permission(self, request, view) -> bool:
+        return request.auth is not None and getattr(request.user, "is_authenticated", False)
 
 
 class ReadOnly(permissions.BasePermission):
@@ -56,6 +66,7 @@ class AtServerTime(permissions.BasePermission):
 
 
 STAFF = [IsStaff]
+TOKEN_HOLDER = [HasToken]
 ANYONE_READS = [IsStaff | ReadOnly]
 OWNER_OR_STAFF = [IsStaff | IsOwner]
 OWNER_READS = [IsStaff | (ReadOnly & IsOwner)]

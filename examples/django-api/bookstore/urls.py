@@ -57,4 +57,6 @@ urlpatterns = [
     path("reports/outstanding/", views.OutstandingCharges.as_view(), name="outstanding"),
     path("reports/active-rentals.csv", views.ActiveRentalsCsv.as_view(), name="active-rentals-csv"),
     path("health/", views.Health.as_view(), name="health"),
+    path("auth/token/", views.OwnToken.as_view(), name="own-token"),
+    path("auth/token/rotate/", views.RotateToken.as_view(), name="rotate-token"),
 ]

@@ -63,7 +63,7 @@ def test_every_endpoint_is_documented_with_answers_errors_and_examples(schema):
                 assert "404" in responses, where
             if method in ("post", "put", "patch"):
                 assert {"400", "409"} <= set(responses), where
-                assert "requestBody" in operation or path.endswith(("/withdraw/", "/reinstate/")), where
+                assert "requestBody" in operation or path.endswith(("/withdraw/", "/reinstate/", "/rotate/")), where
     components = schema["components"]["schemas"]
     assert components["FieldErrors"]["additionalProperties"]
     assert {"tokenAuth", "cookieAuth"} <= set(schema["components"]["securitySchemes"])

@@ -182,3 +182,40 @@ def test_a_token_request_reads_the_user_and_its_customer_in_one_query(world, dja
     with django_assert_num_queries(1) as queries:
         assert client.get(f"/customers/{world['ada']}/").status_code == 200
     assert "authtoken_token" in queries.captured_queries[0]["sql"]
+
+
+def test_a_token_is_rotated_and_the_old_one_stops_working(api, as_customer):
+    ada = api.customer()["id"]
+    customer = as_customer(ada)
+    rotated = customer.post("/auth/token/rotate/")
+    assert rotated.status_code == 200, rotated.raw
+    new = rotated.data["token"]
+    assert new != customer.token
+    assert customer.get(f"/customers/{ada}/").status_code == 401  # the old key
+    assert customer.as_token(new).get(f"/customers/{ada}/").status_code == 200
+
+
+def test_a_token_is_revoked_by_its_holder(api):
+    assert api.get("/customers/").status_code == 200
+    assert api.delete("/auth/token/").status_code == 204
+    assert api.get("/customers/").status_code == 401
+
+
+def test_staff_revoke_a_customers_login_and_may_issue_a_new_one(api, as_customer):
+    ada = api.customer()["id"]
+    customer = as_customer(ada)
+    assert api.delete(f"/customers/{ada}/login/").status_code == 204
+    assert customer.get(f"/customers/{ada}/").status_code == 401
+    again = api.post(f"/customers/{ada}/login/", {"username": f"customer{ada}"})
+    assert again.status_code == 201 and again.data["token"] != customer.token  # a new token was made
+    assert customer.as_token(again.data["token"]).get(f"/customers/{ada}/").status_code == 200
+    bob = api.customer(first_name="Bob")["id"]
+    assert api.delete(f"/customers/{bob}/login/").status_code == 404  # no login to revoke
+
+
+def test_tokens_are_managed_only_by_their_holders(api, anonymous, as_customer):
+    assert anonymous.post("/auth/token/rotate/").status_code == 401
+    assert anonymous.delete("/auth/token/").status_code == 401
+    ada, bob = api.customer()["id"], api.customer(first_name="Bob")["id"]
+    as_customer(bob)
+    assert as_customer(ada).delete(f"/customers/{bob}/login/").status_code == 403

@@ -35,5 +35,6 @@ from .health import Health
 from .plans import CurrentPlan, PlanVersions, Quotes
 from .rentals import CustomerRentals, RentalClose, RentalDetail, RentalList, RentalLost, RentalQuote, RentalRenew
 from .reports import ActiveRentalsCsv, OutstandingCharges, OverdueRentals, Revenue
+from .tokens import OwnToken, RotateToken
 
 __all__ = [name for name in dir() if not name.startswith("_") and name[0].isupper()] + ["idempotency_key"]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import exceptions, status
+from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 
 from .. import permissions as can
 from ..auth import LoginTaken, customer_login
 from ..listing import Keyset, list_response
+from ..models import CustomerLogin
 from ..serializers import (
     CATEGORY_BY_TYPE,
     BookInput,
@@ -224,11 +226,24 @@ class CustomerDetail(Updatable, CustomerScoped):
         request=LoginInput,
         examples=[example("ada", {"username": "ada"}, request=True), example("the token", ex.LOGIN, status=201)],
         tags=["customers"],
-    )
+    ),
+    delete=doc(
+        "Revoke the customer's login token (staff): it stops working at once; POST issues a new one",
+        {204: None},
+        tags=["customers"],
+    ),
 )
 class CustomerLoginView(CustomerScoped):
     permission_classes = can.STAFF
     input_class = LoginInput
+    finds_records = True  # a customer without a login: 404
+
+    def delete(self, request, pk: int):
+        link = CustomerLogin.objects.filter(customer_id=pk).first()
+        if link is None:
+            raise exceptions.NotFound(f"customer {pk} has no login")
+        Token.objects.filter(user_id=link.user_id).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def post(self, request, pk: int):
         data = self.valid(request)
