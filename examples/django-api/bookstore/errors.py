@@ -4,14 +4,20 @@ NotFound → 404, Unavailable → 400 "Book is unavailable", AlreadyReturned →
 Blocked → 403 naming the rule (``{"detail": ..., "rule": "limits.max_open_rentals"}``, ``"holds.waiting"``, ...), Duplicate on the
 idempotency key → 409 naming the ``Idempotency-Key`` header (the key was used for another request), other
 Duplicates and InvalidInput → 400 naming the API's field, StorageError → 503. koko guarantees that a call that
-raised changed nothing.
+raised changed nothing. Django's database not answering (OperationalError, InterfaceError: e.g. the token lookup while
+PostgreSQL restarts) → 503 too.
 """
 
 from __future__ import annotations
 
+import logging
+
 import koko
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
 
 # koko's argument names → this API's field names.
 API_FIELDS = {
@@ -111,7 +117,19 @@ def translate(exc: koko.KokoError, view=None):
     return None
 
 
+class DatabaseUnavailable(exceptions.APIException):
+    """Django's own database (tokens, users) does not answer, e.g. a PostgreSQL primary restarting: a 503 the client
+    may retry, like koko's StorageError, not a 500."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The API's database is unavailable"
+    default_code = "database_unavailable"
+
+
 def koko_exception_handler(exc, context):
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        logger.error("Django's database does not answer: %s", exc)
+        exc = DatabaseUnavailable()
     if isinstance(exc, koko.KokoError):
         translated = translate(exc, context.get("view"))
         if translated is None:

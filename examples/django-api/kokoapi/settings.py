@@ -39,6 +39,10 @@ ALLOWED_HOSTS = words("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 KOKO_STORE = os.environ.get("KOKO_STORE", str(BASE_DIR / "koko-data"))
 KOKO_PLAN = os.environ.get("KOKO_PLAN", "story3")
+# On PostgreSQL: a read-only streaming replica for listings and search (koko falls back to the primary while it is
+# down or more than KOKO_STORE_MAX_REPLICA_LAG_MS behind; writes and reads by id always go to the primary).
+KOKO_STORE_REPLICA = os.environ.get("KOKO_STORE_REPLICA", "").strip() or None
+KOKO_STORE_MAX_REPLICA_LAG_MS = int(os.environ.get("KOKO_STORE_MAX_REPLICA_LAG_MS", "2000") or 2000)
 
 # "token" (default): token and session authentication, roles staff / customer / anonymous, throttling.
 # "none": the original open API — anyone may call anything; the server warns at start (bookstore.apps).
@@ -90,6 +94,9 @@ KOKO_ON_POSTGRES = KOKO_STORE.strip().lower().startswith(("postgresql://", "post
 REDIS_URL = os.environ.get("KOKO_API_REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Several app servers behind a load balancer share Redis: sessions (the docs pages' logins) live there too, so
+    # any server can answer any request; a lost session only means logging in again (tokens stay in the database).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 elif KOKO_ON_POSTGRES:
     CACHES = {
         "default": {
@@ -106,6 +113,15 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+
+# Opt-in: anonymous catalogue reads (GET /books/…) answered from the shared cache for this many seconds
+# (kokoapi.catalogue_cache; 0, the default, turns it off). A book's rental_status may then be that many seconds old
+# for anonymous readers; staff and customers (any request with credentials) always read koko.
+CATALOGUE_CACHE_SECONDS = int(os.environ.get("KOKO_API_CATALOGUE_CACHE_SECONDS", "0") or 0)
+if CATALOGUE_CACHE_SECONDS < 0:
+    raise ImproperlyConfigured(f"KOKO_API_CATALOGUE_CACHE_SECONDS={CATALOGUE_CACHE_SECONDS}: expected seconds >= 0")
+if CATALOGUE_CACHE_SECONDS:
+    MIDDLEWARE.append("kokoapi.catalogue_cache.CatalogueCacheMiddleware")
 
 TEMPLATES = [
     {

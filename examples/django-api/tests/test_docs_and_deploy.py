@@ -234,3 +234,63 @@ def test_the_throttles_count_where_every_worker_process_sees_it(monkeypatch, sto
     monkeypatch.setenv("KOKO_STORE", store)
     monkeypatch.setenv("KOKO_API_REDIS_URL", redis)
     assert runpy.run_path(str(PROJECT / "kokoapi" / "settings.py"))["CACHES"]["default"]["BACKEND"] == backend
+
+
+@pytest.mark.parametrize(
+    "redis, engine",
+    [
+        ("", "django.contrib.sessions.backends.db"),  # Django's default: sessions in Django's database
+        ("redis://127.0.0.1:6379/0", "django.contrib.sessions.backends.cache"),  # every app server shares Redis
+    ],
+)
+def test_sessions_live_in_redis_when_the_app_servers_share_it(monkeypatch, redis, engine):
+    monkeypatch.setenv("DJANGO_DEBUG", "1")
+    monkeypatch.setenv("KOKO_STORE", "postgresql://koko@db/koko")
+    monkeypatch.setenv("KOKO_API_REDIS_URL", redis)
+    settings = runpy.run_path(str(PROJECT / "kokoapi" / "settings.py"))
+    assert settings.get("SESSION_ENGINE", "django.contrib.sessions.backends.db") == engine
+
+
+@pytest.mark.parametrize("seconds, on", [("", False), ("0", False), ("5", True)])
+def test_the_catalogue_cache_is_opt_in(monkeypatch, seconds, on):
+    monkeypatch.setenv("DJANGO_DEBUG", "1")
+    monkeypatch.setenv("KOKO_API_CATALOGUE_CACHE_SECONDS", seconds)
+    settings = runpy.run_path(str(PROJECT / "kokoapi" / "settings.py"))
+    assert ("kokoapi.catalogue_cache.CatalogueCacheMiddleware" in settings["MIDDLEWARE"]) is on
+
+
+def test_the_catalogue_cache_serves_anonymous_book_reads_only(api, anonymous, settings):
+    """With the cache on, an anonymous reader may see a book's status up to that many seconds old; staff never."""
+    from django.core.cache import cache
+
+    from kokoapi.catalogue_cache import CatalogueCacheMiddleware
+
+    cache.clear()
+    settings.CATALOGUE_CACHE_SECONDS = 30
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "kokoapi.catalogue_cache.CatalogueCacheMiddleware"]
+    book = api.book()
+    customer = api.customer()
+    first = anonymous.get(f"/books/{book['id']}/")
+    assert first.data["rental_status"] == "Available" and "X-Koko-Cache" not in first
+    api.rent(customer["id"], book["id"])
+    cached = anonymous.get(f"/books/{book['id']}/")
+    assert cached["X-Koko-Cache"] == "hit" and cached.data["rental_status"] == "Available"  # the cached answer
+    assert api.get(f"/books/{book['id']}/").data["rental_status"] == "Rented Out"  # credentials: koko, fresh
+    assert anonymous.get("/customers/").status_code == 401  # only 200s of /books/… are kept
+    assert CatalogueCacheMiddleware(lambda request: None).seconds == 30
+    cache.clear()
+
+
+def test_a_database_that_does_not_answer_is_a_503_not_a_500(api, monkeypatch):
+    """A PostgreSQL primary restarting under load: the token lookup fails; the client gets a 503 it may retry."""
+    from django.db import OperationalError
+
+    from bookstore import auth
+
+    def down(key):
+        raise OperationalError("connection failed: the database system is shutting down")
+
+    monkeypatch.setattr(auth, "_token_with_user", down)
+    response = api.get("/customers/")
+    assert response.status_code == 503
+    assert response.data == {"detail": "The API's database is unavailable"}
