@@ -14,9 +14,9 @@ use koko_core::{
 /// Makes fresh stores of one backend, and reopens them where the backend persists.
 mod common;
 
-#[cfg(feature = "postgres")]
-use common::Postgres;
 use common::{Backend, Memory, Persistent, Sled, SledInterval};
+#[cfg(feature = "postgres")]
+use common::{Postgres, PostgresReplicaDown};
 
 fn t(day: u32, hour: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 6, day, hour, 0, 0).unwrap()
@@ -587,6 +587,6 @@ conformance!(sled_persistence => Sled: reopen_finds_everything);
 conformance!(sled_interval_persistence => SledInterval: reopen_finds_everything);
 
 #[cfg(feature = "postgres")]
-suite!(postgres => Postgres);
+suite!(postgres => Postgres, postgres_replica_down => PostgresReplicaDown);
 #[cfg(feature = "postgres")]
 conformance!(postgres_persistence => Postgres: reopen_finds_everything);

@@ -110,6 +110,41 @@ impl Backend for Postgres {
     }
 }
 
+/// PostgreSQL with a read replica configured that is down (a port nobody listens on): every operation must work as
+/// on the primary alone, listings and search falling back to it. (A live replica is tested in tests/replica.rs:
+/// listings there may lag a write just made, which this suite's listings do not allow.)
+#[cfg(feature = "postgres")]
+pub struct PostgresReplicaDown(Postgres);
+
+#[cfg(feature = "postgres")]
+impl Backend for PostgresReplicaDown {
+    type S = koko_core::PostgresStorage;
+    fn fresh() -> Self {
+        let Postgres { storage, url } = Postgres::fresh();
+        drop(storage);
+        let down = url
+            .split_whitespace()
+            .map(|kv| {
+                if kv.starts_with("port=") {
+                    "port=1"
+                } else {
+                    kv
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let options = koko_core::PostgresOptions {
+            replica: Some(down),
+            ..Default::default()
+        };
+        let storage = koko_core::PostgresStorage::connect_with(&url, options).expect("connect");
+        PostgresReplicaDown(Postgres { storage, url })
+    }
+    fn storage(&self) -> &Self::S {
+        &self.0.storage
+    }
+}
+
 #[cfg(feature = "postgres")]
 impl Postgres {
     /// The test database's connection string.
