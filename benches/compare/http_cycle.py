@@ -144,14 +144,16 @@ def gunicorn(python: str, args: List[str], cwd: Path, env: Dict[str, str], log: 
                             cwd=cwd, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
 
 
-def start_original(tmp: Path) -> Server:
+def start_original(tmp: Path, debug: bool = False) -> Server:
     port = free_port()
+    label = "original as shipped (DEBUG=True)" if debug else "original (Django + DRF, SQLite)"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "original_api.settings", "PYTHONPATH": str(HERE),
-           "ORIGINAL_API_DB": str(tmp / "original.sqlite3")}
+           "ORIGINAL_API_DB": str(tmp / f"original{'-debug' if debug else ''}.sqlite3"),
+           "ORIGINAL_API_DEBUG": "1" if debug else "0"}
     subprocess.run([sys.executable, "-m", "django", "migrate", "--run-syncdb", "-v0"], cwd=HERE, env=env, check=True)
     process = gunicorn(sys.executable, ["--bind", f"127.0.0.1:{port}", "original_api.wsgi"], HERE, env,
-                       tmp / "original.log")
-    return Server("original (Django + DRF, SQLite)", port, process)
+                       tmp / f"{label}.log")
+    return Server(label, port, process)
 
 
 def start_koko(label: str, project: Path, extra_env: Dict[str, str], tmp: Path) -> Server:
@@ -179,6 +181,8 @@ def main() -> int:
     parser.add_argument("--api", action="append", default=[], metavar="LABEL=DIR[:K=V,...]",
                         help="another koko API tree to measure (default: this repository's, labelled 'koko')")
     parser.add_argument("--no-original", action="store_true", help="measure only the koko API trees")
+    parser.add_argument("--original-as-shipped", action="store_true",
+                        help="also measure the original with DEBUG=True, as it ships")
     args = parser.parse_args()
     if args.quick:
         args.cycles, args.rounds = 12, 1
@@ -188,6 +192,8 @@ def main() -> int:
         servers: List[Server] = []
         if not args.no_original:
             servers.append(start_original(tmp))
+        if args.original_as_shipped:
+            servers.append(start_original(tmp, debug=True))
         servers += [start_koko(label, project, env, tmp) for label, project, env in apis]
         for server in servers:
             stack.callback(server.process.wait, 30)
