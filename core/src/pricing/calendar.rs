@@ -7,7 +7,8 @@ use std::fmt;
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::day_count::{DayCount, TimeZone};
+use super::day_count::DayCount;
+use super::time_zone::TimeZone;
 use crate::error::{Error, Result};
 
 /// The most dates a calendar may list in `closed_dates`.

@@ -1,11 +1,9 @@
 //! Day-count policies: how many days a rental is billed for, and how many days late it came back.
 
-use std::fmt;
-use std::str::FromStr;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 
-use chrono::{DateTime, Days, LocalResult, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
+use super::time_zone::TimeZone;
 use crate::error::{Error, Result};
 
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -149,129 +147,6 @@ fn day_count_u32(days: i64) -> Result<u32> {
     })
 }
 
-/// An IANA time zone (from the tz database bundled by `chrono-tz`), written by its name.
-///
-/// ```
-/// use koko_core::TimeZone;
-///
-/// let tz: TimeZone = "America/New_York".parse().unwrap();
-/// assert_eq!(tz.name(), "America/New_York");
-/// assert!("Mars/Olympus_Mons".parse::<TimeZone>().is_err());
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TimeZone(chrono_tz::Tz);
-
-impl TimeZone {
-    /// The zone's IANA name.
-    pub fn name(&self) -> &'static str {
-        self.0.name()
-    }
-
-    /// The local calendar date of `at` in this zone.
-    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
-        at.with_timezone(&self.0).date_naive()
-    }
-
-    /// The local date and wall-clock time of `at` in this zone.
-    pub(crate) fn local_datetime(&self, at: DateTime<Utc>) -> NaiveDateTime {
-        at.with_timezone(&self.0).naive_local()
-    }
-
-    /// The first instant of the first local day after `date` that exists.
-    pub(crate) fn start_of_next_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
-        let mut day = date.succ_opt()?;
-        // No zone has skipped more than one date in a row; a few tries cover any future rule too.
-        for _ in 0..4 {
-            if let Some(start) = self.start_of_day(day) {
-                return Some(start);
-            }
-            day = day.succ_opt()?;
-        }
-        None
-    }
-
-    /// The first instant whose local date is `date`, or `None` if the zone skipped that date.
-    fn start_of_day(&self, date: NaiveDate) -> Option<DateTime<Utc>> {
-        let start = self.instant_of(date.and_hms_opt(0, 0, 0)?)?;
-        // Local midnight may fall in a gap (clocks jumped forward over it): the day starts when the gap ends —
-        // unless the gap covers the whole date.
-        (self.local_date(start) == date).then_some(start)
-    }
-
-    /// The instant the local wall-clock time `wall` names in this zone: the earlier one when the clocks went back
-    /// over it (a fold), the first instant after the gap when they jumped over it. `None` only out of range.
-    pub(crate) fn instant_of(&self, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
-        match self.0.from_local_datetime(&wall) {
-            LocalResult::Single(at) => Some(at.with_timezone(&Utc)),
-            LocalResult::Ambiguous(first, second) => Some(first.min(second).with_timezone(&Utc)),
-            LocalResult::None => self.first_instant_at_or_after(wall),
-        }
-    }
-
-    /// The first instant whose local time is at or after `wall`: where a gap over `wall` ends. Offsets are within
-    /// ±26 h and change at whole seconds, so a binary search over whole seconds in that window finds it.
-    fn first_instant_at_or_after(&self, wall: NaiveDateTime) -> Option<DateTime<Utc>> {
-        let guess = wall.and_utc().timestamp();
-        let at = |secs: i64| DateTime::<Utc>::from_timestamp(secs, 0);
-        let reached =
-            |secs: i64| at(secs).is_some_and(|t| t.with_timezone(&self.0).naive_local() >= wall);
-        let (mut low, mut high) = (guess - 26 * 3_600, guess + 26 * 3_600);
-        if reached(low) || !reached(high) {
-            return None;
-        }
-        // Invariant: `low` is before `wall` is reached, `high` at or after it.
-        while high - low > 1 {
-            let mid = low + (high - low) / 2;
-            if reached(mid) {
-                high = mid;
-            } else {
-                low = mid;
-            }
-        }
-        at(high)
-    }
-}
-
-impl FromStr for TimeZone {
-    type Err = Error;
-
-    fn from_str(name: &str) -> Result<Self> {
-        name.parse::<chrono_tz::Tz>().map(TimeZone).map_err(|_| {
-            Error::invalid_input(
-                "time_zone",
-                format!("{name:?} is not an IANA time zone name"),
-            )
-        })
-    }
-}
-
-impl fmt::Debug for TimeZone {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl fmt::Display for TimeZone {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl Serialize for TimeZone {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.name())
-    }
-}
-
-impl<'de> Deserialize<'de> for TimeZone {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        name.parse().map_err(|_| {
-            serde::de::Error::custom(format!("{name:?} is not an IANA time zone name"))
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,29 +197,5 @@ mod tests {
             .days(at("2024-01-02T00:00:00Z"), at("2024-01-01T00:00:00Z"))
             .unwrap_err();
         assert_eq!(err.field(), Some("returned_at"));
-    }
-
-    #[test]
-    fn days_start_after_a_gap_over_midnight_and_skipped_dates_have_no_start() {
-        // Africa/Monrovia moved from UTC-0:44:30 to UTC at 1972-01-07 00:00 local: that day began at 00:44:30.
-        let monrovia: TimeZone = "Africa/Monrovia".parse().unwrap();
-        let jan7 = NaiveDate::from_ymd_opt(1972, 1, 7).unwrap();
-        assert_eq!(
-            monrovia.start_of_day(jan7),
-            Some(at("1972-01-07T00:44:30Z"))
-        );
-        // Pacific/Kiritimati went from UTC-10 to UTC+14 and skipped 1994-12-31 entirely.
-        let kiritimati: TimeZone = "Pacific/Kiritimati".parse().unwrap();
-        let dec31 = NaiveDate::from_ymd_opt(1994, 12, 31).unwrap();
-        assert_eq!(kiritimati.start_of_day(dec31), None);
-        let dec30 = NaiveDate::from_ymd_opt(1994, 12, 30).unwrap();
-        assert_eq!(
-            kiritimati.start_of_next_day(dec30),
-            Some(at("1994-12-31T10:00:00Z"))
-        );
-        // An ordinary day starts at local midnight.
-        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
-        let day = NaiveDate::from_ymd_opt(2024, 3, 31).unwrap();
-        assert_eq!(berlin.start_of_day(day), Some(at("2024-03-30T23:00:00Z")));
     }
 }

@@ -11,13 +11,15 @@ mod plan;
 mod presets;
 mod quote;
 mod tariff;
+mod time_zone;
 mod version;
 
 pub use calendar::{Calendar, Weekday, MAX_CLOSED_DATES};
 pub use circulation::{HoldsPolicy, NoticesPolicy, Replacement, DEFAULT_PICKUP_DAYS};
-pub use day_count::{DayCount, TimeZone};
+pub use day_count::DayCount;
 pub use limits::Limits;
 pub use plan::{PlanDocument, PricePlan};
 pub use quote::{Quote, QuoteLine};
 pub use tariff::{LateFee, RenewFrom, Renewals, Tariff, Tier, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT};
+pub use time_zone::TimeZone;
 pub use version::{version_in_force, PlanVersion};
