@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A local production-shaped Koko cluster on 127.0.0.1, from one script: PostgreSQL primary + streaming replica,
 # Redis, N gunicorn app servers of examples/django-api, HAProxy in front, locust as the customers, faults under load
-# and a check of PostgreSQL after each (deploy/cluster.py, deploy/locustfile.py, deploy/verify.py; SCALING.md).
+# and a check of PostgreSQL after each (deploy/cluster.py, deploy/cluster_servers.py, deploy/locustfile.py, deploy/verify.py; SCALING.md).
 #
 #   bash deploy/cluster.sh quick                 the short test scripts/test runs: every fault, one summary line
 #   bash deploy/cluster.sh full --out FILE       SCALING.md's tables (about 12 minutes)

@@ -1,10 +1,12 @@
-//! Quoting: one quote per preset and category, late fees, calendar days, batches, price curves.
+//! Quoting: one quote per preset and category, late fees, calendar days, batches, price curves, and the time-zone
+//! lookups calendar days rest on (koko-core's compact table side by side with chrono-tz).
 
 use std::hint::black_box;
 
+use chrono::{Duration, TimeZone as _, Utc};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use koko_benches::{at, calendar_plan, late_fee_plan};
-use koko_core::PricePlan;
+use koko_core::{PricePlan, TimeZone};
 
 fn presets(c: &mut Criterion) {
     let mut group = c.benchmark_group("quote_days");
@@ -76,5 +78,40 @@ fn batches(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, presets, batches);
+fn time_zones(c: &mut Criterion) {
+    // 1,000 instants spread over 1970–2035: the local date of each, in a zone with a long history of changes.
+    let start = Utc.with_ymd_and_hms(1970, 1, 1, 0, 0, 0).unwrap();
+    let instants: Vec<_> = (0..1_000_i64)
+        .map(|i| start + Duration::seconds(i * 2_049_113))
+        .collect();
+    let mut group = c.benchmark_group("local_date");
+    group.throughput(Throughput::Elements(instants.len() as u64));
+    for name in ["Europe/Berlin", "America/New_York"] {
+        let koko: TimeZone = name.parse().unwrap();
+        let chrono: chrono_tz::Tz = name.parse().unwrap();
+        let ours: Vec<_> = instants.iter().map(|&t| koko.local_date(t)).collect();
+        let theirs: Vec<_> = instants
+            .iter()
+            .map(|t| t.with_timezone(&chrono).date_naive())
+            .collect();
+        assert_eq!(ours, theirs, "{name}");
+        group.bench_function(BenchmarkId::new("koko", name), |b| {
+            b.iter(|| {
+                for &t in &instants {
+                    black_box(koko.local_date(black_box(t)));
+                }
+            })
+        });
+        group.bench_function(BenchmarkId::new("chrono-tz", name), |b| {
+            b.iter(|| {
+                for t in &instants {
+                    black_box(black_box(t).with_timezone(&chrono).date_naive());
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, presets, batches, time_zones);
 criterion_main!(benches);

@@ -5,6 +5,8 @@
 //! when it is down. Writes always go to the primary; a backup reads the primary only.
 #![cfg(feature = "postgres")]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use koko_core::{
@@ -150,18 +152,7 @@ fn listings_read_the_replica_until_it_lags_too_far() {
 fn reads_fall_back_to_the_primary_when_the_replica_is_down() {
     let Some(pair) = pair("down") else { return };
     // A port nobody listens on: the replica is down from the start.
-    let down = pair
-        .replica
-        .split_whitespace()
-        .map(|kv| {
-            if kv.starts_with("port=") {
-                "port=1"
-            } else {
-                kv
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ");
+    let down = common::with_port_nobody_listens_on(&pair.replica);
     let storage = PostgresStorage::connect_with(
         &pair.primary,
         PostgresOptions {

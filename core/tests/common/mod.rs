@@ -110,6 +110,22 @@ impl Backend for Postgres {
     }
 }
 
+/// `conninfo` (a `key=value` connection string) with its port replaced by one nobody listens on: a server that is
+/// down.
+pub fn with_port_nobody_listens_on(conninfo: &str) -> String {
+    conninfo
+        .split_whitespace()
+        .map(|kv| {
+            if kv.starts_with("port=") {
+                "port=1"
+            } else {
+                kv
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// PostgreSQL with a read replica configured that is down (a port nobody listens on): every operation must work as
 /// on the primary alone, listings and search falling back to it. (A live replica is tested in tests/replica.rs:
 /// listings there may lag a write just made, which this suite's listings do not allow.)
@@ -122,17 +138,7 @@ impl Backend for PostgresReplicaDown {
     fn fresh() -> Self {
         let Postgres { storage, url } = Postgres::fresh();
         drop(storage);
-        let down = url
-            .split_whitespace()
-            .map(|kv| {
-                if kv.starts_with("port=") {
-                    "port=1"
-                } else {
-                    kv
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(" ");
+        let down = with_port_nobody_listens_on(&url);
         let options = koko_core::PostgresOptions {
             replica: Some(down),
             ..Default::default()

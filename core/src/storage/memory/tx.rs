@@ -1,0 +1,259 @@
+//! The memory store's transaction view: the reads and writes every operation is made of, on [`Inner`].
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::Inner;
+use crate::domain::{
+    Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental, WordIndex,
+};
+use crate::error::{Error, Result};
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
+use crate::pricing::PlanVersion;
+use crate::storage::accounts::{KeyRecord, StoredAccount};
+use crate::storage::ops::{self, IdKind, TxView};
+
+impl TxView for Inner {
+    type E = Error;
+
+    fn next_id(&mut self, kind: IdKind) -> Result<u64> {
+        let counter = self.counters.entry(kind.name()).or_insert(0);
+        *counter += 1;
+        Ok(*counter)
+    }
+
+    fn raise_counter(&mut self, kind: IdKind, id: u64) -> Result<()> {
+        let counter = self.counters.entry(kind.name()).or_insert(0);
+        *counter = (*counter).max(id);
+        Ok(())
+    }
+
+    fn book(&mut self, id: BookId) -> Result<Option<Book>> {
+        Ok(self.books.get(&id).cloned())
+    }
+
+    fn put_book(&mut self, book: &Book) -> Result<()> {
+        self.books.insert(book.id, book.clone());
+        Ok(())
+    }
+
+    fn title_owner(&mut self, key: &str) -> Result<Option<BookId>> {
+        Ok(self.titles.get(key).copied())
+    }
+
+    fn set_title_owner(&mut self, key: &str, owner: Option<BookId>) -> Result<()> {
+        match owner {
+            Some(id) => self.titles.insert(key.to_owned(), id),
+            None => self.titles.remove(key),
+        };
+        Ok(())
+    }
+
+    fn isbn_owner(&mut self, isbn: &str) -> Result<Option<BookId>> {
+        Ok(self.isbns.get(isbn).copied())
+    }
+
+    fn set_isbn_owner(&mut self, isbn: &str, owner: Option<BookId>) -> Result<()> {
+        match owner {
+            Some(id) => self.isbns.insert(isbn.to_owned(), id),
+            None => self.isbns.remove(isbn),
+        };
+        Ok(())
+    }
+
+    fn copy_ids(&mut self, book: BookId) -> Result<Vec<CopyId>> {
+        Ok(self.book_copies.get(&book).cloned().unwrap_or_default())
+    }
+
+    fn put_copy_ids(&mut self, book: BookId, copies: &[CopyId]) -> Result<()> {
+        self.book_copies.insert(book, copies.to_vec());
+        Ok(())
+    }
+
+    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>> {
+        Ok(self.copies.get(&id).cloned())
+    }
+
+    fn put_copy(&mut self, copy: &Copy) -> Result<()> {
+        if copy.status == CopyStatus::Available {
+            self.available.insert((copy.book, copy.id));
+        } else {
+            self.available.remove(&(copy.book, copy.id));
+        }
+        self.copies.insert(copy.id, copy.clone());
+        Ok(())
+    }
+
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>> {
+        let first = self
+            .available
+            .range((book, CopyId::new(0))..=(book, CopyId::new(u64::MAX)))
+            .next()
+            .map(|(_, copy)| *copy);
+        match first {
+            None => Ok(None),
+            Some(id) => match self.copies.get(&id) {
+                Some(copy) => Ok(Some(copy.clone())),
+                None => Err(Error::Corruption(format!(
+                    "the availability index names copy {id}, which does not exist"
+                ))),
+            },
+        }
+    }
+
+    fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>> {
+        Ok(self.customers.get(&id).cloned())
+    }
+
+    fn put_customer(&mut self, customer: &Customer) -> Result<()> {
+        self.customers.insert(customer.id, customer.clone());
+        Ok(())
+    }
+
+    fn rental(&mut self, id: RentalId) -> Result<Option<Rental>> {
+        Ok(self.rentals.get(id).cloned())
+    }
+
+    fn put_rental(&mut self, rental: &Rental) -> Result<()> {
+        self.rentals.put(rental)?;
+        if rental.returned_at.is_none() {
+            self.active.insert(rental.id);
+            self.open_by_customer.insert((rental.customer, rental.id));
+        } else {
+            self.active.remove(&rental.id);
+            self.open_by_customer.remove(&(rental.customer, rental.id));
+        }
+        self.by_customer.insert((rental.customer, rental.id));
+        Ok(())
+    }
+
+    fn plan_version(&mut self, id: PlanVersionId) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(self.plans.iter().find(|v| v.id == id).cloned())
+    }
+
+    fn plan_in_force(&mut self, at: DateTime<Utc>) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(ops::in_force(&self.plans, at).cloned())
+    }
+
+    fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool> {
+        Ok(self.plans.iter().any(|v| v.effective_from == at))
+    }
+
+    fn put_plan_version(&mut self, version: &PlanVersion) -> Result<()> {
+        self.plans.push(Arc::new(version.clone()));
+        Ok(())
+    }
+
+    fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>> {
+        Ok(self.plans.first().cloned())
+    }
+
+    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>> {
+        Ok(self
+            .open_by_customer
+            .range((customer, RentalId::new(0))..=(customer, RentalId::new(u64::MAX)))
+            .filter_map(|(_, id)| self.rentals.get(*id))
+            .map(|rental| OpenLoan {
+                rental: rental.id,
+                due_at: rental.due_at,
+            })
+            .collect())
+    }
+
+    fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>> {
+        Ok(self.accounts.get(&customer).cloned())
+    }
+
+    fn put_account(&mut self, customer: CustomerId, account: &StoredAccount) -> Result<()> {
+        self.accounts.insert(customer, account.clone());
+        Ok(())
+    }
+
+    fn put_entry(&mut self, entry: &LedgerEntry) -> Result<()> {
+        if let (crate::domain::EntryKind::Charge, Some(rental)) = (entry.kind, entry.rental) {
+            self.charges.insert(rental, (entry.customer, entry.id));
+        }
+        self.ledger
+            .insert((entry.customer, entry.id), entry.clone());
+        Ok(())
+    }
+
+    fn hold(&mut self, id: HoldId) -> Result<Option<Hold>> {
+        Ok(self.holds.get(&id).cloned())
+    }
+
+    fn put_hold(&mut self, hold: &Hold) -> Result<()> {
+        let mut stored = hold.clone();
+        stored.position = None;
+        if hold.status == HoldStatus::Waiting {
+            self.waiting.insert((hold.book, hold.id));
+        } else {
+            self.waiting.remove(&(hold.book, hold.id));
+        }
+        if hold.status == HoldStatus::Ready {
+            self.ready.insert(hold.id);
+        } else {
+            self.ready.remove(&hold.id);
+        }
+        self.holds_by_customer.insert((hold.customer, hold.id));
+        self.holds.insert(hold.id, stored);
+        Ok(())
+    }
+
+    fn first_waiting_hold(&mut self, book: BookId) -> Result<Option<Hold>> {
+        let first = self
+            .waiting
+            .range((book, HoldId::new(0))..=(book, HoldId::new(u64::MAX)))
+            .next()
+            .map(|(_, id)| *id);
+        Ok(first.and_then(|id| self.holds.get(&id).cloned()))
+    }
+
+    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>> {
+        Ok(self
+            .holds_by_customer
+            .range((customer, HoldId::new(0))..=(customer, HoldId::new(u64::MAX)))
+            .filter_map(|(_, id)| self.holds.get(id))
+            .filter(|h| h.status.is_active())
+            .cloned()
+            .collect())
+    }
+
+    fn ready_holds(&mut self) -> Result<Vec<Hold>> {
+        Ok(self
+            .ready
+            .iter()
+            .filter_map(|id| self.holds.get(id))
+            .cloned()
+            .collect())
+    }
+
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>> {
+        Ok(self.notified.get(key).copied())
+    }
+
+    fn put_word(&mut self, index: WordIndex, word: &str, id: u64, present: bool) -> Result<()> {
+        let key = (index, word.to_owned(), id);
+        if present {
+            self.words.insert(key);
+        } else {
+            self.words.remove(&key);
+        }
+        Ok(())
+    }
+
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<()> {
+        self.notified.insert(key.to_owned(), at);
+        Ok(())
+    }
+
+    fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>> {
+        Ok(self.keys.get(key).cloned())
+    }
+
+    fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<()> {
+        self.keys.insert(key.to_owned(), record.clone());
+        Ok(())
+    }
+}
