@@ -12,6 +12,7 @@
 pub mod backup;
 mod clock;
 mod domain;
+mod engine;
 mod error;
 mod ids;
 mod money;
@@ -26,6 +27,7 @@ pub use domain::{
     CustomerUpdate, EntryKind, Hold, HoldStatus, LedgerEntry, NewBook, NewCustomer, Notice,
     NoticeKind, OpenLoan, Rental, RentalStatus, Statement, WordIndex,
 };
+pub use engine::{Damage, Operation, Outcome, RentRequest, RentTarget};
 pub use error::{Error, Result};
 pub use ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, PlanVersionId, RentalId};
 pub use money::{Currency, Rounding};
@@ -38,17 +40,14 @@ pub use pricing::{
 pub use report::{
     CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER,
 };
-pub use storage::{
-    BatchResults, Damage, MemoryStorage, Operation, Outcome, Records, RentRequest, RentTarget,
-    Storage,
-};
+pub use storage::{BatchResults, MemoryStorage, Records, Storage};
 #[cfg(feature = "sled")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sled")))]
 pub use storage::{CommitStats, Durability, SledOptions, SledStorage};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use storage::{PostgresOptions, PostgresStorage};
-pub use store::{BookQuery, BookStore, RentalQuery, DEFAULT_PLAN_START, MAX_PAGE};
+pub use store::{BookQuery, BookStore, RentalQuery, WriteOptions, DEFAULT_PLAN_START, MAX_PAGE};
 
 /// Decimal money type re-exported from `rust_decimal`, so callers need not name the crate.
 pub use rust_decimal::Decimal;

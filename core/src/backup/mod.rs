@@ -43,8 +43,9 @@ use chrono::Utc;
 pub use record::{DumpHeader, DumpRecord, DUMP_FORMAT};
 
 use crate::domain::{Copy, CopyStatus};
+use crate::engine::{Operation, Outcome, RestoreInput, RestoreStep};
 use crate::error::{Error, Result};
-use crate::storage::{Operation, Outcome, RestoreStep, Restored, Storage};
+use crate::storage::Storage;
 
 /// Records restored per atomic batch.
 const RESTORE_BATCH: usize = 1000;
@@ -370,7 +371,7 @@ impl<'a, S: Storage + ?Sized> Restorer<'a, S> {
     }
 
     fn queue(&mut self, step: RestoreStep) -> Result<()> {
-        self.pending.push(Operation::Restore(Restored(step)));
+        self.pending.push(Operation::Restore(RestoreInput(step)));
         if self.pending.len() >= RESTORE_BATCH {
             self.write()?;
         }

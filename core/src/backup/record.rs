@@ -1,13 +1,9 @@
 //! What a dump holds: a header line, then one JSON record per line, then an end line with the counts.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{Block, Book, Copy, Customer, Hold, LedgerEntry, Rental};
-use crate::pricing::PlanVersion;
+pub use crate::domain::DumpRecord;
 
 /// The dump format this Koko writes. A reader accepts every version up to its own and refuses newer ones.
 pub const DUMP_FORMAT: u32 = 1;
@@ -21,65 +17,4 @@ pub struct DumpHeader {
     pub written_by: String,
     /// When the dump was taken.
     pub taken_at: DateTime<Utc>,
-}
-
-/// One record of a dump. Records come in an order a restore can write them in: plan versions, books with their
-/// copies, customers with their accounts, rentals, ledger entries, holds, sent notices, and last the end line.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum DumpRecord {
-    /// A version of the price plan (boxed: a plan is far larger than any other record).
-    PlanVersion(Box<PlanVersion>),
-    /// A book and every copy of it (withdrawn, rented, lost, on hold included), in copy id order.
-    Book {
-        /// The book.
-        book: Book,
-        /// Its copies.
-        copies: Vec<Copy>,
-    },
-    /// A customer, the account's balance (the sum of the ledger) and its manual block.
-    Customer {
-        /// The customer.
-        customer: Customer,
-        /// What the customer owes (negative: a credit).
-        #[serde(with = "crate::money::decimal_str")]
-        balance: Decimal,
-        /// A manual block, if one is set.
-        block: Option<Block>,
-    },
-    /// A rental, open or closed.
-    Rental(Rental),
-    /// A ledger entry.
-    Entry(LedgerEntry),
-    /// A hold of any status.
-    Hold(Hold),
-    /// A notice marked sent.
-    Notice {
-        /// The notice's key.
-        key: String,
-        /// When it was marked sent.
-        at: DateTime<Utc>,
-    },
-    /// The last line: how many records of each kind came before it. A dump without it is truncated.
-    End {
-        /// Records per kind (`plan_version`, `book`, `copy`, `customer`, `rental`, `entry`, `hold`, `notice`).
-        counts: BTreeMap<String, u64>,
-    },
-}
-
-impl DumpRecord {
-    /// The kind counted in the end line (copies are counted apart, inside their books).
-    pub(crate) fn kind(&self) -> &'static str {
-        match self {
-            DumpRecord::PlanVersion(_) => "plan_version",
-            DumpRecord::Book { .. } => "book",
-            DumpRecord::Customer { .. } => "customer",
-            DumpRecord::Rental(_) => "rental",
-            DumpRecord::Entry(_) => "entry",
-            DumpRecord::Hold(_) => "hold",
-            DumpRecord::Notice { .. } => "notice",
-            DumpRecord::End { .. } => "end",
-        }
-    }
 }

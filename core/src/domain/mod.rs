@@ -3,6 +3,7 @@
 mod account;
 mod book;
 mod customer;
+mod dump;
 mod hold;
 mod notice;
 mod rental;
@@ -14,6 +15,7 @@ pub use account::{
 };
 pub use book::{Book, BookUpdate, Copy, CopyStatus, NewBook};
 pub use customer::{Customer, CustomerUpdate, NewCustomer};
+pub use dump::DumpRecord;
 pub use hold::{Hold, HoldStatus};
 pub use notice::{Notice, NoticeKind};
 pub use rental::{Rental, RentalStatus};

@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::tariff::check_amount;
+use super::amount::check_amount;
 use crate::error::{Error, Result};
 use crate::money::{decimal_str, opt_decimal_str, Currency};
 

@@ -10,7 +10,8 @@
 
 use rust_decimal::Decimal;
 
-use super::tariff::{Tariff, MAX_MONEY_DECIMALS};
+use super::amount::MAX_MONEY_DECIMALS;
+use super::tariff::Tariff;
 use crate::money::{format_rate, Currency, Rounding};
 
 /// The tariffs of a plan in integer units, looked up by category name.

@@ -3,7 +3,7 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::tariff::check_amount;
+use super::amount::check_amount;
 use crate::error::{Error, Result};
 use crate::money::opt_decimal_str;
 

@@ -2,6 +2,7 @@
 //!
 //! Nothing here touches storage.
 
+mod amount;
 mod calendar;
 mod circulation;
 mod compiled;
@@ -14,12 +15,13 @@ mod tariff;
 mod time_zone;
 mod version;
 
+pub use amount::{MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT};
 pub use calendar::{Calendar, Weekday, MAX_CLOSED_DATES};
 pub use circulation::{HoldsPolicy, NoticesPolicy, Replacement, DEFAULT_PICKUP_DAYS};
 pub use day_count::DayCount;
 pub use limits::Limits;
 pub use plan::{PlanDocument, PricePlan};
 pub use quote::{Quote, QuoteLine};
-pub use tariff::{LateFee, RenewFrom, Renewals, Tariff, Tier, MAX_MONEY_DECIMALS, MAX_PLAN_AMOUNT};
+pub use tariff::{LateFee, RenewFrom, Renewals, Tariff, Tier};
 pub use time_zone::TimeZone;
 pub use version::{version_in_force, PlanVersion};

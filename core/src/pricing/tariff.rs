@@ -3,15 +3,10 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use super::amount::check_amount;
 use super::circulation::Replacement;
 use crate::error::{Error, Result};
 use crate::money::{decimal_str, opt_decimal_str};
-
-/// The largest money amount a plan may contain. With at most [`MAX_MONEY_DECIMALS`] decimals this keeps every
-/// charge for any `u32` day count exactly representable: no silent rounding, no overflow.
-pub const MAX_PLAN_AMOUNT: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
-/// The most decimals a plan's money amount may have.
-pub const MAX_MONEY_DECIMALS: u32 = 6;
 
 /// One step of a graduated daily rate: from day `from_day` on (1-based), each day costs `rate`,
 /// until the next tier starts.
@@ -301,28 +296,6 @@ fn add(a: Decimal, b: Decimal) -> Result<Decimal> {
 
 fn overflow() -> Error {
     Error::invalid_input("days", "the charge is too large to compute")
-}
-
-pub(crate) fn check_amount(field: &str, amount: Decimal) -> Result<()> {
-    if amount.is_sign_negative() && !amount.is_zero() {
-        return Err(Error::invalid_plan(
-            field,
-            format!("must not be negative, got {amount}"),
-        ));
-    }
-    if amount > MAX_PLAN_AMOUNT {
-        return Err(Error::invalid_plan(
-            field,
-            format!("{amount} is above the largest accepted amount {MAX_PLAN_AMOUNT}"),
-        ));
-    }
-    if amount.normalize().scale() > MAX_MONEY_DECIMALS {
-        return Err(Error::invalid_plan(
-            field,
-            format!("{amount} has more than {MAX_MONEY_DECIMALS} decimals"),
-        ));
-    }
-    Ok(())
 }
 
 /// One component of a charge, in the order the lines of a quote show them.

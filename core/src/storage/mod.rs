@@ -1,11 +1,14 @@
-//! Pluggable storage: the [`Storage`] trait and its backends.
+//! Pluggable storage: the [`Storage`] trait and its backends (memory, sled, PostgreSQL).
 //!
 //! Every operation that changes stored state is atomic: it happens completely or, on any error, not at all.
-//! The domain rules (a copy is rented at most once at a time, an inactive customer cannot rent, a rental closes
-//! exactly once, titles and ISBNs are unique) are enforced inside each operation's transaction by the shared code
-//! in `ops`, so every backend enforces the same rules.
+//! A backend decides nothing: it implements the engine's transactional view ([`crate::engine`]'s `TxView`) over
+//! its own transactions and keeps its own indexes, and runs every write through the engine's one dispatcher, so
+//! every backend enforces the same rules.
 
 use chrono::{DateTime, Utc};
+
+use crate::clock::{Clock, SystemClock};
+use crate::engine::{single, Operation, Outcome, RentRequest};
 
 use crate::domain::{
     AccountState, Book, BookUpdate, Copy, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
@@ -15,16 +18,10 @@ use crate::error::Result;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan};
 
-mod accounts;
-mod batch;
-mod circulation;
-mod lending;
 mod memory;
-mod ops;
 mod pause;
 #[cfg(feature = "postgres")]
 mod postgres;
-pub(crate) mod restore;
 #[cfg(feature = "sled")]
 mod sled;
 
@@ -32,8 +29,6 @@ mod sled;
 pub use self::postgres::{PostgresOptions, PostgresStorage};
 #[cfg(feature = "sled")]
 pub use self::sled::{CommitStats, Durability, SledOptions, SledStorage};
-pub(crate) use batch::RestoreStep;
-pub use batch::{Damage, Operation, Outcome, Restored};
 pub use memory::MemoryStorage;
 
 /// A stream of records in id order. Backends produce records lazily, so listing a million rentals does not load
@@ -43,28 +38,6 @@ pub type Records<'a, T> = Box<dyn Iterator<Item = Result<T>> + Send + 'a>;
 /// The answer to a batch: one result per operation, in order, or an error that failed the whole batch (the
 /// backend could not commit it; nothing of it was stored).
 pub type BatchResults = Vec<Result<Outcome>>;
-
-/// What to rent: any available copy of a book, or one specific copy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RentTarget {
-    /// The first available copy of this book (in copy id order).
-    Book(BookId),
-    /// Exactly this copy.
-    Copy(CopyId),
-}
-
-/// A request to open a rental. It is priced by the plan version in force at `rented_at`, whose id is stored on the
-/// rental.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RentRequest {
-    /// The book or copy to rent.
-    pub target: RentTarget,
-    /// Who rents it.
-    pub customer: CustomerId,
-    /// When.
-    pub rented_at: DateTime<Utc>,
-}
 
 /// Where Koko keeps its records. Implemented by [`MemoryStorage`], [`SledStorage`] and, with the `postgres`
 /// feature, a PostgreSQL backend; all pass the same conformance suite.
@@ -78,11 +51,25 @@ pub trait Storage: Send + Sync {
     /// others are unaffected. The accepted ones are committed together — after a crash all of them are stored or
     /// none — and the call returns once that commit is as durable as the backend promises. `Err` means the commit
     /// itself failed (I/O, a lost connection): nothing of the batch was stored.
-    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults>;
+    ///
+    /// `now` is the store's clock when the batch was submitted: the time of an operation that names none
+    /// (`at: None`), and the instant whose plan must price a new book's category. A
+    /// [`BookStore`](crate::BookStore) passes its [`Clock`]'s reading.
+    fn apply_batch_at(
+        &self,
+        operations: Vec<Operation>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchResults>;
+
+    /// [`Storage::apply_batch_at`] now, by the system clock (a storage used without a
+    /// [`BookStore`](crate::BookStore) has no other).
+    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+        self.apply_batch_at(operations, SystemClock.now())
+    }
 
     /// Applies one operation (a batch of one).
     fn apply(&self, operation: Operation) -> Result<Outcome> {
-        batch::single(self.apply_batch(vec![operation])?)
+        single(self.apply_batch(vec![operation])?)
     }
 
     /// Adds a book with `copies` copies (at least 1). [`Error::Duplicate`](crate::Error::Duplicate) if the title
@@ -266,8 +253,12 @@ pub trait Storage: Send + Sync {
 macro_rules! forward_storage {
     ($($wrapper:ty),*) => {$(
         impl<T: Storage + ?Sized> Storage for $wrapper {
-            fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
-                (**self).apply_batch(operations)
+            fn apply_batch_at(
+                &self,
+                operations: Vec<Operation>,
+                now: DateTime<Utc>,
+            ) -> Result<BatchResults> {
+                (**self).apply_batch_at(operations, now)
             }
             fn book(&self, id: BookId) -> Result<Book> {
                 (**self).book(id)

@@ -5,9 +5,10 @@ use rust_decimal::Decimal;
 
 use super::BookStore;
 use crate::domain::{Account, AgedBalance, Block, LedgerEntry, Statement};
+use crate::engine::Operation;
 use crate::error::{Error, Result};
 use crate::ids::CustomerId;
-use crate::storage::{Operation, Outcome, Records, Storage};
+use crate::storage::{Records, Storage};
 
 impl<S: Storage> BookStore<S> {
     /// A customer's account: the balance (positive: the customer owes), the store's currency, a manual block if
@@ -184,49 +185,20 @@ impl<S: Storage> BookStore<S> {
         reason: &str,
         until: Option<DateTime<Utc>>,
     ) -> Result<Option<Block>> {
-        self.storage
-            .apply(Operation::BlockCustomer {
-                customer,
-                reason: reason.to_owned(),
-                at: self.now(),
-                until,
-            })?
-            .into_block()
+        self.apply(Operation::BlockCustomer {
+            customer,
+            reason: reason.to_owned(),
+            at: self.now(),
+            until,
+        })?
+        .into_block()
     }
 
     /// Lifts a customer's manual block.
     pub fn unblock_customer(&self, customer: CustomerId) -> Result<()> {
-        self.storage
-            .apply(Operation::UnblockCustomer { customer })?
+        self.apply(Operation::UnblockCustomer { customer })?
             .into_block()
             .map(|_| ())
-    }
-
-    /// Applies one operation (a batch of one, with [`BookStore::apply_batch`]'s checks): for the writes that have
-    /// no method of their own here, such as a payment at a given time ([`Operation::Pay`]) or a fee
-    /// ([`Operation::PostFee`]).
-    pub fn apply(&self, operation: Operation) -> Result<Outcome> {
-        self.apply_batch(vec![operation])?
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Err(Error::Corruption("a batch of one answered nothing".into())))
-    }
-
-    /// Applies `operation` under a client's idempotency key (see [`Operation::Idempotent`]): the first call with
-    /// a key has the effect; a retry with the same key and request answers the first outcome and changes
-    /// nothing. `clock_time` says the operation's instant came from [`BookStore::now`] rather than the caller.
-    pub fn apply_idempotent(
-        &self,
-        key: &str,
-        operation: Operation,
-        clock_time: bool,
-    ) -> Result<Outcome> {
-        self.apply(Operation::Idempotent {
-            key: key.to_owned(),
-            recorded_at: self.now(),
-            clock_time,
-            operation: Box::new(operation),
-        })
     }
 
     /// Forgets idempotency keys first used before `before`; answers how many.

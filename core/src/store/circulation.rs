@@ -5,10 +5,11 @@ use rust_decimal::Decimal;
 
 use super::BookStore;
 use crate::domain::{Copy, EntryKind, Hold, LedgerEntry, Rental};
+use crate::engine::{Damage, Operation};
 use crate::error::Result;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::report::Receipt;
-use crate::storage::{Damage, Operation, Storage};
+use crate::storage::Storage;
 
 impl<S: Storage> BookStore<S> {
     /// Renews an open rental at `at`: its due date moves forward by the loan period, as its plan's tariff allows

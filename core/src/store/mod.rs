@@ -9,20 +9,21 @@ use crate::clock::{Clock, SystemClock};
 use crate::domain::{
     Book, BookUpdate, Copy, Customer, CustomerUpdate, NewBook, NewCustomer, Rental,
 };
+use crate::engine::{Operation, RentTarget};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::{version_in_force, PlanVersion, PricePlan, Quote};
 use crate::report::{self, OutstandingCharges, Receipt, Revenue};
-use crate::storage::{
-    BatchResults, MemoryStorage, Operation, Records, RentRequest, RentTarget, Storage,
-};
+use crate::storage::{MemoryStorage, Records, Storage};
 
 mod accounts;
 mod circulation;
 mod notices;
 mod search;
+mod writes;
 
 pub use search::{BookQuery, RentalQuery, MAX_PAGE};
+pub use writes::WriteOptions;
 
 /// A book store: catalogue, customers, rentals and charging over any [`Storage`].
 ///
@@ -111,9 +112,8 @@ impl<S: Storage> BookStore<S> {
         plan: PricePlan,
         effective_from: DateTime<Utc>,
     ) -> Result<PlanVersion> {
-        let version = self.storage.insert_plan_version(effective_from, &plan)?;
-        self.reload_plans()?;
-        Ok(version)
+        self.apply(Operation::publish_plan(plan, effective_from))?
+            .into_plan_version()
     }
 
     /// Re-reads the plan versions from storage (needed only when another process publishes plans).
@@ -160,21 +160,17 @@ impl<S: Storage> BookStore<S> {
         }
     }
 
-    fn check_category_priced(&self, category: &str) -> Result<()> {
-        match self.current_plan() {
-            Ok(version) => version.plan.tariff(category.trim()).map(|_| ()),
-            Err(Error::NotFound { .. }) => Ok(()),
-            Err(other) => Err(other),
-        }
-    }
-
     // --- catalogue -----------------------------------------------------------------------------------------
 
     /// Adds a book with `copies` copies (1 is the simple default). Its category must be priced by the current
     /// plan; the title (case-insensitive) and ISBN must be new.
     pub fn add_book(&self, book: &NewBook, copies: u32) -> Result<Book> {
-        self.check_category_priced(&book.category)?;
-        self.storage.insert_book(book, copies).map(|(book, _)| book)
+        self.apply(Operation::AddBook {
+            book: book.clone(),
+            copies,
+        })?
+        .into_book()
+        .map(|(book, _)| book)
     }
 
     /// Adds `count` more copies of a book.
@@ -189,10 +185,11 @@ impl<S: Storage> BookStore<S> {
 
     /// Changes a book's title, author, ISBN or category. Open rentals keep the category they were rented under.
     pub fn update_book(&self, id: BookId, update: &BookUpdate) -> Result<Book> {
-        if let Some(category) = &update.category {
-            self.check_category_priced(category)?;
-        }
-        self.storage.update_book(id, update)
+        self.apply(Operation::UpdateBook {
+            id,
+            update: update.clone(),
+        })?
+        .into_updated_book()
     }
 
     /// Takes a copy on the shelf (or a lost one) out of circulation.
@@ -243,12 +240,17 @@ impl<S: Storage> BookStore<S> {
 
     /// Registers a customer (active).
     pub fn register_customer(&self, customer: &NewCustomer) -> Result<Customer> {
-        self.storage.insert_customer(customer)
+        self.apply(Operation::RegisterCustomer(customer.clone()))?
+            .into_customer()
     }
 
     /// Changes a customer's fields.
     pub fn update_customer(&self, id: CustomerId, update: &CustomerUpdate) -> Result<Customer> {
-        self.storage.update_customer(id, update)
+        self.apply(Operation::UpdateCustomer {
+            id,
+            update: update.clone(),
+        })?
+        .into_customer()
     }
 
     /// Deactivates a customer: they can no longer rent (open rentals can still be returned).
@@ -266,7 +268,7 @@ impl<S: Storage> BookStore<S> {
             active: Some(active),
             ..CustomerUpdate::default()
         };
-        self.storage.update_customer(id, &update)
+        self.update_customer(id, &update)
     }
 
     /// One customer.
@@ -359,11 +361,12 @@ impl<S: Storage> BookStore<S> {
     }
 
     fn rent(&self, target: RentTarget, customer: CustomerId, at: DateTime<Utc>) -> Result<Rental> {
-        self.storage.rent(&RentRequest {
+        self.apply(Operation::Rent {
             target,
             customer,
-            rented_at: at,
-        })
+            at,
+        })?
+        .into_rental()
     }
 
     /// Returns a rental now, charging it; see [`BookStore::return_rental_at`].
@@ -375,7 +378,9 @@ impl<S: Storage> BookStore<S> {
     /// copy, all at once. A second return is [`Error::AlreadyReturned`]; a time before the rental is
     /// [`Error::InvalidInput`] on `returned_at`.
     pub fn return_rental_at(&self, rental: RentalId, at: DateTime<Utc>) -> Result<Receipt> {
-        let closed = self.storage.close(rental, at)?;
+        let closed = self
+            .apply(Operation::return_at(rental, at))?
+            .into_rental()?;
         self.receipt(closed)
     }
 
@@ -391,89 +396,6 @@ impl<S: Storage> BookStore<S> {
             Error::Corruption(format!("closed rental {} has no charge entry", closed.id))
         })?;
         Receipt::new(closed, title, entry.balance_after)
-    }
-
-    // --- batches -------------------------------------------------------------------------------------------
-
-    /// Applies many operations at once: in order, each seeing the ones before it, each accepted or rejected on
-    /// its own (one result per operation), all accepted ones committed together — one commit and, on sled, one
-    /// sync for the whole batch. For imports, a drop box's returns at opening, migrations.
-    ///
-    /// A book added with a category that neither the current plan nor a plan published earlier in the batch
-    /// prices is rejected (`InvalidInput` on `category`), as [`BookStore::add_book`] does. `Err` means the backend
-    /// could not commit: nothing of the batch was stored.
-    ///
-    /// ```
-    /// use chrono::{TimeZone, Utc};
-    /// use koko_core::{BookId, BookStore, CustomerId, NewBook, NewCustomer, Operation, PricePlan, RentTarget};
-    ///
-    /// let store = BookStore::in_memory(PricePlan::story3()).unwrap();
-    /// let at = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
-    /// let results = store.apply_batch(vec![
-    ///     Operation::AddBook { book: NewBook::new("Emma", "Jane Austen", "novel"), copies: 1 },
-    ///     Operation::RegisterCustomer(NewCustomer::new("Ada", "Lovelace")),
-    ///     Operation::Rent { target: RentTarget::Book(BookId::new(1)), customer: CustomerId::new(1), at },
-    ///     Operation::ReturnCopy { copy: koko_core::CopyId::new(1), at: at + chrono::Duration::days(2) },
-    /// ]).unwrap();
-    /// let closed = results.into_iter().nth(3).unwrap().unwrap().into_rental().unwrap();
-    /// assert_eq!(closed.charge.unwrap().total.to_string(), "4.50");
-    /// ```
-    pub fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
-        let current = self.current_plan().ok();
-        let mut published: Vec<PricePlan> = Vec::new();
-        // Per operation: the facade's own rejection, or `None` when it goes to storage.
-        let mut rejected: Vec<Option<Error>> = Vec::with_capacity(operations.len());
-        let mut submitted = Vec::with_capacity(operations.len());
-        for op in operations {
-            let inner = match &op {
-                Operation::Idempotent { operation, .. } => &**operation,
-                other => other,
-            };
-            let category = match inner {
-                Operation::AddBook { book, .. } => Some(book.category.as_str()),
-                Operation::UpdateBook { update, .. } => update.category.as_deref(),
-                _ => None,
-            };
-            let check = match (category, &current) {
-                (Some(category), Some(version)) => {
-                    let category = category.trim();
-                    match version.plan.tariff(category) {
-                        Err(_) if published.iter().any(|p| p.tariff(category).is_ok()) => Ok(()),
-                        other => other.map(|_| ()),
-                    }
-                }
-                _ => Ok(()),
-            };
-            match check {
-                Err(error) => rejected.push(Some(error)),
-                Ok(()) => {
-                    if let Operation::PublishPlan { plan, .. } = inner {
-                        published.push((**plan).clone());
-                    }
-                    rejected.push(None);
-                    submitted.push(op);
-                }
-            }
-        }
-        let mut answers = if submitted.is_empty() {
-            Vec::new().into_iter()
-        } else {
-            self.storage.apply_batch(submitted)?.into_iter()
-        };
-        if !published.is_empty() {
-            self.reload_plans()?;
-        }
-        Ok(rejected
-            .into_iter()
-            .map(|error| match error {
-                Some(error) => Err(error),
-                None => answers.next().unwrap_or_else(|| {
-                    Err(Error::Corruption(
-                        "the storage answered fewer operations than it was given".into(),
-                    ))
-                }),
-            })
-            .collect())
     }
 
     /// One rental.

@@ -4,9 +4,10 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::BookStore;
 use crate::domain::{HoldStatus, Notice, NoticeKind, Rental};
+use crate::engine::Operation;
 use crate::error::Result;
 use crate::pricing::NoticesPolicy;
-use crate::storage::{Operation, Storage};
+use crate::storage::Storage;
 
 impl<S: Storage> BookStore<S> {
     /// What should be sent at `at` and has not been ([`BookStore::mark_notified`]), in this order: each open rental

@@ -6,13 +6,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
 
-use super::accounts::{KeyRecord, StoredAccount};
-use super::ops::{self, TxView};
 use super::pause::WriteGate;
-use super::{BatchResults, Operation, Records, Storage};
+use super::{BatchResults, Records, Storage};
 use crate::domain::{
     AccountState, Book, Copy, Customer, Hold, HoldStatus, LedgerEntry, Rental, WordIndex,
 };
+use crate::engine::{self, Batch, KeyRecord, Operation, StoredAccount, TxView};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, RentalId};
 use crate::pricing::PlanVersion;
@@ -153,14 +152,19 @@ fn page_of<K: Ord + std::marker::Copy, V: Clone>(
 }
 
 impl Storage for MemoryStorage {
-    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+    fn apply_batch_at(
+        &self,
+        operations: Vec<Operation>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchResults> {
         // Every operation checks before it writes and its writes cannot fail, so a rejected one left nothing
         // behind and needs no rollback.
         let _turn = self.gate.turn();
         let mut inner = self.lock();
+        let mut batch = Batch::new(now);
         Ok(operations
             .iter()
-            .map(|op| ops::apply(&mut *inner, op))
+            .map(|op| engine::apply(&mut *inner, op, &mut batch))
             .collect())
     }
 

@@ -8,11 +8,10 @@ use super::Inner;
 use crate::domain::{
     Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental, WordIndex,
 };
+use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
 use crate::pricing::PlanVersion;
-use crate::storage::accounts::{KeyRecord, StoredAccount};
-use crate::storage::ops::{self, IdKind, TxView};
 
 impl TxView for Inner {
     type E = Error;
@@ -133,7 +132,7 @@ impl TxView for Inner {
     }
 
     fn plan_in_force(&mut self, at: DateTime<Utc>) -> Result<Option<Arc<PlanVersion>>> {
-        Ok(ops::in_force(&self.plans, at).cloned())
+        Ok(in_force(&self.plans, at).cloned())
     }
 
     fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool> {

@@ -9,11 +9,11 @@ use rust_decimal::Decimal;
 
 use super::{corrupt, pg_error, to_i64, to_u64, PgTx, PostgresStorage, TxError};
 use crate::domain::{AccountState, Block, EntryKind, LedgerEntry, OpenLoan};
+use crate::engine::{KeyRecord, Outcome, StoredAccount};
 use crate::error::{Error, Result};
 use crate::ids::{CustomerId, LedgerEntryId, RentalId};
 use crate::pricing::PlanVersion;
-use crate::storage::accounts::{KeyRecord, StoredAccount};
-use crate::storage::{Outcome, Records, Storage};
+use crate::storage::{Records, Storage};
 
 /// First half of the advisory lock key of an idempotency key (the second is the key's hash).
 const KEY_LOCK_SPACE: i32 = 0x6b6f_6b6b;

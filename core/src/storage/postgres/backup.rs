@@ -4,8 +4,8 @@
 use std::sync::atomic::Ordering;
 
 use super::{pg_error, to_i64, PgTx, PostgresStorage, TxError};
+use crate::engine::IdKind;
 use crate::error::Result;
-use crate::storage::ops::IdKind;
 
 impl PostgresStorage {
     pub(super) fn read_notices_sent(&self) -> Result<Vec<(String, chrono::DateTime<chrono::Utc>)>> {

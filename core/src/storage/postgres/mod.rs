@@ -19,13 +19,12 @@ use r2d2_postgres::PostgresConnectionManager;
 use rust_decimal::Decimal;
 
 use self::pool::{Conn, Statements};
-use super::accounts::{KeyRecord, StoredAccount};
-use super::ops::{self, IdKind, TxView};
 use super::pause::WriteGate;
-use super::{BatchResults, Operation, Records, Storage};
+use super::{BatchResults, Records, Storage};
 use crate::domain::{
     AccountState, Book, Copy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental, WordIndex,
 };
+use crate::engine::{self, Batch, IdKind, KeyRecord, Operation, StoredAccount, TxView};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
 use crate::pricing::{PlanVersion, PricePlan, Quote};
@@ -210,7 +209,7 @@ impl PostgresStorage {
 
     /// Runs a batch in one transaction, each operation under its own savepoint so a rejected one is rolled back
     /// alone; retries the whole batch when PostgreSQL asks to (serialisation failure, deadlock, unique race).
-    fn write(&self, operations: &[Operation]) -> Result<BatchResults> {
+    fn write(&self, operations: &[Operation], now: DateTime<Utc>) -> Result<BatchResults> {
         let _turn = self.gate.turn();
         let mut attempt = 0;
         loop {
@@ -220,26 +219,29 @@ impl PostgresStorage {
             let outcome = (|| -> Result<BatchResults, TxError> {
                 let mut tx = client.transaction()?;
                 let mut results = Vec::with_capacity(operations.len());
+                let mut batch = Batch::new(now);
                 for op in operations {
                     let result = if operations.len() == 1 {
                         // A batch of one needs no savepoint: a rejection rolls the whole transaction back.
-                        ops::apply(
+                        engine::apply(
                             &mut PgTx {
                                 tx: &mut tx,
                                 statements,
                                 plans: &self.plans,
                             },
                             op,
+                            &mut batch,
                         )
                     } else {
                         let mut savepoint = tx.transaction()?;
-                        let result = ops::apply(
+                        let result = engine::apply(
                             &mut PgTx {
                                 tx: &mut savepoint,
                                 statements,
                                 plans: &self.plans,
                             },
                             op,
+                            &mut batch,
                         );
                         match result {
                             Ok(value) => {
@@ -870,8 +872,12 @@ impl TxView for PgTx<'_, '_> {
 }
 
 impl Storage for PostgresStorage {
-    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
-        self.write(&operations)
+    fn apply_batch_at(
+        &self,
+        operations: Vec<Operation>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchResults> {
+        self.write(&operations, now)
     }
 
     fn book(&self, id: BookId) -> Result<Book> {

@@ -16,6 +16,7 @@
 //!
 //! [`SledStorage`]: super::SledStorage
 
+use chrono::{DateTime, Utc};
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -26,9 +27,9 @@ use sled::Transactional;
 
 use super::tx::{BatchLayer, SledTx};
 use super::{lock, Durability, Shared};
+use crate::engine::{self, Batch, Operation};
 use crate::error::{Error, Result};
-use crate::storage::ops;
-use crate::storage::{BatchResults, Operation};
+use crate::storage::BatchResults;
 
 /// The most operations a committer gathers from several requests into one commit (a single request larger than
 /// this is still committed whole).
@@ -53,6 +54,8 @@ struct Queue {
 struct Pending {
     ticket: u64,
     operations: Vec<Operation>,
+    /// The store's clock when the request was submitted.
+    now: DateTime<Utc>,
     reply: SyncSender<Message>,
 }
 
@@ -80,6 +83,7 @@ impl Committer {
         &self,
         shared: &Shared,
         operations: Vec<Operation>,
+        now: DateTime<Utc>,
     ) -> Result<BatchResults> {
         let (reply, inbox) = sync_channel(1);
         let ticket = {
@@ -89,6 +93,7 @@ impl Committer {
             queue.pending.push(Pending {
                 ticket,
                 operations,
+                now,
                 reply,
             });
             if queue.committing {
@@ -141,11 +146,11 @@ impl Committer {
             committer: self,
             batch: Some(batch),
         };
-        let requests: Vec<&[Operation]> = duty
+        let requests: Vec<(&[Operation], DateTime<Utc>)> = duty
             .batch
             .iter()
             .flatten()
-            .map(|p| p.operations.as_slice())
+            .map(|p| (p.operations.as_slice(), p.now))
             .collect();
         let outcome = commit(shared, &requests, &mut last_sync);
         let batch = duty.batch.take().unwrap_or_default();
@@ -212,7 +217,7 @@ impl Drop for Duty<'_> {
 /// Applies, writes and syncs one batch; the results per request, or why the whole batch failed.
 fn commit(
     shared: &Shared,
-    batch: &[&[Operation]],
+    batch: &[(&[Operation], DateTime<Utc>)],
     last_sync: &mut Instant,
 ) -> std::result::Result<Vec<BatchResults>, String> {
     shared.usable().map_err(|e| e.to_string())?;
@@ -221,11 +226,12 @@ fn commit(
     let mut results = Vec::with_capacity(batch.len());
     let mut accepted = 0u64;
     let applying = Instant::now();
-    for operations in batch {
+    for (operations, now) in batch {
         let mut answers = Vec::with_capacity(operations.len());
+        let mut request = Batch::new(*now);
         for op in operations.iter() {
             let mut tx = SledTx::new(&shared.trees, &committed_plans, &layer);
-            match ops::apply(&mut tx, op) {
+            match engine::apply(&mut tx, op, &mut request) {
                 Ok(outcome) => {
                     let (writes, plans) = tx.into_effects();
                     layer.writes.merge(writes);

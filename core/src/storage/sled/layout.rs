@@ -39,10 +39,10 @@ use crate::domain::{
     book_words, customer_words, Book, Copy, CopyStatus, Customer, EntryKind, LedgerEntry, Rental,
     WordIndex,
 };
+use crate::engine::StoredAccount;
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
 use crate::pricing::Quote;
-use crate::storage::accounts::StoredAccount;
 
 /// The on-disk layout version this code reads and writes.
 pub(super) const SCHEMA_VERSION: u64 = 4;

@@ -4,6 +4,8 @@
 //! thread that writes.
 
 use std::path::Path;
+
+use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -17,12 +19,12 @@ use self::layout::{
     CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, PLANS, READY, RENTALS,
     WAITING, WORDS,
 };
-use super::accounts::{KeyRecord, StoredAccount};
 use super::pause::WriteGate;
-use super::{BatchResults, Operation, Records, Storage};
+use super::{BatchResults, Records, Storage};
 use crate::domain::{
     AccountState, Book, Copy, Customer, EntryKind, Hold, HoldStatus, LedgerEntry, Rental, WordIndex,
 };
+use crate::engine::{KeyRecord, Operation, StoredAccount};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::pricing::PlanVersion;
@@ -340,13 +342,17 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Storage for SledStorage {
-    fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+    fn apply_batch_at(
+        &self,
+        operations: Vec<Operation>,
+        now: DateTime<Utc>,
+    ) -> Result<BatchResults> {
         self.shared.usable()?;
         if operations.is_empty() {
             return Ok(Vec::new());
         }
         let _turn = self.gate.turn();
-        self.committer.submit(&self.shared, operations)
+        self.committer.submit(&self.shared, operations, now)
     }
 
     fn book(&self, id: BookId) -> Result<Book> {

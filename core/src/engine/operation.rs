@@ -1,8 +1,9 @@
-//! Writes as data: an [`Operation`] says what to change, an [`Outcome`] what it made.
+//! The operation language of the whole system: an [`Operation`] says what to change, an [`Outcome`] what it
+//! made. Every write of every entry point (the facade, the batch API, the bindings, the REST API) is one of these,
+//! applied by the one dispatcher ([`super::dispatch`]) over a backend's transaction.
 //!
-//! Every backend applies operations with the same rules (`storage::ops`). A batch ([`Storage::apply_batch`]) is
-//! applied in order, each operation seeing the effects of the ones before it, each accepted or rejected on its
-//! own; the accepted ones are committed together.
+//! A batch ([`Storage::apply_batch`]) is applied in order, each operation seeing the effects of the ones before
+//! it, each accepted or rejected on its own; the accepted ones are committed together.
 //!
 //! [`Storage::apply_batch`]: crate::Storage::apply_batch
 
@@ -11,15 +12,35 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Block, Book, BookUpdate, Copy, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
-    NewCustomer, Rental,
+    Block, Book, BookUpdate, Copy, Customer, CustomerUpdate, DumpRecord, Hold, LedgerEntry,
+    NewBook, NewCustomer, Rental,
 };
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::money::{decimal_str, Currency};
 use crate::pricing::{PlanVersion, PricePlan};
 
-use super::RentTarget;
+/// What to rent: any available copy of a book, or one specific copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RentTarget {
+    /// The first available copy of this book (in copy id order).
+    Book(BookId),
+    /// Exactly this copy.
+    Copy(CopyId),
+}
+
+/// A request to open a rental. It is priced by the plan version in force at `rented_at`, whose id is stored on the
+/// rental.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RentRequest {
+    /// The book or copy to rent.
+    pub target: RentTarget,
+    /// Who rents it.
+    pub customer: CustomerId,
+    /// When.
+    pub rented_at: DateTime<Utc>,
+}
 
 /// One write to a store.
 ///
@@ -278,7 +299,7 @@ pub enum Operation {
     /// from outside koko), never serialised.
     #[doc(hidden)]
     #[serde(skip)]
-    Restore(Restored),
+    Restore(RestoreInput),
 }
 
 /// A fee for damage found when a copy comes back, with what was found.
@@ -344,13 +365,13 @@ impl Operation {
 /// A dump record for [`Operation::Restore`], built only by [`crate::backup`].
 #[doc(hidden)]
 #[derive(Clone, Debug, PartialEq)]
-pub struct Restored(pub(crate) RestoreStep);
+pub struct RestoreInput(pub(crate) RestoreStep);
 
 /// One step of a restore: a record of the dump, or a copy's final status once the rentals and holds it names
 /// exist (a copy is first written on the shelf, with its book).
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum RestoreStep {
-    Record(Box<crate::backup::DumpRecord>),
+    Record(Box<DumpRecord>),
     CopyStatus(Copy),
 }
 

@@ -4,11 +4,9 @@
 //! once that rental or hold exists (the restorer sends the statuses last). Nothing is checked against the rules here: a dump is a store's own past state (`koko check` verifies a
 //! restored store); ids are kept and each kind's counter is raised past them.
 
-use super::accounts::StoredAccount;
-use super::batch::RestoreStep;
-use super::ops::{reindex, IdKind, TxView};
-use crate::backup::DumpRecord;
-use crate::domain::{book_words, customer_words, title_key, WordIndex};
+use super::operation::RestoreStep;
+use super::view::{reindex, IdKind, StoredAccount, TxView};
+use crate::domain::{book_words, customer_words, title_key, DumpRecord, WordIndex};
 use crate::error::Error;
 
 /// Writes one step: a record, or a copy's final status.

@@ -1,11 +1,13 @@
-//! Lending: opening a rental (which fulfils the renter's hold on the book) and closing it (which charges it and
-//! frees the copy, to the first waiting hold or the shelf), written once against [`TxView`] as `ops` is.
+//! Lending: opening a rental (which fulfils the renter's hold on the book), renewing it, and closing it (which
+//! charges it, posts the charge and frees the copy, to the first waiting hold or the shelf).
 
 use chrono::{DateTime, Utc};
 
-use super::batch::Damage;
-use super::ops::{found, IdKind, TxView};
-use super::{accounts, circulation, RentRequest, RentTarget};
+use super::holds;
+use super::ledger;
+use super::limits;
+use super::operation::{Damage, RentRequest, RentTarget};
+use super::view::{account, require, IdKind, TxView};
 use crate::domain::{Copy, CopyStatus, HoldStatus, Rental};
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -17,7 +19,7 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
             format!("in force at {}", request.rented_at),
         )
     })?;
-    let customer = found(
+    let customer = require(
         tx.customer(request.customer)?,
         CustomerId::ENTITY,
         request.customer,
@@ -28,21 +30,21 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
         }
         .into());
     }
-    let account = accounts::account(tx, customer.id)?;
-    accounts::check_may_rent(tx, customer.id, &account, &version, request.rented_at)?;
+    let account = account(tx, customer.id)?;
+    limits::check_may_rent(tx, customer.id, &account, &version, request.rented_at)?;
     let (mut copy, book) = match request.target {
         RentTarget::Copy(id) => {
-            let copy = found(tx.copy(id)?, CopyId::ENTITY, id)?;
+            let copy = require(tx.copy(id)?, CopyId::ENTITY, id)?;
             check_rentable(tx, &copy, customer.id)?;
             (copy, None)
         }
         RentTarget::Book(book) => {
-            let record = found(tx.book(book)?, BookId::ENTITY, book)?;
+            let record = require(tx.book(book)?, BookId::ENTITY, book)?;
             // The copy set aside for the customer's ready hold, else the first on the shelf.
-            let ready = circulation::hold_for_rent(tx, customer.id, book)?
+            let ready = holds::hold_for_rent(tx, customer.id, book)?
                 .and_then(|hold| hold.copy.filter(|_| hold.status == HoldStatus::Ready));
             let copy = match ready {
-                Some(id) => Some(found(tx.copy(id)?, CopyId::ENTITY, id)?),
+                Some(id) => Some(require(tx.copy(id)?, CopyId::ENTITY, id)?),
                 None => tx.first_available_copy(book)?,
             }
             .ok_or_else(|| Error::Unavailable {
@@ -54,12 +56,12 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
     };
     let book = match book {
         Some(book) if book.id == copy.book => book,
-        _ => found(tx.book(copy.book)?, BookId::ENTITY, copy.book)?,
+        _ => require(tx.book(copy.book)?, BookId::ENTITY, copy.book)?,
     };
     let due = version.plan.due_at(&book.category, request.rented_at)?;
     // Renting a copy of a book the customer holds fulfils the hold.
-    let fulfilment = match circulation::hold_for_rent(tx, customer.id, book.id)? {
-        Some(hold) => Some(circulation::fulfil(tx, hold, copy.id, request.rented_at)?),
+    let fulfilment = match holds::hold_for_rent(tx, customer.id, book.id)? {
+        Some(hold) => Some(holds::fulfil(tx, hold, copy.id, request.rented_at)?),
         None => None,
     };
     let rental = Rental {
@@ -78,7 +80,7 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
     };
     copy.status = CopyStatus::Rented(rental.id);
     if let Some(fulfilment) = fulfilment {
-        circulation::put_fulfilment(tx, fulfilment, rental.id)?;
+        holds::put_fulfilment(tx, fulfilment, rental.id)?;
     }
     tx.put_copy(&copy)?;
     tx.put_rental(&rental)?;
@@ -91,7 +93,7 @@ fn check_rentable<T: TxView>(tx: &mut T, copy: &Copy, customer: CustomerId) -> R
     let reason = match copy.status {
         CopyStatus::Available => return Ok(()),
         CopyStatus::OnHold(hold) => {
-            let hold = found(tx.hold(hold)?, HoldId::ENTITY, hold)?;
+            let hold = require(tx.hold(hold)?, HoldId::ENTITY, hold)?;
             if hold.customer == customer {
                 return Ok(());
             }
@@ -106,7 +108,7 @@ fn check_rentable<T: TxView>(tx: &mut T, copy: &Copy, customer: CustomerId) -> R
 
 /// An open rental by id: `NotFound`, or `AlreadyReturned` once closed.
 pub(crate) fn open_rental<T: TxView>(tx: &mut T, id: RentalId) -> Result<Rental, T::E> {
-    let rental = found(tx.rental(id)?, RentalId::ENTITY, id)?;
+    let rental = require(tx.rental(id)?, RentalId::ENTITY, id)?;
     if rental.returned_at.is_some() {
         return Err(Error::AlreadyReturned { rental: id.get() }.into());
     }
@@ -120,7 +122,7 @@ pub(crate) fn held_copy_and_plan<T: TxView>(
     rental: &Rental,
 ) -> Result<(Copy, std::sync::Arc<crate::pricing::PlanVersion>), T::E> {
     tx.lock_book(rental.book)?;
-    let copy = found(tx.copy(rental.copy)?, CopyId::ENTITY, rental.copy)?;
+    let copy = require(tx.copy(rental.copy)?, CopyId::ENTITY, rental.copy)?;
     if copy.status != CopyStatus::Rented(rental.id) {
         return Err(Error::Corruption(format!(
             "open rental {} holds copy {} but the copy is {:?}",
@@ -128,7 +130,7 @@ pub(crate) fn held_copy_and_plan<T: TxView>(
         ))
         .into());
     }
-    let version = found(
+    let version = require(
         tx.plan_version(rental.plan_version)?,
         PlanVersionId::ENTITY,
         rental.plan_version,
@@ -151,18 +153,90 @@ pub(crate) fn close<T: TxView>(
         returned_at,
     )?;
     let damage = match damage {
-        Some(damage) => Some(accounts::damage_posting(tx, &rental, damage, returned_at)?),
+        Some(damage) => Some(ledger::damage_posting(tx, &rental, damage, returned_at)?),
         None => None,
     };
     rental.returned_at = Some(returned_at);
     rental.charge = Some(quote);
-    let ready_until = circulation::pickup_deadline(tx, returned_at)?;
-    let release = circulation::release(tx, copy, ready_until)?;
-    circulation::put_release(tx, &release)?;
+    let ready_until = holds::pickup_deadline(tx, returned_at)?;
+    let release = holds::release(tx, copy, ready_until)?;
+    holds::put_release(tx, &release)?;
     tx.put_rental(&rental)?;
-    accounts::closed(tx, &rental)?;
+    ledger::post_charge(tx, &rental)?;
     if let Some(posting) = damage {
-        accounts::post_entry(tx, posting)?;
+        ledger::post_entry(tx, posting)?;
     }
+    Ok(rental)
+}
+
+/// [`Operation::ReturnCopy`](super::operation::Operation::ReturnCopy): closes the open rental of the copy handed
+/// back.
+pub(crate) fn return_copy<T: TxView>(
+    tx: &mut T,
+    copy: CopyId,
+    at: DateTime<Utc>,
+) -> Result<Rental, T::E> {
+    let held = require(tx.copy(copy)?, CopyId::ENTITY, copy)?;
+    let CopyStatus::Rented(rental) = held.status else {
+        return Err(Error::invalid_input(
+            "copy",
+            format!("copy {copy} is not rented out, so it cannot be returned"),
+        )
+        .into());
+    };
+    close(tx, rental, at, None)
+}
+
+/// [`Operation::Renew`](super::operation::Operation::Renew).
+pub(crate) fn renew<T: TxView>(
+    tx: &mut T,
+    id: RentalId,
+    at: DateTime<Utc>,
+) -> Result<Rental, T::E> {
+    let mut rental = open_rental(tx, id)?;
+    if at < rental.rented_at {
+        return Err(Error::invalid_input("at", "a renewal cannot come before the rental").into());
+    }
+    let Some(due) = rental.due_at else {
+        return Err(Error::invalid_input(
+            "rental",
+            format!("rental {id} has no due date (its category has no loan period), so it cannot be renewed"),
+        )
+        .into());
+    };
+    // The customer's row first, as a rent locks it: renewals and rents of one customer take turns.
+    require(
+        tx.customer(rental.customer)?,
+        CustomerId::ENTITY,
+        rental.customer,
+    )?;
+    let account = account(tx, rental.customer)?;
+    let policy = tx.plan_in_force(at)?;
+    limits::check_standing::<T::E>(&account, policy.as_deref(), at)?;
+    // The rental's own plan version says how it renews, as it says how it is charged.
+    let version = require(
+        tx.plan_version(rental.plan_version)?,
+        PlanVersionId::ENTITY,
+        rental.plan_version,
+    )?;
+    let new_due = version
+        .plan
+        .renewed_due(&rental.category, due, at, rental.renewals.len())?;
+    // A waiting hold means no copy of the book is on the shelf (the invariant above): this copy is the one that
+    // would serve it.
+    tx.lock_book(rental.book)?;
+    if let Some(hold) = tx.first_waiting_hold(rental.book)? {
+        return Err(Error::blocked(
+            "holds.waiting",
+            format!(
+                "hold {} is waiting for book {} and no other copy can serve it",
+                hold.id, rental.book
+            ),
+        )
+        .into());
+    }
+    rental.due_at = Some(new_due);
+    rental.renewals.push(at);
+    tx.put_rental(&rental)?;
     Ok(rental)
 }

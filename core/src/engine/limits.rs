@@ -1,0 +1,125 @@
+//! A customer's standing: manual blocks and the plan's limits, checked inside every rent, renewal and hold, and
+//! the operations that set and lift a block.
+
+use chrono::{DateTime, Utc};
+
+use super::ledger::{customer_account, reason};
+use super::view::{StoredAccount, TxView};
+use crate::domain::Block;
+use crate::error::Error;
+use crate::ids::CustomerId;
+use crate::pricing::{Limits, PlanVersion};
+
+/// Checks a manual block and the plan's limits for a customer about to rent at `at`.
+pub(crate) fn check_may_rent<T: TxView>(
+    tx: &mut T,
+    customer: CustomerId,
+    account: &StoredAccount,
+    version: &PlanVersion,
+    at: DateTime<Utc>,
+) -> Result<(), T::E> {
+    check_block::<T::E>(account, at)?;
+    let Some(limits) = version.plan.limits() else {
+        return Ok(());
+    };
+    // The customer's open rentals are read only when a limit needs them.
+    let loans = if limits.max_open_rentals.is_some() || limits.max_overdue_rentals.is_some() {
+        tx.open_loans(customer)?
+    } else {
+        Vec::new()
+    };
+    if let Some(max) = limits.max_open_rentals {
+        let open = loans.len();
+        if open >= max as usize {
+            return Err(Error::blocked(
+                "limits.max_open_rentals",
+                format!("the customer has {open} open rentals; the limit is {max}"),
+            )
+            .into());
+        }
+    }
+    check_balance::<T::E>(account, limits)?;
+    if let Some(max) = limits.max_overdue_rentals {
+        let overdue = loans
+            .iter()
+            .filter(|loan| loan.due_at.is_some_and(|due| at > due))
+            .count();
+        if overdue > max as usize {
+            return Err(Error::blocked(
+                "limits.max_overdue_rentals",
+                format!("the customer has {overdue} overdue rentals; the limit is {max}"),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// A manual block that holds at `at` refuses the customer (rule `manual`).
+fn check_block<E: From<Error>>(account: &StoredAccount, at: DateTime<Utc>) -> Result<(), E> {
+    if let Some(block) = account.block.as_ref().filter(|b| b.holds_at(at)) {
+        let until = block
+            .until
+            .map(|u| format!(" until {}", u.to_rfc3339()))
+            .unwrap_or_default();
+        return Err(Error::blocked("manual", format!("blocked{until}: {}", block.reason)).into());
+    }
+    Ok(())
+}
+
+/// A balance above `limits.max_balance` refuses the customer.
+fn check_balance<E: From<Error>>(account: &StoredAccount, limits: &Limits) -> Result<(), E> {
+    if let Some(max) = limits.max_balance {
+        if account.balance > max {
+            return Err(Error::blocked(
+                "limits.max_balance",
+                format!("the balance {} is above the limit {max}", account.balance),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Checks a renewal at `at`: a manual block, and the balance limit of the plan in force then (a renewal opens no
+/// rental, so the open and overdue limits do not apply).
+pub(crate) fn check_standing<E: From<Error>>(
+    account: &StoredAccount,
+    policy: Option<&PlanVersion>,
+    at: DateTime<Utc>,
+) -> Result<(), E> {
+    check_block::<E>(account, at)?;
+    match policy.and_then(|v| v.plan.limits()) {
+        Some(limits) => check_balance::<E>(account, limits),
+        None => Ok(()),
+    }
+}
+
+/// A block request: the reason, when it starts, when it ends.
+pub(crate) type BlockRequest<'a> = (&'a str, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// [`Operation::BlockCustomer`] and [`Operation::UnblockCustomer`].
+pub(crate) fn set_block<T: TxView>(
+    tx: &mut T,
+    customer: CustomerId,
+    block: Option<BlockRequest<'_>>,
+) -> Result<Option<Block>, T::E> {
+    let new = match block {
+        Some((text, since, until)) => {
+            let reason = reason(text)?;
+            if until.is_some_and(|until| until <= since) {
+                return Err(Error::invalid_input("until", "must be after the block starts").into());
+            }
+            Some(Block {
+                reason,
+                since,
+                until,
+            })
+        }
+        None => None,
+    };
+    let mut account = customer_account(tx, customer)?;
+    account.block = new.clone();
+    tx.put_account(customer, &account)?;
+    Ok(new)
+}

@@ -1,0 +1,226 @@
+//! The transactional view: what the engine reads and writes during one operation, implemented by every backend
+//! (memory, sled, PostgreSQL) over its own transaction and indexes. The backends decide nothing: every rule is
+//! in the engine's other modules, written once against this trait.
+//!
+//! Also here: the records a backend keeps for the engine beside the domain's (a customer's [`StoredAccount`], an
+//! idempotency key's [`KeyRecord`]) and the helpers every rule uses ([`require`], [`reindex`], [`account`]).
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::operation::Outcome;
+use crate::domain::{
+    AccountState, Block, Book, Copy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental,
+    WordIndex,
+};
+use crate::error::Error;
+use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
+use crate::pricing::PlanVersion;
+
+/// The counters behind each kind of id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum IdKind {
+    Book,
+    Copy,
+    Customer,
+    Rental,
+    PlanVersion,
+    LedgerEntry,
+    Hold,
+}
+
+impl IdKind {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            IdKind::Book => "book",
+            IdKind::Copy => "copy",
+            IdKind::Customer => "customer",
+            IdKind::Rental => "rental",
+            IdKind::PlanVersion => "plan_version",
+            IdKind::LedgerEntry => "ledger_entry",
+            IdKind::Hold => "hold",
+        }
+    }
+}
+
+/// One transaction's reads and writes. `E` is the backend's transaction error, which can carry a Koko [`Error`].
+pub(crate) trait TxView {
+    type E: From<Error>;
+
+    /// Takes the next id of a kind (ids start at 1 and are never reused).
+    fn next_id(&mut self, kind: IdKind) -> Result<u64, Self::E>;
+    /// Makes sure the next id of a kind is above `id` (a restore keeps its records' ids).
+    fn raise_counter(&mut self, kind: IdKind, id: u64) -> Result<(), Self::E>;
+
+    fn book(&mut self, id: BookId) -> Result<Option<Book>, Self::E>;
+    fn put_book(&mut self, book: &Book) -> Result<(), Self::E>;
+    fn title_owner(&mut self, key: &str) -> Result<Option<BookId>, Self::E>;
+    fn set_title_owner(&mut self, key: &str, owner: Option<BookId>) -> Result<(), Self::E>;
+    fn isbn_owner(&mut self, isbn: &str) -> Result<Option<BookId>, Self::E>;
+    fn set_isbn_owner(&mut self, isbn: &str, owner: Option<BookId>) -> Result<(), Self::E>;
+    fn copy_ids(&mut self, book: BookId) -> Result<Vec<CopyId>, Self::E>;
+    fn put_copy_ids(&mut self, book: BookId, copies: &[CopyId]) -> Result<(), Self::E>;
+
+    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>, Self::E>;
+    fn put_copy(&mut self, copy: &Copy) -> Result<(), Self::E>;
+
+    fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>, Self::E>;
+    fn put_customer(&mut self, customer: &Customer) -> Result<(), Self::E>;
+
+    fn rental(&mut self, id: RentalId) -> Result<Option<Rental>, Self::E>;
+    /// Stores a rental and keeps the open-rental and per-customer indexes in step with it.
+    fn put_rental(&mut self, rental: &Rental) -> Result<(), Self::E>;
+
+    /// The first available copy of a book, in copy id order. The default walks the book's copies; backends with
+    /// an availability index override it.
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>, Self::E> {
+        for id in self.copy_ids(book)? {
+            let copy = require(self.copy(id)?, CopyId::ENTITY, id)?;
+            if copy.status == CopyStatus::Available {
+                return Ok(Some(copy));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A stored plan version.
+    fn plan_version(&mut self, id: PlanVersionId) -> Result<Option<Arc<PlanVersion>>, Self::E>;
+    /// The plan version in force at `at` (see [`crate::version_in_force`]).
+    fn plan_in_force(&mut self, at: DateTime<Utc>) -> Result<Option<Arc<PlanVersion>>, Self::E>;
+    /// Whether a plan version starts exactly at `at`.
+    fn plan_starts_at(&mut self, at: DateTime<Utc>) -> Result<bool, Self::E>;
+    /// Stores a new plan version.
+    fn put_plan_version(&mut self, version: &PlanVersion) -> Result<(), Self::E>;
+    /// The first plan version (the lowest id), whose currency is the store's.
+    fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>, Self::E>;
+
+    /// A customer's open rentals and their due times (for the overdue limit).
+    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>, Self::E>;
+    /// A customer's account (`None`: nothing stored yet — a zero balance, no block, no open rental). A backend
+    /// that runs transactions concurrently locks it until the transaction ends.
+    fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>, Self::E>;
+    /// Stores a customer's account.
+    fn put_account(&mut self, customer: CustomerId, account: &StoredAccount)
+        -> Result<(), Self::E>;
+    /// Appends a ledger entry.
+    fn put_entry(&mut self, entry: &LedgerEntry) -> Result<(), Self::E>;
+
+    /// A hold (its `position` is not filled in).
+    fn hold(&mut self, id: HoldId) -> Result<Option<Hold>, Self::E>;
+    /// Stores a hold and keeps the indexes in step with its status: the book's queue of waiting holds, the ready
+    /// holds, the customer's holds.
+    fn put_hold(&mut self, hold: &Hold) -> Result<(), Self::E>;
+    /// The first waiting hold of a book (the lowest id), if any.
+    fn first_waiting_hold(&mut self, book: BookId) -> Result<Option<Hold>, Self::E>;
+    /// A customer's waiting and ready holds, in id order.
+    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>, Self::E>;
+    /// Every ready hold, in id order.
+    fn ready_holds(&mut self) -> Result<Vec<Hold>, Self::E>;
+    /// When the notice `key` was marked sent, if it was.
+    fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>, Self::E>;
+    /// Marks the notice `key` sent at `at`.
+    fn put_notified(&mut self, key: &str, at: DateTime<Utc>) -> Result<(), Self::E>;
+    /// Serialises the transactions that change a book's hold queue or free its copies (a no-op where
+    /// transactions never run concurrently).
+    fn lock_book(&mut self, _book: BookId) -> Result<(), Self::E> {
+        Ok(())
+    }
+
+    /// Adds (`present`) or removes one word of the search index for record `id`.
+    fn put_word(
+        &mut self,
+        index: WordIndex,
+        word: &str,
+        id: u64,
+        present: bool,
+    ) -> Result<(), Self::E>;
+
+    /// Serialises the transactions that use idempotency key `key` (a no-op where transactions never run
+    /// concurrently).
+    fn lock_key(&mut self, _key: &str) -> Result<(), Self::E> {
+        Ok(())
+    }
+    /// The record of an idempotency key.
+    fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>, Self::E>;
+    /// Stores the record of an idempotency key.
+    fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<(), Self::E>;
+}
+
+pub(crate) fn require<T, E: From<Error>>(
+    record: Option<T>,
+    entity: &'static str,
+    id: impl std::fmt::Display,
+) -> Result<T, E> {
+    record.ok_or_else(|| Error::not_found(entity, id).into())
+}
+
+/// Moves record `id` in the search index from the words `old` to the words `new` (only the difference is
+/// written).
+pub(crate) fn reindex<T: TxView>(
+    tx: &mut T,
+    index: WordIndex,
+    id: u64,
+    old: &std::collections::BTreeSet<String>,
+    new: &std::collections::BTreeSet<String>,
+) -> Result<(), T::E> {
+    for word in old.difference(new) {
+        tx.put_word(index, word, id, false)?;
+    }
+    for word in new.difference(old) {
+        tx.put_word(index, word, id, true)?;
+    }
+    Ok(())
+}
+
+/// What a store keeps per customer beside the ledger: the balance (always the ledger's sum) and a manual block.
+/// Constant-size and written only by ledger and block operations — a rent reads it and writes nothing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct StoredAccount {
+    /// What the customer owes (negative: a credit).
+    #[serde(with = "crate::money::decimal_str")]
+    pub(crate) balance: Decimal,
+    /// A manual block, if one is set.
+    pub(crate) block: Option<Block>,
+}
+
+impl StoredAccount {
+    /// The public view, with the open-rental count the backend counted.
+    pub(crate) fn with_open(self, open_rentals: u64) -> AccountState {
+        AccountState {
+            balance: self.balance,
+            block: self.block,
+            open_rentals,
+        }
+    }
+}
+
+/// What a store keeps per idempotency key: the request it answered and its outcome.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub(crate) struct KeyRecord {
+    /// The request, as [`fingerprint`] writes it.
+    pub(crate) request: String,
+    /// The first answer.
+    pub(crate) outcome: Outcome,
+    /// When the key was first used.
+    pub(crate) recorded_at: DateTime<Utc>,
+}
+
+impl KeyRecord {
+    pub(crate) fn encode(&self) -> Result<Vec<u8>, Error> {
+        serde_json::to_vec(self)
+            .map_err(|e| Error::Corruption(format!("cannot encode an idempotency key: {e}")))
+    }
+
+    pub(crate) fn decode(raw: &[u8]) -> Result<Self, Error> {
+        serde_json::from_slice(raw)
+            .map_err(|e| Error::Corruption(format!("cannot decode an idempotency key: {e}")))
+    }
+}
+
+/// The account of a customer, as stored or empty.
+pub(crate) fn account<T: TxView>(tx: &mut T, customer: CustomerId) -> Result<StoredAccount, T::E> {
+    Ok(tx.account(customer)?.unwrap_or_default())
+}
