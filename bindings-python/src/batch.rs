@@ -3,15 +3,10 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use koko_core::{BookId, CopyId, CustomerId, HoldId, Operation, RentalId};
+use koko_core::Operation;
 use pyo3::prelude::*;
 
-use crate::convert::{
-    aware_datetime, copies as copies_arg, count as to_count, damage_arg, id, new_book,
-    new_customer, optional_datetime, rent_target,
-};
-use crate::errors::invalid;
-use crate::plan::PricePlan;
+use crate::operations::{self, Write};
 
 /// Operations to apply together with ``BookStore.apply_batch``, in the order they were added.
 ///
@@ -20,25 +15,18 @@ use crate::plan::PricePlan;
 #[pyclass(module = "koko")]
 #[derive(Default)]
 pub struct Batch {
-    operations: Mutex<Vec<(Operation, bool)>>,
+    /// Each operation with whether its time was left out (`Write::clock_time`: filled in when applied).
+    operations: Mutex<Vec<Write>>,
 }
 
 impl Batch {
-    fn push(&self, operation: Operation, at_apply: bool) {
+    /// Adds the write a method's arguments built (or raises their `InvalidInput`).
+    fn push(&self, write: PyResult<Write>) -> PyResult<()> {
+        let write = write?;
         self.operations
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push((operation, at_apply));
-    }
-
-    /// Adds the operation `make` builds for the time `at` (left out: when the batch is applied).
-    fn push_at(
-        &self,
-        at: Option<&Bound<'_, PyAny>>,
-        make: impl FnOnce(DateTime<Utc>) -> Operation,
-    ) -> PyResult<()> {
-        let (at, at_apply) = at_arg(at)?;
-        self.push(make(at), at_apply);
+            .push(write);
         Ok(())
     }
 
@@ -47,8 +35,8 @@ impl Batch {
         let operations = self.operations.lock().unwrap_or_else(|p| p.into_inner());
         operations
             .iter()
-            .map(|(op, at_apply)| {
-                let mut op = op.clone();
+            .map(|write| {
+                let mut op = write.operation.clone();
                 match &mut op {
                     // Copies added or reinstated serve waiting holds, ready from when the batch is applied.
                     Operation::AddCopies { at, .. } | Operation::SetWithdrawn { at, .. } => {
@@ -62,7 +50,7 @@ impl Batch {
                     | Operation::ExpireHolds { at }
                     | Operation::DeclareLost { at, .. }
                     | Operation::MarkFound { at, .. }
-                        if *at_apply =>
+                        if write.clock_time =>
                     {
                         *at = now
                     }
@@ -74,12 +62,9 @@ impl Batch {
     }
 }
 
-/// A time argument and whether it was left out.
-fn at_arg(at: Option<&Bound<'_, PyAny>>) -> PyResult<(DateTime<Utc>, bool)> {
-    Ok(match optional_datetime("at", at)? {
-        Some(at) => (at, false),
-        None => (DateTime::<Utc>::UNIX_EPOCH, true),
-    })
+/// The time of an operation whose `at=` was left out until the batch is applied (see `Batch::operations`).
+fn when_applied() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
 }
 
 #[pymethods]
@@ -99,53 +84,22 @@ impl Batch {
         isbn: Option<&Bound<'_, PyAny>>,
         copies: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let book = new_book(title, author, category, isbn)?;
-        let copies = copies_arg(copies)?;
-        self.push(Operation::AddBook { book, copies }, false);
-        Ok(())
+        self.push(operations::add_book(title, author, category, isbn, copies))
     }
 
     /// Adds ``count`` copies of a book.
     fn add_copies(&self, book_id: &Bound<'_, PyAny>, count: &Bound<'_, PyAny>) -> PyResult<()> {
-        let book = BookId::new(id("book_id", book_id)?);
-        let count = to_count("count", count)?;
-        self.push(
-            Operation::AddCopies {
-                book,
-                count,
-                at: None,
-            },
-            false,
-        );
-        Ok(())
+        self.push(operations::add_copies(book_id, count, when_applied))
     }
 
     /// Takes an available copy out of circulation.
     fn withdraw_copy(&self, copy_id: &Bound<'_, PyAny>) -> PyResult<()> {
-        let copy = CopyId::new(id("copy_id", copy_id)?);
-        self.push(
-            Operation::SetWithdrawn {
-                copy,
-                withdrawn: true,
-                at: None,
-            },
-            false,
-        );
-        Ok(())
+        self.push(operations::set_withdrawn(copy_id, true, when_applied))
     }
 
     /// Puts a withdrawn copy back.
     fn reinstate_copy(&self, copy_id: &Bound<'_, PyAny>) -> PyResult<()> {
-        let copy = CopyId::new(id("copy_id", copy_id)?);
-        self.push(
-            Operation::SetWithdrawn {
-                copy,
-                withdrawn: false,
-                at: None,
-            },
-            false,
-        );
-        Ok(())
+        self.push(operations::set_withdrawn(copy_id, false, when_applied))
     }
 
     /// Registers an active customer.
@@ -156,9 +110,7 @@ impl Batch {
         last_name: &Bound<'_, PyAny>,
         email: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let customer = new_customer(first_name, last_name, email)?;
-        self.push(Operation::RegisterCustomer(customer), false);
-        Ok(())
+        self.push(operations::register_customer(first_name, last_name, email))
     }
 
     /// Rents a book (its first available copy) or one copy.
@@ -170,13 +122,13 @@ impl Batch {
         copy_id: Option<&Bound<'_, PyAny>>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let target = rent_target(book_id, copy_id)?;
-        self.push_at(at, |at| Operation::Rent {
-            target,
-            customer,
+        self.push(operations::rent(
+            customer_id,
+            book_id,
+            copy_id,
             at,
-        })
+            when_applied,
+        ))
     }
 
     /// Returns a rental, with a damage fee if ``damage_fee`` and ``note`` are given (both or neither).
@@ -188,9 +140,13 @@ impl Batch {
         damage_fee: Option<&Bound<'_, PyAny>>,
         note: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let rental = RentalId::new(id("rental_id", rental_id)?);
-        let damage = damage_arg(damage_fee, note)?;
-        self.push_at(at, |at| Operation::Return { rental, at, damage })
+        self.push(operations::return_rental(
+            rental_id,
+            at,
+            damage_fee,
+            note,
+            when_applied,
+        ))
     }
 
     /// Returns the open rental of a copy (a drop box: the copy is what is scanned). Refused with
@@ -201,8 +157,7 @@ impl Batch {
         copy_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let copy = CopyId::new(id("copy_id", copy_id)?);
-        self.push_at(at, |at| Operation::ReturnCopy { copy, at })
+        self.push(operations::return_copy(copy_id, at, when_applied))
     }
 
     /// Queues a customer for a book.
@@ -213,9 +168,12 @@ impl Batch {
         book_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let book = BookId::new(id("book_id", book_id)?);
-        self.push_at(at, |at| Operation::PlaceHold { customer, book, at })
+        self.push(operations::place_hold(
+            customer_id,
+            book_id,
+            at,
+            when_applied,
+        ))
     }
 
     /// Cancels a waiting or ready hold.
@@ -225,14 +183,13 @@ impl Batch {
         hold_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let hold = HoldId::new(id("hold_id", hold_id)?);
-        self.push_at(at, |at| Operation::CancelHold { hold, at })
+        self.push(operations::cancel_hold(hold_id, at, when_applied))
     }
 
     /// Expires the ready holds not picked up by ``at``.
     #[pyo3(signature = (at=None))]
     fn expire_holds(&self, at: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-        self.push_at(at, |at| Operation::ExpireHolds { at })
+        self.push(operations::expire_holds(at, when_applied))
     }
 
     /// Closes an open rental as lost.
@@ -242,8 +199,7 @@ impl Batch {
         rental_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let rental = RentalId::new(id("rental_id", rental_id)?);
-        self.push_at(at, |at| Operation::DeclareLost { rental, at })
+        self.push(operations::declare_lost(rental_id, at, when_applied))
     }
 
     /// Brings a lost copy back.
@@ -253,8 +209,7 @@ impl Batch {
         copy_id: &Bound<'_, PyAny>,
         at: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
-        let copy = CopyId::new(id("copy_id", copy_id)?);
-        self.push_at(at, |at| Operation::MarkFound { copy, at })
+        self.push(operations::mark_found(copy_id, at, when_applied))
     }
 
     /// Publishes ``plan`` for rentals opened from ``effective_from`` (aware datetime) on.
@@ -263,14 +218,8 @@ impl Batch {
         plan: &Bound<'_, PyAny>,
         effective_from: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
-        let plan = plan
-            .extract::<PyRef<'_, PricePlan>>()
-            .map_err(|_| invalid("plan", "expected a koko.PricePlan"))?
-            .inner
-            .clone();
-        let from = aware_datetime("effective_from", effective_from)?;
-        self.push(Operation::publish_plan(plan, from), false);
-        Ok(())
+        let not_a_plan = "expected a koko.PricePlan";
+        self.push(operations::publish_plan(plan, effective_from, not_a_plan))
     }
 
     fn __len__(&self) -> usize {
@@ -282,7 +231,7 @@ impl Batch {
 
     fn __repr__(&self) -> String {
         let operations = self.operations.lock().unwrap_or_else(|p| p.into_inner());
-        let names: Vec<&str> = operations.iter().map(|(op, _)| op.name()).collect();
+        let names: Vec<&str> = operations.iter().map(|w| w.operation.name()).collect();
         format!("Batch({} operations: {})", names.len(), names.join(", "))
     }
 }

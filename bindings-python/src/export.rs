@@ -18,7 +18,8 @@ use rust_decimal::Decimal;
 
 use crate::convert::{count, optional_datetime};
 use crate::errors::{invalid, to_py, IntoPy};
-use crate::store::{open, BookStore};
+use crate::inner::open;
+use crate::store::BookStore;
 
 /// How many chunks may wait between the exporting thread and the reader.
 const CHUNKS_IN_FLIGHT: usize = 2;

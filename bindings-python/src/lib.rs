@@ -2,15 +2,17 @@
 //! `koko-core`, nothing more. Money crosses as `decimal.Decimal`, times as timezone-aware `datetime`.
 #![forbid(unsafe_code)]
 
-mod accounts;
 mod batch;
-mod circulation;
 mod convert;
 mod errors;
 mod export;
+mod inner;
+mod operations;
 mod pages;
 mod plan;
 mod records;
+mod records_accounts;
+mod records_circulation;
 mod store;
 mod store_accounts;
 mod store_backup;
@@ -35,14 +37,14 @@ fn _koko(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records::Receipt>()?;
     module.add_class::<records::PlanVersion>()?;
     module.add_class::<records::RevenueLine>()?;
-    module.add_class::<accounts::LedgerEntry>()?;
-    module.add_class::<accounts::Block>()?;
-    module.add_class::<accounts::Account>()?;
-    module.add_class::<accounts::Statement>()?;
-    module.add_class::<accounts::AgedBalance>()?;
-    module.add_class::<circulation::Hold>()?;
-    module.add_class::<circulation::Found>()?;
-    module.add_class::<circulation::Notice>()?;
+    module.add_class::<records_accounts::LedgerEntry>()?;
+    module.add_class::<records_accounts::Block>()?;
+    module.add_class::<records_accounts::Account>()?;
+    module.add_class::<records_accounts::Statement>()?;
+    module.add_class::<records_accounts::AgedBalance>()?;
+    module.add_class::<records_circulation::Hold>()?;
+    module.add_class::<records_circulation::Found>()?;
+    module.add_class::<records_circulation::Notice>()?;
     module.add_class::<export::CsvChunks>()?;
     module.add_class::<export::OutstandingCharges>()?;
     module.add_class::<export::CurrencyTotal>()?;

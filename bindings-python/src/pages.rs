@@ -11,8 +11,9 @@ use pyo3::prelude::*;
 
 use crate::convert::count;
 use crate::errors::invalid;
+use crate::inner::open;
 use crate::records::{Book, Customer, Rental};
-use crate::store::{open, BookStore};
+use crate::store::BookStore;
 use crate::store_search::{optional_id, rental_query};
 
 /// The page size when the caller names none.

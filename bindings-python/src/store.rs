@@ -6,21 +6,17 @@ use std::path::PathBuf;
 use std::sync::{RwLock, RwLockReadGuard, TryLockError};
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use koko_core::{Operation, Outcome, Storage};
+use koko_core::{Outcome, Storage};
 use pyo3::prelude::*;
 
 use crate::batch::Batch;
-use crate::circulation::{Found, Hold};
-use crate::convert::{
-    at_or_now, aware_datetime, count as to_count, id as to_id, key_arg, optional_text, text,
-};
-use crate::errors::{invalid, to_py, IntoPy};
+use crate::convert::{count as to_count, optional_text, text};
+use crate::errors::{invalid, store_closed, to_py, IntoPy};
+use crate::inner::{self, execute, open, Inner};
+use crate::operations::{self, closes_with_fees};
 use crate::plan::PricePlan;
 use crate::records::{Book, Copy, Customer, PlanVersion, Receipt, Rental};
-
-/// The core store behind every `BookStore`, whatever its backend.
-pub(crate) type Inner = koko_core::BookStore<Box<dyn Storage>>;
+use crate::records_circulation::{Found, Hold};
 
 /// A book store. Safe to share between threads; storage work releases the GIL.
 #[pyclass(module = "koko", frozen)]
@@ -43,50 +39,9 @@ impl BookStore {
         match self.cell.try_read() {
             Ok(guard) => Ok(guard),
             Err(TryLockError::Poisoned(poisoned)) => Ok(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) => Err(closed()),
+            Err(TryLockError::WouldBlock) => Err(store_closed()),
         }
     }
-}
-
-fn closed() -> PyErr {
-    crate::errors::store_closed()
-}
-
-/// The store behind a read guard, or `StoreClosed` (a `StorageError`) once it is closed.
-pub(crate) fn open(guard: &Option<Inner>) -> PyResult<&Inner> {
-    guard.as_ref().ok_or_else(closed)
-}
-
-pub(crate) fn collect<T, U: From<T>>(
-    records: koko_core::Result<koko_core::Records<'_, T>>,
-) -> koko_core::Result<Vec<U>> {
-    records?.map(|r| r.map(U::from)).collect()
-}
-
-/// Applies one write: under the caller's idempotency key if there is one (`clock_time`: the operation's instant
-/// was the store's clock, so a retry a moment later is the same request), else as a batch of one.
-pub(crate) fn apply_keyed(
-    store: &Inner,
-    key: Option<String>,
-    operation: Operation,
-    clock_time: bool,
-) -> koko_core::Result<Outcome> {
-    match key {
-        None => store.apply(operation),
-        Some(key) => store.apply_idempotent(&key, operation, clock_time),
-    }
-}
-
-/// Whether an operation closes a rental with fees besides its charge (see `BookStore::closing_receipt`).
-fn closes_with_fees(operation: &Operation) -> bool {
-    matches!(
-        operation,
-        Operation::DeclareLost { .. }
-            | Operation::Return {
-                damage: Some(_),
-                ..
-            }
-    )
 }
 
 /// A `plan=` argument: a `PricePlan`, or story 3 when absent or `None`; anything else is `InvalidInput`.
@@ -107,27 +62,6 @@ fn plan_arg(value: Option<&Bound<'_, PyAny>>) -> PyResult<koko_core::PricePlan> 
 }
 
 impl BookStore {
-    /// A write on one record at `at` (now by default), under `idempotency_key` if given: converts the record's id
-    /// (argument `field`), the time and the key, applies the operation `make` builds, and reads its outcome with
-    /// `read` — the storage work without the GIL.
-    pub(crate) fn write_one<T: Send>(
-        &self,
-        py: Python<'_>,
-        (field, value): (&str, &Bound<'_, PyAny>),
-        (at, idempotency_key): (Option<&Bound<'_, PyAny>>, Option<&Bound<'_, PyAny>>),
-        make: impl FnOnce(u64, DateTime<Utc>) -> Operation,
-        read: impl FnOnce(&Inner, Outcome) -> koko_core::Result<T> + Send,
-    ) -> PyResult<T> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let record = to_id(field, value)?;
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let key = key_arg(idempotency_key)?;
-        let operation = make(record, at);
-        py.detach(|| read(store, apply_keyed(store, key, operation, clock_time)?))
-            .py_err()
-    }
-
     /// A batch outcome as the Python object the single-operation method returns; `with_fees`: the operation
     /// closed a rental with fees besides its charge.
     fn outcome(
@@ -155,13 +89,7 @@ impl BookStore {
                 .unbind(),
             O::Rental(rental) if rental.returned_at.is_some() => {
                 let receipt = py
-                    .detach(|| {
-                        if with_fees {
-                            store.closing_receipt(rental)
-                        } else {
-                            store.receipt(rental)
-                        }
-                    })
+                    .detach(|| inner::receipt(store, rental, with_fees))
                     .py_err()?;
                 Receipt::from(receipt)
                     .into_pyobject(py)?
@@ -340,25 +268,11 @@ impl BookStore {
     ) -> PyResult<PlanVersion> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let plan = plan
-            .extract::<PyRef<'_, PricePlan>>()
-            .map_err(|_| {
-                invalid(
-                    "plan",
-                    "expected a koko.PricePlan (e.g. PricePlan.preset(\"story1\"))",
-                )
-            })?
-            .inner
-            .clone();
-        let from = aware_datetime("effective_from", effective_from)?;
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.publish_plan(plan, from),
-            Some(key) => store
-                .apply_idempotent(&key, Operation::publish_plan(plan, from), false)?
-                .into_plan_version(),
+        let not_a_plan = "expected a koko.PricePlan (e.g. PricePlan.preset(\"story1\"))";
+        let write = operations::publish_plan(plan, effective_from, not_a_plan)?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_plan_version()
         })
-        .py_err()
         .map(PlanVersion::from)
     }
 

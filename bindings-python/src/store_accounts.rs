@@ -1,38 +1,15 @@
 //! The account methods of `BookStore` for Python: the ledger, statements, aging, blocks and idempotency keys (a
-//! second `#[pymethods]` block, so `store.rs` keeps the catalogue, customers and rentals).
+//! `#[pymethods]` block of its own).
 
-use chrono::{DateTime, Utc};
-use koko_core::{CustomerId, Decimal, Operation, RentalId};
+use koko_core::CustomerId;
 use pyo3::prelude::*;
 
-use crate::accounts::{self, Account, AgedBalance, Block, LedgerEntry, Statement};
-use crate::convert::{
-    at_or_now, aware_datetime, id, money, optional_currency, optional_datetime, optional_text, text,
-};
+use crate::convert::{aware_datetime, id, optional_datetime};
 use crate::errors::IntoPy;
-use crate::store::{collect, open, BookStore};
-
-impl BookStore {
-    /// A waiver or a refund: converts the customer, amount and reason (in that order) and the time, then posts
-    /// the entry `make` describes.
-    fn reasoned_entry(
-        &self,
-        py: Python<'_>,
-        [customer_id, amount, reason]: [&Bound<'_, PyAny>; 3],
-        at: Option<&Bound<'_, PyAny>>,
-        idempotency_key: Option<&Bound<'_, PyAny>>,
-        make: impl FnOnce(CustomerId, Decimal, DateTime<Utc>, String) -> Operation,
-    ) -> PyResult<LedgerEntry> {
-        let guard = self.read()?;
-        let store = open(&guard)?;
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let amount = money("amount", amount)?;
-        let reason = text("reason", reason)?;
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let operation = make(customer, amount, at, reason);
-        accounts::entry(store, py, operation, idempotency_key, clock_time)
-    }
-}
+use crate::inner::{collect, execute, open};
+use crate::operations;
+use crate::records_accounts::{Account, AgedBalance, Block, LedgerEntry, Statement};
+use crate::store::BookStore;
 
 #[pymethods]
 impl BookStore {
@@ -61,17 +38,11 @@ impl BookStore {
     ) -> PyResult<LedgerEntry> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let amount = money("amount", amount)?;
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let operation = Operation::Pay {
-            customer,
-            amount,
-            currency: optional_currency("currency", currency)?,
-            at,
-            note: optional_text("note", note)?,
-        };
-        accounts::entry(store, py, operation, idempotency_key, clock_time)
+        let write = operations::pay(customer_id, amount, at, note, currency, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_entry()
+        })
+        .map(LedgerEntry::from)
     }
 
     /// Forgives ``amount`` of what a customer owes (at most the balance) at ``at`` (now by default), with a
@@ -86,13 +57,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<LedgerEntry> {
-        let make = |customer, amount, at, reason| Operation::Waive {
-            customer,
-            amount,
-            at,
-            reason,
-        };
-        self.reasoned_entry(py, [customer_id, amount, reason], at, idempotency_key, make)
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let write = operations::waive([customer_id, amount, reason], at, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_entry()
+        })
+        .map(LedgerEntry::from)
     }
 
     /// Hands back ``amount`` of a customer's credit (at most the credit) at ``at`` (now by default), with a
@@ -107,13 +78,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<LedgerEntry> {
-        let make = |customer, amount, at, reason| Operation::Refund {
-            customer,
-            amount,
-            at,
-            reason,
-        };
-        self.reasoned_entry(py, [customer_id, amount, reason], at, idempotency_key, make)
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let write = operations::refund([customer_id, amount, reason], at, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_entry()
+        })
+        .map(LedgerEntry::from)
     }
 
     /// Posts a fee (a debit other than a rental's charge: a damaged cover, a lost card) at ``at`` (now by
@@ -132,22 +103,12 @@ impl BookStore {
     ) -> PyResult<LedgerEntry> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let amount = money("amount", amount)?;
-        let reason = text("reason", reason)?;
-        let rental = match rental_id {
-            Some(r) if !r.is_none() => Some(RentalId::new(id("rental_id", r)?)),
-            _ => None,
-        };
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let operation = Operation::PostFee {
-            customer,
-            amount,
-            at,
-            rental,
-            reason,
-        };
-        accounts::entry(store, py, operation, idempotency_key, clock_time)
+        let arguments = [customer_id, amount, reason];
+        let write = operations::post_fee(arguments, rental_id, at, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_entry()
+        })
+        .map(LedgerEntry::from)
     }
 
     /// A customer's statement over ``[start, end)`` (aware datetimes): the balance before ``start``, the entries
@@ -197,17 +158,13 @@ impl BookStore {
     ) -> PyResult<Block> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let reason = text("reason", reason)?;
-        let until = optional_datetime("until", until)?;
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let operation = Operation::BlockCustomer {
-            customer,
-            reason,
-            at,
-            until,
-        };
-        accounts::block(store, py, operation, idempotency_key, clock_time)
+        let write = operations::block_customer(customer_id, reason, until, at, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_block()?.ok_or_else(|| {
+                koko_core::Error::Corruption("blocking a customer left no block".into())
+            })
+        })
+        .map(Block::from)
     }
 
     /// Lifts a customer's manual block (a customer who is not blocked stays so).
@@ -220,12 +177,11 @@ impl BookStore {
     ) -> PyResult<()> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let operation = Operation::UnblockCustomer { customer };
-        accounts::apply(store, py, operation, idempotency_key, false)?
-            .into_block()
-            .py_err()
-            .map(|_| ())
+        let write = operations::unblock_customer(customer_id)?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_block()
+        })
+        .map(|_| ())
     }
 
     /// Forgets the idempotency keys first used before ``before`` (aware datetime); returns how many. A retry

@@ -13,7 +13,8 @@ use pyo3::prelude::*;
 
 use crate::convert::text;
 use crate::errors::IntoPy;
-use crate::store::{open, BookStore, Inner};
+use crate::inner::{open, Inner};
+use crate::store::BookStore;
 
 fn io(err: std::io::Error) -> Error {
     Error::Storage(Box::new(err))

@@ -1,23 +1,14 @@
 //! The catalogue and customer methods of `BookStore` for Python (a `#[pymethods]` block of its own).
 
-use koko_core::{BookId, BookUpdate, CopyId, CustomerId, CustomerUpdate, Operation};
+use koko_core::{BookId, CustomerId};
 use pyo3::prelude::*;
 
-use crate::convert::{
-    copies as copies_arg, count as to_count, id, key_arg, new_book, new_customer, optional_flag,
-    optional_text,
-};
+use crate::convert::id;
 use crate::errors::IntoPy;
+use crate::inner::{execute, open};
+use crate::operations;
 use crate::records::{Book, Copy, Customer};
-use crate::store::{apply_keyed, open, BookStore};
-
-/// The update that activates or deactivates a customer.
-fn set_active(active: bool) -> CustomerUpdate {
-    CustomerUpdate {
-        active: Some(active),
-        ..CustomerUpdate::default()
-    }
-}
+use crate::store::BookStore;
 
 impl BookStore {
     /// Withdraws or reinstates a copy, at the store clock's now (a reinstated copy set aside for a hold is ready
@@ -31,16 +22,11 @@ impl BookStore {
     ) -> PyResult<Copy> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let copy = CopyId::new(id("copy_id", copy_id)?);
-        let key = key_arg(idempotency_key)?;
-        let operation = Operation::SetWithdrawn {
-            copy,
-            withdrawn,
-            at: Some(store.now()),
-        };
-        py.detach(|| apply_keyed(store, key, operation, true)?.into_copy())
-            .py_err()
-            .map(Copy::from)
+        let write = operations::set_withdrawn(copy_id, withdrawn, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_copy()
+        })
+        .map(Copy::from)
     }
 
     /// Activates or deactivates a customer.
@@ -53,15 +39,11 @@ impl BookStore {
     ) -> PyResult<Customer> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let id = CustomerId::new(id("customer_id", customer_id)?);
-        let key = key_arg(idempotency_key)?;
-        let operation = Operation::UpdateCustomer {
-            id,
-            update: set_active(active),
-        };
-        py.detach(|| apply_keyed(store, key, operation, false)?.into_customer())
-            .py_err()
-            .map(Customer::from)
+        let write = operations::set_customer_active(customer_id, active)?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_customer()
+        })
+        .map(Customer::from)
     }
 }
 
@@ -84,16 +66,10 @@ impl BookStore {
     ) -> PyResult<Book> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let book = new_book(title, author, category, isbn)?;
-        let copies = copies_arg(copies)?;
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.add_book(&book, copies),
-            Some(key) => store
-                .apply_idempotent(&key, Operation::AddBook { book, copies }, false)?
-                .into_updated_book(),
+        let write = operations::add_book(title, author, category, isbn, copies)?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_updated_book()
         })
-        .py_err()
         .map(Book::from)
     }
 
@@ -112,21 +88,10 @@ impl BookStore {
     ) -> PyResult<Book> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let id = BookId::new(id("book_id", book_id)?);
-        let update = BookUpdate {
-            title: optional_text("title", title)?,
-            author: optional_text("author", author)?,
-            category: optional_text("category", category)?,
-            isbn: optional_text("isbn", isbn)?.map(Some),
-        };
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.update_book(id, &update),
-            Some(key) => store
-                .apply_idempotent(&key, Operation::UpdateBook { id, update }, false)?
-                .into_updated_book(),
+        let write = operations::update_book(book_id, title, author, category, isbn)?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_updated_book()
         })
-        .py_err()
         .map(Book::from)
     }
 
@@ -149,17 +114,11 @@ impl BookStore {
     ) -> PyResult<Vec<Copy>> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let book = BookId::new(id("book_id", book_id)?);
-        let count = to_count("count", count)?;
-        let key = key_arg(idempotency_key)?;
-        let operation = Operation::AddCopies {
-            book,
-            count,
-            at: Some(store.now()),
-        };
-        py.detach(|| apply_keyed(store, key, operation, true)?.into_copies())
-            .py_err()
-            .map(|v| v.into_iter().map(Copy::from).collect())
+        let write = operations::add_copies(book_id, count, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_copies()
+        })
+        .map(|v| v.into_iter().map(Copy::from).collect())
     }
 
     /// A book's copies.
@@ -217,15 +176,10 @@ impl BookStore {
     ) -> PyResult<Customer> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let customer = new_customer(first_name, last_name, email)?;
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match key {
-            None => store.register_customer(&customer),
-            Some(key) => store
-                .apply_idempotent(&key, Operation::RegisterCustomer(customer), false)?
-                .into_customer(),
+        let write = operations::register_customer(first_name, last_name, email)?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_customer()
         })
-        .py_err()
         .map(Customer::from)
     }
 
@@ -246,18 +200,11 @@ impl BookStore {
     ) -> PyResult<Customer> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let id = CustomerId::new(id("customer_id", customer_id)?);
-        let update = CustomerUpdate {
-            first_name: optional_text("first_name", first_name)?,
-            last_name: optional_text("last_name", last_name)?,
-            email: optional_text("email", email)?.map(Some),
-            active: optional_flag("active", active)?,
-        };
-        let key = key_arg(idempotency_key)?;
-        let operation = Operation::UpdateCustomer { id, update };
-        py.detach(|| apply_keyed(store, key, operation, false)?.into_customer())
-            .py_err()
-            .map(Customer::from)
+        let write = operations::update_customer(customer_id, first_name, last_name, email, active)?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_customer()
+        })
+        .map(Customer::from)
     }
 
     /// Deactivates a customer (they can still return what they have).

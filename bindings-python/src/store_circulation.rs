@@ -1,26 +1,16 @@
 //! The circulation methods of `BookStore` for Python (a `#[pymethods]` block of its own): holds, lost and found
 //! copies, and notices. Renewals and damaged returns are with the other rental methods (`store_rentals`).
 
-use koko_core::{BookId, CopyId, CustomerId, HoldId, Operation, Outcome, RentalId};
+use koko_core::{BookId, CustomerId, HoldId};
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PyTuple};
 
-use crate::circulation::{Found, Hold, Notice};
-use crate::convert::{at_or_now, id, key_arg, optional_datetime, text};
-use crate::errors::{invalid, IntoPy};
+use crate::convert::{id, optional_datetime};
+use crate::errors::IntoPy;
+use crate::inner::{execute, open};
+use crate::operations;
 use crate::records::Receipt;
-use crate::store::{apply_keyed, open, BookStore, Inner};
-
-/// A `keys=` argument: a list or tuple of `str` (a lone `str` is refused, not read as its characters).
-fn notice_keys(value: &Bound<'_, PyAny>) -> PyResult<Vec<String>> {
-    if !value.is_instance_of::<PyList>() && !value.is_instance_of::<PyTuple>() {
-        return Err(invalid(
-            "keys",
-            "expected a list of notice keys (str), e.g. [notice.key for notice in store.notices()]",
-        ));
-    }
-    value.try_iter()?.map(|key| text("keys", &key?)).collect()
-}
+use crate::records_circulation::{Found, Hold, Notice};
+use crate::store::BookStore;
 
 #[pymethods]
 impl BookStore {
@@ -44,16 +34,10 @@ impl BookStore {
     ) -> PyResult<Hold> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let book = BookId::new(id("book_id", book_id)?);
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let key = key_arg(idempotency_key)?;
-        let operation = Operation::PlaceHold { customer, book, at };
-        py.detach(|| {
-            let placed = apply_keyed(store, key, operation, clock_time)?.into_hold()?;
-            store.hold(placed.id)
+        let write = operations::place_hold(customer_id, book_id, at, || store.now())?;
+        execute(py, store, write, idempotency_key, |store, outcome| {
+            store.hold(outcome.into_hold()?.id)
         })
-        .py_err()
         .map(Hold::from)
     }
 
@@ -68,13 +52,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Hold> {
-        let make = |hold, at| Operation::CancelHold {
-            hold: HoldId::new(hold),
-            at,
-        };
-        let read = |_: &Inner, outcome: Outcome| outcome.into_hold().map(Hold::from);
-        let hold = ("hold_id", hold_id);
-        self.write_one(py, hold, (at, idempotency_key), make, read)
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let write = operations::cancel_hold(hold_id, at, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_hold()
+        })
+        .map(Hold::from)
     }
 
     /// Expires the ready holds not picked up by ``at`` (now by default), passing each copy to the next in the
@@ -83,9 +67,8 @@ impl BookStore {
     fn expire_holds(&self, py: Python<'_>, at: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<Hold>> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
-        py.detach(|| store.expire_holds_at(at))
-            .py_err()
+        let write = operations::expire_holds(at, || store.now())?;
+        execute(py, store, write, None, |_, outcome| outcome.into_holds())
             .map(|holds| holds.into_iter().map(Hold::from).collect())
     }
 
@@ -138,17 +121,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Receipt> {
-        let make = |rental, at| Operation::DeclareLost {
-            rental: RentalId::new(rental),
-            at,
-        };
-        let read = |store: &Inner, outcome: Outcome| {
-            store
-                .closing_receipt(outcome.into_rental()?)
-                .map(Receipt::from)
-        };
-        let rental = ("rental_id", rental_id);
-        self.write_one(py, rental, (at, idempotency_key), make, read)
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let write = operations::declare_lost(rental_id, at, || store.now())?;
+        execute(py, store, write, idempotency_key, |store, outcome| {
+            store.closing_receipt(outcome.into_rental()?)
+        })
+        .map(Receipt::from)
     }
 
     /// Brings a lost copy back at ``at`` (now by default): to the first waiting hold of its book, or the shelf.
@@ -165,13 +144,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Found> {
-        let make = |copy, at| Operation::MarkFound {
-            copy: CopyId::new(copy),
-            at,
-        };
-        let read = |_: &Inner, outcome: Outcome| outcome.into_found().map(Found::from);
-        let copy = ("copy_id", copy_id);
-        self.write_one(py, copy, (at, idempotency_key), make, read)
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let write = operations::mark_found(copy_id, at, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_found()
+        })
+        .map(Found::from)
     }
 
     // --- notices ---
@@ -202,8 +181,7 @@ impl BookStore {
     ) -> PyResult<u64> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let keys = notice_keys(keys)?;
-        let at = optional_datetime("at", at)?.unwrap_or_else(|| store.now());
-        py.detach(|| store.mark_notified(&keys, at)).py_err()
+        let write = operations::mark_notified(keys, at, || store.now())?;
+        execute(py, store, write, None, |_, outcome| outcome.into_notified())
     }
 }

@@ -2,16 +2,16 @@
 
 use std::path::PathBuf;
 
-use koko_core::{CustomerId, Operation, Outcome, RentTarget, RentalId};
+use koko_core::{CustomerId, RentalId};
 use pyo3::prelude::*;
 
-use crate::convert::{
-    at_or_now, aware_datetime, damage_arg, id, key_arg, optional_datetime, quote_args, rent_target,
-};
+use crate::convert::{aware_datetime, id, optional_datetime, quote_args};
 use crate::errors::IntoPy;
+use crate::inner::{self, collect, execute, open};
+use crate::operations::{self, closes_with_fees};
 use crate::plan::Quote;
 use crate::records::{Receipt, Rental, RevenueLine};
-use crate::store::{collect, open, BookStore, Inner};
+use crate::store::BookStore;
 
 #[pymethods]
 impl BookStore {
@@ -66,25 +66,10 @@ impl BookStore {
     ) -> PyResult<Rental> {
         let guard = self.read()?;
         let store = open(&guard)?;
-        let customer = CustomerId::new(id("customer_id", customer_id)?);
-        let target = rent_target(book_id, copy_id)?;
-        let (at, clock_time) = at_or_now("at", at, || store.now())?;
-        let key = key_arg(idempotency_key)?;
-        py.detach(|| match (key, target) {
-            (None, RentTarget::Book(book)) => store.rent_book_at(customer, book, at),
-            (None, RentTarget::Copy(copy)) => store.rent_copy_at(customer, copy, at),
-            (Some(key), target) => {
-                let operation = Operation::Rent {
-                    target,
-                    customer,
-                    at,
-                };
-                store
-                    .apply_idempotent(&key, operation, clock_time)?
-                    .into_rental()
-            }
+        let write = operations::rent(customer_id, book_id, copy_id, at, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_rental()
         })
-        .py_err()
         .map(Rental::from)
     }
 
@@ -107,24 +92,14 @@ impl BookStore {
         note: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Receipt> {
-        let damage = damage_arg(damage_fee, note)?;
-        let with_fee = damage.is_some();
-        let make = |rental, at| Operation::Return {
-            rental: RentalId::new(rental),
-            at,
-            damage,
-        };
-        let read = |store: &Inner, outcome: Outcome| {
-            let closed = outcome.into_rental()?;
-            let receipt = if with_fee {
-                store.closing_receipt(closed)
-            } else {
-                store.receipt(closed)
-            };
-            receipt.map(Receipt::from)
-        };
-        let rental = ("rental_id", rental_id);
-        self.write_one(py, rental, (at, idempotency_key), make, read)
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let write = operations::return_rental(rental_id, at, damage_fee, note, || store.now())?;
+        let with_fees = closes_with_fees(&write.operation);
+        execute(py, store, write, idempotency_key, |store, outcome| {
+            inner::receipt(store, outcome.into_rental()?, with_fees)
+        })
+        .map(Receipt::from)
     }
 
     /// Renews an open rental at ``at`` (now by default): its due date moves forward by the loan period, as its
@@ -140,13 +115,13 @@ impl BookStore {
         at: Option<&Bound<'_, PyAny>>,
         idempotency_key: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Rental> {
-        let make = |rental, at| Operation::Renew {
-            rental: RentalId::new(rental),
-            at,
-        };
-        let read = |_: &Inner, outcome: Outcome| outcome.into_rental().map(Rental::from);
-        let rental = ("rental_id", rental_id);
-        self.write_one(py, rental, (at, idempotency_key), make, read)
+        let guard = self.read()?;
+        let store = open(&guard)?;
+        let write = operations::renew(rental_id, at, || store.now())?;
+        execute(py, store, write, idempotency_key, |_, outcome| {
+            outcome.into_rental()
+        })
+        .map(Rental::from)
     }
 
     /// One rental; raises ``NotFound``.

@@ -8,8 +8,9 @@ use pyo3::prelude::*;
 
 use crate::convert::{count, id, optional_datetime, optional_flag, optional_text, text};
 use crate::errors::{invalid, IntoPy};
+use crate::inner::{collect, open};
 use crate::records::{Book, Customer, Rental};
-use crate::store::{collect, open, BookStore};
+use crate::store::BookStore;
 
 /// The default page of a search.
 const SEARCH_PAGE: usize = 50;

@@ -1,6 +1,6 @@
-"""Renewals from Python, worked out by hand (the same rules as core/tests/renewals.rs): a renewal moves the due
-date by the loan period from the due date or from the renewal, at most ``renewals.max`` times; late days count from
-the new due date."""
+"""Renewals from Python: a retried renewal under an idempotency key, and the arguments the binding converts. The
+renewal rules themselves (from the due date or the renewal, ``renewals.max``, late days from the new due date,
+blocks and limits) are rule scenarios: core/tests/scenarios/renewals.json, run by tests/test_scenarios.py."""
 
 from __future__ import annotations
 
@@ -33,26 +33,6 @@ PLAN = {
 @pytest.fixture
 def store() -> koko.BookStore:
     return koko.BookStore.memory(plan=koko.PricePlan.from_json(json.dumps(PLAN)))
-
-
-def test_renewals_move_the_due_date_and_late_days_count_from_it(store: koko.BookStore) -> None:
-    book = store.add_book(title="Ulysses", author="James Joyce", category="regular")
-    ada = store.register_customer(first_name="Ada", last_name="Lovelace")
-    rental = store.rent(customer_id=ada.id, book_id=book.id, at=utc(2024, 6, 1, 10))
-    assert rental.due_at == utc(2024, 6, 8, 10) and rental.renewals == []
-    # From the due date: 8 June 10:00 + 7 days, though renewed on 5 June; then 15 June + 7 days.
-    assert store.renew(rental_id=rental.id, at=utc(2024, 6, 5, 9)).due_at == utc(2024, 6, 15, 10)
-    renewed = store.renew(rental_id=rental.id, at=utc(2024, 6, 14, 12))
-    assert renewed.due_at == utc(2024, 6, 22, 10)
-    assert renewed.renewals == [utc(2024, 6, 5, 9), utc(2024, 6, 14, 12)]
-    with pytest.raises(koko.Blocked) as refused:
-        store.renew(rental_id=rental.id, at=utc(2024, 6, 20))
-    assert refused.value.rule == "renewals.max"
-    # 23 days at 1.00, and 2 days late at 0.50 counted from 22 June: 24.00.
-    receipt = store.return_rental(rental_id=rental.id, at=utc(2024, 6, 24, 10))
-    assert receipt.charge.total == Decimal("24.00")
-    with pytest.raises(koko.AlreadyReturned):
-        store.renew(rental_id=rental.id, at=utc(2024, 6, 25))
 
 
 def test_renewal_from_the_renewal_and_a_retried_key(store: koko.BookStore) -> None:

@@ -155,6 +155,10 @@ fn customers_import_and_export() {
 /// `check` on a healthy PostgreSQL store, then on the same store with a copy no longer marked rented and a charge
 /// changed behind Koko's back: it must name both. Runs where `KOKO_TEST_POSTGRES` names a server.
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test cli`, which starts a server"
+)]
 fn check_finds_damage() {
     let Ok(server) = std::env::var("KOKO_TEST_POSTGRES") else {
         eprintln!("KOKO_TEST_POSTGRES is not set: skipped");
@@ -286,6 +290,10 @@ fn backup_restore_gives_the_same_dump() {
 
 /// sled → PostgreSQL: `koko migrate` verifies and checks; every report is the same on both stores.
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test cli`, which starts a server"
+)]
 fn migrate_sled_to_postgres() {
     let Ok(server) = std::env::var("KOKO_TEST_POSTGRES") else {
         eprintln!("KOKO_TEST_POSTGRES is not set: skipped");

@@ -412,26 +412,11 @@ macro_rules! accounts {
     ($($module:ident => $backend:ident),*) => {
         $(
             mod $module {
-                #[test]
-                fn returns_post_one_charge_each() {
-                    super::returns_post_one_charge_each::<super::$backend>();
-                }
-                #[test]
-                fn open_rental_limit_holds_under_concurrency() {
-                    super::open_rental_limit_holds_under_concurrency::<super::$backend>();
-                }
-                #[test]
-                fn one_key_retried_by_eight_threads_has_one_effect() {
-                    super::one_key_retried_by_eight_threads_has_one_effect::<super::$backend>();
-                }
-                #[test]
-                fn keys_store_only_effects_and_can_be_pruned() {
-                    super::keys_store_only_effects_and_can_be_pruned::<super::$backend>();
-                }
-                #[test]
-                fn one_currency_and_checked_arguments() {
-                    super::one_currency_and_checked_arguments::<super::$backend>();
-                }
+                crate::backend_test!($backend, returns_post_one_charge_each);
+                crate::backend_test!($backend, open_rental_limit_holds_under_concurrency);
+                crate::backend_test!($backend, one_key_retried_by_eight_threads_has_one_effect);
+                crate::backend_test!($backend, keys_store_only_effects_and_can_be_pruned);
+                crate::backend_test!($backend, one_currency_and_checked_arguments);
             }
         )*
     };
@@ -448,6 +433,10 @@ fn sled_accounts_survive_reopening() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_accounts_survive_reopening() {
     accounts_survive_reopening::<Postgres>();
 }
@@ -456,6 +445,10 @@ fn postgres_accounts_survive_reopening() {
 /// never exceed the limit, and one key used from all of them has one effect.
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_limits_and_keys_hold_across_pools() {
     let b = Postgres::fresh();
     let store = BookStore::with_default_plan(b.storage(), limited_plan(2)).unwrap();
@@ -510,6 +503,10 @@ fn postgres_limits_and_keys_hold_across_pools() {
 /// by today's code (drop what migration 2 made) and migrate it again.
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_migration_posts_the_charges_of_old_rentals() {
     let b = Postgres::fresh();
     let (ada, alan) = {

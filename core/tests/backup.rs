@@ -210,6 +210,10 @@ fn memory_to_sled() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn sled_to_postgres_and_back() {
     round_trip::<Sled, Postgres>();
     round_trip::<Postgres, Sled>();
@@ -231,6 +235,10 @@ fn a_migration_copies_and_verifies() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn a_migration_from_sled_to_postgres() {
     let source = Sled::fresh();
     let store = populate(source.storage());

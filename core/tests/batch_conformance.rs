@@ -352,30 +352,12 @@ macro_rules! batches {
     ($($module:ident => $backend:ident),*) => {
         $(
             mod $module {
-                #[test]
-                fn dependent_operations_see_each_other() {
-                    super::dependent_operations_see_each_other::<super::$backend>();
-                }
-                #[test]
-                fn one_book_rented_many_times_in_a_batch() {
-                    super::one_book_rented_many_times_in_a_batch::<super::$backend>();
-                }
-                #[test]
-                fn rejected_operations_change_nothing() {
-                    super::rejected_operations_change_nothing::<super::$backend>();
-                }
-                #[test]
-                fn a_plan_published_in_a_batch_prices_what_follows() {
-                    super::a_plan_published_in_a_batch_prices_what_follows::<super::$backend>();
-                }
-                #[test]
-                fn an_empty_batch_answers_nothing() {
-                    super::an_empty_batch_answers_nothing::<super::$backend>();
-                }
-                #[test]
-                fn concurrent_batches_never_double_rent() {
-                    super::concurrent_batches_never_double_rent::<super::$backend>();
-                }
+                crate::backend_test!($backend, dependent_operations_see_each_other);
+                crate::backend_test!($backend, one_book_rented_many_times_in_a_batch);
+                crate::backend_test!($backend, rejected_operations_change_nothing);
+                crate::backend_test!($backend, a_plan_published_in_a_batch_prices_what_follows);
+                crate::backend_test!($backend, an_empty_batch_answers_nothing);
+                crate::backend_test!($backend, concurrent_batches_never_double_rent);
             }
         )*
     };
@@ -397,6 +379,10 @@ fn sled_interval_batch_survives_reopening() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_batch_survives_reopening() {
     a_batch_survives_reopening::<Postgres>();
 }

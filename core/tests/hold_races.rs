@@ -195,6 +195,10 @@ fn sled_racing_for_a_held_copy() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_racing_for_a_held_copy() {
     racing_for_a_held_copy::<Postgres>(10);
 }
@@ -211,6 +215,10 @@ fn sled_returns_racing_with_holds() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_returns_racing_with_holds() {
     returns_racing_with_holds::<Postgres>(15, 3);
 }

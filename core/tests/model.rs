@@ -763,6 +763,10 @@ fn sled_interval_agrees_with_the_model() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_agrees_with_the_model() {
     run_model::<Postgres>(16);
 }
@@ -779,6 +783,10 @@ fn sled_concurrent_threads_account_for_every_acknowledged_operation() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_concurrent_threads_account_for_every_acknowledged_operation() {
     run_concurrent::<Postgres>(0..2);
 }

@@ -97,6 +97,10 @@ fn titles<S: Storage>(store: &BookStore<S>) -> Vec<String> {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(koko_test_postgres, koko_test_postgres_replica)),
+    ignore = "needs PostgreSQL and a streaming replica: set KOKO_TEST_POSTGRES and KOKO_TEST_POSTGRES_REPLICA, or run `scripts/test core`"
+)]
 fn listings_read_the_replica_until_it_lags_too_far() {
     let Some(pair) = pair("lag") else { return };
     let max_lag = Duration::from_secs(5);
@@ -149,6 +153,10 @@ fn listings_read_the_replica_until_it_lags_too_far() {
 }
 
 #[test]
+#[cfg_attr(
+    not(all(koko_test_postgres, koko_test_postgres_replica)),
+    ignore = "needs PostgreSQL and a streaming replica: set KOKO_TEST_POSTGRES and KOKO_TEST_POSTGRES_REPLICA, or run `scripts/test core`"
+)]
 fn reads_fall_back_to_the_primary_when_the_replica_is_down() {
     let Some(pair) = pair("down") else { return };
     // A port nobody listens on: the replica is down from the start.

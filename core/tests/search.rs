@@ -251,6 +251,10 @@ fn sled() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres() {
     persistent::<Postgres>();
 }
@@ -343,6 +347,10 @@ fn sled_walk() {
 
 #[cfg(feature = "postgres")]
 #[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
 fn postgres_walk() {
     walk_while_renting::<Postgres>();
 }

@@ -552,10 +552,7 @@ macro_rules! conformance {
     ($module:ident => $backend:ident: $($test:ident),* $(,)?) => {
         mod $module {
             $(
-                #[test]
-                fn $test() {
-                    super::$test::<super::$backend>();
-                }
+                crate::backend_test!($backend, $test);
             )*
         }
     };

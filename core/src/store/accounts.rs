@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::BookStore;
+use super::book_store::BookStore;
 use crate::domain::{Account, AgedBalance, Block, LedgerEntry, Statement};
 use crate::engine::Operation;
 use crate::error::{Error, Result};

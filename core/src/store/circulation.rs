@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::BookStore;
+use super::book_store::BookStore;
 use crate::domain::{Copy, EntryKind, Hold, LedgerEntry, Rental};
 use crate::engine::{Damage, Operation};
 use crate::error::Result;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::BookStore;
+use super::book_store::BookStore;
 use crate::domain::{HoldStatus, Notice, NoticeKind, Rental};
 use crate::engine::Operation;
 use crate::error::Result;

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::BookStore;
+use super::book_store::BookStore;
 use crate::domain::{
     book_words, customer_words, query_words, Book, CopyStatus, Customer, Rental, RentalStatus,
     WordIndex, MAX_QUERY_WORDS,

@@ -3,7 +3,7 @@
 //! [`apply_batch_at`](crate::Storage::apply_batch_at) with the store's clock, so the engine's rules, idempotency
 //! keys and the plan cache cannot be skipped.
 
-use super::BookStore;
+use super::book_store::BookStore;
 use crate::engine::{single, Operation, Outcome};
 use crate::error::Result;
 use crate::storage::{BatchResults, Storage};

@@ -7,6 +7,36 @@ use std::sync::atomic::Ordering;
 
 use koko_core::Storage;
 
+/// One test of a generic test function on one backend: `backend_test!(Backend, name)` is `#[test] fn name()`
+/// running `super::name::<super::Backend>()`. On PostgreSQL it is ignored, with how to run it, unless the tests
+/// were built with `KOKO_TEST_POSTGRES` set (koko-core's build script then sets `cfg(koko_test_postgres)`), so
+/// `cargo test` passes without a server and says how many tests it left out.
+#[macro_export]
+macro_rules! backend_test {
+    (Postgres, $test:ident) => {
+        $crate::backend_test!(@pg Postgres, $test);
+    };
+    (PostgresReplicaDown, $test:ident) => {
+        $crate::backend_test!(@pg PostgresReplicaDown, $test);
+    };
+    (@pg $backend:ident, $test:ident) => {
+        #[test]
+        #[cfg_attr(
+            not(koko_test_postgres),
+            ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+        )]
+        fn $test() {
+            super::$test::<super::$backend>();
+        }
+    };
+    ($backend:ident, $test:ident) => {
+        #[test]
+        fn $test() {
+            super::$test::<super::$backend>();
+        }
+    };
+}
+
 pub trait Backend: Sized {
     type S: Storage + 'static;
     fn fresh() -> Self;

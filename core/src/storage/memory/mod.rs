@@ -16,12 +16,12 @@ use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, RentalId};
 use crate::pricing::PlanVersion;
 
-/// How many records a listing copies out per lock.
 mod rentals;
 mod tx;
 
 use rentals::RentalTable;
 
+/// How many records a listing copies out per lock.
 const PAGE: usize = 512;
 
 /// Storage in process memory: fast, nothing survives the process. One mutex serialises writes, which makes every
@@ -224,7 +224,7 @@ impl Storage for MemoryStorage {
     }
 
     fn rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {
-        Ok(self.paged_from(from(after), |inner, after| inner.rentals.page(after)))
+        Ok(self.paged_from(from(after), |inner, after| inner.rentals.page(after, PAGE)))
     }
 
     fn active_rentals_after(&self, after: Option<RentalId>) -> Result<Records<'_, Rental>> {

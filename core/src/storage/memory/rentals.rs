@@ -2,7 +2,6 @@
 
 use std::ops::Bound;
 
-use super::PAGE;
 use crate::domain::Rental;
 use crate::error::{Error, Result};
 use crate::ids::RentalId;
@@ -38,8 +37,8 @@ impl RentalTable {
         Ok(())
     }
 
-    /// Up to a page of rentals after `after`, in id order.
-    pub(super) fn page(&self, after: Bound<RentalId>) -> Vec<(RentalId, Rental)> {
+    /// Up to `page` rentals after `after`, in id order.
+    pub(super) fn page(&self, after: Bound<RentalId>, page: usize) -> Vec<(RentalId, Rental)> {
         let start = match after {
             Bound::Unbounded => 0,
             Bound::Excluded(id) => Self::index(id).map_or(0, |i| i + 1),
@@ -48,7 +47,7 @@ impl RentalTable {
         self.0
             .iter()
             .skip(start)
-            .take(PAGE)
+            .take(page)
             .map(|r| (r.id, r.clone()))
             .collect()
     }

@@ -1,6 +1,6 @@
 //! The on-disk layout: the trees, how keys and values are encoded, and the migration from older layouts.
 //!
-//! Layout version 3 (this one):
+//! Layout version 4 ([`SCHEMA_VERSION`], this one):
 //! - `meta`: `schema_version` and the id counters (`next_id:<kind>`), big-endian `u64`s;
 //! - `books`, `copies`, `customers`, `rentals`: id (big-endian `u64`) → postcard record;
 //! - `titles` (title key → book id), `isbns` (ISBN → book id), `book_copies` (book id → postcard list of copy ids);

@@ -1,13 +1,13 @@
 //! [`SledStorage`]: the embedded, durable default backend.
 //!
-//! `layout` holds the on-disk format and its migrations, `tx` an operation's view inside a batch, `committer` the
-//! thread that writes.
+//! `layout` holds the on-disk format and its migrations, `shared` the options and what callers and the committer
+//! share, `tx` an operation's view inside a batch, `committer` the caller that writes.
 
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
@@ -16,8 +16,8 @@ use self::committer::Committer;
 use self::layout::{
     account_key, customer_rental_key, decode, decode_u64, hold_key, id_key, ledger_prefix,
     word_prefix, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS,
-    CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, PLANS, READY, RENTALS,
-    WAITING, WORDS,
+    CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, READY, RENTALS, WAITING,
+    WORDS,
 };
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
@@ -31,38 +31,11 @@ use crate::pricing::PlanVersion;
 
 mod committer;
 mod layout;
+mod shared;
 mod tx;
 
-/// When a committed operation reaches the disk.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Durability {
-    /// Every operation returns only after its commit is on disk: sled's flush, then `fdatasync` of its log file
-    /// (the default). Operations submitted at the same time share one commit and one sync.
-    FlushEveryCommit,
-    /// Commits reach the disk at least about this often: sled's flusher thread syncs at this interval, and the
-    /// first commit an interval or more after the last sync syncs before it returns. Faster; a crash may lose the
-    /// operations acknowledged in roughly the last interval plus one sync — always the latest ones, never half of
-    /// one. (If the store then goes quiet, only sled's flusher thread is left to sync it.)
-    Interval(Duration),
-}
-
-/// Options for [`SledStorage::open_with`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SledOptions {
-    /// When commits reach the disk.
-    pub durability: Durability,
-    /// sled's page cache size in bytes (sled's default when `None`).
-    pub cache_capacity: Option<u64>,
-}
-
-impl Default for SledOptions {
-    fn default() -> Self {
-        SledOptions {
-            durability: Durability::FlushEveryCommit,
-            cache_capacity: None,
-        }
-    }
-}
+use shared::{read_plans, Shared, Stats};
+pub use shared::{CommitStats, Durability, SledOptions};
 
 /// Storage in a [sled](https://docs.rs/sled) database directory: embedded, crash-safe, durable by default.
 ///
@@ -127,50 +100,6 @@ impl Drop for LockRelease {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
-}
-
-/// What the callers and the committer share.
-pub(super) struct Shared {
-    db: sled::Db,
-    trees: Trees,
-    /// sled's log file, synced with `fdatasync` after each flush: sled makes its log buffers stable with
-    /// `sync_file_range`, which neither flushes the drive's write cache nor records a grown file's size.
-    log_file: std::fs::File,
-    durability: Durability,
-    /// Every plan version committed, in id order (the committer replaces it after a batch that published one).
-    plans: Mutex<Arc<Vec<Arc<PlanVersion>>>>,
-    /// Why the store stopped serving: a write or sync failed, so this process's view may hold a batch that is not
-    /// on disk. Every call fails until the store is reopened.
-    broken: Mutex<Option<String>>,
-    stats: Stats,
-}
-
-#[derive(Default)]
-struct Stats {
-    batches: AtomicU64,
-    operations: AtomicU64,
-    syncs: AtomicU64,
-    apply_nanos: AtomicU64,
-    write_nanos: AtomicU64,
-    sync_nanos: AtomicU64,
-}
-
-/// How the committer has shared its work since the store was opened: `operations / syncs` is a machine-independent
-/// measure of group commit (more operations per sync under more concurrent callers).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CommitStats {
-    /// Batches written (one sled transaction each).
-    pub batches: u64,
-    /// Operations accepted and written in them.
-    pub operations: u64,
-    /// Syncs to disk (one per batch when durable on every commit).
-    pub syncs: u64,
-    /// Time spent applying operations to batches (checks, reads, pricing), in nanoseconds.
-    pub apply_nanos: u64,
-    /// Time spent writing batches as sled transactions, in nanoseconds.
-    pub write_nanos: u64,
-    /// Time spent in syncs (sled's flush and `fdatasync`), in nanoseconds.
-    pub sync_nanos: u64,
 }
 
 impl std::fmt::Debug for SledStorage {
@@ -284,61 +213,6 @@ impl SledStorage {
             },
         )))
     }
-}
-
-impl Shared {
-    /// `Ok` unless a failed write or sync stopped the store (see [`SledStorage`]).
-    fn usable(&self) -> Result<()> {
-        match &*lock(&self.broken) {
-            None => Ok(()),
-            Some(reason) => Err(Error::Storage(
-                format!(
-                    "the store stopped after a failed write ({reason}); reopen it — the batch that failed is \
-                     either wholly on disk or wholly absent"
-                )
-                .into(),
-            )),
-        }
-    }
-
-    fn stop(&self, reason: &str) {
-        let mut broken = lock(&self.broken);
-        if broken.is_none() {
-            *broken = Some(reason.to_owned());
-        }
-    }
-
-    fn plans(&self) -> Arc<Vec<Arc<PlanVersion>>> {
-        Arc::clone(&lock(&self.plans))
-    }
-
-    /// Writes sled's buffers out and makes them durable: sled's own flush (ranged syncs of its log buffers),
-    /// then `fdatasync` of the log file for the drive cache and the file's size.
-    fn sync(&self) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.db.flush()?;
-        self.log_file.sync_data()?;
-        Ok(())
-    }
-}
-
-fn read_plans(trees: &Trees) -> Result<Vec<Arc<PlanVersion>>> {
-    trees
-        .get(PLANS)
-        .iter()
-        .map(|item| {
-            let (_, raw) = item.map_err(Error::storage)?;
-            serde_json::from_slice(&raw)
-                .map(Arc::new)
-                .map_err(|e| Error::Corruption(format!("cannot decode a stored price plan: {e}")))
-        })
-        .collect()
-}
-
-/// Locks a mutex whose data stays valid whatever a panicking holder did (plain values, replaced whole).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Storage for SledStorage {

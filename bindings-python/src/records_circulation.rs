@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::accounts::LedgerEntry;
 use crate::records::{py_opt_id, py_opt_time, Copy};
+use crate::records_accounts::LedgerEntry;
 
 /// A customer's place in the queue for a book, and the copy set aside once one comes back.
 #[pyclass(module = "koko", frozen, eq, hash, get_all)]

@@ -1,18 +1,12 @@
-//! Customer accounts for Python: the ledger records (`LedgerEntry`, `Block`, `Account`, `Statement`,
-//! `AgedBalance`) and the glue that applies account writes, with or without an idempotency key.
+//! Customer account records for Python: `LedgerEntry`, `Block`, `Account`, `Statement` and `AgedBalance`.
 //!
-//! Every rule (what a waiver may forgive, when a block holds, what a key's retry answers) is the core's; this
-//! module converts and forwards.
+//! Every rule (what a waiver may forgive, when a block holds) is the core's; these only carry its answers.
 
 use chrono::{DateTime, Utc};
-use koko_core::{Operation, Outcome};
 use pyo3::prelude::*;
 use rust_decimal::Decimal;
 
-use crate::convert::key_arg;
-use crate::errors::{to_py, IntoPy};
 use crate::records::{py_opt_id, py_opt_time};
-use crate::store::{apply_keyed, Inner};
 
 /// One line of a customer's ledger. Entries are never changed or deleted: a correction is a new entry.
 #[pyclass(module = "koko", frozen, eq, hash, get_all)]
@@ -250,51 +244,4 @@ impl AgedBalance {
             self.days_over_90
         )
     }
-}
-
-/// Applies one account write without the GIL: under an `idempotency_key=` through the core's idempotency keys
-/// (`clock_time`: the operation's instant was the store's clock, not the caller's), otherwise as a batch of one.
-pub(crate) fn apply(
-    store: &Inner,
-    py: Python<'_>,
-    operation: Operation,
-    key: Option<&Bound<'_, PyAny>>,
-    clock_time: bool,
-) -> PyResult<Outcome> {
-    let key = key_arg(key)?;
-    py.detach(|| apply_keyed(store, key, operation, clock_time))
-        .py_err()
-}
-
-/// [`apply`] for a write that posts a ledger entry (payments, waivers, refunds, fees).
-pub(crate) fn entry(
-    store: &Inner,
-    py: Python<'_>,
-    operation: Operation,
-    key: Option<&Bound<'_, PyAny>>,
-    clock_time: bool,
-) -> PyResult<LedgerEntry> {
-    apply(store, py, operation, key, clock_time)?
-        .into_entry()
-        .py_err()
-        .map(LedgerEntry::from)
-}
-
-/// [`apply`] for a block: the block as it now stands (a block request always leaves one).
-pub(crate) fn block(
-    store: &Inner,
-    py: Python<'_>,
-    operation: Operation,
-    key: Option<&Bound<'_, PyAny>>,
-    clock_time: bool,
-) -> PyResult<Block> {
-    apply(store, py, operation, key, clock_time)?
-        .into_block()
-        .py_err()?
-        .map(Block::from)
-        .ok_or_else(|| {
-            to_py(koko_core::Error::Corruption(
-                "blocking a customer left no block".into(),
-            ))
-        })
 }

@@ -1,0 +1,42 @@
+# The full run's closing counts, across runtimes (bad inputs, accounts, circulation, the REST API, the koko command):
+# read from the logs of the areas above, which all passed. Not an area of its own.
+# shellcheck shell=bash
+totals() {
+    step "bad inputs across runtimes: one table (core/tests/bad_input_table.json), each case a typed error, store unchanged"
+    table_cases() { python3 -c "import json, sys; d = json.load(open('core/tests/bad_input_table.json')); print(sum(sys.argv[1] in c['runtimes'] for c in d['cases']))" "$1"; }
+    # The suites above passed, so every collected case passed.
+    python_runs=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_shared_bad_inputs.py | grep -c '::test_bad_input')
+    js_cases=$(grep -c '^ok .* - bad input: ' "$log_dir/node.log" || true)
+    echo "bad inputs: $(table_cases rust) Rust cases on memory and sled, $(table_cases python) Python cases ($python_runs runs on plans, memory and sled), $js_cases JS cases ($(table_cases js) in the table): every one the expected typed error, no store changed"
+
+    step "accounts: the hand-worked ledger scenarios (core/tests/ledger/scenarios.json) and the account tests"
+    # The suites above passed, so every test counted here passed.
+    read -r scenarios scenario_steps < <(python3 -c "import json; d = json.load(open('core/tests/ledger/scenarios.json'))['scenarios']; print(len(d), sum(len(s['steps']) for s in d))")
+    rust_accounts=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /(account_conformance|ledger_scenarios)/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
+    python_accounts=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_ledger_scenarios.py tests/test_accounts.py | grep -c '::')
+    django_accounts=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_accounts.py | grep -c '::')
+    echo "accounts: $scenarios ledger scenarios ($scenario_steps steps) run from Rust on memory, sled and PostgreSQL and from Python; $rust_accounts Rust account tests (scenarios, conformance on every backend, limits and keys under concurrency, migration), $python_accounts Python and $django_accounts Django account tests passed"
+
+    step "circulation: renewals, holds, lost and found copies, closed days and notices"
+    # The suites above passed, so every test counted here passed.
+    rust_circulation=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/(circulation|notices|hold_races|renewals|model)\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
+    calendar_vectors=$(python3 -c "import json; print(len(json.load(open('core/tests/vectors/calendar.json'))['cases']))")
+    python_circulation=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_circulation.py tests/test_renewals.py | grep -c '::')
+    django_circulation=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_circulation.py | grep -c '::')
+    django_notices=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_send_notices.py | grep -c '::')
+    echo "circulation: $rust_circulation Rust tests (holds, lost and found, notices and renewals on memory, sled and PostgreSQL; hold races; the model with holds); $calendar_vectors hand-worked calendar vectors passed in Rust, Python and JS; $python_circulation Python and $django_circulation Django circulation tests; $django_notices send_notices tests against an SMTP server on 127.0.0.1 passed"
+
+    step "rest api: roles, docs, the operations issue 15 added, pagination, and schemathesis"
+    # The suites above passed, so every test counted here passed.
+    django_api=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_roles.py tests/test_operations.py tests/test_docs_and_deploy.py | grep -c '::')
+    django_all=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q | grep -c '::')
+    django_pages=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_pagination.py | grep -c '::')
+    st_cases=$(sed -nE 's/^ *([0-9]+) generated, ([0-9]+) passed.*/\2 of \1/p' "$log_dir/schemathesis.log")
+    st_ops=$(sed -nE 's/^ *Tested: ([0-9]+).*/\1/p' "$log_dir/schemathesis.log")
+    quote_page=$(grep -c '^ok .* - the browser quotes what the server answers' "$log_dir/node.log" || true)
+    echo "rest api: $django_api Django tests of roles, docs and the new operations, $django_pages of keyset pages, search and filters (10,000 books walked both ways while rentals change) ($django_all Django tests in all, run with a staff token); schemathesis: $st_cases generated cases passed on $st_ops operations (no 5xx, no schema violation); $quote_page quote-page quotes in Chromium equal to the live server's /quotes/; hadolint clean"
+
+    step "the koko command (cli/tests/cli.rs: a 100,000-book import with bad rows, round trips, check on a damaged store)"
+    cli_tests=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/cli\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
+    echo "cli: $cli_tests koko command tests passed (a 100,000-row import with its exact bad-row report, export round trips, check on a healthy and a damaged PostgreSQL store, backup → restore → the same dump, migrate sled → PostgreSQL → check → the same reports)"
+}
