@@ -3,10 +3,25 @@
 use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use clap::ValueEnum;
 use koko_core::CopyStatus;
 
 use crate::store::Store;
-use crate::ExportKind;
+
+/// What `koko export` writes.
+#[derive(Clone, Copy, ValueEnum)]
+pub(crate) enum ExportKind {
+    /// Every book with its copy counts.
+    Books,
+    /// Every customer.
+    Customers,
+    /// The open rentals.
+    ActiveRentals,
+    /// The open rentals past their due date now.
+    Overdue,
+    /// Every customer's ledger entries.
+    Ledger,
+}
 
 fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)

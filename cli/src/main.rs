@@ -16,6 +16,8 @@ mod export;
 mod import;
 mod store;
 
+use export::ExportKind;
+
 /// Operate a Koko book store: import, export, report, check, back up, restore, migrate.
 #[derive(Parser)]
 #[command(name = "koko", version, about)]
@@ -88,21 +90,6 @@ enum ImportKind {
     Books,
     /// Customers.
     Customers,
-}
-
-/// What `koko export` writes.
-#[derive(Clone, Copy, ValueEnum)]
-pub(crate) enum ExportKind {
-    /// Every book with its copy counts.
-    Books,
-    /// Every customer.
-    Customers,
-    /// The open rentals.
-    ActiveRentals,
-    /// The open rentals past their due date now.
-    Overdue,
-    /// Every customer's ledger entries.
-    Ledger,
 }
 
 fn main() -> ExitCode {

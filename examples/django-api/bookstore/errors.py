@@ -1,11 +1,12 @@
 """koko's exceptions turned into HTTP answers (DRF's EXCEPTION_HANDLER).
 
 NotFound → 404, Unavailable → 400 "Book is unavailable", AlreadyReturned → 409, InactiveCustomer → 403,
-Blocked → 403 naming the rule (``{"detail": ..., "rule": "limits.max_open_rentals"}``, ``"holds.waiting"``, ...), Duplicate on the
-idempotency key → 409 naming the ``Idempotency-Key`` header (the key was used for another request), other
-Duplicates and InvalidInput → 400 naming the API's field, StorageError → 503. koko guarantees that a call that
-raised changed nothing. Django's database not answering (OperationalError, InterfaceError: e.g. the token lookup while
-PostgreSQL restarts) → 503 too.
+Blocked → 403 naming the rule (``{"detail": ..., "rule": "limits.max_open_rentals"}``, ``"holds.waiting"``, ...),
+Duplicate on the idempotency key → 409 naming the ``Idempotency-Key`` header (the key was used for another request),
+other Duplicates and InvalidInput → 400 naming the API's field, StorageError → 503. koko guarantees that a call that
+raised changed nothing. Django's database not answering (OperationalError, InterfaceError: e.g. the token lookup
+while PostgreSQL restarts) → 503 too. The view's attributes (``bookstore.views.base.KokoView``: ``at_field``,
+``api_fields``, ``blocked_detail``, ``duplicate_messages``) name its fields and word its messages.
 """
 
 from __future__ import annotations
@@ -80,16 +81,16 @@ class StorageUnavailable(exceptions.APIException):
     default_code = "storage_unavailable"
 
 
-def api_field(koko_field, view=None) -> str:
+def api_field(koko_field, view) -> str:
     if koko_field == "at":  # the time argument of a write: the view names it
-        return getattr(view, "at_field", "non_field_errors")
+        return view.at_field
     if not koko_field:
         return "non_field_errors"
-    view_fields = getattr(view, "api_fields", {})  # a view's own names win (e.g. a fee's rental_id)
-    return view_fields.get(koko_field) or API_FIELDS.get(koko_field, koko_field)
+    # a view's own names win (e.g. a fee's rental_id)
+    return view.api_fields.get(koko_field) or API_FIELDS.get(koko_field, koko_field)
 
 
-def translate(exc: koko.KokoError, view=None):
+def translate(exc: koko.KokoError, view):
     """The DRF exception answering a koko error, or None for errors that should stay a 500."""
     if isinstance(exc, koko.NotFound):
         return exceptions.NotFound(str(exc))
@@ -101,14 +102,13 @@ def translate(exc: koko.KokoError, view=None):
         return CustomerInactive()
     if isinstance(exc, koko.Blocked):
         rule = getattr(exc, "rule", None) or exc.field or "unknown"
-        refused = getattr(view, "blocked_detail", "Customer cannot rent")
-        return CustomerBlocked(rule, exc.reason or str(exc), refused)
+        return CustomerBlocked(rule, exc.reason or str(exc), view.blocked_detail)
     if isinstance(exc, koko.Duplicate) and exc.field == "idempotency_key":
         return IdempotencyKeyReused()
     if isinstance(exc, koko.Duplicate):
         field = api_field(exc.field, view)
         noun = "book" if field == "title" else "record"
-        message = getattr(view, "duplicate_messages", {}).get(exc.field, f"A {noun} with this {field} already exists.")
+        message = view.duplicate_messages.get(exc.field, f"A {noun} with this {field} already exists.")
         return exceptions.ValidationError({field: [message]})
     if isinstance(exc, (koko.InvalidInput, koko.InvalidPlan)):
         return exceptions.ValidationError({api_field(exc.field, view): [exc.reason or str(exc)]})
@@ -131,7 +131,7 @@ def koko_exception_handler(exc, context):
         logger.error("Django's database does not answer: %s", exc)
         exc = DatabaseUnavailable()
     if isinstance(exc, koko.KokoError):
-        translated = translate(exc, context.get("view"))
+        translated = translate(exc, context["view"])  # koko is only called by koko's views (KokoView)
         if translated is None:
             return None  # Corruption and the like: a real 500
         exc = translated

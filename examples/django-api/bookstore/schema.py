@@ -2,12 +2,13 @@
 cannot state themselves (a plan document, field errors).
 
 ``KokoAutoSchema`` adds to each operation the error answers it can give — derived from the view, not listed by
-hand: 400 (a write, an operation with query parameters, or a page: its cursor and limit), 401/403 (the view has
+hand: 400 (a write, or an operation with query parameters: a page's cursor and limit, filters), 401/403 (the view has
 authenticators), 404 (an id in the path, or a view that ``finds_records`` named in its input), 409 (a write: the
 ``Idempotency-Key`` reused, a closed rental; or a view that ``may_conflict``), 429 (the view is throttled) and 503
 (the store is unavailable) — and marks an operation anonymous callers may use by asking the view's own permission
-classes about an anonymous request. A list a GET answers is a keyset page (``bookstore.listing.KeysetPagination``:
-the page's shape, ``cursor`` and ``limit``) unless ``KOKO_API_PAGINATION=off``.
+classes about an anonymous request. A list a GET answers is a page of the view's ``pagination_class``
+(``bookstore.pagination.KeysetPagination``: the page's shape, ``cursor`` and ``limit``) unless
+``KOKO_API_PAGINATION=off``; its filters are those of its filter backends (``QueryFilterExtension``).
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import inspect
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
-from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.extensions import OpenApiFilterExtension, OpenApiSerializerExtension
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.plumbing import build_parameter_type
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.request import Request
+from rest_framework.viewsets import ViewSetMixin
 
-from .listing import KeysetPagination, paginated
+from .pagination import paginated
 from .serializers import ErrorOutput, FieldErrorsOutput
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -84,6 +87,29 @@ class FieldErrorsExtension(OpenApiSerializerExtension):
         return FIELD_ERRORS_SCHEMA
 
 
+class QueryFilterExtension(OpenApiFilterExtension):
+    """A ``bookstore.filters.QueryFilter``'s parameters: its ``query_class`` serializer's fields, one query parameter
+    each, as drf-spectacular documents a serializer given as ``extend_schema(parameters=[…])``."""
+
+    target_class = "bookstore.filters.QueryFilter"
+    match_subclasses = True
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        query = self.target.query_class()
+        mapped = auto_schema._map_serializer(query, "request")
+        return [
+            build_parameter_type(
+                name=name,
+                schema=schema,
+                description=schema.pop("description", None),
+                location=OpenApiParameter.QUERY,
+                allow_blank=getattr(query.fields.get(name), "allow_blank", True),
+                required=name in mapped.get("required", []),
+            )
+            for name, schema in mapped["properties"].items()
+        ]
+
+
 ERRORS = {
     "400": OpenApiResponse(FieldErrorsOutput, "Invalid input: each field at fault with its messages."),
     "401": OpenApiResponse(ErrorOutput, "No valid credentials (send `Authorization: Token <key>`)."),
@@ -101,17 +127,18 @@ class KokoAutoSchema(AutoSchema):
     def _error_codes(self) -> list:
         view, method = self.view, self.method
         codes = []
-        if method in WRITES or getattr(view, "query_class", None) is not None or self._get_paginator():
+        queried = view.query_class is not None or self._get_filter_parameters() or self._get_pagination_parameters()
+        if method in WRITES or queried:
             codes.append("400")
         if view.get_authenticators():
             codes += ["401", "403"]
-        if "{" in self.path or getattr(view, "finds_records", False):
+        if "{" in self.path or view.finds_records:
             codes.append("404")
-        if method in WRITES or getattr(view, "may_conflict", False):
+        if method in WRITES or view.may_conflict:
             codes.append("409")
         if view.get_throttles():
             codes.append("429")
-        if getattr(view, "uses_store", True):
+        if view.uses_store:
             codes.append("503")
         return codes
 
@@ -123,13 +150,17 @@ class KokoAutoSchema(AutoSchema):
         return responses
 
     def _get_paginator(self):
-        """Every list a GET answers is a keyset page (``bookstore.listing``), unless ``KOKO_API_PAGINATION=off``."""
-        if self.method == "GET" and paginated() and self._is_list_view():
-            return KeysetPagination()
-        return None
+        """The view's ``pagination_class`` pages the lists GETs answer (a write's list, e.g. ``POST /holds/expire/``,
+        is not a page), unless ``KOKO_API_PAGINATION=off``."""
+        if self.method != "GET" or not paginated():
+            return None
+        return super()._get_paginator()
 
     def get_description(self):
-        """The view's own docstring, not one it inherits (a base class's describes the code, not the endpoint)."""
+        """The view's own docstring, not one it inherits (a base class's describes the code, not the endpoint). A
+        ViewSet's describes its code too: its operations' descriptions are in their ``extend_schema``."""
+        if isinstance(self.view, ViewSetMixin):
+            return ""
         own = self.view.__class__.__dict__.get("__doc__")
         return inspect.cleandoc(own) if own else ""
 

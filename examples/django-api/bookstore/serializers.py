@@ -21,11 +21,11 @@ import koko
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .limits import MAX_COPIES_PER_CALL, MAX_ID, MAX_SEARCH_CHARS
+
 # The original API's book_type codes ↔ koko's categories.
 CATEGORY_BY_TYPE = {"R": "regular", "F": "fiction", "N": "novel"}
 TYPE_BY_CATEGORY = {category: code for code, category in CATEGORY_BY_TYPE.items()}
-
-MAX_ID = 2**64 - 1
 
 
 class Serializer(serializers.Serializer):
@@ -107,7 +107,8 @@ class BookInput(Serializer):
     title = serializers.CharField()
     author = serializers.CharField()
     book_type = serializers.ChoiceField(choices=sorted(CATEGORY_BY_TYPE))
-    copies = serializers.IntegerField(required=False, min_value=1)  # on create only; the original had one copy
+    # on create only; the original had one copy
+    copies = serializers.IntegerField(required=False, min_value=1, max_value=MAX_COPIES_PER_CALL)
 
 
 class CustomerInput(Serializer):
@@ -373,7 +374,7 @@ class CustomerCloseInput(Serializer):
 
 
 class CopiesInput(Serializer):
-    count = serializers.IntegerField(min_value=1, max_value=1000)
+    count = serializers.IntegerField(min_value=1, max_value=MAX_COPIES_PER_CALL)
 
 
 class PlanDocument(Serializer):
@@ -435,7 +436,7 @@ class BookSearchQuery(Serializer):
     """``GET /books/``: words of title, author or ISBN (prefixes, case and accents ignored), a category, and whether
     a copy is on the shelf; every part given must match."""
 
-    search = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, max_length=200)
+    search = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, max_length=MAX_SEARCH_CHARS)
     category = serializers.ChoiceField(choices=sorted(TYPE_BY_CATEGORY), required=False)
     available = serializers.BooleanField(required=False, allow_null=True, default=None)
 
@@ -443,7 +444,7 @@ class BookSearchQuery(Serializer):
 class CustomerSearchQuery(Serializer):
     """``GET /customers/``: words of first name, last name or email (prefixes)."""
 
-    search = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, max_length=200)
+    search = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, max_length=MAX_SEARCH_CHARS)
 
 
 class RentalFilterQuery(Serializer):

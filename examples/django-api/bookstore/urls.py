@@ -1,4 +1,5 @@
 from django.urls import path, register_converter
+from rest_framework.routers import SimpleRouter
 
 from . import views
 
@@ -17,16 +18,18 @@ class IdConverter:
 
 register_converter(IdConverter, "id")
 
-urlpatterns = [
-    path("books/", views.BookList.as_view(), name="book-list"),
-    path("books/<id:pk>/", views.BookDetail.as_view(), name="book-detail"),
+# The collections and their records: /books/ and /books/<id>/ ("book-list", "book-detail"), and so on.
+router = SimpleRouter(use_regex_path=False)
+router.register("books", views.BookViewSet, basename="book")
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("rentals", views.RentalViewSet, basename="rental")
+
+urlpatterns = router.urls + [
     path("books/<id:pk>/holds/", views.BookHolds.as_view(), name="book-holds"),
     path("books/<id:pk>/copies/", views.BookCopies.as_view(), name="book-copies"),
     path("copies/<id:pk>/withdraw/", views.CopyWithdraw.as_view(), name="copy-withdraw"),
     path("copies/<id:pk>/reinstate/", views.CopyReinstate.as_view(), name="copy-reinstate"),
     path("copies/<id:pk>/found/", views.CopyFound.as_view(), name="copy-found"),
-    path("customers/", views.CustomerList.as_view(), name="customer-list"),
-    path("customers/<id:pk>/", views.CustomerDetail.as_view(), name="customer-detail"),
     path("customers/<id:pk>/rentals/", views.CustomerRentals.as_view(), name="customer-rentals"),
     path("customers/<id:pk>/account/", views.CustomerAccount.as_view(), name="customer-account"),
     path("customers/<id:pk>/payments/", views.CustomerPayments.as_view(), name="customer-payments"),
@@ -42,8 +45,6 @@ urlpatterns = [
     path("holds/expire/", views.HoldsExpire.as_view(), name="holds-expire"),
     path("holds/<id:pk>/", views.HoldDetail.as_view(), name="hold-detail"),
     path("holds/<id:pk>/cancel/", views.HoldCancel.as_view(), name="hold-cancel"),
-    path("rentals/", views.RentalList.as_view(), name="rental-list"),
-    path("rentals/<id:pk>/", views.RentalDetail.as_view(), name="rental-detail"),
     path("rentals/<id:pk>/close/", views.RentalClose.as_view(), name="rental-close"),
     path("rentals/<id:pk>/renew/", views.RentalRenew.as_view(), name="rental-renew"),
     path("rentals/<id:pk>/lost/", views.RentalLost.as_view(), name="rental-lost"),

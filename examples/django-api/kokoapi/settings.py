@@ -51,7 +51,7 @@ if KOKO_API_AUTH not in ("token", "none"):
     raise ImproperlyConfigured(f"KOKO_API_AUTH={KOKO_API_AUTH!r}: expected 'token' or 'none'")
 AUTH_ENABLED = KOKO_API_AUTH == "token"
 
-# Every list answers keyset pages {"next", "previous", "results"} (bookstore.listing); "off": the original's plain
+# Every list answers keyset pages {"next", "previous", "results"} (bookstore.pagination); "off": the original's plain
 # JSON arrays, for old clients.
 KOKO_API_PAGINATION = flag("KOKO_API_PAGINATION", "on")
 

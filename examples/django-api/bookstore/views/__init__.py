@@ -11,16 +11,7 @@ from .accounts import (
     CustomerWaivers,
 )
 from .base import IDEMPOTENCY_HEADER, idempotency_key
-from .catalogue import (
-    BookCopies,
-    BookDetail,
-    BookList,
-    CopyReinstate,
-    CopyWithdraw,
-    CustomerDetail,
-    CustomerList,
-    CustomerLoginView,
-)
+from .catalogue import BookCopies, BookViewSet, CopyReinstate, CopyWithdraw, CustomerLoginView, CustomerViewSet
 from .circulation import (
     BookHolds,
     CopyFound,
@@ -33,7 +24,7 @@ from .circulation import (
 )
 from .health import Health
 from .plans import CurrentPlan, PlanVersions, Quotes
-from .rentals import CustomerRentals, RentalClose, RentalDetail, RentalList, RentalLost, RentalQuote, RentalRenew
+from .rentals import CustomerRentals, RentalClose, RentalLost, RentalQuote, RentalRenew, RentalViewSet
 from .reports import ActiveRentalsCsv, OutstandingCharges, OverdueRentals, Revenue
 from .tokens import OwnToken, RotateToken
 

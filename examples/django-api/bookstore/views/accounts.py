@@ -9,11 +9,11 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from .. import permissions as can
-from ..listing import list_response
+from ..filters import AsOf
+from ..records import Records
 from ..serializers import (
     AccountOutput,
     AgedBalanceOutput,
-    AgedBalancesQuery,
     BlockInput,
     BlockOutput,
     FeeInput,
@@ -145,16 +145,19 @@ class CustomerStatement(CustomerScoped):
 
 
 @extend_schema_view(
-    get=doc("What each customer owes, by age at as_of (staff)", AgedBalanceOutput(many=True), query=AgedBalancesQuery,
+    get=doc("What each customer owes, by age at as_of (staff)", AgedBalanceOutput(many=True),
             examples=[example("one debtor", ex.AGED)], tags=["reports"])
 )
 class AgedBalances(KokoView):
     permission_classes = can.STAFF
-    query_class = AgedBalancesQuery
+    serializer_class = AgedBalanceOutput
+    filter_backends = [AsOf]
+
+    def records(self, store):
+        return Records(store.aged_balances)
 
     def get(self, request):
-        query = self.valid_query(request)
-        return list_response(request, get_store().aged_balances(query.get("as_of")), AgedBalanceOutput)
+        return self.list(request)
 
 
 @extend_schema_view(

@@ -1,5 +1,5 @@
-"""What every endpoint shares: input validation, the Idempotency-Key header, whose record an id is, and the
-schema helper.
+"""What every endpoint shares: the base view (input validation, lists, the attributes other modules read), the
+Idempotency-Key header, whose record an id is, and the schema helpers.
 
 Each endpoint validates its input, makes ONE koko call that does the work, and answers through a serializer.
 Every write passes the request's ``Idempotency-Key`` header to koko (``idempotency_key(request)``): koko stores
@@ -11,14 +11,19 @@ nothing, and the same key with another request is a 409. koko's exceptions becom
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Optional
+from typing import Mapping, Optional, Sequence, Tuple
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.views import APIView
+from rest_framework.response import Response
+from rest_framework.viewsets import ViewSetMixin
 
 from ..auth import Role, caller
+from ..pagination import KeysetPagination
+from ..records import Records
 from ..store import get_store
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -65,20 +70,25 @@ def doc(summary: str, responses, *, request=None, query=None, examples=(), write
     )
 
 
-def collection(tag: str, listed: str, created: str, output, input_class, item, new_item, query=None):
-    """The docs of a list endpoint that also creates: GET lists ``output``s (a page: ``bookstore.listing``; its
-    filters are the ``query`` serializer), POST takes ``input_class`` and answers 201 with the new ``output``."""
-    return extend_schema_view(
-        get=doc(listed, output(many=True), query=query, examples=[example(tag, item)], tags=[tag]),
-        post=doc(
+def collection(tag: str, listed: str, created: str, output, input_class, item, new_item, *,
+               actions=("get", "post"), description=None) -> dict:
+    """The docs of a list endpoint that also creates, for ``extend_schema_view``: GET lists ``output``s (a page:
+    ``bookstore.pagination``; its filters are the view's filter backends), POST takes ``input_class`` and answers
+    201 with the new ``output``. ``actions`` name the view's methods (a ViewSet's: ``("list", "create")``);
+    ``description`` describes both."""
+    listing, creating = actions
+    return {
+        listing: doc(listed, output(many=True), examples=[example(tag, item)], tags=[tag], description=description),
+        creating: doc(
             created,
             {201: output},
             request=input_class,
             write=True,
             examples=[example("request", new_item, request=True), example("created", item, status=201)],
             tags=[tag],
+            description=description,
         ),
-    )
+    }
 
 
 class QueryFormatIgnored(DefaultContentNegotiation):
@@ -88,16 +98,40 @@ class QueryFormatIgnored(DefaultContentNegotiation):
     settings = SimpleNamespace(URL_FORMAT_OVERRIDE=None)
 
 
-class KokoView(APIView):
-    """An endpoint. ``input_class`` validates the body (``customer_input_class`` a customer's, when it differs),
-    ``query_class`` the query string; ``time_fields`` are the body's times customers may not give."""
+class ViewMetadata(SimpleMetadata):
+    """OPTIONS answers the view's name, description, renderers and parsers, without DRF's ``actions`` (a body's
+    fields, read from a model instance koko's views do not have): the schema documents every body."""
+
+    def determine_actions(self, request, view):
+        return {}
+
+
+class KokoView(GenericAPIView):
+    """An endpoint: DRF's generic view over koko. Every attribute another module reads is declared here.
+
+    A list view names its koko list (``records``), its ``serializer_class`` and its ``filter_backends``; its GET is
+    ``list``: the list through the filter backends, then a page of it (``pagination_class``)."""
 
     content_negotiation_class = QueryFormatIgnored
+    metadata_class = ViewMetadata
+    pagination_class = KeysetPagination  # every list answers keyset pages (KOKO_API_PAGINATION=off: plain arrays)
+    filter_backends: Sequence = ()  # a list's query filters and search (bookstore.filters)
 
-    input_class = None
-    customer_input_class = None
-    query_class = None
-    time_fields: tuple = ()
+    # Input (this module)
+    input_class = None  # validates the request body
+    customer_input_class = None  # validates a customer's body, when it differs from staff's
+    query_class = None  # validates the query string of an operation that answers one record (a list: its filters)
+    # Who may call it (bookstore.permissions)
+    time_fields: Tuple[str, ...] = ()  # the body's times customers may not give (AtServerTime)
+    # koko's errors as HTTP answers (bookstore.errors)
+    at_field = "non_field_errors"  # the API's name of koko's time argument ("at") of this view's call
+    api_fields: Mapping[str, str] = {}  # koko's argument names → this view's own field names (over API_FIELDS)
+    blocked_detail = "Customer cannot rent"  # what a refusal by a block or a plan limit refused (a 403's detail)
+    duplicate_messages: Mapping[str, str] = {}  # koko's field of a Duplicate → the 400's message
+    # The error answers its docs list (bookstore.schema)
+    finds_records = False  # 404: it looks up a record its input names (not only an id in its path)
+    may_conflict = False  # 409 on a read (a quote of a closed rental)
+    uses_store = True  # 503: it calls koko, whose storage may be unavailable
 
     def valid(self, request, partial: bool = False) -> dict:
         input_class = self.input_class
@@ -116,18 +150,42 @@ class KokoView(APIView):
         """The koko customer whose record this request addresses (see ``permissions.IsOwner``)."""
         raise NotImplementedError
 
+    def get_queryset(self) -> Optional[Records]:
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular inspecting the view: no store to open
+            return None
+        return self.records(get_store())
+
+    def records(self, store) -> Records:
+        """The koko list this view answers, not read yet (``bookstore.records``)."""
+        raise NotImplementedError
+
+    def rows(self, records: list) -> list:
+        """What ``serializer_class`` reads for koko's records (rentals: with their books' titles)."""
+        return records
+
+    def list(self, request, *args, **kwargs) -> Response:
+        """A list's GET: ``records`` through the filter backends, then a page of it, or all of it with
+        ``KOKO_API_PAGINATION=off`` (``paginate_queryset`` answers None)."""
+        records = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(records)
+        if page is None:
+            return Response(self.get_serializer(self.rows(records.read()), many=True).data)
+        return self.get_paginated_response(self.get_serializer(self.rows(page), many=True).data)
+
+
+class KokoViewSet(ViewSetMixin, KokoView):
+    """A collection and its records (``bookstore.urls``' router): ``list``/``create`` at ``/things/``, ``retrieve``,
+    ``update`` and ``partial_update`` at ``/things/<id>/``. Its operations' descriptions are in their docs."""
+
+    lookup_value_converter = "id"  # bookstore.urls.IdConverter
+
 
 class Updatable:
-    """PUT replaces a record's fields, PATCH changes some; ``update`` makes the koko call and answers."""
+    """PUT (``update``) replaces a record's fields, PATCH (``partial_update``) changes some, as DRF's
+    ``UpdateModelMixin`` does."""
 
-    def put(self, request, pk: int):
-        return self.update(request, pk, self.valid(request, partial=False))
-
-    def patch(self, request, pk: int):
-        return self.update(request, pk, self.valid(request, partial=True))
-
-    def update(self, request, pk: int, data: dict):
-        raise NotImplementedError
+    def partial_update(self, request, pk: int):
+        return self.update(request, pk, partial=True)
 
 
 class CustomerScoped(KokoView):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import exceptions, status
 from rest_framework.authtoken.models import Token
@@ -9,85 +11,78 @@ from rest_framework.response import Response
 
 from .. import permissions as can
 from ..auth import LoginTaken, customer_login
-from ..listing import Keyset, list_response
+from ..filters import BookSearch, CustomerSearch
 from ..models import CustomerLogin
+from ..records import Keyset, Records
 from ..serializers import (
     CATEGORY_BY_TYPE,
     BookInput,
     BookOutput,
-    BookSearchQuery,
     CopiesInput,
     CopyOutput,
     CustomerInput,
     CustomerOutput,
-    CustomerSearchQuery,
     LoginInput,
     LoginOutput,
 )
 from ..store import get_store
 from . import examples as ex
-from .base import CustomerScoped, KokoView, Updatable, collection, doc, example, idempotency_key
-
-
-@collection("books", "List the books: search by words of title, author or ISBN, by category and availability",
-            "Add a book (staff)", BookOutput, BookInput, ex.BOOK, ex.NEW_BOOK, query=BookSearchQuery)
-class BookList(KokoView):
-    """Each book's ``rental_status`` is one ``available_copies`` read: at most ``limit`` per page."""
-
-    permission_classes = can.ANYONE_READS
-    input_class = BookInput
-    query_class = BookSearchQuery
-
-    def get(self, request):
-        query = self.valid_query(request)
-        store = get_store()
-        search, category, available = query.get("search") or None, query.get("category"), query.get("available")
-        if search is None and category is None and available is None:
-            books = Keyset(lambda after, limit: store.books(after=after, limit=limit))
-        else:
-            books = Keyset(lambda after, limit: store.search_books(
-                search, category=category, available=available, after=after, limit=limit))
-        return list_response(request, books, BookOutput, {"store": store})
-
-    def post(self, request):
-        data = self.valid(request)
-        store = get_store()
-        book = store.add_book(
-            title=data["title"],
-            author=data["author"],
-            category=CATEGORY_BY_TYPE[data["book_type"]],
-            copies=data.get("copies", 1),
-            idempotency_key=idempotency_key(request),
-        )
-        return Response(BookOutput(book, context={"store": store}).data, status=status.HTTP_201_CREATED)
+from .base import CustomerScoped, KokoView, KokoViewSet, Updatable, collection, doc, example, idempotency_key
 
 
 _book_update = dict(request=BookInput, write=True, examples=[example("the book", ex.BOOK)], tags=["books"])
 
 
 @extend_schema_view(
-    get=doc("A book", BookOutput, examples=[example("a book", ex.BOOK)], tags=["books"]),
-    put=doc("Change a book (staff)", BookOutput, **_book_update),
-    patch=doc("Change some of a book's fields (staff)", BookOutput, **_book_update),
+    **collection("books", "List the books: search by words of title, author or ISBN, by category and availability",
+                 "Add a book (staff)", BookOutput, BookInput, ex.BOOK, ex.NEW_BOOK, actions=("list", "create"),
+                 description="Each book's ``rental_status`` is one ``available_copies`` read: at most ``limit`` per "
+                             "page."),
+    retrieve=doc("A book", BookOutput, examples=[example("a book", ex.BOOK)], tags=["books"]),
+    update=doc("Change a book (staff)", BookOutput, **_book_update),
+    partial_update=doc("Change some of a book's fields (staff)", BookOutput, **_book_update),
 )
-class BookDetail(Updatable, KokoView):
+class BookViewSet(Updatable, KokoViewSet):
+    """``/books/`` and ``/books/<id>/``: the catalogue (anyone reads it, staff change it)."""
+
     permission_classes = can.ANYONE_READS
     input_class = BookInput
+    serializer_class = BookOutput
+    filter_backends = [BookSearch]
 
-    def get(self, request, pk: int):
-        store = get_store()
-        return Response(BookOutput(store.book(pk), context={"store": store}).data)
+    def records(self, store):
+        return Keyset(store.books, searched=store.search_books)
 
-    def update(self, request, pk: int, data: dict):
-        store = get_store()
-        book = store.update_book(
+    def get_serializer(self, *args, **kwargs):
+        """With the store in the context: each book's ``rental_status`` is read from it. (Not in
+        ``get_serializer_context``, which drf-spectacular calls too: writing the schema opens no store.)"""
+        kwargs.setdefault("context", {**self.get_serializer_context(), "store": get_store()})
+        return super().get_serializer(*args, **kwargs)
+
+    def create(self, request):
+        data = self.valid(request)
+        book = get_store().add_book(
+            title=data["title"],
+            author=data["author"],
+            category=CATEGORY_BY_TYPE[data["book_type"]],
+            copies=data.get("copies", 1),
+            idempotency_key=idempotency_key(request),
+        )
+        return Response(self.get_serializer(book).data, status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk: int):
+        return Response(self.get_serializer(get_store().book(pk)).data)
+
+    def update(self, request, pk: int, partial: bool = False):
+        data = self.valid(request, partial=partial)
+        book = get_store().update_book(
             pk,
             title=data.get("title"),
             author=data.get("author"),
             category=CATEGORY_BY_TYPE[data["book_type"]] if "book_type" in data else None,
             idempotency_key=idempotency_key(request),
         )
-        return Response(BookOutput(book, context={"store": store}).data)
+        return Response(self.get_serializer(book).data)
 
 
 @extend_schema_view(
@@ -104,9 +99,13 @@ class BookDetail(Updatable, KokoView):
 class BookCopies(KokoView):
     permission_classes = can.STAFF
     input_class = CopiesInput
+    serializer_class = CopyOutput
+
+    def records(self, store):
+        return Records(store.copies, {"book_id": self.kwargs["pk"]})
 
     def get(self, request, pk: int):
-        return list_response(request, get_store().copies(pk), CopyOutput)
+        return self.list(request)
 
     def post(self, request, pk: int):
         data = self.valid(request)
@@ -157,24 +156,39 @@ class CopyReinstate(CopyAction):
         return get_store().reinstate_copy(copy_id, idempotency_key=key)
 
 
-@collection("customers", "List the customers, or search them by words of name or email (staff)",
-            "Register a customer (staff)", CustomerOutput, CustomerInput, ex.CUSTOMER, ex.NEW_CUSTOMER,
-            query=CustomerSearchQuery)
-class CustomerList(KokoView):
-    permission_classes = can.STAFF
+_customer_update = dict(request=CustomerInput, write=True, examples=[example("the customer", ex.CUSTOMER)],
+                        tags=["customers"])
+
+
+@extend_schema_view(
+    **collection("customers", "List the customers, or search them by words of name or email (staff)",
+                 "Register a customer (staff)", CustomerOutput, CustomerInput, ex.CUSTOMER, ex.NEW_CUSTOMER,
+                 actions=("list", "create")),
+    retrieve=doc("A customer (staff, or the customer)", CustomerOutput, examples=[example("Ada", ex.CUSTOMER)],
+                 tags=["customers"]),
+    update=doc("Change a customer (staff)", CustomerOutput, **_customer_update),
+    partial_update=doc("Change some of a customer's fields (staff)", CustomerOutput, **_customer_update),
+)
+class CustomerViewSet(Updatable, KokoViewSet):
+    """``/customers/`` (staff) and ``/customers/<id>/`` (staff, or the customer reads their own)."""
+
+    permission_classes = can.OWNER_READS
     input_class = CustomerInput
-    query_class = CustomerSearchQuery
+    serializer_class = CustomerOutput
+    filter_backends = [CustomerSearch]
 
-    def get(self, request):
-        search = self.valid_query(request).get("search") or None
-        store = get_store()
-        if search is None:
-            customers = Keyset(lambda after, limit: store.customers(after=after, limit=limit))
-        else:
-            customers = Keyset(lambda after, limit: store.search_customers(search, after=after, limit=limit))
-        return list_response(request, customers, CustomerOutput)
+    def get_permissions(self):
+        if not self.detail:
+            return [permission() for permission in can.STAFF]  # the collection is staff's
+        return super().get_permissions()
 
-    def post(self, request):
+    def owner_id(self, request) -> Optional[int]:
+        return self.kwargs["pk"]
+
+    def records(self, store):
+        return Keyset(store.customers, searched=store.search_customers)
+
+    def create(self, request):
         data = self.valid(request)
         store = get_store()
         customer = store.register_customer(
@@ -187,27 +201,13 @@ class CustomerList(KokoView):
             # A second call (register_customer has no active=); setting active=False again on a retry is
             # harmless, so it takes no key (one key is one request's one effect).
             customer = store.update_customer(customer.id, active=False)
-        return Response(CustomerOutput(customer).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(customer).data, status=status.HTTP_201_CREATED)
 
+    def retrieve(self, request, pk: int):
+        return Response(self.get_serializer(get_store().customer(pk)).data)
 
-_customer_update = dict(request=CustomerInput, write=True, examples=[example("the customer", ex.CUSTOMER)],
-                        tags=["customers"])
-
-
-@extend_schema_view(
-    get=doc("A customer (staff, or the customer)", CustomerOutput, examples=[example("Ada", ex.CUSTOMER)],
-            tags=["customers"]),
-    put=doc("Change a customer (staff)", CustomerOutput, **_customer_update),
-    patch=doc("Change some of a customer's fields (staff)", CustomerOutput, **_customer_update),
-)
-class CustomerDetail(Updatable, CustomerScoped):
-    permission_classes = can.OWNER_READS
-    input_class = CustomerInput
-
-    def get(self, request, pk: int):
-        return Response(CustomerOutput(get_store().customer(pk)).data)
-
-    def update(self, request, pk: int, data: dict):
+    def update(self, request, pk: int, partial: bool = False):
+        data = self.valid(request, partial=partial)
         customer = get_store().update_customer(
             pk,
             first_name=data.get("first_name"),
@@ -216,7 +216,7 @@ class CustomerDetail(Updatable, CustomerScoped):
             active=data.get("is_active"),
             idempotency_key=idempotency_key(request),
         )
-        return Response(CustomerOutput(customer).data)
+        return Response(self.get_serializer(customer).data)
 
 
 @extend_schema_view(

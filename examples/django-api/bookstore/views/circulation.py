@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from .. import permissions as can
-from ..listing import list_response
+from ..records import Records
 from ..serializers import AtInput, FoundOutput, HoldInput, HoldOutput, NoticeOutput
 from ..store import get_store
 from . import examples as ex
@@ -111,7 +111,7 @@ class HoldsExpire(KokoView):
 
     def post(self, request):
         data = self.valid(request)
-        return list_response(request, get_store().expire_holds(data.get("at")), HoldOutput, page=False)
+        return Response(HoldOutput(get_store().expire_holds(data.get("at")), many=True).data)  # not a page
 
 
 @extend_schema_view(
@@ -120,9 +120,13 @@ class HoldsExpire(KokoView):
 )
 class BookHolds(KokoView):
     permission_classes = can.STAFF
+    serializer_class = HoldOutput
+
+    def records(self, store):
+        return Records(store.holds, {"book_id": self.kwargs["pk"]})
 
     def get(self, request, pk: int):
-        return list_response(request, get_store().holds(pk), HoldOutput)
+        return self.list(request)
 
 
 @extend_schema_view(
@@ -131,9 +135,13 @@ class BookHolds(KokoView):
 )
 class CustomerHolds(CustomerScoped):
     permission_classes = can.OWNER_OR_STAFF
+    serializer_class = HoldOutput
+
+    def records(self, store):
+        return Records(store.customer_holds, {"customer_id": self.kwargs["pk"]})
 
     def get(self, request, pk: int):
-        return list_response(request, get_store().customer_holds(pk), HoldOutput)
+        return self.list(request)
 
 
 @extend_schema_view(
@@ -165,9 +173,13 @@ class CopyFound(KokoView):
 )
 class CustomerNotices(CustomerScoped):
     permission_classes = can.OWNER_OR_STAFF
+    serializer_class = NoticeOutput
+
+    def records(self, store):
+        # koko lists every customer's notices (it has no call for one customer's): this customer's are picked here.
+        pk = self.kwargs["pk"]
+        return Records(lambda: [notice for notice in store.notices() if notice.customer_id == pk])
 
     def get(self, request, pk: int):
-        store = get_store()
-        store.customer(pk)  # an unknown customer is a 404, not an empty list
-        notices = [notice for notice in store.notices() if notice.customer_id == pk]
-        return list_response(request, notices, NoticeOutput)
+        get_store().customer(pk)  # an unknown customer is a 404, not an empty list
+        return self.list(request)

@@ -7,7 +7,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from .. import permissions as can
-from ..listing import list_response
+from ..records import Records
 from ..serializers import (
     CATEGORY_BY_TYPE,
     PlanDocument,
@@ -37,7 +37,7 @@ class CurrentPlan(KokoView):
         return Response(PlanDocument(get_store().current_plan()).data)
 
 
-@collection(
+@extend_schema_view(**collection(
     "plans",
     "Every version of the price plan, oldest first (staff)",
     "Publish a plan version that prices the rentals opened from effective_from on (staff)",
@@ -45,15 +45,19 @@ class CurrentPlan(KokoView):
     PublishPlanInput,
     ex.PLAN_VERSION,
     {"effective_from": "2025-03-01T00:00:00Z", "plan": ex.PLAN},
-)
+))
 class PlanVersions(KokoView):
     permission_classes = can.STAFF
     input_class = PublishPlanInput
+    serializer_class = PlanVersionOutput
     at_field = "effective_from"
     api_fields = {"currency": "plan"}  # every version keeps the store's currency
 
+    def records(self, store):
+        return Records(store.plan_versions)
+
     def get(self, request):
-        return list_response(request, get_store().plan_versions(), PlanVersionOutput)
+        return self.list(request)
 
     def post(self, request):
         data = self.valid(request)

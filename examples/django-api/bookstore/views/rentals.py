@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Optional
 
 from drf_spectacular.utils import extend_schema_view
@@ -10,8 +9,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from .. import permissions as can
-from ..auth import Role, caller
-from ..listing import Keyset, list_response
+from ..filters import CallersOwn, RentalFilters
+from ..records import Keyset
 from ..serializers import (
     AtInput,
     AtQuery,
@@ -20,7 +19,6 @@ from ..serializers import (
     QuoteOutput,
     ReceiptOutput,
     RenewalOutput,
-    RentalFilterQuery,
     RentalOutput,
     RentalRow,
     RentInput,
@@ -28,35 +26,41 @@ from ..serializers import (
 )
 from ..store import get_store
 from . import examples as ex
-from .base import CustomerScoped, KokoView, RentalScoped, doc, example, idempotency_key
+from .base import CustomerScoped, KokoViewSet, RentalScoped, doc, example, idempotency_key
 
 
 @extend_schema_view(
-    get=doc("The rentals, by status, customer and overdue now (staff; a customer: their own)",
-            RentalOutput(many=True), query=RentalFilterQuery, examples=[example("rentals", ex.RENTAL)],
-            tags=["rentals"])
+    list=doc("The rentals, by status, customer and overdue now (staff; a customer: their own)",
+             RentalOutput(many=True), examples=[example("rentals", ex.RENTAL)], tags=["rentals"],
+             description=("A customer sees only their own rentals: without ``customer`` the list is theirs, and "
+                          "another customer's\nid answers 404 (``permissions.IsOwner``), as does an unknown one.")),
+    retrieve=doc("A rental (staff, or its customer)", RentalOutput, examples=[example("a rental", ex.RENTAL)],
+                 tags=["rentals"]),
 )
-class RentalList(KokoView):
-    """A customer sees only their own rentals: without ``customer`` the list is theirs, and another customer's
-    id answers 404 (``permissions.IsOwner``), as does an unknown one."""
+class RentalViewSet(KokoViewSet):
+    """``/rentals/`` and ``/rentals/<id>/`` (staff, or a customer: their own)."""
 
     permission_classes = can.OWNER_OR_STAFF
-    query_class = RentalFilterQuery
+    serializer_class = RentalOutput
+    filter_backends = [RentalFilters, CallersOwn]
     finds_records = True  # an unknown customer: 404
 
     def owner_id(self, request) -> Optional[int]:
+        if self.detail:
+            return get_store().rental(self.kwargs["pk"]).customer_id
         raw = request.query_params.get("customer", "")
         return int(raw) if raw.isdigit() else None  # anything else is the query's 400
 
-    def get(self, request):
-        query = self.valid_query(request)
-        who = caller(request)
-        customer = who.customer_id if who.role is Role.CUSTOMER else query.get("customer")
-        overdue_at = dt.datetime.now(dt.timezone.utc) if query.get("overdue") else None
+    def records(self, store):
+        return Keyset(store.rentals)
+
+    def rows(self, rentals):
+        return rental_rows(get_store(), rentals)
+
+    def retrieve(self, request, pk: int):
         store = get_store()
-        rentals = Keyset(lambda after, limit: store.rentals(
-            after=after, limit=limit, status=query.get("status"), customer_id=customer, overdue_at=overdue_at))
-        return list_response(request, rentals, RentalOutput, rows=lambda page: rental_rows(store, page))
+        rental = store.rental(pk)
+        return Response(self.get_serializer(RentalRow.of(rental, store.book(rental.book_id).title)).data)
 
 
 @extend_schema_view(
@@ -78,14 +82,19 @@ class RentalList(KokoView):
 class CustomerRentals(CustomerScoped):
     permission_classes = can.OWNER_AT_SERVER_TIME
     input_class = RentInput
+    serializer_class = RentalOutput
     at_field = "date_rented"
     time_fields = ("date_rented",)
 
+    def records(self, store):
+        return Keyset(store.rentals, {"customer_id": self.kwargs["pk"]})
+
+    def rows(self, rentals):
+        return rental_rows(get_store(), rentals)
+
     def get(self, request, pk: int):
-        store = get_store()
-        store.customer(pk)  # an unknown customer is a 404, not an empty list
-        rentals = Keyset(lambda after, limit: store.rentals(after=after, limit=limit, customer_id=pk))
-        return list_response(request, rentals, RentalOutput, rows=lambda page: rental_rows(store, page))
+        get_store().customer(pk)  # an unknown customer is a 404, not an empty list
+        return self.list(request)
 
     def post(self, request, pk: int):
         data = self.valid(request)
@@ -98,19 +107,6 @@ class CustomerRentals(CustomerScoped):
         )
         row = RentalRow.of(rental, store.book(rental.book_id).title)
         return Response(RentalOutput(row).data, status=status.HTTP_201_CREATED)
-
-
-@extend_schema_view(
-    get=doc("A rental (staff, or its customer)", RentalOutput, examples=[example("a rental", ex.RENTAL)],
-            tags=["rentals"])
-)
-class RentalDetail(RentalScoped):
-    permission_classes = can.OWNER_OR_STAFF
-
-    def get(self, request, pk: int):
-        store = get_store()
-        rental = store.rental(pk)
-        return Response(RentalOutput(RentalRow.of(rental, store.book(rental.book_id).title)).data)
 
 
 @extend_schema_view(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import koko
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -12,11 +10,11 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from .. import permissions as can
-from ..listing import Keyset, list_response
+from ..filters import OverdueAt, Period
+from ..records import Keyset, Records
 from ..serializers import (
     AtQuery,
     OutstandingOutput,
-    PeriodQuery,
     RentalOutput,
     RevenueLineOutput,
     rental_rows,
@@ -30,33 +28,39 @@ CSV_CHUNK_SIZE = 64 * 1024
 
 @extend_schema_view(
     get=doc("The open rentals past their due date at `at` (default: now), in id order", RentalOutput(many=True),
-            query=AtQuery, examples=[example("one overdue", ex.RENTAL)], tags=["reports"])
+            examples=[example("one overdue", ex.RENTAL)], tags=["reports"])
 )
 class OverdueRentals(KokoView):
     permission_classes = can.STAFF
-    query_class = AtQuery
+    serializer_class = RentalOutput
+    filter_backends = [OverdueAt]
     at_field = "at"
 
+    def records(self, store):
+        return Keyset(store.rentals)
+
+    def rows(self, rentals):
+        return rental_rows(get_store(), rentals)
+
     def get(self, request):
-        query = self.valid_query(request)
-        at = query.get("at") or dt.datetime.now(dt.timezone.utc)
-        store = get_store()
-        rentals = Keyset(lambda after, limit: store.rentals(after=after, limit=limit, overdue_at=at))
-        return list_response(request, rentals, RentalOutput, rows=lambda page: rental_rows(store, page))
+        return self.list(request)
 
 
 @extend_schema_view(
     get=doc("Revenue of the rentals returned in [start, end), by currency and category", RevenueLineOutput(many=True),
-            query=PeriodQuery, examples=[example("June", ex.REVENUE)], tags=["reports"])
+            examples=[example("June", ex.REVENUE)], tags=["reports"])
 )
 class Revenue(KokoView):
     permission_classes = can.STAFF
-    query_class = PeriodQuery
+    serializer_class = RevenueLineOutput
+    filter_backends = [Period]
     api_fields = {"from": "start", "to": "end"}
 
+    def records(self, store):
+        return Records(store.revenue)
+
     def get(self, request):
-        query = self.valid_query(request)
-        return list_response(request, get_store().revenue(query["start"], query["end"]), RevenueLineOutput)
+        return self.list(request)
 
 
 @extend_schema_view(
