@@ -9,22 +9,29 @@ totals() {
     js_cases=$(grep -c '^ok .* - bad input: ' "$log_dir/node.log" || true)
     echo "bad inputs: $(table_cases rust) Rust cases on memory and sled, $(table_cases python) Python cases ($python_runs runs on plans, memory and sled), $js_cases JS cases ($(table_cases js) in the table): every one the expected typed error, no store changed"
 
-    step "accounts: the hand-worked ledger scenarios (core/tests/ledger/scenarios.json) and the account tests"
+    step "rule scenarios: core/tests/scenarios/*.json, worked out by hand, run from Rust, Python and over HTTP"
+    # The suites above passed, so every scenario test counted here passed.
+    read -r scenario_files scenarios scenario_steps < <(python3 -c "import json, pathlib; fs = sorted(pathlib.Path('core/tests/scenarios').glob('*.json')); ss = [s for f in fs for s in json.loads(f.read_text())['scenarios']]; print(len(fs), len(ss), sum(len(s['steps']) for s in ss))")
+    rust_scenarios=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/scenarios\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
+    python_scenarios=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_scenarios.py | grep -c '::test_scenario\[')
+    http_scenarios=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_scenarios.py | grep -c '::test_scenario')
+    echo "scenarios: $scenario_files files, $scenarios scenarios, $scenario_steps steps; $rust_scenarios Rust tests (each file on memory, sled, sled-interval and PostgreSQL), $python_scenarios Python runs (memory and sled), $http_scenarios over HTTP: all passed"
+
+    step "accounts: the ledger scenarios (core/tests/scenarios/ledger.json) and the account tests"
     # The suites above passed, so every test counted here passed.
-    read -r scenarios scenario_steps < <(python3 -c "import json; d = json.load(open('core/tests/ledger/scenarios.json'))['scenarios']; print(len(d), sum(len(s['steps']) for s in d))")
-    rust_accounts=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /(account_conformance|ledger_scenarios)/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
-    python_accounts=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_ledger_scenarios.py tests/test_accounts.py | grep -c '::')
+    rust_accounts=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/account_conformance\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
+    python_accounts=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_accounts.py | grep -c '::')
     django_accounts=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_accounts.py | grep -c '::')
-    echo "accounts: $scenarios ledger scenarios ($scenario_steps steps) run from Rust on memory, sled and PostgreSQL and from Python; $rust_accounts Rust account tests (scenarios, conformance on every backend, limits and keys under concurrency, migration), $python_accounts Python and $django_accounts Django account tests passed"
+    echo "accounts: $rust_accounts Rust account tests (conformance on every backend, limits and keys under concurrency, migration), $python_accounts Python and $django_accounts Django account tests passed"
 
     step "circulation: renewals, holds, lost and found copies, closed days and notices"
     # The suites above passed, so every test counted here passed.
-    rust_circulation=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/(circulation|notices|hold_races|renewals|model)\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
+    rust_circulation=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/(circulation|hold_races|renewals|model)\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
     calendar_vectors=$(python3 -c "import json; print(len(json.load(open('core/tests/vectors/calendar.json'))['cases']))")
     python_circulation=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_circulation.py tests/test_renewals.py | grep -c '::')
     django_circulation=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_circulation.py | grep -c '::')
     django_notices=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_send_notices.py | grep -c '::')
-    echo "circulation: $rust_circulation Rust tests (holds, lost and found, notices and renewals on memory, sled and PostgreSQL; hold races; the model with holds); $calendar_vectors hand-worked calendar vectors passed in Rust, Python and JS; $python_circulation Python and $django_circulation Django circulation tests; $django_notices send_notices tests against an SMTP server on 127.0.0.1 passed"
+    echo "circulation: $rust_circulation Rust tests (holds in a batch, hold races, closed days, the model with holds; the stories are scenarios above); $calendar_vectors hand-worked calendar vectors passed in Rust, Python and JS; $python_circulation Python and $django_circulation Django circulation tests; $django_notices send_notices tests against an SMTP server on 127.0.0.1 passed"
 
     step "rest api: roles, docs, the operations issue 15 added, pagination, and schemathesis"
     # The suites above passed, so every test counted here passed.
