@@ -120,7 +120,8 @@ def imports(src: Path, file: Path) -> Set[Path]:
                 continue
             names = [n for n in item.split("::") if n and n != "self" and n != "*"]
             paths.append((segments[0], segments[1:] + names))
-    for head, rest in PATH.findall(text):
+    # The groups were read above; the paths left are single ones (`use crate::x::Y;`, `super::y::f(…)`).
+    for head, rest in PATH.findall(USE.sub("", text)):
         paths.append((head, [n for n in rest.split("::") if n]))
     # Paths that start with a child module this file declares (`mod search;` ... `search::index_existing`).
     children = set(re.findall(r"^\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;", text, re.M))

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 
-use super::pool::{self, Conn};
-use super::{pg_error, Pool};
+use super::error::pg_error;
+use super::pool::{Conn, Manager, Pool, Pooled};
 use crate::error::{Error, Result};
 
 /// How often the replica's health and lag are checked.
@@ -29,8 +29,10 @@ const LAG_SQL: &str = "SELECT CASE
                       9223372036854775807)
     END";
 
+/// The replica's pool, and whether it may serve.
 pub(super) struct Replica {
     pool: Pool,
+    /// The most lag at which it serves.
     max_lag: Duration,
     /// When the replica was last checked, and whether it could serve then.
     health: Mutex<Option<(Instant, bool)>>,
@@ -46,7 +48,7 @@ impl Replica {
             )
         })?;
         config.connect_timeout(REPLICA_TIMEOUT);
-        let manager = pool::Manager(PostgresConnectionManager::new(config, NoTls));
+        let manager = Manager(PostgresConnectionManager::new(config, NoTls));
         let pool = r2d2::Pool::builder()
             .max_size(pool_size.max(1))
             .min_idle(Some(0))
@@ -60,7 +62,7 @@ impl Replica {
     }
 
     /// A replica connection if the replica may serve now, else `None` (read from the primary).
-    pub(super) fn connection(&self) -> Option<r2d2::PooledConnection<pool::Manager>> {
+    pub(super) fn connection(&self) -> Option<Pooled> {
         let checked = *self.health.lock().unwrap_or_else(PoisonError::into_inner);
         match checked {
             Some((at, fit)) if at.elapsed() < CHECK_EVERY => {
@@ -91,16 +93,16 @@ impl Replica {
         }
     }
 
-    /// Records a failed replica query: reads go to the primary until the next check.
+    /// Records whether the replica may serve (`false` after a failed query): until the next check, reads go where
+    /// this says.
     pub(super) fn mark(&self, fit: bool) {
         *self.health.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), fit));
     }
 
+    /// How far the replica behind `conn` lags the primary.
     fn lag(&self, conn: &mut Conn) -> Result<Duration> {
-        let Conn { client, statements } = conn;
-        let statement = statements.get(client, LAG_SQL).map_err(pg_error)?;
-        let millis: i64 = client
-            .query_one(&statement, &[])
+        let millis: i64 = conn
+            .query_one(LAG_SQL, &[])
             .and_then(|row| row.try_get(0))
             .map_err(pg_error)?;
         Ok(Duration::from_millis(u64::try_from(millis).unwrap_or(0)))
