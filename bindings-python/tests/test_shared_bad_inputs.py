@@ -1,9 +1,10 @@
 """The shared bad-input table (``core/tests/bad_input_table.json``, also run from Rust and JS).
 
-Every case marked for Python raises the expected koko exception (kind, and field or entity) — on a memory store
-and on a sled store for the store operations — and leaves the store exactly as it was (a canonical dump of every
-record, customers' accounts and ledgers included, is compared), after which the fixture's ``after_all``
-operations still succeed.
+Every case marked for Python raises the expected koko exception (its class and ``kind``, and field or entity, with
+a message) — on a memory store and on a sled store for the store operations — and leaves the store exactly as it
+was (a canonical dump of every record, customers' accounts and ledgers included, is compared), after which the
+fixture's ``after_all`` operations still succeed. The hand-written ``test_bad_input.py`` holds no bad-input case:
+every one is here.
 """
 
 from __future__ import annotations
@@ -186,6 +187,8 @@ def check(case: Dict[str, Any], store: Optional[koko.BookStore]) -> None:
         run(store, case["op"], args)
     err, expect = raised.value, case["expect"]
     assert err.kind == expect["kind"], f"{err.kind}: {err}"
+    assert isinstance(err, getattr(koko, expect["kind"])), f"a {type(err).__name__}, not a koko.{expect['kind']}"
+    assert str(err), "an error without a message"
     if "field" in expect:
         assert err.field == expect["field"], f"field {err.field!r}: {err}"
     if "entity" in expect:
@@ -213,4 +216,4 @@ def test_bad_input_is_a_typed_error_and_changes_nothing(case: Dict[str, Any], ba
 
 
 def test_the_table_has_python_cases() -> None:
-    assert len(CASES) >= 200
+    assert len(CASES) >= 374, f"only {len(CASES)} Python cases in the table: were some lost?"

@@ -408,3 +408,17 @@ fn the_largest_day_count_is_exact_for_the_largest_rates() {
     let quote = plan.quote_days("x", u32::MAX).unwrap();
     assert_eq!(quote.total, max * Decimal::from(u32::MAX));
 }
+
+/// The largest inputs that are *valid*: a day count of `u32::MAX` and a return in year 9999 are quoted exactly.
+#[test]
+fn huge_day_counts_are_quoted_exactly() {
+    let plan = PricePlan::story3();
+    let quote = plan.quote_days("regular", u32::MAX).unwrap();
+    // 2 days at 1.00, then u32::MAX - 2 days at 1.50.
+    let expected = 2 + (u64::from(u32::MAX) - 2) * 3 / 2;
+    assert_eq!(quote.total.to_string(), format!("{expected}.50"));
+    let rented = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
+    let far = Utc.with_ymd_and_hms(9999, 12, 31, 0, 0, 0).unwrap();
+    let quote = plan.quote("fiction", rented, far).unwrap();
+    assert_eq!(quote.days as i64, (far - rented).num_days());
+}
