@@ -63,8 +63,8 @@ pub struct Copy {
     pub rental_id: Option<u64>,
 }
 
-impl From<koko_core::Copy> for Copy {
-    fn from(c: koko_core::Copy) -> Self {
+impl From<koko_core::BookCopy> for Copy {
+    fn from(c: koko_core::BookCopy) -> Self {
         let (status, rental_id) = match c.status {
             koko_core::CopyStatus::Available => ("available", None),
             koko_core::CopyStatus::Rented(r) => ("rented", Some(r.get())),

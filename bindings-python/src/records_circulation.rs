@@ -81,8 +81,8 @@ pub struct Found {
     pub credit: Option<LedgerEntry>,
 }
 
-impl From<(koko_core::Copy, Option<koko_core::LedgerEntry>)> for Found {
-    fn from((copy, credit): (koko_core::Copy, Option<koko_core::LedgerEntry>)) -> Self {
+impl From<(koko_core::BookCopy, Option<koko_core::LedgerEntry>)> for Found {
+    fn from((copy, credit): (koko_core::BookCopy, Option<koko_core::LedgerEntry>)) -> Self {
         Found {
             copy: Copy::from(copy),
             credit: credit.map(LedgerEntry::from),

@@ -10,6 +10,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod backup;
+pub mod check;
 mod clock;
 mod domain;
 mod engine;
@@ -22,8 +23,10 @@ mod storage;
 mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+#[allow(deprecated)]
+pub use domain::Copy;
 pub use domain::{
-    Account, AccountState, AgedBalance, Block, Book, BookUpdate, Copy, CopyStatus, Customer,
+    Account, AccountState, AgedBalance, Block, Book, BookCopy, BookUpdate, CopyStatus, Customer,
     CustomerUpdate, EntryKind, Hold, HoldStatus, LedgerEntry, NewBook, NewCustomer, Notice,
     NoticeKind, OpenLoan, Rental, RentalStatus, Statement, WordIndex,
 };

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use koko_core::{
-    Book, BookId, BookStore, BookUpdate, Copy, CopyStatus, Customer, CustomerUpdate, Error,
+    Book, BookCopy, BookId, BookStore, BookUpdate, CopyStatus, Customer, CustomerUpdate, Error,
     NewBook, NewCustomer, PlanVersion, PricePlan, Rental, RentalId, Storage,
 };
 
@@ -41,7 +41,7 @@ fn emma_and_ada<S: Storage>(store: &BookStore<S>, copies: u32) -> (Book, Custome
 #[derive(Debug, PartialEq)]
 struct Snapshot {
     books: Vec<Book>,
-    copies: Vec<Copy>,
+    copies: Vec<BookCopy>,
     customers: Vec<Customer>,
     rentals: Vec<Rental>,
     active: Vec<RentalId>,

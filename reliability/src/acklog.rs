@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use koko_core::{Book, Copy, Customer, Hold, LedgerEntry, Rental};
+use koko_core::{Book, BookCopy, Customer, Hold, LedgerEntry, Rental};
 use serde::{Deserialize, Serialize};
 
 /// One operation of the workload, with the arguments that identify its effect in a store.
@@ -185,7 +185,7 @@ pub enum Outcome {
     /// A found copy as it now stands, and the credit posted for it.
     Found {
         /// The copy (on the shelf, or set aside for a waiting hold).
-        copy: Copy,
+        copy: BookCopy,
         /// The replacement fee credited back, if the plan says so.
         credit: Option<LedgerEntry>,
     },

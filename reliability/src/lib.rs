@@ -8,7 +8,7 @@
 //!   rents, returns (some damaged), payments, renewals, holds placed, cancelled and expired, copies declared lost
 //!   and found; and records every acknowledged one in an append-only log ([`acklog`]);
 //! - `tests/crash.rs` kills it with `SIGKILL` at random moments, reopens the store and checks it against the log
-//!   ([`verify`]) and against the store's invariants ([`snapshot::check_invariants`]);
+//!   ([`verify`]) and against the store's invariants ([`koko_core::check`], re-exported as [`snapshot::check`]);
 //! - `tests/disk_full.rs` runs it on a 4 MiB tmpfs until the disk is full, then checks the same.
 //!
 //! ## What sled 0.34.7 guarantees, read from its source

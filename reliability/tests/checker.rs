@@ -5,7 +5,7 @@ use std::path::Path;
 
 use koko_core::{BookStore, CopyStatus, Decimal, MemoryStorage};
 use koko_reliability::acklog::{read_log, AckLog, AckWriter, Entry};
-use koko_reliability::snapshot::{check_invariants, Snapshot};
+use koko_reliability::snapshot::{check, Problem, Snapshot, SnapshotExt};
 use koko_reliability::verify::{verify, Policy};
 use koko_reliability::workload::{self, Step, Workload, WorkloadOptions};
 use serde_json::Value;
@@ -39,7 +39,7 @@ struct Started {
 
 fn start(seed: u64, conflicts: bool) -> Started {
     let store = BookStore::in_memory(workload::plan()).unwrap();
-    let before = Snapshot::read(&store).unwrap();
+    let before = Snapshot::read(store.storage()).unwrap();
     let options = WorkloadOptions {
         seed,
         conflicts,
@@ -76,7 +76,7 @@ fn run(seed: u64, steps: usize) -> Run {
     let mut mid = Snapshot::default();
     for step in 0..steps {
         if step == MID {
-            mid = Snapshot::read(workload.store()).unwrap();
+            mid = Snapshot::read(workload.store().storage()).unwrap();
         }
         match workload.step(&mut log).unwrap() {
             Step::Acked => {}
@@ -143,7 +143,7 @@ fn rewrite(dir: &Path, lines: &[Value]) -> AckLog {
 }
 
 fn actual(run: &Run) -> Snapshot {
-    Snapshot::read(run.workload.store()).unwrap()
+    Snapshot::read(run.workload.store().storage()).unwrap()
 }
 
 fn index_of(lines: &[Value], event: &str, kind: &str) -> usize {
@@ -157,8 +157,8 @@ fn index_of(lines: &[Value], event: &str, kind: &str) -> usize {
 fn an_honest_run_passes_every_check() {
     let run = run(1, 600);
     let actual = actual(&run);
-    let stats = check_invariants(run.workload.store(), &actual).unwrap();
-    assert!(stats.rentals > 50 && stats.open > 0, "{stats:?}");
+    let stats = check(&actual).unwrap();
+    assert!(stats.rentals > 50 && stats.open_rentals > 0, "{stats:?}");
     assert!(
         stats.payments > 20 && stats.entries > stats.payments,
         "{stats:?}"
@@ -291,11 +291,12 @@ fn a_lost_or_altered_renewal_is_caught() {
         // On its own, the store is inconsistent too when the due date no longer follows from the renewals (a lost
         // renewal with its due date rolled back is consistent: only the log shows it).
         if tamper != "lost" {
-            let invariants = check_invariants(run.workload.store(), &actual).unwrap_err();
+            let invariants = check(&actual).unwrap_err();
             assert!(
-                invariants
-                    .iter()
-                    .any(|p| p.contains(&format!("rental {rental}:"))),
+                invariants.iter().any(|p| matches!(
+                    p,
+                    Problem::DueDateWrong { rental: r, .. } if r.get() == rental
+                )),
                 "{tamper}: {invariants:?}"
             );
         }
@@ -373,7 +374,7 @@ fn a_payment_in_flight_at_the_kill_is_whole_or_absent() {
     let payment = lines.pop().unwrap();
     let entry = payment["outcome"]["entry"]["id"].as_u64().unwrap();
     let customer = payment["op"]["customer"].as_u64().unwrap();
-    let whole = Snapshot::read(workload.store()).unwrap();
+    let whole = Snapshot::read(workload.store().storage()).unwrap();
     let log = rewrite(dir.path(), &lines);
 
     // Wholly present: committed.
@@ -391,7 +392,7 @@ fn a_payment_in_flight_at_the_kill_is_whole_or_absent() {
     let mut half = whole.clone();
     half.ledger.remove(&entry);
     assert!(verify(&before, &log, &half, &Policy::durable()).is_err());
-    assert!(check_invariants(workload.store(), &half).is_err());
+    assert!(check(&half).is_err());
     let mut half = absent.clone();
     half.ledger.insert(entry, removed);
     assert!(verify(&before, &log, &half, &Policy::durable()).is_err());
@@ -400,15 +401,11 @@ fn a_payment_in_flight_at_the_kill_is_whole_or_absent() {
 #[test]
 fn broken_ledger_invariants_are_caught() {
     let run = run(15, 400);
-    let store = run.workload.store();
     let good = actual(&run);
-    check_invariants(store, &good).unwrap();
-    let expect = |bad: &Snapshot, needle: &str| {
-        let problems = check_invariants(store, bad).unwrap_err();
-        assert!(
-            problems.iter().any(|p| p.contains(needle)),
-            "{needle}: {problems:?}"
-        );
+    check(&good).unwrap();
+    let expect = |bad: &Snapshot, what: &str, wanted: &dyn Fn(&Problem) -> bool| {
+        let problems = check(bad).unwrap_err();
+        assert!(problems.iter().any(wanted), "{what}: {problems:?}");
     };
     // A stored balance that is not the sum of the ledger.
     let mut bad = good.clone();
@@ -419,12 +416,21 @@ fn broken_ledger_invariants_are_caught() {
         .unwrap();
     let customer = *customer;
     bad.accounts.get_mut(&customer).unwrap().balance += Decimal::ONE;
-    expect(&bad, "the ledger sums to");
+    expect(
+        &bad,
+        "stored balance",
+        &|p| matches!(p, Problem::AccountBalance { customer: c, .. } if c.get() == customer),
+    );
     // An entry whose balance after is not the running sum.
     let mut bad = good.clone();
     let entry = bad.ledger.values_mut().next().unwrap();
     entry.balance_after += Decimal::new(1, 2);
-    expect(&bad, "the running sum");
+    let entry = entry.id;
+    expect(
+        &bad,
+        "running balance",
+        &|p| matches!(p, Problem::RunningBalance { entry: e, .. } if *e == entry),
+    );
     // A closed rental without its charge entry.
     let mut bad = good.clone();
     let closed = bad
@@ -435,11 +441,19 @@ fn broken_ledger_invariants_are_caught() {
         .clone();
     let charge = bad.charge_entries(closed.id.get()).next().unwrap().clone();
     bad.ledger.remove(&charge.id.get());
-    expect(&bad, "exactly one expected");
+    expect(
+        &bad,
+        "missing charge entry",
+        &|p| matches!(p, Problem::ChargeEntryCount { rental, entries } if *rental == closed.id && entries.is_empty()),
+    );
     // A charge entry of the wrong amount.
     let mut bad = good.clone();
     bad.ledger.get_mut(&charge.id.get()).unwrap().amount += Decimal::ONE;
-    expect(&bad, "its charge entry");
+    expect(
+        &bad,
+        "charge entry of another amount",
+        &|p| matches!(p, Problem::ChargeEntryMismatch { rental, entry, .. } if *rental == closed.id && *entry == charge.id),
+    );
     // A charge entry on an open rental.
     let mut bad = good.clone();
     let open = bad
@@ -451,15 +465,24 @@ fn broken_ledger_invariants_are_caught() {
     let mut twin = charge.clone();
     twin.id = koko_core::LedgerEntryId::new(bad.max_ids().entry + 1);
     twin.rental = Some(open.id);
+    let twin_id = twin.id;
     bad.ledger.insert(twin.id.get(), twin);
-    expect(&bad, "open, yet charged");
+    expect(
+        &bad,
+        "charged open rental",
+        &|p| matches!(p, Problem::OpenRentalCharged { rental, entries } if *rental == open.id && entries == &[twin_id]),
+    );
     // An account that miscounts its open rentals.
     let mut bad = good.clone();
     bad.accounts
         .get_mut(&open.customer.get())
         .unwrap()
         .open_rentals += 1;
-    expect(&bad, "open rentals");
+    expect(
+        &bad,
+        "open rentals counted",
+        &|p| matches!(p, Problem::OpenRentalCount { customer, counted, open: n } if *customer == open.customer && *counted == n + 1),
+    );
 }
 
 #[test]
@@ -591,7 +614,6 @@ fn interval_policy(from_ns: u64) -> Policy {
 #[test]
 fn broken_invariants_are_caught() {
     let run = run(8, 300);
-    let store = run.workload.store();
     let good = actual(&run);
     // A rented copy shown as available: a copy with an open rental but no mark.
     let mut bad = good.clone();
@@ -602,15 +624,27 @@ fn broken_invariants_are_caught() {
         .unwrap()
         .clone();
     bad.copies.get_mut(&open.copy.get()).unwrap().status = CopyStatus::Available;
-    assert!(check_invariants(store, &bad).is_err());
+    let problems = check(&bad).unwrap_err();
+    assert!(
+        problems.iter().any(|p| matches!(
+            p,
+            Problem::OpenRentalNotMarked { rental, copy, status: CopyStatus::Available }
+                if *rental == open.id && *copy == open.copy
+        )),
+        "{problems:?}"
+    );
     // A second open rental on the same copy.
     let mut bad = good.clone();
     let mut twin = open.clone();
     twin.id = koko_core::RentalId::new(bad.max_ids().rental + 1);
+    let twin_id = twin.id;
     bad.rentals.insert(twin.id.get(), twin);
-    let problems = check_invariants(store, &bad).unwrap_err();
+    let problems = check(&bad).unwrap_err();
     assert!(
-        problems.iter().any(|p| p.contains("open rentals")),
+        problems.iter().any(|p| matches!(
+            p,
+            Problem::SeveralOpenRentals { copy, rentals } if *copy == open.copy && rentals == &[open.id, twin_id]
+        )),
         "{problems:?}"
     );
     // A charge that is not the quote for the rental's times.
@@ -621,11 +655,13 @@ fn broken_invariants_are_caught() {
         .find(|r| r.returned_at.is_some())
         .unwrap();
     closed.charge.as_mut().unwrap().total += Decimal::ONE;
-    let problems = check_invariants(store, &bad).unwrap_err();
+    let closed = closed.id;
+    let problems = check(&bad).unwrap_err();
     assert!(
-        problems
-            .iter()
-            .any(|p| p.contains("the quote for its times")),
+        problems.iter().any(|p| matches!(
+            p,
+            Problem::ChargeNotQuote { rental, charged, quote } if *rental == closed && *charged == quote + Decimal::ONE
+        )),
         "{problems:?}"
     );
 }
@@ -685,7 +721,7 @@ fn a_batch_in_flight_at_the_kill_found_half_applied_is_caught() {
         last["op"]["kind"] == "batch" && (first["kind"] == "book" || first["kind"] == "customer")
     });
     let batch = lines.pop().unwrap(); // its `ok` line: without it, the batch was in flight at the kill
-    let whole = Snapshot::read(workload.store()).unwrap();
+    let whole = Snapshot::read(workload.store().storage()).unwrap();
     let log = rewrite(dir.path(), &lines);
 
     // Wholly present: committed.

@@ -23,7 +23,7 @@ use koko_core::Durability;
 use koko_reliability::acklog::{read_log, unix_nanos};
 use koko_reliability::fmt_ms;
 use koko_reliability::rng::{fresh_seed, SplitMix64};
-use koko_reliability::snapshot::{check_invariants, Snapshot};
+use koko_reliability::snapshot::{self, check, Snapshot};
 use koko_reliability::verify::{verify, Policy};
 
 use common::{check_plans, one_more_round, open_store, spawn_writer, tail};
@@ -184,9 +184,12 @@ fn cycle(
 
     let log = read_log(&log_path)?;
     let store = open_store(&store_dir, durability)?;
-    let actual = Snapshot::read(&store)?;
+    let actual = snapshot::read(&store)?;
     check_plans(&actual)?;
-    let stats = check_invariants(&store, &actual).map_err(|problems| problems.join("\n  "))?;
+    let stats = check(&actual).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        lines.join("\n  ")
+    })?;
     let mut before = before.clone();
     if before.plans.is_empty() {
         before.plans = actual.plans.clone();
@@ -274,7 +277,7 @@ fn cycle(
             _ => "none",
         },
         stats.rentals,
-        stats.open,
+        stats.open_rentals,
         stats.renewals,
         stats.lost_rentals,
         stats.holds,

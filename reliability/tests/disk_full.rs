@@ -17,7 +17,7 @@ use koko_core::Durability;
 use koko_reliability::acklog::{read_log, Ending, Entry};
 use koko_reliability::fmt_ms;
 use koko_reliability::rng::fresh_seed;
-use koko_reliability::snapshot::{check_invariants, Snapshot};
+use koko_reliability::snapshot::{self, check, Snapshot};
 use koko_reliability::verify::{verify, Policy};
 
 use common::{check_plans, one_more_round, open_store, spawn_writer, tail};
@@ -225,12 +225,15 @@ fn fill_and_check(durability: Durability) {
             panic!("disk_full ({mode}) seed={seed:#018x}: reopening the store after a full disk panicked")
         }
     };
-    let actual = Snapshot::read(&store).unwrap();
+    let actual = snapshot::read(&store).unwrap();
     check_plans(&actual).unwrap();
-    let stats = check_invariants(&store, &actual).unwrap_or_else(|p| {
+    let stats = check(&actual).unwrap_or_else(|p| {
         panic!(
             "disk_full ({mode}) seed={seed:#018x}: invariants broken:\n  {}",
-            p.join("\n  ")
+            p.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n  ")
         )
     });
     let before = Snapshot {

@@ -42,7 +42,7 @@ use chrono::Utc;
 
 pub use record::{DumpHeader, DumpRecord, DUMP_FORMAT};
 
-use crate::domain::{Copy, CopyStatus};
+use crate::domain::{BookCopy, CopyStatus};
 use crate::engine::{Operation, Outcome, RestoreInput, RestoreStep};
 use crate::error::{Error, Result};
 use crate::storage::Storage;
@@ -317,7 +317,7 @@ struct Restorer<'a, S: ?Sized> {
     counts: DumpSummary,
     expected: Option<BTreeMap<String, u64>>,
     /// Copies rented, lost or on hold: written on the shelf with their books, given their status at the end.
-    deferred: Vec<Copy>,
+    deferred: Vec<BookCopy>,
 }
 
 impl<'a, S: Storage + ?Sized> Restorer<'a, S> {

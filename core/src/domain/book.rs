@@ -191,7 +191,7 @@ impl CopyStatus {
 
 /// One physical item of a [`Book`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Copy {
+pub struct BookCopy {
     /// The copy's id.
     pub id: CopyId,
     /// The book it is a copy of.
@@ -199,6 +199,14 @@ pub struct Copy {
     /// Available, rented (and under which rental) or withdrawn.
     pub status: CopyStatus,
 }
+
+/// The former name of [`BookCopy`], kept so existing code compiles; it shadowed `std::marker::Copy` wherever it was
+/// imported.
+#[deprecated(
+    since = "0.2.0",
+    note = "renamed BookCopy: `Copy` shadows std::marker::Copy"
+)]
+pub type Copy = BookCopy;
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use super::account::{Block, LedgerEntry};
-use super::book::{Book, Copy};
+use super::book::{Book, BookCopy};
 use super::customer::Customer;
 use super::hold::Hold;
 use super::rental::Rental;
@@ -27,7 +27,7 @@ pub enum DumpRecord {
         /// The book.
         book: Book,
         /// Its copies.
-        copies: Vec<Copy>,
+        copies: Vec<BookCopy>,
     },
     /// A customer, the account's balance (the sum of the ledger) and its manual block.
     Customer {

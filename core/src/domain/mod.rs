@@ -13,7 +13,9 @@ mod words;
 pub use account::{
     Account, AccountState, AgedBalance, Block, EntryKind, LedgerEntry, OpenLoan, Statement,
 };
-pub use book::{Book, BookUpdate, Copy, CopyStatus, NewBook};
+#[allow(deprecated)]
+pub use book::Copy;
+pub use book::{Book, BookCopy, BookUpdate, CopyStatus, NewBook};
 pub use customer::{Customer, CustomerUpdate, NewCustomer};
 pub use dump::DumpRecord;
 pub use hold::{Hold, HoldStatus};

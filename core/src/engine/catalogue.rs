@@ -9,7 +9,7 @@ use super::holds;
 use super::plans;
 use super::view::{reindex, require, IdKind, TxView};
 use crate::domain::{
-    book_words, title_key, Book, BookUpdate, Copy, CopyStatus, NewBook, WordIndex,
+    book_words, title_key, Book, BookCopy, BookUpdate, CopyStatus, NewBook, WordIndex,
 };
 use crate::error::Error;
 use crate::ids::{BookId, CopyId};
@@ -33,7 +33,7 @@ pub(crate) fn insert_book<T: TxView>(
     new: &NewBook,
     copies: u32,
     batch: &Batch,
-) -> Result<(Book, Vec<Copy>), T::E> {
+) -> Result<(Book, Vec<BookCopy>), T::E> {
     plans::check_category_priced(tx, &new.category, batch)?;
     let new = new.validated()?;
     check_copy_count(copies)?;
@@ -82,10 +82,10 @@ fn make_copies<T: TxView>(
     book: BookId,
     mut ids: Vec<CopyId>,
     count: u32,
-) -> Result<Vec<Copy>, T::E> {
+) -> Result<Vec<BookCopy>, T::E> {
     let mut made = Vec::with_capacity(count as usize);
     for _ in 0..count {
-        let copy = Copy {
+        let copy = BookCopy {
             id: CopyId::new(tx.next_id(IdKind::Copy)?),
             book,
             status: CopyStatus::Available,
@@ -103,7 +103,7 @@ pub(crate) fn add_copies<T: TxView>(
     book: BookId,
     count: u32,
     at: DateTime<Utc>,
-) -> Result<Vec<Copy>, T::E> {
+) -> Result<Vec<BookCopy>, T::E> {
     check_copy_count(count)?;
     require(tx.book(book)?, BookId::ENTITY, book)?;
     let ids = tx.copy_ids(book)?;
@@ -182,7 +182,7 @@ pub(crate) fn set_withdrawn<T: TxView>(
     id: CopyId,
     withdrawn: bool,
     at: DateTime<Utc>,
-) -> Result<Copy, T::E> {
+) -> Result<BookCopy, T::E> {
     let mut copy = require(tx.copy(id)?, CopyId::ENTITY, id)?;
     match (copy.status, withdrawn) {
         (CopyStatus::Rented(rental), true) => Err(Error::Unavailable {

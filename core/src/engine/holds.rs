@@ -12,19 +12,19 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::limits;
 use super::view::{account, require, IdKind, TxView};
-use crate::domain::{Copy, CopyStatus, Hold, HoldStatus};
+use crate::domain::{BookCopy, CopyStatus, Hold, HoldStatus};
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 
 /// What freeing a copy does: the copy as it will be stored, and the hold it was set aside for (if any).
 pub(crate) struct Release {
-    copy: Copy,
+    copy: BookCopy,
     hold: Option<Hold>,
 }
 
 impl Release {
     /// The copy as stored.
-    pub(crate) fn copy(&self) -> &Copy {
+    pub(crate) fn copy(&self) -> &BookCopy {
         &self.copy
     }
 }
@@ -49,7 +49,7 @@ pub(crate) fn pickup_deadline<T: TxView>(
 /// `ready_until`, or back on the shelf. Locks the book's queue first.
 pub(crate) fn release<T: TxView>(
     tx: &mut T,
-    mut copy: Copy,
+    mut copy: BookCopy,
     ready_until: DateTime<Utc>,
 ) -> Result<Release, T::E> {
     tx.lock_book(copy.book)?;
@@ -183,7 +183,7 @@ pub(crate) fn cancel_hold<T: TxView>(
     Ok(hold)
 }
 
-/// [`Operation::ExpireHolds`]: every ready hold whose `ready_until` is before `at` expires, and its copy passes
+/// [`Operation::ExpireHolds`](super::operation::Operation::ExpireHolds): every ready hold whose `ready_until` is before `at` expires, and its copy passes
 /// to the next waiting hold (or the shelf). Answers the expired holds, in id order.
 pub(crate) fn expire_holds<T: TxView>(tx: &mut T, at: DateTime<Utc>) -> Result<Vec<Hold>, T::E> {
     let ready_until = pickup_deadline(tx, at)?;
@@ -208,7 +208,7 @@ pub(crate) fn expire_holds<T: TxView>(tx: &mut T, at: DateTime<Utc>) -> Result<V
 }
 
 /// The copy a ready hold names, which must be set aside for it.
-fn held_copy<T: TxView>(tx: &mut T, hold: &Hold, copy: CopyId) -> Result<Copy, T::E> {
+fn held_copy<T: TxView>(tx: &mut T, hold: &Hold, copy: CopyId) -> Result<BookCopy, T::E> {
     let record = require(tx.copy(copy)?, CopyId::ENTITY, copy)?;
     if record.status != CopyStatus::OnHold(hold.id) {
         return Err(Error::Corruption(format!(

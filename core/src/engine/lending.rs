@@ -8,7 +8,7 @@ use super::ledger;
 use super::limits;
 use super::operation::{Damage, RentRequest, RentTarget};
 use super::view::{account, require, IdKind, TxView};
-use crate::domain::{Copy, CopyStatus, HoldStatus, Rental};
+use crate::domain::{BookCopy, CopyStatus, HoldStatus, Rental};
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
 
@@ -88,7 +88,11 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
 }
 
 /// Whether `customer` may rent `copy` now: it is on the shelf, or set aside for their own hold.
-fn check_rentable<T: TxView>(tx: &mut T, copy: &Copy, customer: CustomerId) -> Result<(), T::E> {
+fn check_rentable<T: TxView>(
+    tx: &mut T,
+    copy: &BookCopy,
+    customer: CustomerId,
+) -> Result<(), T::E> {
     let id = copy.id;
     let reason = match copy.status {
         CopyStatus::Available => return Ok(()),
@@ -120,7 +124,7 @@ pub(crate) fn open_rental<T: TxView>(tx: &mut T, id: RentalId) -> Result<Rental,
 pub(crate) fn held_copy_and_plan<T: TxView>(
     tx: &mut T,
     rental: &Rental,
-) -> Result<(Copy, std::sync::Arc<crate::pricing::PlanVersion>), T::E> {
+) -> Result<(BookCopy, std::sync::Arc<crate::pricing::PlanVersion>), T::E> {
     tx.lock_book(rental.book)?;
     let copy = require(tx.copy(rental.copy)?, CopyId::ENTITY, rental.copy)?;
     if copy.status != CopyStatus::Rented(rental.id) {

@@ -98,7 +98,8 @@ pub(crate) fn check_standing<E: From<Error>>(
 /// A block request: the reason, when it starts, when it ends.
 pub(crate) type BlockRequest<'a> = (&'a str, DateTime<Utc>, Option<DateTime<Utc>>);
 
-/// [`Operation::BlockCustomer`] and [`Operation::UnblockCustomer`].
+/// [`Operation::BlockCustomer`](super::operation::Operation::BlockCustomer) and
+/// [`Operation::UnblockCustomer`](super::operation::Operation::UnblockCustomer).
 pub(crate) fn set_block<T: TxView>(
     tx: &mut T,
     customer: CustomerId,

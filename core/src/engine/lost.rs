@@ -8,11 +8,11 @@ use super::holds;
 use super::ledger::{self, Posting};
 use super::lending::{held_copy_and_plan, open_rental};
 use super::view::{require, TxView};
-use crate::domain::{Copy, CopyStatus, EntryKind, LedgerEntry, Rental};
+use crate::domain::{BookCopy, CopyStatus, EntryKind, LedgerEntry, Rental};
 use crate::error::Error;
 use crate::ids::{CopyId, PlanVersionId, RentalId};
 
-/// [`Operation::DeclareLost`]: closes an open rental as lost at `at` — charged what accrued until then (late
+/// [`Operation::DeclareLost`](super::operation::Operation::DeclareLost): closes an open rental as lost at `at` — charged what accrued until then (late
 /// fees included, capped as the plan says), plus the tariff's replacement and processing fees as their own `fee`
 /// entries; the copy becomes [`CopyStatus::Lost`].
 pub(crate) fn declare_lost<T: TxView>(
@@ -70,7 +70,7 @@ pub(crate) fn declare_lost<T: TxView>(
     Ok(rental)
 }
 
-/// [`Operation::MarkFound`]: brings a lost copy back (to the first waiting hold or the shelf) and, when the lost
+/// [`Operation::MarkFound`](super::operation::Operation::MarkFound): brings a lost copy back (to the first waiting hold or the shelf) and, when the lost
 /// rental's tariff says `replacement.refund_when_found`, credits the replacement fee back as a `waiver` (never the
 /// processing fee). The credit is what was charged for the copy, so it is posted even when the fee was already
 /// paid: the customer is then in credit, and a refund can hand the money back. Answers the copy and the credit.
@@ -78,7 +78,7 @@ pub(crate) fn mark_found<T: TxView>(
     tx: &mut T,
     id: CopyId,
     at: DateTime<Utc>,
-) -> Result<(Copy, Option<LedgerEntry>), T::E> {
+) -> Result<(BookCopy, Option<LedgerEntry>), T::E> {
     let copy = require(tx.copy(id)?, CopyId::ENTITY, id)?;
     let CopyStatus::Lost(rental_id) = copy.status else {
         return Err(Error::invalid_input(

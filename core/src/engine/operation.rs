@@ -12,7 +12,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::domain::{
-    Block, Book, BookUpdate, Copy, Customer, CustomerUpdate, DumpRecord, Hold, LedgerEntry,
+    Block, Book, BookCopy, BookUpdate, Customer, CustomerUpdate, DumpRecord, Hold, LedgerEntry,
     NewBook, NewCustomer, Rental,
 };
 use crate::error::{Error, Result};
@@ -372,7 +372,7 @@ pub struct RestoreInput(pub(crate) RestoreStep);
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum RestoreStep {
     Record(Box<DumpRecord>),
-    CopyStatus(Copy),
+    CopyStatus(BookCopy),
 }
 
 /// What an accepted [`Operation`] made or changed.
@@ -385,14 +385,14 @@ pub enum Outcome {
         /// The book.
         book: Book,
         /// Its copies, in id order.
-        copies: Vec<Copy>,
+        copies: Vec<BookCopy>,
     },
     /// The book as changed ([`Operation::UpdateBook`]).
     BookUpdated(Book),
     /// New copies ([`Operation::AddCopies`]).
-    Copies(Vec<Copy>),
+    Copies(Vec<BookCopy>),
     /// The copy as changed ([`Operation::SetWithdrawn`]).
-    Copy(Copy),
+    Copy(BookCopy),
     /// The customer as registered or changed.
     Customer(Customer),
     /// The rental as opened or closed.
@@ -408,7 +408,7 @@ pub enum Outcome {
     /// A found copy, as it now stands, and the replacement fee credited back (if the plan says so).
     Found {
         /// The copy.
-        copy: Copy,
+        copy: BookCopy,
         /// The credit posted.
         credit: Option<LedgerEntry>,
     },
@@ -433,7 +433,7 @@ impl Outcome {
     }
 
     /// The book and copies of an [`Outcome::Book`].
-    pub fn into_book(self) -> Result<(Book, Vec<Copy>)> {
+    pub fn into_book(self) -> Result<(Book, Vec<BookCopy>)> {
         match self {
             Outcome::Book { book, copies } => Ok((book, copies)),
             other => Err(other.mismatch("a new book")),
@@ -449,7 +449,7 @@ impl Outcome {
     }
 
     /// The copies of an [`Outcome::Copies`].
-    pub fn into_copies(self) -> Result<Vec<Copy>> {
+    pub fn into_copies(self) -> Result<Vec<BookCopy>> {
         match self {
             Outcome::Copies(copies) => Ok(copies),
             other => Err(other.mismatch("copies")),
@@ -457,7 +457,7 @@ impl Outcome {
     }
 
     /// The copy of an [`Outcome::Copy`].
-    pub fn into_copy(self) -> Result<Copy> {
+    pub fn into_copy(self) -> Result<BookCopy> {
         match self {
             Outcome::Copy(copy) => Ok(copy),
             other => Err(other.mismatch("a copy")),
@@ -515,7 +515,7 @@ impl Outcome {
     }
 
     /// The copy and credit of an [`Outcome::Found`].
-    pub fn into_found(self) -> Result<(Copy, Option<LedgerEntry>)> {
+    pub fn into_found(self) -> Result<(BookCopy, Option<LedgerEntry>)> {
         match self {
             Outcome::Found { copy, credit } => Ok((copy, credit)),
             other => Err(other.mismatch("a found copy")),

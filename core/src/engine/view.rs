@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::operation::Outcome;
 use crate::domain::{
-    AccountState, Block, Book, Copy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental,
+    AccountState, Block, Book, BookCopy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental,
     WordIndex,
 };
 use crate::error::Error;
@@ -64,8 +64,8 @@ pub(crate) trait TxView {
     fn copy_ids(&mut self, book: BookId) -> Result<Vec<CopyId>, Self::E>;
     fn put_copy_ids(&mut self, book: BookId, copies: &[CopyId]) -> Result<(), Self::E>;
 
-    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>, Self::E>;
-    fn put_copy(&mut self, copy: &Copy) -> Result<(), Self::E>;
+    fn copy(&mut self, id: CopyId) -> Result<Option<BookCopy>, Self::E>;
+    fn put_copy(&mut self, copy: &BookCopy) -> Result<(), Self::E>;
 
     fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>, Self::E>;
     fn put_customer(&mut self, customer: &Customer) -> Result<(), Self::E>;
@@ -76,7 +76,7 @@ pub(crate) trait TxView {
 
     /// The first available copy of a book, in copy id order. The default walks the book's copies; backends with
     /// an availability index override it.
-    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>, Self::E> {
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<BookCopy>, Self::E> {
         for id in self.copy_ids(book)? {
             let copy = require(self.copy(id)?, CopyId::ENTITY, id)?;
             if copy.status == CopyStatus::Available {
@@ -200,7 +200,7 @@ impl StoredAccount {
 /// What a store keeps per idempotency key: the request it answered and its outcome.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub(crate) struct KeyRecord {
-    /// The request, as [`fingerprint`] writes it.
+    /// The request, as the idempotency rules write it (`idempotency::fingerprint`).
     pub(crate) request: String,
     /// The first answer.
     pub(crate) outcome: Outcome,

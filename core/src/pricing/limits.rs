@@ -7,7 +7,7 @@ use super::amount::check_amount;
 use crate::error::{Error, Result};
 use crate::money::opt_decimal_str;
 
-/// Rules that refuse a rent (with [`Error::Blocked`](crate::Error::Blocked) naming the rule), checked inside the
+/// Rules that refuse a rent (with [`Error::Blocked`] naming the rule), checked inside the
 /// rent operation, atomically with it. Every rule is optional; a plan without `limits` limits nothing.
 ///
 /// ```

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    AccountState, Book, BookUpdate, Copy, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
+    AccountState, Book, BookCopy, BookUpdate, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
     NewCustomer, Rental, WordIndex,
 };
 use crate::engine::{single, Operation, Outcome, RentRequest};
@@ -21,7 +21,7 @@ pub type Records<'a, T> = Box<dyn Iterator<Item = Result<T>> + Send + 'a>;
 /// backend could not commit it; nothing of it was stored).
 pub type BatchResults = Vec<Result<Outcome>>;
 
-/// Where Koko keeps its records. Implemented by [`MemoryStorage`], [`SledStorage`] and, with the `postgres`
+/// Where Koko keeps its records. Implemented by [`MemoryStorage`](crate::MemoryStorage), [`SledStorage`](crate::SledStorage) and, with the `postgres`
 /// feature, a PostgreSQL backend; all pass the same conformance suite.
 ///
 /// Handles are shared between threads (`Send + Sync`). Every write is an [`Operation`] applied by
@@ -56,7 +56,7 @@ pub trait Storage: Send + Sync {
 
     /// Adds a book with `copies` copies (at least 1). [`Error::Duplicate`](crate::Error::Duplicate) if the title
     /// (trimmed, case-insensitive) or the ISBN is taken.
-    fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<Copy>)> {
+    fn insert_book(&self, book: &NewBook, copies: u32) -> Result<(Book, Vec<BookCopy>)> {
         self.apply(Operation::AddBook {
             book: book.clone(),
             copies,
@@ -80,7 +80,7 @@ pub trait Storage: Send + Sync {
     /// The books after `after` (every book for `None`), in id order: a page costs the same however far in.
     fn books_after(&self, after: Option<BookId>) -> Result<Records<'_, Book>>;
     /// Adds `count` (at least 1) more copies of a book.
-    fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
+    fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<BookCopy>> {
         self.apply(Operation::AddCopies {
             book,
             count,
@@ -89,12 +89,12 @@ pub trait Storage: Send + Sync {
         .into_copies()
     }
     /// One copy.
-    fn copy(&self, id: CopyId) -> Result<Copy>;
+    fn copy(&self, id: CopyId) -> Result<BookCopy>;
     /// A book's copies, in id order.
-    fn copies_of(&self, book: BookId) -> Result<Vec<Copy>>;
+    fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>>;
     /// Withdraws an available copy from circulation (`true`) or puts a withdrawn one back (`false`).
     /// A rented copy cannot be withdrawn ([`Error::Unavailable`](crate::Error::Unavailable)).
-    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
+    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<BookCopy> {
         self.apply(Operation::SetWithdrawn {
             copy,
             withdrawn,
@@ -248,10 +248,10 @@ macro_rules! forward_storage {
             fn books_after(&self, after: Option<BookId>) -> Result<Records<'_, Book>> {
                 (**self).books_after(after)
             }
-            fn copy(&self, id: CopyId) -> Result<Copy> {
+            fn copy(&self, id: CopyId) -> Result<BookCopy> {
                 (**self).copy(id)
             }
-            fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+            fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>> {
                 (**self).copies_of(book)
             }
             fn customer(&self, id: CustomerId) -> Result<Customer> {

@@ -1,7 +1,7 @@
 //! The catalogue and customers of [`BookStore`]: books, copies, customers.
 
 use super::book_store::BookStore;
-use crate::domain::{Book, BookUpdate, Copy, Customer, CustomerUpdate, NewBook, NewCustomer};
+use crate::domain::{Book, BookCopy, BookUpdate, Customer, CustomerUpdate, NewBook, NewCustomer};
 use crate::engine::Operation;
 use crate::error::Result;
 use crate::ids::{BookId, CopyId, CustomerId};
@@ -20,7 +20,7 @@ impl<S: Storage> BookStore<S> {
     }
 
     /// Adds `count` more copies of a book.
-    pub fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<Copy>> {
+    pub fn add_copies(&self, book: BookId, count: u32) -> Result<Vec<BookCopy>> {
         self.apply(Operation::AddCopies {
             book,
             count,
@@ -39,16 +39,16 @@ impl<S: Storage> BookStore<S> {
     }
 
     /// Takes a copy on the shelf (or a lost one) out of circulation.
-    pub fn withdraw_copy(&self, copy: CopyId) -> Result<Copy> {
+    pub fn withdraw_copy(&self, copy: CopyId) -> Result<BookCopy> {
         self.set_withdrawn(copy, true)
     }
 
     /// Puts a withdrawn copy back into circulation (to the first waiting hold of its book, or the shelf).
-    pub fn reinstate_copy(&self, copy: CopyId) -> Result<Copy> {
+    pub fn reinstate_copy(&self, copy: CopyId) -> Result<BookCopy> {
         self.set_withdrawn(copy, false)
     }
 
-    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<Copy> {
+    fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<BookCopy> {
         self.apply(Operation::SetWithdrawn {
             copy,
             withdrawn,
@@ -68,7 +68,7 @@ impl<S: Storage> BookStore<S> {
     }
 
     /// A book's copies, in id order.
-    pub fn copies(&self, book: BookId) -> Result<Vec<Copy>> {
+    pub fn copies(&self, book: BookId) -> Result<Vec<BookCopy>> {
         self.storage.copies_of(book)
     }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::book_store::BookStore;
-use crate::domain::{Copy, EntryKind, Hold, LedgerEntry, Rental};
+use crate::domain::{BookCopy, EntryKind, Hold, LedgerEntry, Rental};
 use crate::engine::{Damage, Operation};
 use crate::error::Result;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
@@ -117,7 +117,7 @@ impl<S: Storage> BookStore<S> {
         &self,
         copy: CopyId,
         at: DateTime<Utc>,
-    ) -> Result<(Copy, Option<LedgerEntry>)> {
+    ) -> Result<(BookCopy, Option<LedgerEntry>)> {
         self.apply(Operation::MarkFound { copy, at })?.into_found()
     }
 

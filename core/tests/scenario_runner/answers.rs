@@ -1,7 +1,7 @@
 //! What each kind of record answers in a scenario, as JSON: the shapes every runner (Rust, Python, HTTP) writes.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use koko_core::{Copy, CopyStatus, Hold, LedgerEntry, Notice, Receipt, Rental};
+use koko_core::{BookCopy, CopyStatus, Hold, LedgerEntry, Notice, Receipt, Rental};
 use serde_json::{json, Value};
 
 /// An instant as the scenarios write it: `2024-06-08T10:00:00Z`.
@@ -43,7 +43,7 @@ pub fn receipt(r: &Receipt) -> Value {
 }
 
 /// A copy's status: `available`, `rented`, `on_hold`, `withdrawn` or `lost`, with the rental or hold it names.
-pub fn copy(c: &Copy) -> Value {
+pub fn copy(c: &BookCopy) -> Value {
     let mut value = json!({"copy": c.id.get(), "book": c.book.get(), "status": c.status.as_str()});
     match c.status {
         CopyStatus::Rented(r) | CopyStatus::Lost(r) => value["rental"] = json!(r.get()),

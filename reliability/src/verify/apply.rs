@@ -1,14 +1,14 @@
 //! Applies an operation's result to the expected store, checking it obeys the domain rules.
 
 use koko_core::{
-    AccountState, Copy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, HoldStatus,
+    AccountState, BookCopy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, HoldStatus,
 };
 
 use super::circulation::{self, copy_for, fulfil, release, rentable};
 use super::ledger::{post, post_charge, Posting};
 use super::{plan_of, renewed};
 use crate::acklog::{Op, Outcome};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, SnapshotExt};
 
 /// Applies an operation's result to `expected`, checking it obeys the domain rules against the state before it
 /// (fresh, increasing ids; only copies on the shelf or set aside for the renter rented, for a rent by book the one
@@ -66,7 +66,7 @@ pub(super) fn apply(
                 last = *copy;
                 expected.copies.insert(
                     *copy,
-                    Copy {
+                    BookCopy {
                         id: CopyId::new(*copy),
                         book: book.id,
                         status: CopyStatus::Available,

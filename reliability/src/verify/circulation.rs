@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use koko_core::{
-    Copy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, Hold, HoldId, HoldStatus,
+    BookCopy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, Hold, HoldId, HoldStatus,
     LedgerEntry, Rental, RentalId,
 };
 
@@ -18,7 +18,7 @@ use super::apply::above;
 use super::ledger::{post, post_charge, Posting};
 use super::plan_of;
 use crate::acklog::DamageFee;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, SnapshotExt};
 
 /// Until when a copy set aside at `at` waits.
 fn ready_until(expected: &Snapshot, at: DateTime<Utc>) -> DateTime<Utc> {
@@ -61,7 +61,7 @@ fn active_hold(expected: &Snapshot, customer: CustomerId, book: u64) -> Option<&
 }
 
 /// Whether `customer` may rent `copy`: it is on the shelf, or set aside for their own hold.
-pub(super) fn rentable(expected: &Snapshot, copy: &Copy, customer: CustomerId) -> bool {
+pub(super) fn rentable(expected: &Snapshot, copy: &BookCopy, customer: CustomerId) -> bool {
     match copy.status {
         CopyStatus::Available => true,
         CopyStatus::OnHold(hold) => expected
@@ -359,7 +359,7 @@ pub(super) fn declare_lost(
 }
 
 /// The copy `copy` (lost) as a find at `at` leaves it, if it is lost in `expected`.
-pub(super) fn as_found(expected: &Snapshot, copy: u64, at: DateTime<Utc>) -> Option<Copy> {
+pub(super) fn as_found(expected: &Snapshot, copy: u64, at: DateTime<Utc>) -> Option<BookCopy> {
     let mut scratch = expected.clone();
     release(&mut scratch, copy, at).ok()?;
     scratch.copies.remove(&copy)
@@ -370,7 +370,7 @@ pub(super) fn as_found(expected: &Snapshot, copy: u64, at: DateTime<Utc>) -> Opt
 pub(super) fn mark_found(
     expected: &mut Snapshot,
     (copy, at): (u64, DateTime<Utc>),
-    (found, credit): (&Copy, Option<&LedgerEntry>),
+    (found, credit): (&BookCopy, Option<&LedgerEntry>),
     actual: &Snapshot,
 ) -> Result<(), String> {
     let status = expected.copies.get(&copy).map(|c| c.status);

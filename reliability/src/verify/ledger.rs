@@ -7,7 +7,7 @@ use koko_core::{
 };
 
 use super::apply::above;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, SnapshotExt};
 
 /// An entry an operation must have posted.
 pub(super) struct Posting<'a> {

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use koko_core::{PricePlan, Rental};
 
 use crate::acklog::{AckLog, Ending, Op, Outcome};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{Snapshot, SnapshotExt};
 
 mod apply;
 mod circulation;

@@ -16,7 +16,7 @@ use koko_core::{
 
 use crate::acklog::{unix_nanos, AckWriter, Entry, Op, Outcome};
 use crate::rng::SplitMix64;
-use crate::snapshot::Snapshot;
+use crate::snapshot;
 use crate::verify::effect_visible;
 
 mod choose;
@@ -242,7 +242,7 @@ impl<S: Storage> Workload<S> {
             Err(error) => {
                 let (visible, probe_error) = match expect {
                     Some(_) => (None, None),
-                    None => match Snapshot::read(&self.store) {
+                    None => match snapshot::read(&self.store) {
                         Ok(snapshot) => (Some(effect_visible(&snapshot, &op)), None),
                         Err(e) => (None, Some(e)),
                     },

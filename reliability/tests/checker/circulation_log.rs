@@ -188,7 +188,7 @@ fn a_hold_in_flight_at_the_kill_is_whole_or_absent() {
     let placed = lines.pop().unwrap();
     let hold = id(&placed["outcome"]["hold"]["id"]);
     let copy = id(&placed["outcome"]["hold"]["copy"]);
-    let whole = Snapshot::read(workload.store()).unwrap();
+    let whole = Snapshot::read(workload.store().storage()).unwrap();
     let log = rewrite(dir.path(), &lines);
     let verified = verify(&before, &log, &whole, &Policy::durable()).unwrap();
     assert_eq!(verified.in_flight_committed, 1);
@@ -221,7 +221,7 @@ fn a_loss_in_flight_at_the_kill_is_whole_or_absent() {
     });
     let lost = lines.pop().unwrap();
     let rental = id(&lost["op"]["rental"]);
-    let whole = Snapshot::read(workload.store()).unwrap();
+    let whole = Snapshot::read(workload.store().storage()).unwrap();
     let log = rewrite(dir.path(), &lines);
     let verified = verify(&before, &log, &whole, &Policy::durable()).unwrap();
     assert_eq!(verified.in_flight_committed, 1);

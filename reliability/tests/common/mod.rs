@@ -10,7 +10,7 @@ use koko_core::{
     BookStore, Decimal, Durability, EntryKind, NewBook, NewCustomer, Operation, SledOptions,
     SledStorage, Storage, DEFAULT_PLAN_START,
 };
-use koko_reliability::snapshot::Snapshot;
+use koko_reliability::snapshot::{self, Snapshot, SnapshotExt};
 use koko_reliability::workload::{self, epoch};
 
 /// The writer binary cargo built for these tests.
@@ -159,5 +159,5 @@ pub fn one_more_round(
         ));
     }
     store.flush().map_err(|e| fail("flushing", e))?;
-    Snapshot::read(store)
+    snapshot::read(store)
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::{
-    AccountState, Book, Copy, Customer, Hold, HoldStatus, LedgerEntry, Rental, WordIndex,
+    AccountState, Book, BookCopy, Customer, Hold, HoldStatus, LedgerEntry, Rental, WordIndex,
 };
 use crate::engine::{self, Batch, KeyRecord, Operation, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -48,7 +48,7 @@ struct Inner {
     titles: HashMap<String, BookId>,
     isbns: HashMap<String, BookId>,
     book_copies: HashMap<BookId, Vec<CopyId>>,
-    copies: BTreeMap<CopyId, Copy>,
+    copies: BTreeMap<CopyId, BookCopy>,
     /// The available copies of each book, for renting by book without a scan.
     available: BTreeSet<(BookId, CopyId)>,
     customers: BTreeMap<CustomerId, Customer>,
@@ -180,7 +180,7 @@ impl Storage for MemoryStorage {
         Ok(self.paged_from(from(after), |inner, after| page_of(&inner.books, after)))
     }
 
-    fn copy(&self, id: CopyId) -> Result<Copy> {
+    fn copy(&self, id: CopyId) -> Result<BookCopy> {
         self.lock()
             .copies
             .get(&id)
@@ -188,7 +188,7 @@ impl Storage for MemoryStorage {
             .ok_or_else(|| Error::not_found(CopyId::ENTITY, id))
     }
 
-    fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+    fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>> {
         let inner = self.lock();
         if !inner.books.contains_key(&book) {
             return Err(Error::not_found(BookId::ENTITY, book));

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::Inner;
 use crate::domain::{
-    Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental, WordIndex,
+    Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
+    WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -70,11 +71,11 @@ impl TxView for Inner {
         Ok(())
     }
 
-    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>> {
+    fn copy(&mut self, id: CopyId) -> Result<Option<BookCopy>> {
         Ok(self.copies.get(&id).cloned())
     }
 
-    fn put_copy(&mut self, copy: &Copy) -> Result<()> {
+    fn put_copy(&mut self, copy: &BookCopy) -> Result<()> {
         if copy.status == CopyStatus::Available {
             self.available.insert((copy.book, copy.id));
         } else {
@@ -84,7 +85,7 @@ impl TxView for Inner {
         Ok(())
     }
 
-    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>> {
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<BookCopy>> {
         let first = self
             .available
             .range((book, CopyId::new(0))..=(book, CopyId::new(u64::MAX)))

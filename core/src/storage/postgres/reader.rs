@@ -15,7 +15,7 @@ use super::error::pg_error;
 use super::pool::{Pool, Pooled};
 use super::replica::Replica;
 use super::rows::{book_row, copy_row, customer_row, plan_row, rental_row, to_i64};
-use crate::domain::{Book, Copy, Customer, Rental};
+use crate::domain::{Book, BookCopy, Customer, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 use crate::pricing::PlanVersion;
@@ -180,7 +180,7 @@ impl Reader {
     }
 
     /// One copy.
-    pub(super) fn copy(&self, id: CopyId) -> Result<Copy> {
+    pub(super) fn copy(&self, id: CopyId) -> Result<BookCopy> {
         self.one(
             "SELECT id, book_id, withdrawn, rental_id, hold_id, lost_rental_id FROM koko_copies WHERE id = $1",
             id.get(),
@@ -190,7 +190,7 @@ impl Reader {
     }
 
     /// A book's copies, in id order ([`Error::NotFound`] for an unknown book).
-    pub(super) fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+    pub(super) fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>> {
         self.book(book)?;
         let rows = self.query(
             "SELECT id, book_id, withdrawn, rental_id, hold_id, lost_rental_id FROM koko_copies WHERE book_id = $1 ORDER BY id",

@@ -11,7 +11,7 @@ use rust_decimal::Decimal;
 
 use super::error::{corrupt, pg_error};
 use crate::domain::{
-    Block, Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, Rental,
+    Block, Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, Rental,
 };
 use crate::engine::{IdKind, KeyRecord, Outcome, StoredAccount};
 use crate::error::{Error, Result};
@@ -47,7 +47,7 @@ pub(super) fn book_row(row: &Row) -> Result<Book> {
 
 /// A `koko_copies` row: its status is whichever of `withdrawn`, `rental_id`, `hold_id` and `lost_rental_id` is
 /// set (at most one; none: available).
-pub(super) fn copy_row(row: &Row) -> Result<Copy> {
+pub(super) fn copy_row(row: &Row) -> Result<BookCopy> {
     let withdrawn: bool = row.try_get("withdrawn").map_err(pg_error)?;
     let rental: Option<i64> = row.try_get("rental_id").map_err(pg_error)?;
     let hold: Option<i64> = row.try_get("hold_id").map_err(pg_error)?;
@@ -60,7 +60,7 @@ pub(super) fn copy_row(row: &Row) -> Result<Copy> {
         (false, None, None, None) => CopyStatus::Available,
         _ => return Err(corrupt("a copy with two statuses")),
     };
-    Ok(Copy {
+    Ok(BookCopy {
         id: CopyId::new(to_u64(row.try_get("id").map_err(pg_error)?)?),
         book: BookId::new(to_u64(row.try_get("book_id").map_err(pg_error)?)?),
         status,

@@ -15,7 +15,7 @@ use super::reader::Reader;
 use super::replica::Replica;
 use super::tx::{PgTx, PlanCache};
 use super::{accounts, backup, holds, notices, schema, search};
-use crate::domain::{AccountState, Book, Copy, Customer, Hold, LedgerEntry, Rental, WordIndex};
+use crate::domain::{AccountState, Book, BookCopy, Customer, Hold, LedgerEntry, Rental, WordIndex};
 use crate::engine::{self, Batch, Operation};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
@@ -202,11 +202,11 @@ impl Storage for PostgresStorage {
         Ok(self.reader.books_after(after))
     }
 
-    fn copy(&self, id: CopyId) -> Result<Copy> {
+    fn copy(&self, id: CopyId) -> Result<BookCopy> {
         self.reader.copy(id)
     }
 
-    fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+    fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>> {
         self.reader.copies_of(book)
     }
 

@@ -24,7 +24,7 @@ use super::rows::{
 use super::tx::PgTx;
 use super::{accounts, backup, holds, notices, search};
 use crate::domain::{
-    title_key, Book, Copy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental, WordIndex,
+    title_key, Book, BookCopy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental, WordIndex,
 };
 use crate::engine::{IdKind, KeyRecord, StoredAccount, TxView};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -103,7 +103,7 @@ impl TxView for PgTx<'_, '_> {
         Ok(()) // copies.book_id is the index
     }
 
-    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>, TxError> {
+    fn copy(&mut self, id: CopyId) -> Result<Option<BookCopy>, TxError> {
         self.locked(
             "SELECT id, book_id, withdrawn, rental_id, hold_id, lost_rental_id FROM koko_copies WHERE id = $1 FOR UPDATE",
             id.get(),
@@ -111,7 +111,7 @@ impl TxView for PgTx<'_, '_> {
         )
     }
 
-    fn put_copy(&mut self, copy: &Copy) -> Result<(), TxError> {
+    fn put_copy(&mut self, copy: &BookCopy) -> Result<(), TxError> {
         let columns = CopyColumns::of(copy.status)?;
         self.execute(
             "INSERT INTO koko_copies (id, book_id, withdrawn, rental_id, hold_id, lost_rental_id)
@@ -193,7 +193,7 @@ impl TxView for PgTx<'_, '_> {
         Ok(())
     }
 
-    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>, TxError> {
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<BookCopy>, TxError> {
         // Skip copies another transaction holds (it may be renting them); if every free-looking copy is held,
         // fall back to waiting on each in id order, which sees the other transactions' outcome.
         let row = self.query_opt(

@@ -36,8 +36,8 @@ use serde::{Deserialize, Serialize};
 use sled::Tree;
 
 use crate::domain::{
-    book_words, customer_words, Book, Copy, CopyStatus, Customer, EntryKind, LedgerEntry, Rental,
-    WordIndex,
+    book_words, customer_words, Book, BookCopy, CopyStatus, Customer, EntryKind, LedgerEntry,
+    Rental, WordIndex,
 };
 use crate::engine::StoredAccount;
 use crate::error::{Error, Result};
@@ -416,7 +416,7 @@ fn migrate_v1(trees: &Trees) -> Result<()> {
     let available = trees.get(AVAILABLE);
     for item in trees.get(COPIES).iter() {
         let (_, raw) = item.map_err(Error::storage)?;
-        let copy: Copy = decode(&raw)?;
+        let copy: BookCopy = decode(&raw)?;
         if copy.status == CopyStatus::Available {
             available
                 .insert(available_key(copy.book, copy.id), &[])

@@ -22,7 +22,8 @@ use self::layout::{
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::{
-    AccountState, Book, Copy, Customer, EntryKind, Hold, HoldStatus, LedgerEntry, Rental, WordIndex,
+    AccountState, Book, BookCopy, Customer, EntryKind, Hold, HoldStatus, LedgerEntry, Rental,
+    WordIndex,
 };
 use crate::engine::{KeyRecord, Operation, StoredAccount};
 use crate::error::{Error, Result};
@@ -237,11 +238,11 @@ impl Storage for SledStorage {
         self.values_after(BOOKS, after.map(BookId::get))
     }
 
-    fn copy(&self, id: CopyId) -> Result<Copy> {
+    fn copy(&self, id: CopyId) -> Result<BookCopy> {
         self.get(COPIES, id.get(), CopyId::ENTITY)
     }
 
-    fn copies_of(&self, book: BookId) -> Result<Vec<Copy>> {
+    fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>> {
         self.book(book)?;
         let ids: Vec<CopyId> = match self
             .tree(BOOK_COPIES)

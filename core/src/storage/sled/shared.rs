@@ -22,7 +22,7 @@ pub enum Durability {
     Interval(Duration),
 }
 
-/// Options for [`SledStorage::open_with`].
+/// Options for [`SledStorage::open_with`](crate::SledStorage::open_with).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SledOptions {
     /// When commits reach the disk.
@@ -86,7 +86,7 @@ pub struct CommitStats {
 }
 
 impl Shared {
-    /// `Ok` unless a failed write or sync stopped the store (see [`SledStorage`]).
+    /// `Ok` unless a failed write or sync stopped the store (see [`SledStorage`](super::SledStorage)).
     pub(super) fn usable(&self) -> Result<()> {
         match &*lock(&self.broken) {
             None => Ok(()),

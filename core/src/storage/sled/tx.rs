@@ -19,7 +19,8 @@ use super::layout::{
     RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
-    Book, Copy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental, WordIndex,
+    Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
+    WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -339,11 +340,11 @@ impl TxView for SledTx<'_> {
         self.put(BOOK_COPIES, &id_key(book.get()), &copies)
     }
 
-    fn copy(&mut self, id: CopyId) -> Result<Option<Copy>> {
+    fn copy(&mut self, id: CopyId) -> Result<Option<BookCopy>> {
         self.get(COPIES, &id_key(id.get()))
     }
 
-    fn put_copy(&mut self, copy: &Copy) -> Result<()> {
+    fn put_copy(&mut self, copy: &BookCopy) -> Result<()> {
         let index = available_key(copy.book, copy.id);
         if copy.status == CopyStatus::Available {
             self.set(AVAILABLE, &index, Some(Vec::new()));
@@ -353,7 +354,7 @@ impl TxView for SledTx<'_> {
         self.put(COPIES, &id_key(copy.id.get()), copy)
     }
 
-    fn first_available_copy(&mut self, book: BookId) -> Result<Option<Copy>> {
+    fn first_available_copy(&mut self, book: BookId) -> Result<Option<BookCopy>> {
         let Some(key) = self.first_under(AVAILABLE, &id_key(book.get()))? else {
             return Ok(None);
         };
