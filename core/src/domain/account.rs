@@ -52,9 +52,9 @@ impl EntryKind {
 }
 
 impl std::str::FromStr for EntryKind {
-    type Err = crate::Error;
+    type Err = crate::error::Error;
 
-    fn from_str(s: &str) -> crate::Result<Self> {
+    fn from_str(s: &str) -> crate::error::Result<Self> {
         Ok(match s {
             "charge" => EntryKind::Charge,
             "fee" => EntryKind::Fee,
@@ -62,7 +62,7 @@ impl std::str::FromStr for EntryKind {
             "waiver" => EntryKind::Waiver,
             "refund" => EntryKind::Refund,
             other => {
-                return Err(crate::Error::invalid_input(
+                return Err(crate::error::Error::invalid_input(
                     "kind",
                     format!("{other:?} is not one of charge, fee, payment, waiver, refund"),
                 ))

@@ -43,7 +43,7 @@ impl<S: Storage> BookStore<S> {
     }
 
     /// The store's currency: its first plan version's (every version uses it). `None` before any plan.
-    pub fn currency(&self) -> Option<crate::Currency> {
+    pub fn currency(&self) -> Option<crate::money::Currency> {
         self.plan_versions()
             .iter()
             .min_by_key(|v| v.id)

@@ -78,7 +78,7 @@ impl<S: Storage> BookStore<S> {
             .storage
             .copies_of(book)?
             .iter()
-            .filter(|c| c.status == crate::CopyStatus::Available)
+            .filter(|c| c.status == crate::domain::CopyStatus::Available)
             .count())
     }
 

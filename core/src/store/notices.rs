@@ -39,7 +39,7 @@ impl<S: Storage> BookStore<S> {
     pub fn notices(&self, at: DateTime<Utc>) -> Result<Vec<Notice>> {
         let policy = match self.plan_at(at) {
             Ok(version) => version.plan.notices().cloned(),
-            Err(crate::Error::NotFound { .. }) => None,
+            Err(crate::error::Error::NotFound { .. }) => None,
             Err(other) => return Err(other),
         };
         let mut notices = Vec::new();
