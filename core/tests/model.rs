@@ -1,24 +1,25 @@
-//! Model-based tests: random sequences of store operations run on every backend and on a small reference model
-//! (available copies, open rentals, charges); every outcome and the final state must agree. Operations run one at
-//! a time through the facade's methods or in random groups through `BookStore::apply_batch`, where each operation
-//! must see the effects of the batch's earlier ones. Then several threads run random operations at once and the
-//! store must account for exactly what they were told succeeded.
+//! Model-based tests: random sequences of store operations run on every backend and on the independent model of
+//! the rules (`koko-model`, which the fuzzer and the crash checker hold their stores against too); every outcome —
+//! records and ids, or the error — and the final store must agree. Operations run one at a time through the
+//! facade's methods or in random groups through `BookStore::apply_batch`, where each operation must see the
+//! effects of the batch's earlier ones. Then several threads run random operations at once and the store must
+//! account for exactly what they were told succeeded.
 //!
 //! The model predicts ids: one thread on a fresh store, every backend hands out each kind of id in order from 1 and
 //! a rejected operation takes none (every operation checks before it writes).
 
-#[path = "model/circulation.rs"]
-mod circulation;
 mod common;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use koko_core::check::Snapshot;
 use koko_core::{
-    BookId, BookStore, CopyId, CopyStatus, CustomerId, CustomerUpdate, Decimal, EntryKind, Error,
-    HoldId, NewBook, NewCustomer, Operation, PricePlan, RentTarget, RentalId, Storage,
+    BookId, BookStore, CopyId, CopyStatus, CustomerId, CustomerUpdate, Decimal, Error, HoldId,
+    NewBook, NewCustomer, Operation, Outcome, PricePlan, RentTarget, RentalId, Storage,
 };
+use koko_model::{Model, Predicted};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
@@ -85,91 +86,158 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 1, 9, 0, 0).unwrap()
 }
 
-/// A rental as the model (or a thread) knows it: copy, category, when rented, the charge once closed.
+/// A rental as a thread knows it: copy, category, when rented, the charge once closed.
 type Known<C> = (CopyId, C, DateTime<Utc>, Option<String>);
 
-/// The reference: what the store should hold, in plain maps.
+/// Turns the generated operations into the store's: each picks among what the model holds so far, one hour after
+/// the one before.
 #[derive(Default)]
-struct Model {
-    books: Vec<(BookId, &'static str, Vec<CopyId>)>,
-    customers: Vec<(CustomerId, bool)>,
-    /// Copy → the open rental holding it.
-    rented: BTreeMap<CopyId, RentalId>,
-    /// Rental → (copy, category, rented at, charge once closed).
-    rentals: BTreeMap<RentalId, Known<&'static str>>,
-    /// Rental → its customer.
-    owners: BTreeMap<RentalId, CustomerId>,
-    /// Rental → its due time and how many times it was renewed.
-    dues: BTreeMap<RentalId, (Option<DateTime<Utc>>, u32)>,
-    /// Customer → balance (what they owe; negative: a credit).
-    balances: BTreeMap<CustomerId, Decimal>,
-    /// Customer → how many charge entries their closed rentals posted.
-    charges: BTreeMap<CustomerId, usize>,
-    /// Holds, copies set aside, lost copies.
-    circ: circulation::Circulation,
-    copies: u64,
+struct Chooser {
     clock: i64,
 }
 
-fn pick<T: Clone>(items: &[T], i: usize) -> Option<T> {
-    (!items.is_empty()).then(|| items[i % items.len()].clone())
+/// Item `i` of `ids` (modulo their count), if there is any.
+fn pick(ids: impl Iterator<Item = u64>, i: usize) -> Option<u64> {
+    let ids: Vec<u64> = ids.collect();
+    (!ids.is_empty()).then(|| ids[i % ids.len()])
 }
 
-/// The outcome of one operation, comparable between the store and the model: `Ok(detail)` or `Err(kind)`.
-type Outcome = Result<String, &'static str>;
-
-/// What a store's answer says, in the model's words.
-fn describe(result: Result<koko_core::Outcome, Error>) -> Outcome {
-    match result.map_err(|e| e.kind())? {
-        koko_core::Outcome::Book { book, copies } => {
-            let ids: Vec<u64> = copies.iter().map(|c| c.id.get()).collect();
-            Ok(format!("book {} copies {ids:?}", book.id))
-        }
-        koko_core::Outcome::Customer(c) => Ok(format!("customer {} active {}", c.id, c.active)),
-        koko_core::Outcome::Entry(e) => Ok(format!(
-            "entry {} {} balance {}",
-            e.kind.name(),
-            e.amount,
-            e.balance_after
-        )),
-        koko_core::Outcome::Rental(r) => Ok(match &r.charge {
-            None => format!("rental {} copy {} due {:?}", r.id, r.copy, r.due_at),
-            Some(charge) if r.lost => format!("rental {} lost {}", r.id, charge.total),
-            Some(charge) => format!("rental {} closed {}", r.id, charge.total),
-        }),
-        koko_core::Outcome::Hold(h) => Ok(format!(
-            "hold {} {} copy {:?}",
-            h.id,
-            h.status.as_str(),
-            h.copy.map(|c| c.get())
-        )),
-        koko_core::Outcome::Holds(holds) => Ok(format!(
-            "holds {:?}",
-            holds.iter().map(|h| h.id.get()).collect::<Vec<_>>()
-        )),
-        koko_core::Outcome::Found { copy, credit } => Ok(format!(
-            "found copy {} {} credit {:?}",
-            copy.id,
-            copy.status.as_str(),
-            credit.map(|e| e.amount.to_string())
-        )),
-        other => Ok(format!("{other:?}")),
+impl Chooser {
+    /// The operation `op` stands for in the store `model` holds; `None` when there is nothing to pick from yet.
+    fn operation(&mut self, op: &Op, model: &Model) -> Option<Operation> {
+        self.clock += 1;
+        let at = t0() + Duration::hours(self.clock);
+        let state = &model.state;
+        let customer = |i: usize| pick(state.customers.keys().copied(), i).map(CustomerId::new);
+        let book = |i: usize| pick(state.books.keys().copied(), i).map(BookId::new);
+        let copy = |i: usize| pick(state.copies.keys().copied(), i).map(CopyId::new);
+        let rental = |i: usize| {
+            let id = pick(state.rentals.keys().copied(), i)?;
+            Some((RentalId::new(id), state.rentals[&id].rented_at))
+        };
+        Some(match *op {
+            Op::AddBook { category, copies } => Operation::AddBook {
+                book: NewBook::new(
+                    format!("Book {}", state.books.len()),
+                    "Author",
+                    CATEGORIES[category],
+                ),
+                copies,
+            },
+            Op::Register => Operation::RegisterCustomer(NewCustomer::new(
+                "Reader",
+                format!("{}", state.customers.len() + 1),
+            )),
+            Op::Deactivate { customer: i } | Op::Activate { customer: i } => {
+                Operation::UpdateCustomer {
+                    id: customer(i)?,
+                    update: CustomerUpdate {
+                        active: Some(matches!(op, Op::Activate { .. })),
+                        ..CustomerUpdate::default()
+                    },
+                }
+            }
+            Op::RentBook {
+                customer: c,
+                book: b,
+            } => Operation::Rent {
+                target: RentTarget::Book(book(b)?),
+                customer: customer(c)?,
+                at,
+            },
+            Op::RentCopy {
+                customer: c,
+                copy: i,
+            } => {
+                // A copy of the book picked by the same index, as in the books' copy lists.
+                let b = book(i)?;
+                let copies = &state.book_copies[&b.get()];
+                Operation::Rent {
+                    target: RentTarget::Copy(CopyId::new(copies[i % copies.len()])),
+                    customer: customer(c)?,
+                    at,
+                }
+            }
+            Op::Return { rental: i, hours } => {
+                let (id, rented_at) = rental(i)?;
+                Operation::return_at(id, rented_at.max(at) + Duration::hours(hours))
+            }
+            Op::ReturnCopy { copy: i, hours } => Operation::ReturnCopy {
+                copy: copy(i)?,
+                at: at + Duration::hours(hours),
+            },
+            Op::Renew { rental: i, hours } => {
+                let (id, rented_at) = rental(i)?;
+                Operation::Renew {
+                    rental: id,
+                    at: rented_at.max(at) + Duration::hours(hours),
+                }
+            }
+            Op::Pay { customer: c, cents } => Operation::Pay {
+                customer: customer(c)?,
+                amount: Decimal::new(cents, 2),
+                currency: None,
+                at,
+                note: None,
+            },
+            Op::Waive { customer: c, cents } => Operation::Waive {
+                customer: customer(c)?,
+                amount: Decimal::new(cents, 2),
+                at,
+                reason: "model".to_owned(),
+            },
+            Op::Refund { customer: c, cents } => Operation::Refund {
+                customer: customer(c)?,
+                amount: Decimal::new(cents, 2),
+                at,
+                reason: "model".to_owned(),
+            },
+            Op::PlaceHold {
+                customer: c,
+                book: b,
+            } => Operation::PlaceHold {
+                customer: customer(c)?,
+                book: book(b)?,
+                at,
+            },
+            Op::CancelHold { hold } => Operation::CancelHold {
+                hold: HoldId::new(pick(state.holds.keys().copied(), hold)?),
+                at,
+            },
+            Op::ExpireHolds { hours } => Operation::ExpireHolds {
+                at: at + Duration::hours(hours),
+            },
+            Op::DeclareLost { rental: i, hours } => {
+                let (id, rented_at) = rental(i)?;
+                Operation::DeclareLost {
+                    rental: id,
+                    at: rented_at.max(at) + Duration::hours(hours),
+                }
+            }
+            Op::MarkFound { copy: i, hours } => Operation::MarkFound {
+                copy: copy(i)?,
+                at: at + Duration::hours(hours),
+            },
+            Op::RentUnknownBook { customer: c } => Operation::Rent {
+                target: RentTarget::Book(BookId::new(u64::MAX)),
+                customer: customer(c)?,
+                at,
+            },
+        })
     }
 }
 
 /// Runs one operation through the facade's own method for it (what a caller without batches uses).
-fn run_one<S: Storage>(store: &BookStore<S>, op: Operation) -> Result<koko_core::Outcome, Error> {
+fn run_one<S: Storage>(store: &BookStore<S>, op: Operation) -> Result<Outcome, Error> {
     Ok(match op {
         Operation::AddBook { book, copies } => {
             let book = store.add_book(&book, copies)?;
             let copies = store.copies(book.id)?;
-            koko_core::Outcome::Book { book, copies }
+            Outcome::Book { book, copies }
         }
-        Operation::RegisterCustomer(new) => {
-            koko_core::Outcome::Customer(store.register_customer(&new)?)
-        }
+        Operation::RegisterCustomer(new) => Outcome::Customer(store.register_customer(&new)?),
         Operation::UpdateCustomer { id, update } => {
-            koko_core::Outcome::Customer(if update.active == Some(true) {
+            Outcome::Customer(if update.active == Some(true) {
                 store.activate_customer(id)?
             } else {
                 store.deactivate_customer(id)?
@@ -179,7 +247,7 @@ fn run_one<S: Storage>(store: &BookStore<S>, op: Operation) -> Result<koko_core:
             target,
             customer,
             at,
-        } => koko_core::Outcome::Rental(match target {
+        } => Outcome::Rental(match target {
             RentTarget::Book(book) => store.rent_book_at(customer, book, at)?,
             RentTarget::Copy(copy) => store.rent_copy_at(customer, copy, at)?,
         }),
@@ -189,7 +257,7 @@ fn run_one<S: Storage>(store: &BookStore<S>, op: Operation) -> Result<koko_core:
             damage: None,
         } => {
             let receipt = store.return_rental_at(rental, at)?;
-            koko_core::Outcome::Rental(receipt.rental)
+            Outcome::Rental(receipt.rental)
         }
         other => store
             .apply_batch(vec![other])?
@@ -199,374 +267,76 @@ fn run_one<S: Storage>(store: &BookStore<S>, op: Operation) -> Result<koko_core:
     })
 }
 
-impl Model {
-    /// The operation `op` stands for and what the model expects of it, applied to the model at once (so the next
-    /// operation of a batch sees it). `None` when there is nothing to pick from yet.
-    fn plan(&mut self, op: &Op, plan: &PricePlan) -> Option<(Operation, Outcome)> {
-        self.clock += 1;
-        let at = t0() + Duration::hours(self.clock);
-        Some(match op {
-            Op::AddBook { category, copies } => {
-                let category = CATEGORIES[*category];
-                let id = BookId::new(self.books.len() as u64 + 1);
-                let ids: Vec<CopyId> = (0..*copies)
-                    .map(|i| CopyId::new(self.copies + 1 + u64::from(i)))
-                    .collect();
-                self.copies += u64::from(*copies);
-                let title = format!("Book {}", self.books.len());
-                self.books.push((id, category, ids.clone()));
-                let shown: Vec<u64> = ids.iter().map(|c| c.get()).collect();
-                (
-                    Operation::AddBook {
-                        book: NewBook::new(title, "Author", category),
-                        copies: *copies,
-                    },
-                    Ok(format!("book {id} copies {shown:?}")),
-                )
-            }
-            Op::Register => {
-                let id = CustomerId::new(self.customers.len() as u64 + 1);
-                self.customers.push((id, true));
-                (
-                    Operation::RegisterCustomer(NewCustomer::new(
-                        "Reader",
-                        format!("{}", self.customers.len()),
-                    )),
-                    Ok(format!("customer {id} active true")),
-                )
-            }
-            Op::Deactivate { customer } | Op::Activate { customer } => {
-                let active = matches!(op, Op::Activate { .. });
-                let (id, _) = pick(&self.customers, *customer)?;
-                if let Some(entry) = self.customers.iter_mut().find(|(c, _)| *c == id) {
-                    entry.1 = active;
-                }
-                (
-                    Operation::UpdateCustomer {
-                        id,
-                        update: CustomerUpdate {
-                            active: Some(active),
-                            ..CustomerUpdate::default()
-                        },
-                    },
-                    Ok(format!("customer {id} active {active}")),
-                )
-            }
-            Op::RentBook {
-                customer,
-                book: index,
-            }
-            | Op::RentCopy {
-                customer,
-                copy: index,
-            } => {
-                let index = *index;
-                let (customer, active) = pick(&self.customers, *customer)?;
-                let (book, category, copies) = pick(&self.books, index)?;
-                let by_copy = matches!(op, Op::RentCopy { .. });
-                let target = if by_copy {
-                    RentTarget::Copy(copies[index % copies.len()])
-                } else {
-                    RentTarget::Book(book)
-                };
-                // An inactive customer is refused first; then the named copy (on the shelf, or set aside for
-                // the customer), or the copy set aside for the customer's hold, or the book's first copy on the
-                // shelf in id order.
-                let named = match target {
-                    RentTarget::Copy(copy) => Some(copy),
-                    RentTarget::Book(_) => None,
-                };
-                let free = self.rentable(customer, book, named);
-                let expected = match (active, free) {
-                    (false, _) => Err("InactiveCustomer"),
-                    (true, None) => Err("Unavailable"),
-                    (true, Some(copy)) => {
-                        let id = RentalId::new(self.rentals.len() as u64 + 1);
-                        self.fulfil(customer, copy, at);
-                        self.rented.insert(copy, id);
-                        self.rentals.insert(id, (copy, category, at, None));
-                        self.owners.insert(id, customer);
-                        let due = (category == "regular").then(|| at + Duration::days(LOAN_DAYS));
-                        self.dues.insert(id, (due, 0));
-                        Ok(format!("rental {id} copy {copy} due {due:?}"))
-                    }
-                };
-                (
-                    Operation::Rent {
-                        target,
-                        customer,
-                        at,
-                    },
-                    expected,
-                )
-            }
-            Op::Return { rental, hours } => {
-                let ids: Vec<RentalId> = self.rentals.keys().copied().collect();
-                let id = pick(&ids, *rental)?;
-                let returned = self.rentals[&id].2.max(at) + Duration::hours(*hours);
-                let expected = self.close(id, returned, plan);
-                (Operation::return_at(id, returned), expected)
-            }
-            Op::ReturnCopy { copy, hours } => {
-                let all: Vec<CopyId> = (1..=self.copies).map(CopyId::new).collect();
-                let copy = pick(&all, *copy)?;
-                let returned = at + Duration::hours(*hours);
-                let expected = match self.rented.get(&copy) {
-                    Some(id) => self.close(*id, returned, plan),
-                    None => Err("InvalidInput"),
-                };
-                (Operation::ReturnCopy { copy, at: returned }, expected)
-            }
-            Op::Renew { rental, hours } => {
-                let ids: Vec<RentalId> = self.rentals.keys().copied().collect();
-                let id = pick(&ids, *rental)?;
-                let (copy, _, rented_at, charge) = self.rentals[&id].clone();
-                let when = rented_at.max(at) + Duration::hours(*hours);
-                let (due, renewed) = self.dues[&id];
-                let waiting = self.circ.first_waiting(self.book_of(copy)).is_some();
-                // Closed, then no loan period, then the tariff's maximum, then a hold waiting for the copy; else
-                // the due date moves by the loan.
-                let expected = match (charge, due) {
-                    (Some(_), _) => Err("AlreadyReturned"),
-                    (None, None) => Err("InvalidInput"),
-                    (None, Some(_)) if renewed >= MAX_RENEWALS || waiting => Err("Blocked"),
-                    (None, Some(due)) => {
-                        let new_due = due + Duration::days(LOAN_DAYS);
-                        self.dues.insert(id, (Some(new_due), renewed + 1));
-                        Ok(format!("rental {id} copy {copy} due {:?}", Some(new_due)))
-                    }
-                };
-                (
-                    Operation::Renew {
-                        rental: id,
-                        at: when,
-                    },
-                    expected,
-                )
-            }
-            Op::Pay { customer, cents }
-            | Op::Waive { customer, cents }
-            | Op::Refund { customer, cents } => {
-                let (customer, _) = pick(&self.customers, *customer)?;
-                let amount = Decimal::new(*cents, 2);
-                let balance = self.balances.get(&customer).copied().unwrap_or_default();
-                let reason = "model".to_owned();
-                // Payments are credits of any size; a waiver is at most what is owed, a refund at most the credit.
-                let (operation, kind, allowed, signed) = match op {
-                    Op::Pay { .. } => (
-                        Operation::Pay {
-                            customer,
-                            amount,
-                            currency: None,
-                            at,
-                            note: None,
-                        },
-                        "payment",
-                        true,
-                        -amount,
-                    ),
-                    Op::Waive { .. } => (
-                        Operation::Waive {
-                            customer,
-                            amount,
-                            at,
-                            reason,
-                        },
-                        "waiver",
-                        amount <= balance,
-                        -amount,
-                    ),
-                    _ => (
-                        Operation::Refund {
-                            customer,
-                            amount,
-                            at,
-                            reason,
-                        },
-                        "refund",
-                        amount <= -balance,
-                        amount,
-                    ),
-                };
-                let expected = if allowed {
-                    let after = balance + signed;
-                    self.balances.insert(customer, after);
-                    Ok(format!("entry {kind} {amount} balance {after}"))
-                } else {
-                    Err("InvalidInput")
-                };
-                (operation, expected)
-            }
-            Op::PlaceHold { customer, book } => {
-                let (customer, active) = pick(&self.customers, *customer)?;
-                let (book, _, _) = pick(&self.books, *book)?;
-                let expected = self.place_hold(customer, active, book, at);
-                (Operation::PlaceHold { customer, book, at }, expected)
-            }
-            Op::CancelHold { hold } => {
-                let ids: Vec<HoldId> = (1..=self.circ.holds.len() as u64)
-                    .map(HoldId::new)
-                    .collect();
-                let hold = pick(&ids, *hold)?;
-                let expected = self.cancel_hold(hold, at);
-                (Operation::CancelHold { hold, at }, expected)
-            }
-            Op::ExpireHolds { hours } => {
-                let when = at + Duration::hours(*hours);
-                (Operation::ExpireHolds { at: when }, self.expire_holds(when))
-            }
-            Op::DeclareLost { rental, hours } => {
-                let ids: Vec<RentalId> = self.rentals.keys().copied().collect();
-                let id = pick(&ids, *rental)?;
-                let when = self.rentals[&id].2.max(at) + Duration::hours(*hours);
-                let expected = self.declare_lost(id, when, plan);
-                (
-                    Operation::DeclareLost {
-                        rental: id,
-                        at: when,
-                    },
-                    expected,
-                )
-            }
-            Op::MarkFound { copy, hours } => {
-                let all: Vec<CopyId> = (1..=self.copies).map(CopyId::new).collect();
-                let copy = pick(&all, *copy)?;
-                let when = at + Duration::hours(*hours);
-                (
-                    Operation::MarkFound { copy, at: when },
-                    self.mark_found(copy, when),
-                )
-            }
-            Op::RentUnknownBook { customer } => {
-                let (customer, active) = pick(&self.customers, *customer)?;
-                // The customer is checked before the book.
-                let expected = if active {
-                    "NotFound"
-                } else {
-                    "InactiveCustomer"
-                };
-                (
-                    Operation::Rent {
-                        target: RentTarget::Book(BookId::new(u64::MAX)),
-                        customer,
-                        at,
-                    },
-                    Err(expected),
-                )
-            }
-        })
+/// Whether the store's answer is the model's: the same outcome (holds compared without their queue position, which
+/// the model leaves to the store's indexes), or the error the model names.
+fn agrees(got: &Result<Outcome, Error>, want: &Predicted) -> bool {
+    let unnumbered = |outcome: &Outcome| match outcome {
+        Outcome::Hold(hold) => Outcome::Hold(koko_core::Hold {
+            position: None,
+            ..hold.clone()
+        }),
+        other => other.clone(),
+    };
+    match (got, want) {
+        (Ok(got), Ok(want)) => unnumbered(got) == *want,
+        (Err(error), Err(rejected)) => rejected.matches(error),
+        _ => false,
     }
+}
 
-    fn close(&mut self, id: RentalId, returned: DateTime<Utc>, plan: &PricePlan) -> Outcome {
-        let (copy, category, rented_at, charge) = self.rentals[&id].clone();
-        if charge.is_some() {
-            return Err("AlreadyReturned");
-        }
-        let due = self.dues[&id].0;
-        let total = plan
-            .quote_with_due(category, rented_at, due, returned)
-            .map_err(|e| e.kind())?
-            .total
-            .to_string();
-        self.rented.remove(&copy);
-        self.release(copy, returned);
-        self.rentals
-            .insert(id, (copy, category, rented_at, Some(total.clone())));
-        let customer = self.owners[&id];
-        let charge: Decimal = total.parse().expect("a total");
-        *self.balances.entry(customer).or_default() += charge;
-        *self.charges.entry(customer).or_default() += 1;
-        Ok(format!("rental {id} closed {total}"))
-    }
-
-    /// Every customer's balance must be the model's, the ledger must sum to it, and each closed rental must have
-    /// posted exactly one charge entry.
-    fn check_accounts<S: Storage>(&self, store: &BookStore<S>) -> Result<(), String> {
-        for (customer, _) in &self.customers {
-            let account = store.account(*customer).map_err(|e| e.to_string())?;
-            let want = self.balances.get(customer).copied().unwrap_or_default();
-            let sum: Decimal = account.entries.iter().map(|e| e.signed_amount()).sum();
-            let charges = account
-                .entries
-                .iter()
-                .filter(|e| e.kind == EntryKind::Charge)
-                .count();
-            let want_charges = self.charges.get(customer).copied().unwrap_or_default();
-            if account.balance != want || sum != want || charges != want_charges {
-                return Err(format!(
-                    "customer {customer}: balance {}, ledger sum {sum}, {charges} charges; the model says {want} \
-                     and {want_charges}",
-                    account.balance
-                ));
-            }
-        }
-        Ok(())
-    }
-
-    /// The whole stored state must be the model's: every copy's status, every rental's charge, the open ones.
-    fn check<S: Storage>(&self, store: &BookStore<S>) -> Result<(), String> {
-        self.check_accounts(store)?;
-        self.check_holds(store)?;
-        for (book, _, copies) in &self.books {
-            for copy in store.copies(*book).map_err(|e| e.to_string())? {
-                let want = self.copy_status(copy.id);
-                if copy.status != want || !copies.contains(&copy.id) {
-                    return Err(format!(
-                        "copy {} is {:?}, the model says {want:?}",
-                        copy.id, copy.status
-                    ));
-                }
-            }
-        }
-        let mut open = 0;
-        for rental in store.rentals().map_err(|e| e.to_string())? {
-            let rental = rental.map_err(|e| e.to_string())?;
-            let Some((copy, _, rented_at, charge)) = self.rentals.get(&rental.id) else {
-                return Err(format!("rental {} is not in the model", rental.id));
-            };
-            let stored = rental.charge.as_ref().map(|q| q.total.to_string());
-            if (rental.copy, rental.rented_at, &stored) != (*copy, *rented_at, charge) {
-                return Err(format!(
-                    "rental {} is {:?}, the model says {charge:?}",
-                    rental.id, stored
-                ));
-            }
-            open += usize::from(rental.returned_at.is_none());
-        }
-        let active: Vec<RentalId> = store
-            .active_rentals()
-            .map_err(|e| e.to_string())?
-            .map(|r| r.map(|r| r.id))
-            .collect::<Result<_, _>>()
+/// Every customer's account must be the model's: the balance and every ledger entry.
+fn check_accounts<S: Storage>(model: &Model, store: &BookStore<S>) -> Result<(), String> {
+    for id in model.state.customers.keys() {
+        let account = store
+            .account(CustomerId::new(*id))
             .map_err(|e| e.to_string())?;
-        let mut want: Vec<RentalId> = self.rented.values().copied().collect();
-        want.sort();
-        if open != self.rented.len() || active != want {
+        let want_balance = model.state.accounts[id].balance;
+        let want: Vec<_> = model
+            .state
+            .ledger
+            .values()
+            .filter(|e| e.customer.get() == *id)
+            .cloned()
+            .collect();
+        if account.balance != want_balance || account.entries != want {
             return Err(format!(
-                "{open} open rentals, {active:?} listed active; the model has {want:?}"
+                "customer {id}: balance {} and entries {:?}; the model says {want_balance} and {want:?}",
+                account.balance, account.entries
             ));
         }
-        Ok(())
     }
+    Ok(())
+}
+
+/// The whole store must be the model's: every record. (Not `koko_core::check`: the generated returns may come
+/// before a renewal, which the store accepts and the check flags as a renewal out of order.)
+fn check_store<S: Storage>(model: &Model, store: &BookStore<S>) -> Result<(), String> {
+    let snapshot = Snapshot::read(store.storage()).map_err(|e| e.to_string())?;
+    let differences = koko_model::diff(&model.state, &snapshot);
+    if !differences.is_empty() {
+        return Err(differences.join("\n"));
+    }
+    Ok(())
 }
 
 /// The loan period of regular books in the model's plan, and how often a loan can be renewed.
 const LOAN_DAYS: i64 = 3;
 const MAX_RENEWALS: u32 = 2;
+/// How long a copy set aside waits, and how many holds a customer may have.
+const PICKUP_DAYS: i64 = 2;
+const MAX_HOLDS: usize = 2;
 
 /// Story 3, with regular books due after 3 days (0.25 a late day) and renewable twice from the due date; lost
 /// novels cost 10.00 and 2.00 (the 10.00 credited when found), lost fiction 8.00; copies set aside wait 2 days;
 /// at most 2 holds per customer.
 fn model_plan() -> PricePlan {
     let mut plan: serde_json::Value = serde_json::from_str(&PricePlan::story3().to_json()).unwrap();
-    for category in CATEGORIES {
-        if let Some((fee, processing, refund)) = circulation::replacement(category) {
-            plan["categories"][category]["replacement"] = serde_json::json!({
-                "fee": fee.to_string(), "processing_fee": processing.to_string(), "refund_when_found": refund});
-        }
-    }
-    plan["holds"] = serde_json::json!({"pickup_days": circulation::PICKUP_DAYS});
-    plan["limits"] = serde_json::json!({"max_holds": circulation::MAX_HOLDS});
+    plan["categories"]["novel"]["replacement"] =
+        serde_json::json!({"fee": "10.00", "processing_fee": "2.00", "refund_when_found": true});
+    plan["categories"]["fiction"]["replacement"] =
+        serde_json::json!({"fee": "8.00", "processing_fee": "0", "refund_when_found": false});
+    plan["holds"] = serde_json::json!({"pickup_days": PICKUP_DAYS});
+    plan["limits"] = serde_json::json!({"max_holds": MAX_HOLDS});
     plan["categories"]["regular"]["late_fee"] =
         serde_json::json!({"loan_days": LOAN_DAYS, "per_day": "0.25"});
     plan["categories"]["regular"]["renewals"] =
@@ -586,7 +356,8 @@ fn run_model<B: Backend>(cases: u32) {
         let backend = B::fresh();
         let store = BookStore::with_default_plan(backend.storage(), plan.clone())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let mut model = Model::default();
+        let mut model = Model::with_plan(plan.clone());
+        let mut chooser = Chooser::default();
         let mut rest = ops.as_slice();
         let mut groups = groups.iter().cycle();
         let mut step = 0;
@@ -595,37 +366,56 @@ fn run_model<B: Backend>(cases: u32) {
             let (group, tail) = rest.split_at(len.min(rest.len()));
             rest = tail;
             if batched {
-                let planned: Vec<(&Op, Operation, Outcome)> = group
-                    .iter()
-                    .filter_map(|op| model.plan(op, &plan).map(|(o, e)| (op, o, e)))
-                    .collect();
+                // Each operation is chosen from the model as the batch's earlier ones leave it.
+                let mut planned = Vec::new();
+                for op in group {
+                    if let Some(operation) = chooser.operation(op, &model) {
+                        let want = model.apply(&operation, Utc::now());
+                        planned.push((op, operation, want));
+                    }
+                }
                 let operations = planned.iter().map(|(_, o, _)| o.clone()).collect();
                 let results = store
                     .apply_batch(operations)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 prop_assert_eq!(results.len(), planned.len());
-                for ((op, _, expected), got) in
-                    planned.iter().zip(results.into_iter().map(describe))
-                {
-                    prop_assert_eq!(&got, expected, "step {} {:?} (batched)", step, op);
+                for ((op, operation, want), got) in planned.iter().zip(&results) {
+                    prop_assert!(
+                        agrees(got, want),
+                        "step {} {:?} (batched) {:?}: the store says {:?}, the model {:?}",
+                        step,
+                        op,
+                        operation,
+                        got,
+                        want
+                    );
                     step += 1;
                 }
                 // A batch has no state in between to observe: the accounts are checked after it.
-                model.check_accounts(&store).map_err(TestCaseError::fail)?;
+                check_accounts(&model, &store).map_err(TestCaseError::fail)?;
             } else {
                 // One at a time through the facade; the accounts are checked after every step.
                 for op in group {
-                    let Some((operation, expected)) = model.plan(op, &plan) else {
+                    let Some(operation) = chooser.operation(op, &model) else {
                         continue;
                     };
-                    let got = describe(run_one(&store, operation));
-                    prop_assert_eq!(&got, &expected, "step {} {:?}", step, op);
+                    let want = model.apply(&operation, Utc::now());
+                    let got = run_one(&store, operation.clone());
+                    prop_assert!(
+                        agrees(&got, &want),
+                        "step {} {:?} {:?}: the store says {:?}, the model {:?}",
+                        step,
+                        op,
+                        operation,
+                        got,
+                        want
+                    );
                     step += 1;
-                    model.check_accounts(&store).map_err(TestCaseError::fail)?;
+                    check_accounts(&model, &store).map_err(TestCaseError::fail)?;
                 }
             }
         }
-        model.check(&store).map_err(TestCaseError::fail)?;
+        check_store(&model, &store).map_err(TestCaseError::fail)?;
         Ok(())
     });
     if let Err(err) = outcome {
