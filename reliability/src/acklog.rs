@@ -12,7 +12,10 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use koko_core::{Book, BookCopy, Customer, Hold, LedgerEntry, Rental};
+use koko_core::{
+    Book, BookCopy, BookId, CopyId, Customer, CustomerId, CustomerUpdate, Damage, Decimal, Hold,
+    HoldId, LedgerEntry, NewBook, NewCustomer, Operation, RentTarget, Rental, RentalId,
+};
 use serde::{Deserialize, Serialize};
 
 /// One operation of the workload, with the arguments that identify its effect in a store.
@@ -127,6 +130,106 @@ pub enum Op {
         /// The operations, in order.
         ops: Vec<Op>,
     },
+}
+
+impl Op {
+    /// The store operation the writer calls for this one (a deactivation is a customer update); `None` for a
+    /// batch, which is a list of them.
+    pub fn operation(&self) -> Option<Operation> {
+        Some(match self {
+            Op::AddBook {
+                title,
+                author,
+                category,
+                copies,
+            } => Operation::AddBook {
+                book: NewBook::new(title, author, category),
+                copies: *copies,
+            },
+            Op::RegisterCustomer {
+                first_name,
+                last_name,
+            } => Operation::RegisterCustomer(NewCustomer::new(first_name, last_name)),
+            Op::RentBook { customer, book, at } => Operation::Rent {
+                target: RentTarget::Book(BookId::new(*book)),
+                customer: CustomerId::new(*customer),
+                at: *at,
+            },
+            Op::RentCopy { customer, copy, at } => Operation::Rent {
+                target: RentTarget::Copy(CopyId::new(*copy)),
+                customer: CustomerId::new(*customer),
+                at: *at,
+            },
+            Op::Return { rental, at, damage } => Operation::Return {
+                rental: RentalId::new(*rental),
+                at: *at,
+                damage: damage.as_ref().map(|d| Damage {
+                    fee: Decimal::new(d.cents, 2),
+                    note: d.note.clone(),
+                }),
+            },
+            Op::Pay {
+                customer,
+                cents,
+                at,
+            } => Operation::Pay {
+                customer: CustomerId::new(*customer),
+                amount: Decimal::new(*cents, 2),
+                currency: None,
+                at: *at,
+                note: None,
+            },
+            Op::Renew { rental, at } => Operation::Renew {
+                rental: RentalId::new(*rental),
+                at: *at,
+            },
+            Op::PlaceHold { customer, book, at } => Operation::PlaceHold {
+                customer: CustomerId::new(*customer),
+                book: BookId::new(*book),
+                at: *at,
+            },
+            Op::CancelHold { hold, at } => Operation::CancelHold {
+                hold: HoldId::new(*hold),
+                at: *at,
+            },
+            Op::ExpireHolds { at } => Operation::ExpireHolds { at: *at },
+            Op::DeclareLost { rental, at } => Operation::DeclareLost {
+                rental: RentalId::new(*rental),
+                at: *at,
+            },
+            Op::MarkFound { copy, at } => Operation::MarkFound {
+                copy: CopyId::new(*copy),
+                at: *at,
+            },
+            Op::Deactivate { customer } => Operation::UpdateCustomer {
+                id: CustomerId::new(*customer),
+                update: CustomerUpdate {
+                    active: Some(false),
+                    ..CustomerUpdate::default()
+                },
+            },
+            Op::Batch { .. } => return None,
+        })
+    }
+
+    /// The instant the operation names (for a batch, the latest its operations name); `None` for one that names
+    /// none (adding a book, registering or deactivating a customer).
+    pub fn at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Op::RentBook { at, .. }
+            | Op::RentCopy { at, .. }
+            | Op::Return { at, .. }
+            | Op::Pay { at, .. }
+            | Op::Renew { at, .. }
+            | Op::PlaceHold { at, .. }
+            | Op::CancelHold { at, .. }
+            | Op::ExpireHolds { at }
+            | Op::DeclareLost { at, .. }
+            | Op::MarkFound { at, .. } => Some(*at),
+            Op::AddBook { .. } | Op::RegisterCustomer { .. } | Op::Deactivate { .. } => None,
+            Op::Batch { ops } => ops.iter().filter_map(Op::at).max(),
+        }
+    }
 }
 
 /// A damage fee charged at a return (`Damage`).

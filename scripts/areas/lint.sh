@@ -11,7 +11,7 @@ area_lint() {
     cargo clippy --workspace --all-targets --all-features -- -D warnings
 
     step "no import circles: no two files import each other, directly or around a circle (scripts/import-cycles.py)"
-    python3 scripts/import-cycles.py core/src bindings-python/src bindings-wasm/src cli/src
+    python3 scripts/import-cycles.py core/src bindings-python/src bindings-wasm/src cli/src model/src reliability/src
 
     step "dependency policy (cargo deny: licenses, bans, sources — deny.toml)"
     # Advisories are not checked here: the RustSec database lives on a git host this network does not reach.

@@ -1,30 +1,26 @@
-//! Applies an operation's result to the expected store, checking it obeys the domain rules.
+//! Applies an operation to the model of the expected store ([`koko_model::Model`]) and compares what the model
+//! predicts with what the log says the store answered.
+//!
+//! The log's outcome may carry less than the store's (a book's copy ids, a return's charge entry and fees are read
+//! back after the call, and left out when that read failed): what it has must be what the model predicts; what it
+//! lacks, the model has put in the expected store, which the final comparison holds against the store found.
 
-use koko_core::{
-    AccountState, BookCopy, CopyId, CopyStatus, CustomerId, Decimal, EntryKind, HoldStatus,
-};
+use chrono::{DateTime, Utc};
+use koko_core::{EntryKind, Hold, LedgerEntry, Operation};
+use koko_model::{Model, Predicted, Rejected};
 
-use super::circulation::{self, copy_for, fulfil, release, rentable};
-use super::ledger::{post, post_charge, Posting};
-use super::{plan_of, renewed};
 use crate::acklog::{Op, Outcome};
-use crate::snapshot::{Snapshot, SnapshotExt};
 
-/// Applies an operation's result to `expected`, checking it obeys the domain rules against the state before it
-/// (fresh, increasing ids; only copies on the shelf or set aside for the renter rented, for a rent by book the one
-/// set aside for the renter's ready hold or else the first on the shelf, fulfilling the renter's hold; only active
-/// customers rent; only open rentals close, exactly at the requested instant, freeing the copy to the first waiting
-/// hold; a return posts one `charge` entry of its charge's total (and its damage fee), a payment one `payment`
-/// entry of its amount, each with a fresh, increasing id and the customer's running balance after it; the account
-/// counts open rentals; no renewal while a hold waits for the book; holds, lost and found copies as
-/// `verify/circulation.rs` says).
+/// Applies `op` to `model` at `now` (the instant of an operation that names none) and checks `outcome` is what the
+/// model predicts: the same records, with the ids the rules hand out (the largest so far plus one). For a batch,
+/// every operation shows (one outcome each) and each is checked in turn, seeing the ones before it.
 pub(super) fn apply(
-    expected: &mut Snapshot,
+    model: &mut Model,
     op: &Op,
     outcome: &Outcome,
-    actual: &Snapshot,
+    now: DateTime<Utc>,
 ) -> Result<(), String> {
-    let max = expected.max_ids();
+    let first_entry = model.state.ledger.keys().next_back().map_or(1, |id| id + 1);
     match (op, outcome) {
         (Op::Batch { ops }, Outcome::Batch { outcomes }) => {
             if ops.len() != outcomes.len() {
@@ -34,310 +30,210 @@ pub(super) fn apply(
                     outcomes.len()
                 ));
             }
-            for (i, (op, outcome)) in ops.iter().zip(outcomes).enumerate() {
-                apply(expected, op, outcome, actual)
+            let operations = ops.iter().map(operation).collect::<Result<Vec<_>, _>>()?;
+            let predicted = model.apply_batch(&operations, now);
+            let posted = posted_since(model, first_entry);
+            for (i, ((op, predicted), outcome)) in
+                ops.iter().zip(predicted).zip(outcomes).enumerate()
+            {
+                compare(predicted, outcome, &posted)
                     .map_err(|e| format!("batch operation {i} ({op:?}): {e}"))?;
             }
+            Ok(())
         }
-        (
-            Op::AddBook {
-                title,
-                author,
-                category,
-                copies,
-            },
-            Outcome::Book { book, copies: ids },
-        ) => {
-            let id = book.id.get();
-            above("book", id, max.book)?;
-            if (&book.title, &book.author, &book.category) != (title, author, category) {
-                return Err(format!("the stored book {book:?} is not the one added"));
-            }
-            let ids = match ids {
-                Some(ids) => ids.clone(),
-                None => actual.book_copies.get(&id).cloned().unwrap_or_default(),
-            };
-            if ids.len() != *copies as usize {
-                return Err(format!("{} copies acknowledged, {copies} added", ids.len()));
-            }
-            let mut last = max.copy;
-            for copy in &ids {
-                above("copy", *copy, last)?;
-                last = *copy;
-                expected.copies.insert(
-                    *copy,
-                    BookCopy {
-                        id: CopyId::new(*copy),
-                        book: book.id,
-                        status: CopyStatus::Available,
-                    },
-                );
-            }
-            expected.books.insert(id, book.clone());
-            expected.book_copies.insert(id, ids);
-        }
-        (
-            Op::RegisterCustomer {
-                first_name,
-                last_name,
-            },
-            Outcome::Customer { customer },
-        ) => {
-            let id = customer.id.get();
-            above("customer", id, max.customer)?;
-            if (&customer.first_name, &customer.last_name) != (first_name, last_name)
-                || !customer.active
-            {
-                return Err(format!(
-                    "the stored customer {customer:?} is not the one registered"
-                ));
-            }
-            expected.customers.insert(id, customer.clone());
-            expected.accounts.insert(id, AccountState::default());
-        }
-        (
-            Op::RentBook { customer, at, .. } | Op::RentCopy { customer, at, .. },
-            Outcome::Rental {
-                rental,
-                charge_entry,
-                fees,
-            },
-        ) => {
-            if charge_entry.is_some() || !fees.is_empty() {
-                return Err(format!(
-                    "the new rental {} came with a charge entry {charge_entry:?} and fees {fees:?}",
-                    rental.id
-                ));
-            }
-            let id = rental.id.get();
-            above("rental", id, max.rental)?;
-            if rental.customer.get() != *customer || rental.rented_at != *at {
-                return Err(format!(
-                    "the rental {rental:?} is not for this customer and instant"
-                ));
-            }
-            if rental.returned_at.is_some() || rental.charge.is_some() {
-                return Err(format!("the new rental {id} is already closed"));
-            }
-            let due = plan_of(expected, rental)?
-                .due_at(&rental.category, *at)
-                .map_err(|e| format!("the new rental {id}'s due date cannot be worked out: {e}"))?;
-            if rental.due_at != due || !rental.renewals.is_empty() {
-                return Err(format!(
-                    "the new rental {id} is due at {:?} with renewals {:?}; its plan says due at {due:?}, none",
-                    rental.due_at, rental.renewals
-                ));
-            }
-            if !expected.customers.get(customer).is_some_and(|c| c.active) {
-                return Err(format!("customer {customer} was not active, yet rented"));
-            }
-            let copy = rental.copy.get();
-            let wanted = match op {
-                Op::RentCopy { copy: wanted, .. } => Some(*wanted),
-                Op::RentBook { book, .. } => copy_for(expected, rental.customer, *book),
-                _ => None,
-            };
-            if wanted != Some(copy) {
-                return Err(format!(
-                    "rented copy {copy}, but the copy to rent was {wanted:?} (the renter's ready hold's, else the \
-                     first available)"
-                ));
-            }
-            let Some(stored_copy) = expected.copies.get(&copy) else {
-                return Err(format!("rented copy {copy}, which does not exist"));
-            };
-            if !rentable(expected, stored_copy, rental.customer) || stored_copy.book != rental.book
-            {
-                return Err(format!(
-                    "customer {customer} rented copy {copy}, which was {:?}",
-                    stored_copy
-                ));
-            }
-            fulfil(expected, rental)?;
-            if let Some(stored_copy) = expected.copies.get_mut(&copy) {
-                stored_copy.status = CopyStatus::Rented(rental.id);
-            }
-            let category = expected
-                .books
-                .get(&rental.book.get())
-                .map(|b| b.category.clone());
-            if category.as_ref() != Some(&rental.category) {
-                return Err(format!(
-                    "rental category {:?}, the book's is {category:?}",
-                    rental.category
-                ));
-            }
-            expected.rentals.insert(id, rental.clone());
-            let account = expected.accounts.entry(*customer).or_default();
-            account.open_rentals = account.open_rentals.saturating_add(1);
-        }
-        (
-            Op::Return {
-                rental: id,
-                at,
-                damage,
-            },
-            Outcome::Rental {
-                rental,
-                charge_entry,
-                fees,
-            },
-        ) => {
-            let Some(prior) = expected.rentals.get(id) else {
-                return Err(format!("returned rental {id}, which does not exist"));
-            };
-            if prior.returned_at.is_some() {
-                return Err(format!("returned rental {id}, which was already closed"));
-            }
-            let mut closed = prior.clone();
-            closed.returned_at = Some(*at);
-            closed.charge = rental.charge.clone();
-            if rental.charge.is_none() || &closed != rental {
-                return Err(format!(
-                    "the closed rental {rental:?} is not the open rental {prior:?} returned at {at}"
-                ));
-            }
-            // Charged for its due date as the log has it (moved on by every renewal): late days count from there.
-            let quote = plan_of(expected, prior)?
-                .quote_with_due(&prior.category, prior.rented_at, prior.due_at, *at)
-                .map_err(|e| format!("rental {id}'s times cannot be quoted: {e}"))?;
-            if rental.charge.as_ref() != Some(&quote) {
-                return Err(format!(
-                    "rental {id} was charged {:?}, the quote for its times and due date {:?} is {quote:?}",
-                    rental.charge, prior.due_at
-                ));
-            }
-            let copy = prior.copy.get();
-            let status = expected.copies.get(&copy).map(|c| c.status);
-            if status != Some(CopyStatus::Rented(prior.id)) {
-                return Err(format!("rental {id}'s copy {copy} was {status:?}"));
-            }
-            release(expected, copy, *at)?;
-            expected.rentals.insert(*id, rental.clone());
-            post_charge(expected, rental, charge_entry.as_deref(), actual)?;
-            circulation::post_damage(expected, rental, damage.as_ref(), fees, actual)?;
-        }
-        (
-            Op::Pay {
-                customer,
-                cents,
-                at,
-            },
-            Outcome::Entry { entry },
-        ) => {
-            if !expected.customers.contains_key(customer) {
-                return Err(format!("customer {customer} paid, but does not exist"));
-            }
-            let currency = expected
-                .currency()
-                .ok_or("a payment was accepted by a store without a price plan")?;
-            let posting = Posting {
-                of: format!("customer {customer}"),
-                what: "payment",
-                customer: CustomerId::new(*customer),
-                kind: EntryKind::Payment,
-                amount: Decimal::new(*cents, 2),
-                currency,
-                at: *at,
-                rental: None,
-                note: None,
-            };
-            post(expected, posting, Some(entry), actual)?;
-        }
-        (
-            Op::Renew { rental: id, at },
-            Outcome::Rental {
-                rental,
-                charge_entry,
-                fees,
-            },
-        ) => {
-            if charge_entry.is_some() || !fees.is_empty() {
-                return Err(format!(
-                    "the renewed rental {id} came with a charge entry {charge_entry:?} and fees {fees:?}"
-                ));
-            }
-            let Some(prior) = expected.rentals.get(id) else {
-                return Err(format!("renewed rental {id}, which does not exist"));
-            };
-            let want = renewed(expected, prior, *at)?;
-            // A waiting hold means no copy of the book is on the shelf: this one would serve it.
-            if let Some(hold) = expected
-                .holds
-                .values()
-                .find(|h| h.book == prior.book && h.status == HoldStatus::Waiting)
-            {
-                return Err(format!(
-                    "renewed rental {id} while hold {} waited for its book {}",
-                    hold.id, prior.book
-                ));
-            }
-            if &want != rental {
-                return Err(format!(
-                    "the renewed rental {rental:?} is not the open rental {prior:?} renewed at {at}: {want:?}"
-                ));
-            }
-            expected.rentals.insert(*id, want);
-        }
-        (Op::Deactivate { customer: id }, Outcome::Customer { customer }) => {
-            let Some(prior) = expected.customers.get_mut(id) else {
-                return Err(format!("deactivated customer {id}, who does not exist"));
-            };
-            let mut inactive = prior.clone();
-            inactive.active = false;
-            if &inactive != customer {
-                return Err(format!(
-                    "the deactivated customer {customer:?} is not {prior:?} deactivated"
-                ));
-            }
-            *prior = inactive;
-        }
-        (Op::PlaceHold { customer, book, at }, Outcome::Hold { hold }) => {
-            circulation::place_hold(expected, (*customer, *book, *at), hold)?
-        }
-        (Op::CancelHold { hold: id, at }, Outcome::Hold { hold }) => {
-            circulation::cancel_hold(expected, *id, *at, hold)?
-        }
-        (Op::ExpireHolds { at }, Outcome::Holds { holds }) => {
-            circulation::expire_holds(expected, *at, holds)?
-        }
-        (
-            Op::DeclareLost { rental: id, at },
-            Outcome::Rental {
-                rental,
-                charge_entry,
-                fees,
-            },
-        ) => circulation::declare_lost(
-            expected,
-            (*id, *at),
-            rental,
-            charge_entry.as_deref(),
-            fees,
-            actual,
-        )?,
-        (
-            Op::MarkFound { copy, at },
-            Outcome::Found {
-                copy: found,
-                credit,
-            },
-        ) => circulation::mark_found(expected, (*copy, *at), (found, credit.as_ref()), actual)?,
+        (Op::Batch { .. }, _) | (_, Outcome::Batch { .. }) => Err(format!(
+            "the outcome {outcome:?} does not fit the operation"
+        )),
         _ => {
-            return Err(format!(
-                "the outcome {outcome:?} does not fit the operation"
-            ))
+            let predicted = model.apply(&operation(op)?, now);
+            compare(predicted, outcome, &posted_since(model, first_entry))
         }
+    }
+}
+
+/// A provoked conflict the store refused with `kind`: the rules must refuse it with that kind too, and so it changes
+/// nothing in the model either. (Should the model accept it, it has applied it, and the final comparison reports
+/// what the store lacks as well.)
+pub(super) fn refused(
+    model: &mut Model,
+    op: &Op,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let operation = operation(op)?;
+    match model.apply(&operation, now) {
+        Err(rejected) if rejected.kind == kind => Ok(()),
+        Err(rejected) => Err(format!(
+            "failed with {kind}; the rules refuse it with {}",
+            refusal(&rejected)
+        )),
+        Ok(outcome) => Err(format!(
+            "failed with {kind}; the rules accept it: {outcome:?}"
+        )),
+    }
+}
+
+/// The store operation of a logged operation (not a batch: the workload nests none).
+fn operation(op: &Op) -> Result<Operation, String> {
+    op.operation()
+        .ok_or_else(|| format!("a batch inside a batch: {op:?}"))
+}
+
+/// The ledger entries the model posted from id `first` on.
+fn posted_since(model: &Model, first: u64) -> Vec<LedgerEntry> {
+    model
+        .state
+        .ledger
+        .range(first..)
+        .map(|(_, e)| e.clone())
+        .collect()
+}
+
+/// A refusal as the messages tell it: `InvalidInput (amount)`.
+fn refusal(rejected: &Rejected) -> String {
+    match &rejected.field {
+        Some(field) => format!("{} ({field})", rejected.kind),
+        None => rejected.kind.to_owned(),
+    }
+}
+
+/// `got` must be `want`.
+fn same<T: PartialEq + std::fmt::Debug>(what: &str, got: &T, want: &T) -> Result<(), String> {
+    if got != want {
+        return Err(format!(
+            "the acknowledged {what} {got:?} is not the one the rules give: {want:?}"
+        ));
     }
     Ok(())
 }
 
-/// A new record's id must be above every earlier id of its kind (ids are never reused).
-pub(super) fn above(what: &str, id: u64, max: u64) -> Result<(), String> {
-    if id <= max {
-        return Err(format!(
-            "{what} id {id} is not above the earlier ids (max {max})"
-        ));
+/// `hold` without its queue position (a derived field the model leaves out, compared through the indexes by the
+/// check).
+fn unnumbered(hold: &Hold) -> Hold {
+    Hold {
+        position: None,
+        ..hold.clone()
     }
-    Ok(())
+}
+
+/// What a fee entry is, for messages: the part of its note before the colon (`replacement fee`, `processing fee`,
+/// `damage fee`).
+fn fee_name(entry: &LedgerEntry) -> String {
+    let label = entry
+        .note
+        .as_deref()
+        .and_then(|note| note.split_once(':'))
+        .map_or("fee", |(label, _)| label.trim());
+    match label.ends_with("fee") {
+        true => label.to_owned(),
+        false => format!("{label} fee"),
+    }
+}
+
+/// Compares the model's prediction with the acknowledged outcome; `posted` are the ledger entries the model posted
+/// for the operation (or its whole batch).
+fn compare(predicted: Predicted, acked: &Outcome, posted: &[LedgerEntry]) -> Result<(), String> {
+    let predicted =
+        predicted.map_err(|rejected| format!("the rules refuse it: {}", refusal(&rejected)))?;
+    match (&predicted, acked) {
+        (
+            koko_core::Outcome::Book { book, copies },
+            Outcome::Book {
+                book: got,
+                copies: ids,
+            },
+        ) => {
+            same("book", got, book)?;
+            let want: Vec<u64> = copies.iter().map(|c| c.id.get()).collect();
+            match ids {
+                Some(ids) => same("copy ids", ids, &want),
+                None => Ok(()),
+            }
+        }
+        (koko_core::Outcome::Customer(want), Outcome::Customer { customer }) => {
+            same("customer", customer, want)
+        }
+        (
+            koko_core::Outcome::Rental(want),
+            Outcome::Rental {
+                rental,
+                charge_entry,
+                fees,
+            },
+        ) => {
+            same("rental", rental, want)?;
+            let of = match want.lost {
+                true => format!("lost rental {}", want.id),
+                false => format!("rental {}", want.id),
+            };
+            let names = |e: &&LedgerEntry| e.rental == Some(want.id);
+            let charge = posted
+                .iter()
+                .filter(names)
+                .find(|e| e.kind == EntryKind::Charge);
+            if let Some(got) = charge_entry.as_deref() {
+                if charge != Some(got) {
+                    return Err(format!(
+                        "{of}'s acknowledged charge entry {got:?} is not the one the rules post: {charge:?}"
+                    ));
+                }
+            }
+            let want_fees: Vec<&LedgerEntry> = posted
+                .iter()
+                .filter(names)
+                .filter(|e| e.kind == EntryKind::Fee)
+                .collect();
+            // No fees acknowledged: none due, or reading them back failed (the final comparison has them).
+            if fees.is_empty() {
+                return Ok(());
+            }
+            if fees.len() != want_fees.len() {
+                return Err(format!(
+                    "{of} acknowledged the fee entries {fees:?}; the rules post {want_fees:?}"
+                ));
+            }
+            for (got, want) in fees.iter().zip(want_fees) {
+                if got != want {
+                    return Err(format!(
+                        "{of}'s acknowledged {} entry {got:?} is not the one the rules post: {want:?}",
+                        fee_name(want)
+                    ));
+                }
+            }
+            Ok(())
+        }
+        (koko_core::Outcome::Entry(want), Outcome::Entry { entry }) => {
+            same("payment entry", entry, want)
+        }
+        (koko_core::Outcome::Hold(want), Outcome::Hold { hold }) => {
+            same("hold", &unnumbered(hold), &unnumbered(want))
+        }
+        (koko_core::Outcome::Holds(want), Outcome::Holds { holds }) => {
+            let ids = |holds: &[Hold]| holds.iter().map(|h| h.id.get()).collect::<Vec<_>>();
+            if ids(holds) != ids(want) {
+                return Err(format!(
+                    "the expiry expired holds {:?}; the rules expire {:?} (the ready holds due before it)",
+                    ids(holds),
+                    ids(want)
+                ));
+            }
+            for (got, want) in holds.iter().zip(want) {
+                same("expired hold", &unnumbered(got), &unnumbered(want))?;
+            }
+            Ok(())
+        }
+        (
+            koko_core::Outcome::Found { copy, credit },
+            Outcome::Found {
+                copy: found,
+                credit: got,
+            },
+        ) => {
+            same("found copy", found, copy)?;
+            same("found copy's credit", got, credit)
+        }
+        _ => Err(format!(
+            "the outcome {acked:?} does not fit the operation; the rules give {predicted:?}"
+        )),
+    }
 }

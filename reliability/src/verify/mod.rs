@@ -1,17 +1,20 @@
 //! Replays an ack log onto the snapshot taken before the run and compares the result with the store after it.
+//!
+//! The rules are not restated here: each operation the store acknowledged (or, failed or in flight at the kill,
+//! turned out applied) is applied to [`koko_model::Model`], the one model of the store's rules, whose prediction
+//! must be what the store answered; the model's store then must be the store found ([`koko_model::diff`]). What is
+//! the checker's own is the crash policy: what may be lost, failed or half done, and whether an operation shows.
 
-use chrono::{DateTime, Utc};
-use koko_core::{PricePlan, Rental};
+use koko_core::DEFAULT_PLAN_START;
+use koko_model::Model;
 
 use crate::acklog::{AckLog, Ending, Op, Outcome};
 use crate::snapshot::{Snapshot, SnapshotExt};
 
 mod apply;
-mod circulation;
-mod ledger;
 mod observe;
 
-use apply::apply;
+use apply::{apply, refused};
 pub use observe::effect_visible;
 use observe::{is_present, observe};
 
@@ -97,35 +100,29 @@ pub struct Verified {
     pub damaged: u64,
 }
 
-/// Checks `actual` (the store after the run) against `before` (the store before it) plus the log:
-/// every acknowledged operation is present with its acknowledged result (ids, instants, charge, the ledger entry
-/// a payment or a return posted: id, amount, balance after) unless the policy allows its loss; ids of new records
-/// are larger than every earlier id; an operation the writer provoked to fail failed with the expected kind and
-/// changed nothing; any other failure is of an allowed kind and left nothing half-done; an operation in flight at
-/// the kill is either wholly present or absent; and nothing else changed — no record, no account balance, no
-/// ledger entry (each return posts its rental's charge, each payment its payment, at the running balance). A
-/// renewal must hold its instant and the due date its plan gives (checked against the acknowledged rental), and
-/// changes nothing but the rental's due date and renewals; a return's charge must be the plan's quote for the
-/// due date the log gives the rental (`PricePlan::quote_with_due`).
-///
-/// Holds, lost and found copies and damage fees are replayed by the rules the core applies (`verify/circulation.rs`),
-/// so every hold in the store must be exactly where the log takes it: an acknowledged hold placed (ready on the
-/// first copy on the shelf, else waiting), cancelled, expired, set aside when a copy came back to its book and
-/// fulfilled by its customer's rent; every copy where those rules put it (on hold, lost, on the shelf); a lost
-/// rental closed lost with the acknowledged charge and its tariff's replacement fees; a found copy's credit when
-/// its tariff says so; a damaged return's fee — each acknowledged ledger entry exactly as acknowledged.
+/// Checks `actual` (the store after the run) against `before` (the store before it) plus the log, the rules being
+/// [`koko_model::Model`]'s: every acknowledged operation is present with its acknowledged result — the one the
+/// model predicts for it (ids, instants, charge, renewed due date, holds placed, cancelled and expired, the ledger
+/// entries a payment, a return, a loss or a find posted: id, amount, balance after) — unless the policy allows its
+/// loss; an operation the writer provoked to fail failed with the expected kind, which the model refuses it with
+/// too, and changed nothing; any other failure is of an allowed kind and left nothing half-done; an operation in
+/// flight at the kill is either wholly present or absent; and nothing else changed: the store is record for record
+/// the one the model reaches (every hold, copy, rental, account balance and ledger entry where the rules put them).
 pub fn verify(
     before: &Snapshot,
     log: &AckLog,
     actual: &Snapshot,
     policy: &Policy,
 ) -> Result<Verified, Vec<String>> {
-    let mut expected = before.clone();
+    let mut model = Model::from_snapshot(before.clone());
+    // The store's instant for operations that name none (adding a book): no earlier than the last one named.
+    let mut now = before.latest_instant().unwrap_or(DEFAULT_PLAN_START);
     let mut problems = Vec::new();
     let mut verified = Verified::default();
     let mut losing = false;
     for logged in &log.ops {
         let name = format!("run {} op {} ({:?})", logged.run, logged.seq, logged.op);
+        now = now.max(logged.op.at().unwrap_or(now));
         match &logged.ending {
             Ending::Acked { outcome, acked_ns } => {
                 if let Some(kind) = &logged.expect {
@@ -133,7 +130,7 @@ pub fn verify(
                         "{name}: was provoked to fail with {kind} but succeeded"
                     ));
                 }
-                if !losing && !is_present(&expected, &logged.op, outcome, actual) {
+                if !losing && !is_present(&model.state, &logged.op, outcome, actual) {
                     losing = true;
                 }
                 if losing {
@@ -159,7 +156,7 @@ pub fn verify(
                     });
                     continue;
                 }
-                match apply(&mut expected, &logged.op, outcome, actual) {
+                match apply(&mut model, &logged.op, outcome, now) {
                     Ok(()) => {
                         verified.acked_present += 1;
                         verified.count(&logged.op, outcome);
@@ -177,7 +174,14 @@ pub fn verify(
                     Some(want) if want != kind => problems.push(format!(
                         "{name}: provoked to fail with {want}, failed with {kind}: {message}"
                     )),
-                    Some(_) => {}
+                    Some(_) => {
+                        if losing {
+                            continue;
+                        }
+                        if let Err(e) = refused(&mut model, &logged.op, kind, now) {
+                            problems.push(format!("{name}: {e}"));
+                        }
+                    }
                     None if !policy.allowed_failures.contains(&kind.as_str()) => {
                         problems.push(format!("{name}: unexpected {kind} error: {message}"))
                     }
@@ -185,14 +189,14 @@ pub fn verify(
                         if losing {
                             continue;
                         }
-                        if let Some(outcome) = observe(&expected, &logged.op, actual) {
+                        if let Some(outcome) = observe(&model, &logged.op, actual, now) {
                             if !policy.failed_may_be_present {
                                 problems.push(format!(
                                     "{name}: failed with {kind} ({message}) yet is applied in the store: {outcome:?}"
                                 ));
                             }
                             verified.failed_present += 1;
-                            if let Err(e) = apply(&mut expected, &logged.op, &outcome, actual) {
+                            if let Err(e) = apply(&mut model, &logged.op, &outcome, now) {
                                 problems.push(format!("{name}: failed, and is half applied: {e}"));
                             }
                         }
@@ -204,10 +208,10 @@ pub fn verify(
                     continue;
                 }
                 verified.in_flight_batches += u64::from(matches!(logged.op, Op::Batch { .. }));
-                match observe(&expected, &logged.op, actual) {
+                match observe(&model, &logged.op, actual, now) {
                     Some(outcome) => {
                         verified.in_flight_committed += 1;
-                        if let Err(e) = apply(&mut expected, &logged.op, &outcome, actual) {
+                        if let Err(e) = apply(&mut model, &logged.op, &outcome, now) {
                             problems
                                 .push(format!("{name}: in flight at the kill, half applied: {e}"));
                         }
@@ -217,7 +221,7 @@ pub fn verify(
             }
         }
     }
-    for difference in expected.diff(actual) {
+    for difference in model.state.diff(actual) {
         problems.push(format!(
             "store differs from the log's account: {difference}"
         ));
@@ -260,49 +264,4 @@ impl Verified {
             _ => {}
         }
     }
-}
-
-/// The plan `rental` was rented under, from the plan versions of `snapshot`.
-fn plan_of<'a>(snapshot: &'a Snapshot, rental: &Rental) -> Result<&'a PricePlan, String> {
-    snapshot
-        .plans
-        .iter()
-        .find(|v| v.id == rental.plan_version)
-        .map(|v| &v.plan)
-        .ok_or_else(|| {
-            format!(
-                "rental {} names plan version {}, which does not exist",
-                rental.id, rental.plan_version
-            )
-        })
-}
-
-/// The rental `prior` (open) renewed at `at`: its due date moved on as its plan says, the renewal appended.
-fn renewed(expected: &Snapshot, prior: &Rental, at: DateTime<Utc>) -> Result<Rental, String> {
-    let id = prior.id;
-    if prior.returned_at.is_some() {
-        return Err(format!("renewed rental {id}, which was already closed"));
-    }
-    if at < prior.rented_at {
-        return Err(format!(
-            "renewed rental {id} at {at}, before it was rented at {}",
-            prior.rented_at
-        ));
-    }
-    let due = prior
-        .due_at
-        .ok_or_else(|| format!("renewed rental {id}, which has no due date"))?;
-    let new_due = plan_of(expected, prior)?
-        .renewed_due(&prior.category, due, at, prior.renewals.len())
-        .map_err(|e| {
-            format!(
-                "renewed rental {id} (renewed {} times), which its plan refuses: {} ({e})",
-                prior.renewals.len(),
-                e.kind()
-            )
-        })?;
-    let mut renewed = prior.clone();
-    renewed.due_at = Some(new_due);
-    renewed.renewals.push(at);
-    Ok(renewed)
 }

@@ -1,10 +1,11 @@
 //! Whether an operation's effect shows in a store: for acknowledged operations (present or lost), and for failed
 //! or in-flight ones (what they left, as the outcome they would have returned).
 
-use koko_core::{CopyStatus, EntryKind, HoldStatus};
+use chrono::{DateTime, Utc};
+use koko_core::{CopyStatus, EntryKind, Hold, HoldStatus, LedgerEntry};
+use koko_model::Model;
 
-use super::circulation::{as_found, as_placed, cancelled, expiring};
-use super::{apply, renewed};
+use super::apply::apply;
 use crate::acklog::{Op, Outcome};
 use crate::snapshot::Snapshot;
 
@@ -79,29 +80,44 @@ pub(super) fn is_present(
 }
 
 /// Whether hold `id` expired at `at` in `snapshot`.
-fn expired_at(snapshot: &Snapshot, id: u64, at: chrono::DateTime<chrono::Utc>) -> bool {
+fn expired_at(snapshot: &Snapshot, id: u64, at: DateTime<Utc>) -> bool {
     snapshot
         .holds
         .get(&id)
         .is_some_and(|h| h.status == HoldStatus::Expired && h.closed_at == Some(at))
 }
 
-/// The effect of `op` found in `actual` beyond `expected`, as the outcome it would have returned; `None` if it
-/// changed nothing. For a batch: its operations observed in order, each against the state after the ones before
-/// it; `None` if none of those that change something shows, and a shorter list than the batch (which `apply`
-/// refuses as half applied) if only some do.
-pub(super) fn observe(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
-    observe_any(expected, op, actual).filter(|outcome| !is_noop(outcome))
+/// What the rules say `op` returns, applied alone to a copy of `model` at `now`; `None` if they refuse it (or it
+/// is a batch).
+fn predict(model: &Model, op: &Op, now: DateTime<Utc>) -> Option<koko_core::Outcome> {
+    let operation = op.operation()?;
+    model.clone().apply(&operation, now).ok()
+}
+
+/// The effect of `op` found in `actual` beyond `model` (the store expected before it), as the outcome it would have
+/// returned; `None` if it changed nothing. For a batch: its operations observed in order, each against the state
+/// after the ones before it; `None` if none of those that change something shows, and a shorter list than the batch
+/// (which `apply` refuses as half applied) if only some do.
+///
+/// What later operations may have changed since (a hold placed, then fulfilled; a renewed rental renewed again) is
+/// taken from the model's prediction, the rest from `actual`.
+pub(super) fn observe(
+    model: &Model,
+    op: &Op,
+    actual: &Snapshot,
+    now: DateTime<Utc>,
+) -> Option<Outcome> {
+    observe_any(model, op, actual, now).filter(|outcome| !is_noop(outcome))
 }
 
 /// [`observe`], with the outcome of an operation that changes nothing (an expiry with nothing to expire).
-fn observe_any(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcome> {
+fn observe_any(model: &Model, op: &Op, actual: &Snapshot, now: DateTime<Utc>) -> Option<Outcome> {
     if let Op::Batch { ops } = op {
-        let mut scratch = expected.clone();
+        let mut scratch = model.clone();
         let mut outcomes = Vec::new();
         for op in ops {
-            match observe_any(&scratch, op, actual) {
-                Some(outcome) if apply(&mut scratch, op, &outcome, actual).is_ok() => {
+            match observe_any(&scratch, op, actual, now) {
+                Some(outcome) if apply(&mut scratch, op, &outcome, now).is_ok() => {
                     outcomes.push(outcome)
                 }
                 _ => continue,
@@ -112,6 +128,8 @@ fn observe_any(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcom
             .any(|o| !is_noop(o))
             .then_some(Outcome::Batch { outcomes });
     }
+    let expected = &model.state;
+    let new = |e: &&LedgerEntry| !expected.ledger.contains_key(&e.id.get());
     match op {
         Op::AddBook { title, .. } => actual
             .books
@@ -158,30 +176,35 @@ fn observe_any(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcom
                 .rentals
                 .get(rental)
                 .is_some_and(|r| r.returned_at.is_none());
-            actual
-                .rentals
-                .get(rental)
-                .filter(|r| {
-                    was_open
-                        && match op {
-                            Op::DeclareLost { at, .. } => r.lost && r.returned_at == Some(*at),
-                            _ => !r.lost && r.returned_at.is_some(),
-                        }
-                })
-                .map(|r| Outcome::Rental {
-                    rental: r.clone(),
-                    charge_entry: actual
-                        .charge_entries(*rental)
-                        .find(|e| !expected.ledger.contains_key(&e.id.get()))
-                        .map(|e| Box::new(e.clone())),
-                    fees: Vec::new(),
-                })
+            let found = actual.rentals.get(rental).filter(|r| {
+                was_open
+                    && match op {
+                        Op::DeclareLost { at, .. } => r.lost && r.returned_at == Some(*at),
+                        _ => !r.lost && r.returned_at.is_some(),
+                    }
+            })?;
+            // The entries it posted, as far as the store holds them (a missing one is half an operation).
+            let fees = actual
+                .ledger
+                .values()
+                .filter(new)
+                .filter(|e| e.kind == EntryKind::Fee && e.rental == Some(found.id))
+                .cloned()
+                .collect();
+            Some(Outcome::Rental {
+                rental: found.clone(),
+                charge_entry: actual
+                    .charge_entries(*rental)
+                    .find(new)
+                    .map(|e| Box::new(e.clone())),
+                fees,
+            })
         }
         Op::Pay { customer, at, .. } => actual
             .ledger
             .values()
             .find(|e| {
-                !expected.ledger.contains_key(&e.id.get())
+                new(e)
                     && e.customer.get() == *customer
                     && e.kind == EntryKind::Payment
                     && e.at == *at
@@ -189,7 +212,8 @@ fn observe_any(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcom
             .map(|e| Outcome::Entry { entry: e.clone() }),
         Op::Renew { rental, at } => {
             // The renewal shows if the rental's next renewal is this one; later operations (acknowledged, so
-            // checked next) may have renewed or closed it since, so the outcome is built from the rental before.
+            // checked next) may have renewed or closed it since, so the outcome is the rules' renewal of the
+            // rental before (or, where they refuse it, the rental found, which `apply` then reports).
             let prior = expected
                 .rentals
                 .get(rental)
@@ -198,13 +222,10 @@ fn observe_any(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcom
             if found.renewals.get(prior.renewals.len()) != Some(at) {
                 return None;
             }
-            let rental = renewed(expected, prior, *at).unwrap_or_else(|_| {
-                // Refused by the plan, yet stored: `apply` reports it.
-                let mut stored = prior.clone();
-                stored.renewals.push(*at);
-                stored.due_at = found.due_at;
-                stored
-            });
+            let rental = match predict(model, op, now) {
+                Some(koko_core::Outcome::Rental(renewed)) => renewed,
+                _ => found.clone(),
+            };
             Some(Outcome::Rental {
                 rental,
                 charge_entry: None,
@@ -221,46 +242,64 @@ fn observe_any(expected: &Snapshot, op: &Op, actual: &Snapshot) -> Option<Outcom
                     customer: c.clone(),
                 })
         }
-        Op::PlaceHold { customer, book, at } => actual
-            .holds
-            .values()
-            .find(|h| {
+        Op::PlaceHold { customer, book, at } => {
+            let found = actual.holds.values().find(|h| {
                 !expected.holds.contains_key(&h.id.get())
                     && h.customer.get() == *customer
                     && h.book.get() == *book
                     && h.placed_at == *at
-            })
-            .map(|h| Outcome::Hold {
-                hold: as_placed(expected, *customer, *book, *at, h.id),
-            }),
+            })?;
+            // As placed (later operations may have fulfilled or cancelled it since), under the id found.
+            let hold = match predict(model, op, now) {
+                Some(koko_core::Outcome::Hold(placed)) => Hold {
+                    id: found.id,
+                    ..placed
+                },
+                _ => found.clone(),
+            };
+            Some(Outcome::Hold { hold })
+        }
         Op::CancelHold { hold, at } => {
-            let prior = expected.holds.get(hold).filter(|h| h.status.is_active())?;
+            expected.holds.get(hold).filter(|h| h.status.is_active())?;
             let found = actual.holds.get(hold)?;
-            (found.status == HoldStatus::Cancelled && found.closed_at == Some(*at)).then(|| {
-                Outcome::Hold {
-                    hold: cancelled(prior, *at),
-                }
-            })
+            if found.status != HoldStatus::Cancelled || found.closed_at != Some(*at) {
+                return None;
+            }
+            let hold = match predict(model, op, now) {
+                Some(koko_core::Outcome::Hold(cancelled)) => cancelled,
+                _ => found.clone(),
+            };
+            Some(Outcome::Hold { hold })
         }
         Op::ExpireHolds { at } => {
-            let holds = expiring(expected, *at);
+            let Some(koko_core::Outcome::Holds(holds)) = predict(model, op, now) else {
+                return None;
+            };
             let shows =
                 holds.is_empty() || holds.iter().any(|h| expired_at(actual, h.id.get(), *at));
             shows.then_some(Outcome::Holds { holds })
         }
-        Op::MarkFound { copy, at } => {
-            let lost = expected
-                .copies
-                .get(copy)
-                .map(|c| c.status)
-                .filter(|s| matches!(s, CopyStatus::Lost(_)))?;
-            if actual.copies.get(copy)?.status == lost {
+        Op::MarkFound { copy, .. } => {
+            let lost = expected.copies.get(copy).map(|c| c.status)?;
+            let CopyStatus::Lost(rental) = lost else {
+                return None;
+            };
+            let found = actual.copies.get(copy)?;
+            if found.status == lost {
                 return None;
             }
-            Some(Outcome::Found {
-                copy: as_found(expected, *copy, *at)?,
-                credit: None,
-            })
+            // The copy as the rules bring it back (a later rent may have taken it since); the credit as stored.
+            let copy = match predict(model, op, now) {
+                Some(koko_core::Outcome::Found { copy, .. }) => copy,
+                _ => found.clone(),
+            };
+            let credit = actual
+                .ledger
+                .values()
+                .filter(new)
+                .find(|e| e.kind == EntryKind::Waiver && e.rental == Some(rental))
+                .cloned();
+            Some(Outcome::Found { copy, credit })
         }
         Op::Batch { .. } => None,
     }

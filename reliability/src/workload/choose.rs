@@ -1,57 +1,12 @@
 //! Choosing the next operation the view says will succeed, alone or inside a batch.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use chrono::Duration;
 use koko_core::{CopyStatus, Storage};
 
-use super::view::View;
-use super::{Workload, CATEGORIES, MAX_HOLDS};
+use super::plan::{CATEGORIES, MAX_HOLDS};
+use super::taken::Taken;
+use super::Workload;
 use crate::acklog::{DamageFee, Op};
-
-/// What a batch being built has taken: its operations touch distinct books, so each one is valid against the view
-/// as it was when the batch began whatever the ones before it did; and it places at most [`MAX_HOLDS`] holds per
-/// customer, counted with the ones they hold. A single operation takes nothing.
-#[derive(Debug, Default)]
-pub(super) struct Taken {
-    books: BTreeSet<u64>,
-    holds: BTreeMap<u64, u32>,
-}
-
-impl Taken {
-    /// Whether no operation taken so far touches `book`.
-    pub(super) fn free(&self, book: u64) -> bool {
-        !self.books.contains(&book)
-    }
-
-    /// Takes the books `op` touches (and its hold, if it places one).
-    pub(super) fn take(&mut self, op: &Op, view: &View) {
-        let rental_book = |rental: &u64| view.open.get(rental).map_or(0, |r| r.book);
-        match op {
-            Op::RentBook { book, .. } => {
-                self.books.insert(*book);
-            }
-            Op::RentCopy { copy, .. } | Op::MarkFound { copy, .. } => {
-                self.books.insert(view.book_of(*copy));
-            }
-            Op::Return { rental, .. }
-            | Op::DeclareLost { rental, .. }
-            | Op::Renew { rental, .. } => {
-                self.books.insert(rental_book(rental));
-            }
-            Op::PlaceHold { customer, book, .. } => {
-                self.books.insert(*book);
-                *self.holds.entry(*customer).or_default() += 1;
-            }
-            Op::CancelHold { hold, .. } => {
-                self.books
-                    .extend(view.holds.get(hold).map(|h| h.book.get()));
-            }
-            Op::ExpireHolds { at } => self.books.extend(view.expiring_books(*at)),
-            _ => {}
-        }
-    }
-}
 
 impl<S: Storage> Workload<S> {
     pub(super) fn pick_active(&mut self) -> Option<u64> {
@@ -224,7 +179,7 @@ impl<S: Storage> Workload<S> {
     pub(super) fn place_hold(&mut self, taken: &Taken) -> Option<Op> {
         let customer = self.pick_active()?;
         let held: Vec<u64> = self.view.holds_of(customer).map(|h| h.book.get()).collect();
-        let placed = taken.holds.get(&customer).copied().unwrap_or(0);
+        let placed = taken.holds_placed(customer);
         if held.len() as u32 + placed >= MAX_HOLDS {
             return None;
         }

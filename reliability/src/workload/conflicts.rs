@@ -2,7 +2,8 @@
 
 use koko_core::{CopyStatus, Storage};
 
-use super::{Workload, MAX_HOLDS};
+use super::plan::MAX_HOLDS;
+use super::Workload;
 use crate::acklog::Op;
 
 impl<S: Storage> Workload<S> {

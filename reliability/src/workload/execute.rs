@@ -1,8 +1,8 @@
 //! Calling the store for a logged operation, and what the log records of its answer.
 
 use koko_core::{
-    BookId, CopyId, CustomerId, Damage, Decimal, EntryKind, HoldId, LedgerEntry, NewBook,
-    NewCustomer, Operation, RentTarget, Rental, RentalId, Storage,
+    BookId, CopyId, CustomerId, Decimal, EntryKind, LedgerEntry, NewCustomer, Operation, Rental,
+    RentalId, Storage,
 };
 
 use super::Workload;
@@ -129,84 +129,8 @@ fn opened(rental: Rental) -> Outcome {
     }
 }
 
-/// A logged operation (not a batch) as a store operation.
+/// A logged operation (not a batch) as a store operation ([`Op::operation`]).
 fn operation(op: &Op) -> koko_core::Result<Operation> {
-    Ok(match op {
-        Op::AddBook {
-            title,
-            author,
-            category,
-            copies,
-        } => Operation::AddBook {
-            book: NewBook::new(title, author, category),
-            copies: *copies,
-        },
-        Op::RegisterCustomer {
-            first_name,
-            last_name,
-        } => Operation::RegisterCustomer(NewCustomer::new(first_name, last_name)),
-        Op::RentBook { customer, book, at } => Operation::Rent {
-            target: RentTarget::Book(BookId::new(*book)),
-            customer: CustomerId::new(*customer),
-            at: *at,
-        },
-        Op::RentCopy { customer, copy, at } => Operation::Rent {
-            target: RentTarget::Copy(CopyId::new(*copy)),
-            customer: CustomerId::new(*customer),
-            at: *at,
-        },
-        Op::Return { rental, at, damage } => Operation::Return {
-            rental: RentalId::new(*rental),
-            at: *at,
-            damage: damage.as_ref().map(|d| Damage {
-                fee: Decimal::new(d.cents, 2),
-                note: d.note.clone(),
-            }),
-        },
-        Op::Pay {
-            customer,
-            cents,
-            at,
-        } => Operation::Pay {
-            customer: CustomerId::new(*customer),
-            amount: Decimal::new(*cents, 2),
-            currency: None,
-            at: *at,
-            note: None,
-        },
-        Op::Renew { rental, at } => Operation::Renew {
-            rental: RentalId::new(*rental),
-            at: *at,
-        },
-        Op::PlaceHold { customer, book, at } => Operation::PlaceHold {
-            customer: CustomerId::new(*customer),
-            book: BookId::new(*book),
-            at: *at,
-        },
-        Op::CancelHold { hold, at } => Operation::CancelHold {
-            hold: HoldId::new(*hold),
-            at: *at,
-        },
-        Op::ExpireHolds { at } => Operation::ExpireHolds { at: *at },
-        Op::DeclareLost { rental, at } => Operation::DeclareLost {
-            rental: RentalId::new(*rental),
-            at: *at,
-        },
-        Op::MarkFound { copy, at } => Operation::MarkFound {
-            copy: CopyId::new(*copy),
-            at: *at,
-        },
-        Op::Deactivate { customer } => Operation::UpdateCustomer {
-            id: CustomerId::new(*customer),
-            update: koko_core::CustomerUpdate {
-                active: Some(false),
-                ..Default::default()
-            },
-        },
-        Op::Batch { .. } => {
-            return Err(koko_core::Error::Corruption(
-                "the workload nests no batches".into(),
-            ))
-        }
-    })
+    op.operation()
+        .ok_or_else(|| koko_core::Error::Corruption("the workload nests no batches".into()))
 }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Duration, Utc};
 use koko_core::{BookId, BookStore, CopyStatus, Hold, HoldStatus, PricePlan, Rental, Storage};
 
-use super::{plan, PICKUP_DAYS};
+use super::plan::{plan, PICKUP_DAYS};
 use crate::acklog::{Op, Outcome};
 
 /// How many recently closed rentals and holds the view remembers (to provoke "already closed" errors).
