@@ -1,25 +1,30 @@
-//! An arbitrary sequence of facade operations on a `BookStore` over `MemoryStorage` with a `FixedClock`, checked
-//! against a model kept here: books and their copies (available, rented under which rental, withdrawn),
-//! customers (active or not), rentals (open, or closed with their charge = the quote of the plan version in force
-//! when they opened, for their times), each customer's balance (charges posted by returns, payments, waivers and
-//! refunds with their bounds), and the plan versions published over time.
+//! An arbitrary sequence of facade operations on a `BookStore` over `MemoryStorage` with a `FixedClock`, held
+//! against `koko-model`, the one model of the store's rules (`model/`): each operation the target performs through
+//! a facade method (`add_book`, `rent_book`, `return_rental`, `withdraw_copy`, …) is also stated as the
+//! `Operation` it stands for and given to the model at the clock's instant.
 //!
-//! Every operation's outcome (Ok, or the error kind and field) must be the model's, its result must be the model's
-//! record, and after every operation the whole store must equal the model and hold the invariants: a copy is rented
-//! under exactly the open rental that holds it, no copy has two open rentals, ids are never reused.
+//! The store's answer must be the model's prediction: on success, what the facade method returns must be the
+//! matching part of the predicted `Outcome` (a return's receipt: the closed rental, its charge, the book's title and
+//! the balance after the charge entry); a refusal must be the predicted error kind and field. After every
+//! operation the whole store (`Snapshot::read`) must hold exactly the records the model expects and satisfy every
+//! invariant `koko_core::check::check` knows. The read-only queries (quotes, listings, reports) are checked against
+//! the model's records, and every charge against the pricing model of `koko_fuzz::model`.
 #![no_main]
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 use std::sync::Arc;
 
 use arbitrary::Arbitrary;
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use koko_core::check::{self, Snapshot};
 use koko_core::{
-    BookId, BookStore, BookUpdate, CopyId, CopyStatus, CustomerId, Decimal, Error, FixedClock,
-    NewBook, NewCustomer, Operation, PlanVersion, PlanVersionId, PricePlan, Quote, Rental,
-    RentalId, Result, Storage,
+    BookId, BookStore, BookUpdate, CopyId, CopyStatus, CustomerId, CustomerUpdate, Decimal,
+    EntryKind, FixedClock, NewBook, NewCustomer, Operation, Outcome, PricePlan, Quote, Receipt,
+    RentTarget, Rental, RentalId, Result, Storage,
 };
-use koko_fuzz::{model, PlanChoice};
+use koko_fuzz::{model as pricing, PlanChoice};
+use koko_model::{Model, Rejected};
 use libfuzzer_sys::fuzz_target;
 
 const TITLES: &[&str] = &["Dune", "The Hobbit", "Emma", "Ærøskøbing Tales", "ΟΔΥΣΣΕΙΑ"];
@@ -121,214 +126,118 @@ struct Input {
     ops: Vec<Op>,
 }
 
-#[derive(Debug, Clone)]
-struct MBook {
-    title: String,
-    isbn: Option<String>,
-    category: String,
-    copies: Vec<CopyId>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum MCopy {
-    Available,
-    Rented(RentalId),
-    Withdrawn,
-}
-
-struct Model {
-    books: BTreeMap<BookId, MBook>,
-    copies: BTreeMap<CopyId, (BookId, MCopy)>,
-    customers: BTreeMap<CustomerId, bool>,
-    rentals: BTreeMap<RentalId, Rental>,
-    plans: BTreeMap<PlanVersionId, PlanVersion>,
-    /// What each customer owes (negative: a credit); absent is zero.
-    balances: BTreeMap<CustomerId, Decimal>,
-}
-
-/// What an operation must give: success, or an error of this kind naming this field.
-#[derive(Debug, PartialEq, Eq)]
-enum Want {
-    Ok,
-    Err(&'static str, Option<&'static str>),
-}
-
-use Want::Err as E;
-
-fn nf() -> Want {
-    E("NotFound", None)
-}
-
-fn invalid(field: &'static str) -> Want {
-    E("InvalidInput", Some(field))
-}
-
-/// Panics unless `got` has the outcome the model wants.
-fn outcome<T: std::fmt::Debug>(op: &Op, want: Want, got: &Result<T>) {
-    match (&want, got) {
-        (Want::Ok, Ok(_)) => {}
-        (E(kind, field), Err(err))
-            if *kind == err.kind() && (field.is_none() || *field == err.field()) => {}
-        _ => panic!("{op:?}: the model wants {want:?}, the store gave {got:?}"),
-    }
-}
-
-fn error_want(err: &Error) -> Want {
-    let field = err.field().map(|f| -> &'static str {
-        match f {
-            "returned_at" => "returned_at",
-            "category" => "category",
-            other => panic!("unexpected error field {other}"),
-        }
-    });
-    E(err.kind(), field)
-}
-
-fn pick_id<K: Copy + Ord, V>(
-    known: &BTreeMap<K, V>,
-    r: Ref,
-    make: impl Fn(u64) -> K,
-    get: impl Fn(K) -> u64,
-) -> K {
-    let next = known.keys().map(|k| get(*k)).max().unwrap_or(0) + 1;
+/// An id the `Ref` stands for among `known`: one of them (by index), or one the store never gave out (0, or up to
+/// 3 past the largest).
+fn pick<V>(known: &BTreeMap<u64, V>, r: Ref) -> u64 {
+    let next = known.keys().next_back().map_or(0, |last| *last) + 1;
     match r {
         Ref::Known(i) if !known.is_empty() => {
             *known.keys().nth(usize::from(i) % known.len()).unwrap()
         }
-        Ref::Known(_) => make(next),
-        Ref::Unknown(255) => make(0),
-        Ref::Unknown(k) => make(next + u64::from(k % 4)),
+        Ref::Known(_) => next,
+        Ref::Unknown(255) => 0,
+        Ref::Unknown(k) => next + u64::from(k % 4),
     }
 }
 
-impl Model {
-    /// The version in force at `at`: the latest `effective_from` not after it (two never start at one instant).
-    fn plan_at(&self, at: DateTime<Utc>) -> &PlanVersion {
-        self.plans
-            .values()
-            .filter(|v| v.effective_from <= at)
-            .max_by_key(|v| v.effective_from)
-            .expect("the first plan is in force from 1970")
-    }
-
-    fn plan_of(&self, rental: &Rental) -> &PricePlan {
-        &self.plans[&rental.plan_version].plan
-    }
-
-    /// What returning `rental` at `at` charges: its plan version's quote.
-    fn charge(&self, rental: &Rental, at: DateTime<Utc>) -> Result<Quote> {
-        self.plan_of(rental)
-            .quote(&rental.category, rental.rented_at, at)
-    }
-
-    fn fresh<K: Ord + std::fmt::Debug, V>(map: &BTreeMap<K, V>, id: K) {
-        assert!(!map.contains_key(&id), "id {id:?} was given out twice");
-    }
-
-    fn available(&self, book: BookId) -> usize {
-        self.books[&book]
-            .copies
-            .iter()
-            .filter(|c| self.copies[c].1 == MCopy::Available)
-            .count()
-    }
-
-    fn open(&self) -> Vec<RentalId> {
-        self.rentals
-            .values()
-            .filter(|r| r.returned_at.is_none())
-            .map(|r| r.id)
-            .collect()
+/// Panics unless the store's answer `got` is what the model wants: the refusal it predicts, or on success `part`
+/// of its prediction (what the facade method returns of the outcome). Answers the store's value when it succeeded.
+fn expect<W: Debug, T: PartialEq + Debug>(
+    op: &Op,
+    want: &std::result::Result<W, Rejected>,
+    got: Result<T>,
+    part: impl FnOnce(&W) -> T,
+) -> Option<T> {
+    match (want, got) {
+        (Ok(predicted), Ok(got)) => {
+            assert_eq!(
+                got,
+                part(predicted),
+                "{op:?}: the store's answer vs the model's"
+            );
+            Some(got)
+        }
+        (Err(rejected), Err(error)) if rejected.matches(&error) => None,
+        (want, got) => panic!("{op:?}: the model predicts {want:?}, the store answered {got:?}"),
     }
 }
 
-/// The whole store equals the model, and the invariants hold on what the store says.
-fn check_store<S: Storage>(store: &BookStore<S>, m: &Model) {
-    let customers: Vec<(CustomerId, bool)> = store
-        .customers()
-        .unwrap()
-        .map(|c| c.map(|c| (c.id, c.active)).unwrap())
-        .collect();
-    let want: Vec<(CustomerId, bool)> = m.customers.iter().map(|(k, v)| (*k, *v)).collect();
-    assert_eq!(customers, want, "customers");
-
-    let books: Vec<_> = store.books().unwrap().map(|b| b.unwrap()).collect();
-    assert_eq!(books.len(), m.books.len(), "book count");
-    let mut holders: BTreeMap<CopyId, RentalId> = BTreeMap::new();
-    for book in &books {
-        let mb = &m.books[&book.id];
-        assert_eq!(
-            (&book.title, &book.isbn, &book.category),
-            (&mb.title, &mb.isbn, &mb.category),
-            "book {}",
-            book.id
-        );
-        let copies = store.copies(book.id).unwrap();
-        assert_eq!(
-            copies.iter().map(|c| c.id).collect::<Vec<_>>(),
-            mb.copies,
-            "copies of book {}",
-            book.id
-        );
-        for copy in &copies {
-            assert_eq!(copy.book, book.id);
-            let want = match m.copies[&copy.id].1 {
-                MCopy::Available => CopyStatus::Available,
-                MCopy::Rented(r) => CopyStatus::Rented(r),
-                MCopy::Withdrawn => CopyStatus::Withdrawn,
-            };
-            assert_eq!(copy.status, want, "status of copy {}", copy.id);
-            if let CopyStatus::Rented(r) = copy.status {
-                holders.insert(copy.id, r);
-            }
-        }
-        assert_eq!(
-            store.available_copies(book.id).unwrap(),
-            m.available(book.id)
-        );
+/// The receipt of the rental a return closed, as the model's records say: the rental, its charge, its book's title
+/// and the balance after its charge entry.
+fn receipt(model: &Model, outcome: &Outcome) -> Receipt {
+    let rental = outcome.clone().into_rental().unwrap();
+    let charge = rental.charge.clone().expect("a closed rental has a charge");
+    let balance = model
+        .state
+        .ledger
+        .values()
+        .find(|e| e.kind == EntryKind::Charge && e.rental == Some(rental.id))
+        .expect("the model posts a closed rental's charge")
+        .balance_after;
+    Receipt {
+        title: model.state.books[&rental.book.get()].title.clone(),
+        rental,
+        charge,
+        balance,
     }
+}
 
-    let rentals: Vec<Rental> = store.rentals().unwrap().map(|r| r.unwrap()).collect();
-    assert_eq!(
-        rentals,
-        m.rentals.values().cloned().collect::<Vec<_>>(),
-        "rentals"
-    );
-    for r in &rentals {
-        assert_eq!(
-            r.returned_at.is_some(),
-            r.charge.is_some(),
-            "a rental is charged iff closed: {r:?}"
-        );
-    }
-
-    let active: Vec<Rental> = store
-        .active_rentals()
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
-    assert_eq!(
-        active.iter().map(|r| r.id).collect::<Vec<_>>(),
-        m.open(),
-        "active rentals"
-    );
-    // No copy has two open rentals, and a copy is rented under exactly the open rental that holds it.
-    let mut out = BTreeMap::new();
-    for r in &active {
-        assert!(r.returned_at.is_none());
-        if let Some(other) = out.insert(r.copy, r.id) {
-            panic!("copy {} has two open rentals: {other} and {}", r.copy, r.id);
-        }
-    }
-    assert_eq!(out, holders, "copies marked rented vs open rentals");
+/// What returning the open `rental` at `at` charges, by the model: its plan version's quote for its times and due
+/// date.
+fn charge(
+    model: &Model,
+    rental: &Rental,
+    at: DateTime<Utc>,
+) -> std::result::Result<Quote, Rejected> {
+    model
+        .plan_of(rental)
+        .quote_with_due(&rental.category, rental.rented_at, rental.due_at, at)
+        .map_err(|e| Rejected::from(&e))
 }
 
 /// The charge of a closed rental is the plan's quote for its times, which is what the pricing rules give.
 fn check_charge(plan: &PricePlan, rental: &Rental, quote: &Quote) {
     let returned = rental.returned_at.expect("closed");
-    let expected = model::for_times(plan, &rental.category, rental.rented_at, returned)
+    let expected = pricing::for_times(plan, &rental.category, rental.rented_at, returned)
         .expect("a rental the store closed prices by the rules");
     expected.check(plan, quote, &rental.id);
+}
+
+/// The whole store holds exactly the model's records and every invariant; the store's cached plan versions, the
+/// plan in force now and each customer's balance are the model's.
+fn check_store<S: Storage>(
+    store: &BookStore<S>,
+    model: &Model,
+    now: DateTime<Utc>,
+    after: &dyn Debug,
+) {
+    let snapshot = Snapshot::read(store.storage()).unwrap();
+    let diff = koko_model::diff(&model.state, &snapshot);
+    assert!(
+        diff.is_empty(),
+        "after {after:?}, the store differs from the model:\n{}",
+        diff.join("\n")
+    );
+    if let Err(problems) = check::check(&snapshot) {
+        let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        panic!(
+            "after {after:?}, the store breaks invariants:\n{}",
+            problems.join("\n")
+        );
+    }
+    assert_eq!(store.plan_versions(), model.state.plans, "plan versions");
+    assert_eq!(
+        store.current_plan().unwrap().id,
+        model
+            .plan_in_force(now)
+            .expect("the first plan is in force from 1970")
+            .id,
+        "plan in force at {now}"
+    );
+    for (id, account) in &model.state.accounts {
+        let got = store.account(CustomerId::new(*id)).unwrap();
+        assert_eq!(got.balance, account.balance, "customer {id}'s balance");
+    }
 }
 
 fuzz_target!(|input: Input| {
@@ -339,20 +248,10 @@ fuzz_target!(|input: Input| {
     let store = BookStore::in_memory(plan.clone())
         .unwrap()
         .with_clock(clock.clone());
-    let first = store.current_plan().unwrap();
-    assert_eq!(
-        (&first.plan, first.effective_from),
-        (&plan, koko_core::DEFAULT_PLAN_START)
-    );
     let mut now: DateTime<Utc> = start;
-    let mut m = Model {
-        books: BTreeMap::new(),
-        copies: BTreeMap::new(),
-        customers: BTreeMap::new(),
-        rentals: BTreeMap::new(),
-        plans: BTreeMap::from([(first.id, first)]),
-        balances: BTreeMap::new(),
-    };
+    // Plan version 1 in force from koko_core::DEFAULT_PLAN_START, as the store opens.
+    let mut model = Model::with_plan(plan);
+    check_store(&store, &model, now, &"opening the store");
 
     for op in input.ops.iter().take(MAX_OPS) {
         match op {
@@ -381,126 +280,73 @@ fuzz_target!(|input: Input| {
                 if let Some((raw, _)) = isbn {
                     new = new.with_isbn(raw);
                 }
-                let key = title.trim().to_lowercase();
-                let normalised = isbn.and_then(|(_, n)| n);
-                let want = if m.plan_at(now).plan.tariff(category.trim()).is_err() {
-                    invalid("category")
-                } else if isbn.is_some() && normalised.is_none() {
-                    invalid("isbn")
-                } else if category.trim().is_empty() {
-                    invalid("category")
-                } else if copies == 0 || copies > 10_000 {
-                    invalid("copies")
-                } else if m.books.values().any(|b| b.title.to_lowercase() == key) {
-                    E("Duplicate", Some("title"))
-                } else if normalised.is_some()
-                    && m.books.values().any(|b| b.isbn.as_deref() == normalised)
-                {
-                    E("Duplicate", Some("isbn"))
-                } else {
-                    Want::Ok
-                };
+                let want = model.apply(
+                    &Operation::AddBook {
+                        book: new.clone(),
+                        copies,
+                    },
+                    now,
+                );
                 let got = store.add_book(&new, copies);
-                outcome(op, want, &got);
-                if let Ok(book) = got {
-                    Model::fresh(&m.books, book.id);
+                if let Some(book) = expect(op, &want, got, |o| o.clone().into_book().unwrap().0) {
+                    // The table's own expectations, besides the model's.
                     assert_eq!(book.title, title.trim());
-                    assert_eq!(book.category, category.trim());
-                    assert_eq!(book.isbn.as_deref(), normalised);
-                    let made = store.copies(book.id).unwrap();
-                    assert_eq!(made.len(), copies as usize);
-                    for c in &made {
-                        Model::fresh(&m.copies, c.id);
-                        assert_eq!(c.status, CopyStatus::Available);
-                        m.copies.insert(c.id, (book.id, MCopy::Available));
-                    }
-                    m.books.insert(
-                        book.id,
-                        MBook {
-                            title: book.title.clone(),
-                            isbn: book.isbn.clone(),
-                            category: book.category.clone(),
-                            copies: made.iter().map(|c| c.id).collect(),
-                        },
-                    );
+                    assert_eq!(book.isbn.as_deref(), isbn.and_then(|(_, n)| n));
                 }
             }
             Op::AddCopies { book, count } => {
-                let book = pick_id(&m.books, *book, BookId::new, BookId::get);
+                let book = BookId::new(pick(&model.state.books, *book));
                 let count = u32::from(count % 4);
-                let want = if count == 0 {
-                    invalid("copies")
-                } else if !m.books.contains_key(&book) {
-                    nf()
-                } else {
-                    Want::Ok
-                };
+                let want = model.apply(
+                    &Operation::AddCopies {
+                        book,
+                        count,
+                        at: Some(now),
+                    },
+                    now,
+                );
                 let got = store.add_copies(book, count);
-                outcome(op, want, &got);
-                if let Ok(made) = got {
-                    assert_eq!(made.len(), count as usize);
-                    for c in &made {
-                        Model::fresh(&m.copies, c.id);
-                        assert_eq!((c.book, c.status), (book, CopyStatus::Available));
-                        m.copies.insert(c.id, (book, MCopy::Available));
-                        m.books.get_mut(&book).unwrap().copies.push(c.id);
-                    }
-                }
+                expect(op, &want, got, |o| o.clone().into_copies().unwrap());
             }
             Op::UpdateCategory { book, category } => {
-                let id = pick_id(&m.books, *book, BookId::new, BookId::get);
+                let id = BookId::new(pick(&model.state.books, *book));
                 let category = CATEGORIES[usize::from(*category) % CATEGORIES.len()];
-                let want = if m.plan_at(now).plan.tariff(category.trim()).is_err() {
-                    invalid("category")
-                } else if !m.books.contains_key(&id) {
-                    nf()
-                } else if category.trim().is_empty() {
-                    invalid("category")
-                } else {
-                    Want::Ok
-                };
                 let update = BookUpdate {
                     category: Some(category.to_owned()),
                     ..BookUpdate::default()
                 };
+                let want = model.apply(
+                    &Operation::UpdateBook {
+                        id,
+                        update: update.clone(),
+                    },
+                    now,
+                );
                 let got = store.update_book(id, &update);
-                outcome(op, want, &got);
-                if let Ok(book) = got {
-                    assert_eq!((book.id, book.category.as_str()), (id, category.trim()));
-                    // Open rentals keep the category they were rented under (checked with every rental below).
-                    m.books.get_mut(&id).unwrap().category = book.category;
-                }
+                expect(op, &want, got, |o| o.clone().into_updated_book().unwrap());
             }
             Op::AddCustomer(i) => {
                 let (first, last) = NAMES[usize::from(*i) % NAMES.len()];
-                let got = store.register_customer(&NewCustomer::new(first, last));
-                outcome(op, Want::Ok, &got);
-                let c = got.unwrap();
-                Model::fresh(&m.customers, c.id);
-                assert_eq!(
-                    (c.first_name.as_str(), c.last_name.as_str(), c.active),
-                    (first.trim(), last, true)
-                );
-                m.customers.insert(c.id, true);
+                let new = NewCustomer::new(first, last);
+                let want = model.apply(&Operation::RegisterCustomer(new.clone()), now);
+                let got = store.register_customer(&new);
+                expect(op, &want, got, |o| o.clone().into_customer().unwrap())
+                    .expect("registering a customer by a name from the table succeeds");
             }
             Op::Deactivate(r) | Op::Activate(r) => {
                 let active = matches!(op, Op::Activate(_));
-                let id = pick_id(&m.customers, *r, CustomerId::new, CustomerId::get);
-                let want = if m.customers.contains_key(&id) {
-                    Want::Ok
-                } else {
-                    nf()
+                let id = CustomerId::new(pick(&model.state.customers, *r));
+                let update = CustomerUpdate {
+                    active: Some(active),
+                    ..CustomerUpdate::default()
                 };
+                let want = model.apply(&Operation::UpdateCustomer { id, update }, now);
                 let got = if active {
                     store.activate_customer(id)
                 } else {
                     store.deactivate_customer(id)
                 };
-                outcome(op, want, &got);
-                if let Ok(c) = got {
-                    assert_eq!((c.id, c.active), (id, active));
-                    m.customers.insert(id, active);
-                }
+                expect(op, &want, got, |o| o.clone().into_customer().unwrap());
             }
             Op::RentBook { customer, book }
             | Op::RentCopy {
@@ -508,133 +354,73 @@ fuzz_target!(|input: Input| {
                 copy: book,
             } => {
                 let by_book = matches!(op, Op::RentBook { .. });
-                let customer = pick_id(&m.customers, *customer, CustomerId::new, CustomerId::get);
-                // The copy the model expects to be lent (None: the target does not exist).
-                let (target, got) = if by_book {
-                    let book = pick_id(&m.books, *book, BookId::new, BookId::get);
-                    let target = m.books.get(&book).map(|b| {
-                        b.copies
-                            .iter()
-                            .copied()
-                            .find(|c| m.copies[c].1 == MCopy::Available)
-                    });
-                    (target, store.rent_book(customer, book))
+                let customer = CustomerId::new(pick(&model.state.customers, *customer));
+                let target = if by_book {
+                    RentTarget::Book(BookId::new(pick(&model.state.books, *book)))
                 } else {
-                    let copy = pick_id(&m.copies, *book, CopyId::new, CopyId::get);
-                    let target = m
-                        .copies
-                        .get(&copy)
-                        .map(|(_, s)| (*s == MCopy::Available).then_some(copy));
-                    (target, store.rent_copy(customer, copy))
+                    RentTarget::Copy(CopyId::new(pick(&model.state.copies, *book)))
                 };
-                let version = m.plan_at(now).clone();
-                let want = match (m.customers.get(&customer), target) {
-                    (None, _) => nf(),
-                    (Some(false), _) => E("InactiveCustomer", None),
-                    (Some(true), None) => nf(),
-                    (Some(true), Some(None)) => E("Unavailable", None),
-                    (Some(true), Some(Some(_))) => Want::Ok,
-                };
-                outcome(op, want, &got);
-                if let Ok(rental) = got {
-                    let copy = target.flatten().unwrap();
-                    Model::fresh(&m.rentals, rental.id);
-                    let book = m.copies[&copy].0;
-                    let category = m.books[&book].category.clone();
-                    let want = Rental {
-                        id: rental.id,
-                        copy,
-                        book,
+                let want = model.apply(
+                    &Operation::Rent {
+                        target,
                         customer,
-                        due_at: version.plan.due_at(&category, now).unwrap(),
-                        category,
-                        rented_at: now,
-                        returned_at: None,
-                        plan_version: version.id,
-                        charge: None,
-                        renewals: Vec::new(),
-                        lost: false,
-                    };
-                    assert_eq!(rental, want, "{op:?}");
-                    m.copies.get_mut(&copy).unwrap().1 = MCopy::Rented(rental.id);
-                    m.rentals.insert(rental.id, rental);
-                }
+                        at: now,
+                    },
+                    now,
+                );
+                let got = match target {
+                    RentTarget::Book(book) => store.rent_book(customer, book),
+                    RentTarget::Copy(copy) => store.rent_copy(customer, copy),
+                };
+                expect(op, &want, got, |o| o.clone().into_rental().unwrap());
             }
             Op::Return(r) | Op::ReturnBackdated { rental: r, .. } => {
                 let at = match op {
                     Op::ReturnBackdated { secs, .. } => now - TimeDelta::seconds(i64::from(*secs)),
                     _ => now,
                 };
-                let id = pick_id(&m.rentals, *r, RentalId::new, RentalId::get);
-                let (want, quote) = match m.rentals.get(&id) {
-                    None => (nf(), None),
-                    Some(r) if r.returned_at.is_some() => (E("AlreadyReturned", None), None),
-                    Some(r) => match m.charge(r, at) {
-                        Ok(q) => (Want::Ok, Some(q)),
-                        Err(e) => (error_want(&e), None),
-                    },
-                };
+                let id = RentalId::new(pick(&model.state.rentals, *r));
+                let want = model.apply(&Operation::return_at(id, at), now);
                 let got = if at == now {
                     store.return_rental(id)
                 } else {
                     store.return_rental_at(id, at)
                 };
-                outcome(op, want, &got);
-                if let Ok(receipt) = got {
-                    let quote = quote.unwrap();
-                    let mut closed = m.rentals[&id].clone();
-                    closed.returned_at = Some(at);
-                    closed.charge = Some(quote.clone());
-                    assert_eq!(receipt.rental, closed, "{op:?}");
-                    assert_eq!(receipt.charge, quote);
-                    assert_eq!(receipt.title, m.books[&closed.book].title);
-                    check_charge(m.plan_of(&closed), &closed, &quote);
-                    // The charge is posted to the customer's ledger with the return.
-                    let balance = m.balances.entry(closed.customer).or_default();
-                    *balance += quote.total;
-                    assert_eq!(
-                        receipt.balance, *balance,
-                        "{op:?}: the balance after the charge"
+                if let Some(receipt) = expect(op, &want, got, |o| receipt(&model, o)) {
+                    check_charge(
+                        model.plan_of(&receipt.rental),
+                        &receipt.rental,
+                        &receipt.charge,
                     );
-                    m.copies.get_mut(&closed.copy).unwrap().1 = MCopy::Available;
-                    m.rentals.insert(id, closed);
                 }
             }
             Op::QuoteReturn { rental, hours } => {
                 let at = now + TimeDelta::hours(i64::from(*hours));
-                let id = pick_id(&m.rentals, *rental, RentalId::new, RentalId::get);
-                let got = store.quote_return(id, at);
-                match m.rentals.get(&id) {
-                    None => outcome(op, nf(), &got),
-                    Some(r) if r.returned_at.is_some() => {
-                        outcome(op, E("AlreadyReturned", None), &got)
-                    }
-                    Some(r) => {
-                        let want = m.charge(r, at).unwrap();
-                        assert_eq!(got.unwrap(), want, "{op:?}");
-                    }
-                }
+                let id = RentalId::new(pick(&model.state.rentals, *rental));
+                let want = match model.state.rentals.get(&id.get()) {
+                    None => Err(Rejected::not_found()),
+                    Some(r) if r.returned_at.is_some() => Err(Rejected::kind("AlreadyReturned")),
+                    Some(r) => charge(&model, r, at),
+                };
+                expect(op, &want, store.quote_return(id, at), Quote::clone);
             }
             Op::Withdraw(c) | Op::Reinstate(c) => {
-                let withdraw = matches!(op, Op::Withdraw(_));
-                let id = pick_id(&m.copies, *c, CopyId::new, CopyId::get);
-                let (want, next) = match m.copies.get(&id) {
-                    None => (nf(), None),
-                    Some((_, MCopy::Rented(_))) if withdraw => (E("Unavailable", None), None),
-                    Some((_, s @ MCopy::Rented(_))) => (Want::Ok, Some(*s)),
-                    Some(_) if withdraw => (Want::Ok, Some(MCopy::Withdrawn)),
-                    Some(_) => (Want::Ok, Some(MCopy::Available)),
-                };
-                let got = if withdraw {
-                    store.withdraw_copy(id)
+                let withdrawn = matches!(op, Op::Withdraw(_));
+                let copy = CopyId::new(pick(&model.state.copies, *c));
+                let want = model.apply(
+                    &Operation::SetWithdrawn {
+                        copy,
+                        withdrawn,
+                        at: Some(now),
+                    },
+                    now,
+                );
+                let got = if withdrawn {
+                    store.withdraw_copy(copy)
                 } else {
-                    store.reinstate_copy(id)
+                    store.reinstate_copy(copy)
                 };
-                outcome(op, want, &got);
-                if let (Ok(copy), Some(next)) = (got, next) {
-                    assert_eq!(copy.id, id);
-                    m.copies.get_mut(&id).unwrap().1 = next;
-                }
+                expect(op, &want, got, |o| o.clone().into_copy().unwrap());
             }
             Op::AdvanceSecs(s) => {
                 clock.advance(TimeDelta::seconds(i64::from(*s)));
@@ -647,42 +433,44 @@ fuzz_target!(|input: Input| {
             Op::Quote { category, hours } => {
                 let category = CATEGORIES[usize::from(*category) % CATEGORIES.len()];
                 let returned = now + TimeDelta::hours(i64::from(*hours));
+                let want = model
+                    .plan_in_force(now)
+                    .expect("the first plan is in force from 1970")
+                    .plan
+                    .quote(category, now, returned)
+                    .map_err(|e| Rejected::from(&e));
                 let got = store.quote(category, now, returned);
-                match m.plan_at(now).plan.quote(category, now, returned) {
-                    Ok(want) => assert_eq!(got.unwrap(), want, "{op:?}"),
-                    Err(e) => outcome(op, error_want(&e), &got),
-                }
+                expect(op, &want, got, Quote::clone);
             }
             Op::CustomerRentals(c) => {
-                let id = pick_id(&m.customers, *c, CustomerId::new, CustomerId::get);
-                match store.customer_rentals(id) {
-                    Ok(list) => {
-                        assert!(
-                            m.customers.contains_key(&id),
-                            "{op:?} listed an unknown customer"
-                        );
-                        let got: Vec<Rental> = list.map(|r| r.unwrap()).collect();
-                        let want: Vec<Rental> = m
-                            .rentals
-                            .values()
-                            .filter(|r| r.customer == id)
-                            .cloned()
-                            .collect();
-                        assert_eq!(got, want, "{op:?}");
-                    }
-                    Err(e) => outcome::<()>(op, nf(), &Err(e)),
-                }
-                if !m.customers.contains_key(&id) {
-                    assert!(store.customer_rentals(id).is_err());
-                }
+                let id = pick(&model.state.customers, *c);
+                let want = if model.state.customers.contains_key(&id) {
+                    Ok(model
+                        .state
+                        .rentals
+                        .values()
+                        .filter(|r| r.customer.get() == id)
+                        .cloned()
+                        .collect::<Vec<Rental>>())
+                } else {
+                    Err(Rejected::not_found())
+                };
+                let got = store
+                    .customer_rentals(CustomerId::new(id))
+                    .map(|list| list.map(|r| r.unwrap()).collect::<Vec<Rental>>());
+                expect(op, &want, got, Vec::clone);
             }
             Op::Available(b) => {
-                let id = pick_id(&m.books, *b, BookId::new, BookId::get);
-                let got = store.available_copies(id);
-                match m.books.get(&id) {
-                    None => outcome(op, nf(), &got),
-                    Some(_) => assert_eq!(got.unwrap(), m.available(id), "{op:?}"),
-                }
+                let id = pick(&model.state.books, *b);
+                let want = match model.state.book_copies.get(&id) {
+                    None => Err(Rejected::not_found()),
+                    Some(copies) => Ok(copies
+                        .iter()
+                        .filter(|c| model.state.copies[c].status == CopyStatus::Available)
+                        .count()),
+                };
+                let got = store.available_copies(BookId::new(id));
+                expect(op, &want, got, |n| *n);
             }
             Op::Overdue => {
                 let got: Vec<RentalId> = store
@@ -690,7 +478,8 @@ fuzz_target!(|input: Input| {
                     .unwrap()
                     .map(|r| r.unwrap().id)
                     .collect();
-                let want: Vec<RentalId> = m
+                let want: Vec<RentalId> = model
+                    .state
                     .rentals
                     .values()
                     .filter(|r| r.returned_at.is_none() && r.due_at.is_some_and(|d| now > d))
@@ -702,7 +491,8 @@ fuzz_target!(|input: Input| {
                 let from = now - TimeDelta::seconds(i64::from(*back_secs));
                 let to = now + TimeDelta::seconds(1);
                 let revenue = store.revenue(from, to).unwrap();
-                let closed: Vec<&Rental> = m
+                let closed: Vec<&Rental> = model
+                    .state
                     .rentals
                     .values()
                     .filter(|r| r.returned_at.is_some_and(|t| from <= t && t < to))
@@ -723,14 +513,15 @@ fuzz_target!(|input: Input| {
             }
             Op::Outstanding => {
                 let got = store.outstanding_charges(now).unwrap();
-                let open: Vec<&Rental> = m
+                let open: Vec<&Rental> = model
+                    .state
                     .rentals
                     .values()
                     .filter(|r| r.returned_at.is_none())
                     .collect();
                 let mut want: BTreeMap<&str, Decimal> = BTreeMap::new();
                 for r in &open {
-                    let quote = m.charge(r, now).unwrap();
+                    let quote = charge(&model, r, now).unwrap();
                     *want.entry(quote.currency.code()).or_default() += quote.total;
                 }
                 assert_eq!(got.rentals, open.len() as u64);
@@ -748,15 +539,17 @@ fuzz_target!(|input: Input| {
                 }
             }
             Op::ExportCsv => {
+                let open = model
+                    .state
+                    .rentals
+                    .values()
+                    .filter(|r| r.returned_at.is_none())
+                    .count();
                 let mut out = Vec::new();
                 let n = store.export_active_rentals_csv(&mut out).unwrap();
-                assert_eq!(n, m.open().len() as u64);
+                assert_eq!(n, open as u64);
                 let text = String::from_utf8(out).unwrap();
-                assert_eq!(
-                    text.lines().count(),
-                    m.open().len() + 1,
-                    "CSV rows:\n{text}"
-                );
+                assert_eq!(text.lines().count(), open + 1, "CSV rows:\n{text}");
                 assert!(text.starts_with("rental_id,"), "CSV header:\n{text}");
             }
             Op::Ledger {
@@ -764,69 +557,33 @@ fuzz_target!(|input: Input| {
                 customer,
                 cents,
             } => {
-                let id = pick_id(&m.customers, *customer, CustomerId::new, CustomerId::get);
+                let customer = CustomerId::new(pick(&model.state.customers, *customer));
                 let amount = Decimal::new(i64::from(*cents), 2);
-                let balance = m.balances.get(&id).copied().unwrap_or_default();
-                // The amount is checked first, then the customer, then a waiver's or a refund's bound.
-                let (operation, signed, bound) = match kind % 3 {
-                    0 => (
-                        Operation::Pay {
-                            customer: id,
-                            amount,
-                            currency: None,
-                            at: now,
-                            note: None,
-                        },
-                        -amount,
-                        true,
-                    ),
-                    1 => (
-                        Operation::Waive {
-                            customer: id,
-                            amount,
-                            at: now,
-                            reason: "fuzz".into(),
-                        },
-                        -amount,
-                        amount <= balance,
-                    ),
-                    _ => (
-                        Operation::Refund {
-                            customer: id,
-                            amount,
-                            at: now,
-                            reason: "fuzz".into(),
-                        },
+                let reason = "fuzz".to_owned();
+                let operation = match kind % 3 {
+                    0 => Operation::Pay {
+                        customer,
                         amount,
-                        amount <= -balance,
-                    ),
+                        currency: None,
+                        at: now,
+                        note: None,
+                    },
+                    1 => Operation::Waive {
+                        customer,
+                        amount,
+                        at: now,
+                        reason,
+                    },
+                    _ => Operation::Refund {
+                        customer,
+                        amount,
+                        at: now,
+                        reason,
+                    },
                 };
-                let decimals = m
-                    .plans
-                    .values()
-                    .next()
-                    .map_or(2, |v| v.plan.currency().minor_unit());
-                let want = if *cents == 0 || amount.normalize().scale() > decimals {
-                    invalid("amount")
-                } else if !m.customers.contains_key(&id) {
-                    nf()
-                } else if !bound {
-                    invalid("amount")
-                } else {
-                    Want::Ok
-                };
+                let want = model.apply(&operation, now);
                 let got = store.apply(operation);
-                outcome(op, want, &got);
-                if let Ok(outcome) = got {
-                    let entry = outcome.into_entry().unwrap();
-                    let after = balance + signed;
-                    assert_eq!(
-                        (entry.amount, entry.balance_after),
-                        (amount, after),
-                        "{op:?}"
-                    );
-                    m.balances.insert(id, after);
-                }
+                expect(op, &want, got, Outcome::clone);
             }
             Op::PublishPlan {
                 preset,
@@ -834,49 +591,11 @@ fuzz_target!(|input: Input| {
             } => {
                 let plan = PlanChoice::Preset(*preset).build();
                 let from = now + TimeDelta::seconds(i64::from(*offset_secs));
-                let taken = m.plans.values().any(|v| v.effective_from == from);
-                // The store's currency is its first plan version's; every later version must use it.
-                let store_currency = m.plans.values().next().map(|v| v.plan.currency());
-                let got = store.publish_plan(plan.clone(), from);
-                outcome(
-                    op,
-                    if store_currency.is_some_and(|c| c != plan.currency()) {
-                        E("InvalidPlan", Some("currency"))
-                    } else if taken {
-                        E("Duplicate", Some("effective_from"))
-                    } else {
-                        Want::Ok
-                    },
-                    &got,
-                );
-                if let Ok(version) = got {
-                    Model::fresh(&m.plans, version.id);
-                    assert_eq!((&version.plan, version.effective_from), (&plan, from));
-                    m.plans.insert(version.id, version);
-                }
+                let want = model.apply(&Operation::publish_plan(plan.clone(), from), now);
+                let got = store.publish_plan(plan, from);
+                expect(op, &want, got, |o| o.clone().into_plan_version().unwrap());
             }
         }
-        for customer in m.customers.keys() {
-            let account = store.account(*customer).unwrap();
-            let want = m.balances.get(customer).copied().unwrap_or_default();
-            let sum: Decimal = account.entries.iter().map(|e| e.signed_amount()).sum();
-            assert_eq!(
-                (account.balance, sum),
-                (want, want),
-                "customer {customer}'s balance"
-            );
-        }
-        let versions: Vec<PlanVersion> = store.plan_versions();
-        assert_eq!(
-            versions,
-            m.plans.values().cloned().collect::<Vec<_>>(),
-            "plan versions"
-        );
-        assert_eq!(
-            store.current_plan().unwrap().id,
-            m.plan_at(now).id,
-            "plan in force at {now}"
-        );
-        check_store(&store, &m);
+        check_store(&store, &model, now, op);
     }
 });
