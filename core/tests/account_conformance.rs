@@ -522,7 +522,9 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
     let mut client = ::postgres::Client::connect(b.url(), ::postgres::NoTls).unwrap();
     client
         .batch_execute(
-            "DROP TABLE koko_words;
+            "DROP INDEX koko_ledger_by_rental;
+             DELETE FROM koko_schema_version WHERE version = 5;
+             DROP TABLE koko_words;
              DELETE FROM koko_schema_version WHERE version = 4;
              ALTER TABLE koko_copies DROP COLUMN hold_id, DROP COLUMN lost_rental_id;
              DROP TABLE koko_holds, koko_notices;
@@ -538,7 +540,7 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
         )
         .unwrap();
     let b = b.reopen();
-    assert_eq!(b.storage().schema_version().unwrap(), 4);
+    assert_eq!(b.storage().schema_version().unwrap(), 5);
     // Schema 4 indexed the books and customers stored before it.
     let found = BookStore::open(b.storage())
         .unwrap()
@@ -579,6 +581,15 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
     assert_eq!(entries(ada), [(1, "4.50".into(), "4.50".into(), 1)]);
     assert_eq!(entries(alan), [(2, "6.00".into(), "6.00".into(), 2)]);
     assert_eq!(b.storage().account(ada).unwrap().open_rentals, 1);
+    // Schema 5 finds them by rental.
+    let by_rental: Vec<u64> = b
+        .storage()
+        .rental_entries(RentalId::new(2))
+        .unwrap()
+        .iter()
+        .map(|e| e.id.get())
+        .collect();
+    assert_eq!(by_rental, [2]);
     // New entries continue the numbering, and the ledger refuses edits.
     let store = BookStore::open(b.storage()).unwrap();
     assert_eq!(store.pay(alan, cents(600), None).unwrap().id.get(), 3);

@@ -1,6 +1,7 @@
-//! A store written by Koko 0.1 (on-disk layout 1, `tests/fixtures/sled-v1`, see its README) opens with today's
-//! code: it is migrated to the current layout, every record reads back as written, and the new indexes (available
-//! copies, open rentals with their records) agree with the records.
+//! Stores written by earlier Koko (on-disk layout 1, `tests/fixtures/sled-v1`; layout 4, `tests/fixtures/sled-v4`;
+//! see their README) open with today's code: each is migrated to the current layout, every record reads back as
+//! written, and the new indexes (available copies, open rentals with their records, the entries by rental) agree
+//! with the records.
 #![cfg(feature = "sled")]
 
 use std::path::Path;
@@ -12,7 +13,13 @@ use koko_core::{
 };
 
 fn copy_fixture(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sled-v1");
+    copy_named_fixture("sled-v1", to);
+}
+
+fn copy_named_fixture(name: &str, to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
     std::fs::create_dir_all(to.join("blobs")).unwrap();
     for file in ["conf", "db"] {
         std::fs::copy(from.join(file), to.join(file)).unwrap();
@@ -167,4 +174,60 @@ fn a_layout_1_store_is_migrated_and_reads_back_whole() {
         .rent_book_at(CustomerId::new(1), BookId::new(3), at)
         .unwrap();
     assert_eq!(rental.copy, CopyId::new(5));
+}
+
+#[test]
+fn a_layout_4_store_gets_its_ledger_indexed_by_rental() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_named_fixture("sled-v4", dir.path());
+    let storage = SledStorage::open(dir.path()).unwrap();
+    let snapshot = koko_core::check::Snapshot::read(&storage).unwrap();
+    koko_core::check::check(&snapshot).expect("the migrated store holds every invariant");
+    // (kind, amount) of the entries naming each rental, read through the new index.
+    let entries = |id: u64| -> Vec<(&'static str, String)> {
+        storage
+            .rental_entries(RentalId::new(id))
+            .unwrap()
+            .iter()
+            .map(|e| (e.kind.name(), e.amount.to_string()))
+            .collect()
+    };
+    let charge = |id: u64| {
+        storage
+            .rental(RentalId::new(id))
+            .unwrap()
+            .charge
+            .unwrap()
+            .total
+            .to_string()
+    };
+    // Rental 1 came back damaged (a 2.50 fee), rental 2 was lost (replacement 10.00, processing 2.00), rental 4
+    // came back late; rentals 3 and 5 are open.
+    assert_eq!(entries(1), [("charge", charge(1)), ("fee", "2.50".into())]);
+    assert_eq!(
+        entries(2),
+        [
+            ("charge", charge(2)),
+            ("fee", "10.00".into()),
+            ("fee", "2.00".into())
+        ]
+    );
+    assert_eq!(entries(4), [("charge", charge(4))]);
+    assert!(entries(3).is_empty() && entries(5).is_empty());
+    // The receipt of the lost rental is the balance after its last fee.
+    let store = BookStore::open(&storage).unwrap();
+    let lost = store.rental(RentalId::new(2)).unwrap();
+    let receipt = store.closing_receipt(lost).unwrap();
+    let alan = store.account(CustomerId::new(2)).unwrap();
+    let last_fee = alan
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.rental == Some(RentalId::new(2)))
+        .unwrap();
+    assert_eq!(receipt.balance, last_fee.balance_after);
+    // New entries keep the index: a payment names no rental, a return's charge does.
+    let at = Utc.with_ymd_and_hms(2024, 7, 1, 10, 0, 0).unwrap();
+    let receipt = store.return_rental_at(RentalId::new(5), at).unwrap();
+    assert_eq!(entries(5), [("charge", receipt.charge.total.to_string())]);
 }

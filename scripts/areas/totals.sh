@@ -43,6 +43,12 @@ totals() {
     quote_page=$(grep -c '^ok .* - the browser quotes what the server answers' "$log_dir/node.log" || true)
     echo "rest api: $django_api Django tests of roles, docs and the new operations, $django_pages of keyset pages, search and filters (10,000 books walked both ways while rentals change) ($django_all Django tests in all, run with a staff token); schemathesis: $st_cases generated cases passed on $st_ops operations (no 5xx, no schema violation); $quote_page quote-page quotes in Chromium equal to the live server's /quotes/; hadolint clean"
 
+    step "work, not time: each operation's reads beside N and 4N records it does not return (core/tests/work.rs)"
+    # The suites above passed, so every test counted here passed.
+    work_tests=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/work\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
+    plan_tests=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/postgres_plans\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
+    echo "work counts: $work_tests work-counting tests passed (each case's reads equal beside N and 4N left-out records, on memory, sled and PostgreSQL); $plan_tests PostgreSQL query plans name their index"
+
     step "the koko command (cli/tests/cli.rs: a 100,000-book import with bad rows, round trips, check on a damaged store)"
     cli_tests=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/cli\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
     echo "cli: $cli_tests koko command tests passed (a 100,000-row import with its exact bad-row report, export round trips, check on a healthy and a damaged PostgreSQL store, backup → restore → the same dump, migrate sled → PostgreSQL → check → the same reports)"

@@ -190,6 +190,9 @@ pub trait Storage: Send + Sync {
     fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>>;
     /// The charge entry a closed rental posted (`None` while it is open).
     fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>>;
+    /// The ledger entries that name a rental (its charge, its fees, a found copy's credit), in id order, read from
+    /// an index by rental: the rest of its customer's ledger costs nothing. None for an unknown rental.
+    fn rental_entries(&self, rental: RentalId) -> Result<Vec<LedgerEntry>>;
     /// Forgets idempotency keys first used before `before`; answers how many. A retry with a forgotten key is
     /// a new request.
     fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64>;
@@ -203,6 +206,9 @@ pub trait Storage: Send + Sync {
     fn customer_holds(&self, customer: CustomerId) -> Result<Vec<Hold>>;
     /// Every waiting and ready hold, in id order, the waiting ones numbered.
     fn active_holds(&self) -> Result<Vec<Hold>>;
+    /// Every ready hold (a copy set aside for it), in id order: read from an index of the ready ones, so the
+    /// waiting and closed holds cost nothing.
+    fn ready_holds(&self) -> Result<Vec<Hold>>;
 
     /// The ids of the records of `index` one of whose words (see [`WordIndex`]) starts with `prefix` — a word
     /// already normalised: lower case, accents folded — ascending, without repeats; `None` when more than
@@ -228,6 +234,13 @@ pub trait Storage: Send + Sync {
 
     /// Makes everything written so far durable (a no-op where every commit already is).
     fn flush(&self) -> Result<()>;
+
+    /// How many stored entries this store's calls have read since it was opened: records and index entries, one
+    /// per lookup and one per entry a scan visits (PostgreSQL: one per row a query returns, the plans showing
+    /// which index answered). The work of the calls, independent of the machine's speed: tests hold an
+    /// operation's reads to what it returns, so a path that starts to grow with the rest of the store fails them.
+    /// Not comparable across backends or versions.
+    fn reads(&self) -> u64;
 }
 
 /// Storage behind a shared reference or a smart pointer is storage too, so one backend can serve several
@@ -287,6 +300,9 @@ macro_rules! forward_storage {
             fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {
                 (**self).ledger(customer)
             }
+            fn rental_entries(&self, rental: RentalId) -> Result<Vec<LedgerEntry>> {
+                (**self).rental_entries(rental)
+            }
             fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
                 (**self).charge_entry(rental)
             }
@@ -301,6 +317,9 @@ macro_rules! forward_storage {
             }
             fn customer_holds(&self, customer: CustomerId) -> Result<Vec<Hold>> {
                 (**self).customer_holds(customer)
+            }
+            fn ready_holds(&self) -> Result<Vec<Hold>> {
+                (**self).ready_holds()
             }
             fn active_holds(&self) -> Result<Vec<Hold>> {
                 (**self).active_holds()
@@ -322,6 +341,10 @@ macro_rules! forward_storage {
             fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
                 (**self).with_writes_paused(read)
             }
+            fn reads(&self) -> u64 {
+                (**self).reads()
+            }
+
             fn flush(&self) -> Result<()> {
                 (**self).flush()
             }

@@ -95,16 +95,15 @@ impl<S: Storage> BookStore<S> {
     /// asked (a retry under an idempotency key reads the same entries). For a plain return it is
     /// [`BookStore::receipt`].
     pub fn closing_receipt(&self, closed: Rental) -> Result<Receipt> {
-        let (customer, rental, at) = (closed.customer, closed.id, closed.returned_at);
+        let (rental, at) = (closed.id, closed.returned_at);
         let mut receipt = self.receipt(closed)?;
-        let mut last_fee = None;
-        for entry in self.storage.ledger(customer)? {
-            let entry = entry?;
-            if entry.kind == EntryKind::Fee && entry.rental == Some(rental) && Some(entry.at) == at
-            {
-                last_fee = Some(entry.balance_after);
-            }
-        }
+        let last_fee = self
+            .storage
+            .rental_entries(rental)?
+            .into_iter()
+            .rev()
+            .find(|e| e.kind == EntryKind::Fee && Some(e.at) == at)
+            .map(|e| e.balance_after);
         if let Some(balance) = last_fee {
             receipt.balance = balance;
         }

@@ -53,7 +53,7 @@ impl<S: Storage> BookStore<S> {
                 }
             }
         }
-        for hold in self.storage.active_holds()? {
+        for hold in self.storage.ready_holds()? {
             let (HoldStatus::Ready, Some(until)) = (hold.status, hold.ready_until) else {
                 continue;
             };

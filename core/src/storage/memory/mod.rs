@@ -1,6 +1,6 @@
 //! [`MemoryStorage`]: everything in process memory, for tests and the browser.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -16,9 +16,11 @@ use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, RentalId};
 use crate::pricing::PlanVersion;
 
+mod counted;
 mod rentals;
 mod tx;
 
+use counted::{Hashed, Map, Set};
 use rentals::RentalTable;
 
 /// How many records a listing copies out per lock.
@@ -44,36 +46,68 @@ pub struct MemoryStorage {
 #[derive(Debug, Default)]
 struct Inner {
     counters: HashMap<&'static str, u64>,
-    books: BTreeMap<BookId, Book>,
-    titles: HashMap<String, BookId>,
-    isbns: HashMap<String, BookId>,
-    book_copies: HashMap<BookId, Vec<CopyId>>,
-    copies: BTreeMap<CopyId, BookCopy>,
+    books: Map<BookId, Book>,
+    titles: Hashed<String, BookId>,
+    isbns: Hashed<String, BookId>,
+    book_copies: Hashed<BookId, Vec<CopyId>>,
+    copies: Map<CopyId, BookCopy>,
     /// The available copies of each book, for renting by book without a scan.
-    available: BTreeSet<(BookId, CopyId)>,
-    customers: BTreeMap<CustomerId, Customer>,
+    available: Set<(BookId, CopyId)>,
+    customers: Map<CustomerId, Customer>,
     rentals: RentalTable,
-    active: BTreeSet<RentalId>,
-    by_customer: BTreeSet<(CustomerId, RentalId)>,
+    active: Set<RentalId>,
+    by_customer: Set<(CustomerId, RentalId)>,
     /// Each customer's open rentals (for the limits: without walking their history).
-    open_by_customer: BTreeSet<(CustomerId, RentalId)>,
+    open_by_customer: Set<(CustomerId, RentalId)>,
     plans: Vec<Arc<PlanVersion>>,
-    accounts: HashMap<CustomerId, StoredAccount>,
-    ledger: BTreeMap<(CustomerId, LedgerEntryId), LedgerEntry>,
+    accounts: Hashed<CustomerId, StoredAccount>,
+    ledger: Map<(CustomerId, LedgerEntryId), LedgerEntry>,
     /// Each closed rental's charge entry.
-    charges: HashMap<RentalId, (CustomerId, LedgerEntryId)>,
-    keys: HashMap<String, KeyRecord>,
-    holds: BTreeMap<HoldId, Hold>,
+    charges: Hashed<RentalId, (CustomerId, LedgerEntryId)>,
+    /// The entries naming each rental, in id order.
+    by_rental: Set<(RentalId, CustomerId, LedgerEntryId)>,
+    keys: Hashed<String, KeyRecord>,
+    holds: Map<HoldId, Hold>,
     /// Each book's waiting holds, in queue order.
-    waiting: BTreeSet<(BookId, HoldId)>,
-    ready: BTreeSet<HoldId>,
-    holds_by_customer: BTreeSet<(CustomerId, HoldId)>,
-    notified: HashMap<String, DateTime<Utc>>,
+    waiting: Set<(BookId, HoldId)>,
+    ready: Set<HoldId>,
+    holds_by_customer: Set<(CustomerId, HoldId)>,
+    notified: Hashed<String, DateTime<Utc>>,
     /// The search index: (index, word, record id).
-    words: BTreeSet<(WordIndex, String, u64)>,
+    words: Set<(WordIndex, String, u64)>,
 }
 
 impl Inner {
+    /// Every entry the tables' reads visited ([`Storage::reads`]).
+    fn reads(&self) -> u64 {
+        [
+            self.books.reads(),
+            self.titles.reads(),
+            self.isbns.reads(),
+            self.book_copies.reads(),
+            self.copies.reads(),
+            self.available.reads(),
+            self.customers.reads(),
+            self.rentals.reads(),
+            self.active.reads(),
+            self.by_customer.reads(),
+            self.open_by_customer.reads(),
+            self.accounts.reads(),
+            self.ledger.reads(),
+            self.charges.reads(),
+            self.by_rental.reads(),
+            self.keys.reads(),
+            self.holds.reads(),
+            self.waiting.reads(),
+            self.ready.reads(),
+            self.holds_by_customer.reads(),
+            self.notified.reads(),
+            self.words.reads(),
+        ]
+        .iter()
+        .sum()
+    }
+
     /// `hold` with its place in its book's queue filled in.
     fn numbered(&self, mut hold: Hold) -> Hold {
         hold.position = (hold.status == HoldStatus::Waiting).then(|| {
@@ -141,10 +175,7 @@ fn from<K>(after: Option<K>) -> Bound<K> {
     after.map_or(Bound::Unbounded, Bound::Excluded)
 }
 
-fn page_of<K: Ord + std::marker::Copy, V: Clone>(
-    map: &BTreeMap<K, V>,
-    after: Bound<K>,
-) -> Vec<(K, V)> {
+fn page_of<K: Ord + std::marker::Copy, V: Clone>(map: &Map<K, V>, after: Bound<K>) -> Vec<(K, V)> {
     map.range((after, Bound::Unbounded))
         .take(PAGE)
         .map(|(k, v)| (*k, v.clone()))
@@ -323,6 +354,23 @@ impl Storage for MemoryStorage {
             .cloned())
     }
 
+    fn rental_entries(&self, rental: RentalId) -> Result<Vec<LedgerEntry>> {
+        let inner = self.lock();
+        let first = (rental, CustomerId::new(0), LedgerEntryId::new(0));
+        let last = (
+            rental,
+            CustomerId::new(u64::MAX),
+            LedgerEntryId::new(u64::MAX),
+        );
+        let mut entries: Vec<LedgerEntry> = inner
+            .by_rental
+            .range(first..=last)
+            .filter_map(|(_, customer, id)| inner.ledger.get(&(*customer, *id)).cloned())
+            .collect();
+        entries.sort_by_key(|e| e.id);
+        Ok(entries)
+    }
+
     fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64> {
         let mut inner = self.lock();
         let was = inner.keys.len();
@@ -393,6 +441,15 @@ impl Storage for MemoryStorage {
             .collect())
     }
 
+    fn ready_holds(&self) -> Result<Vec<Hold>> {
+        let inner = self.lock();
+        Ok(inner
+            .ready
+            .range(..)
+            .filter_map(|id| inner.holds.get(id).cloned())
+            .collect())
+    }
+
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {
         Ok(self.lock().notified.get(key).copied())
     }
@@ -436,5 +493,9 @@ impl Storage for MemoryStorage {
 
     fn flush(&self) -> Result<()> {
         Ok(())
+    }
+
+    fn reads(&self) -> u64 {
+        self.lock().reads()
     }
 }

@@ -2,6 +2,7 @@
 
 use std::ops::Bound;
 
+use super::counted::Reads;
 use crate::domain::Rental;
 use crate::error::{Error, Result};
 use crate::ids::RentalId;
@@ -9,7 +10,7 @@ use crate::ids::RentalId;
 /// Rentals by id. Ids come from this store's own counter, one after another from 1, so rental `n` lives at index
 /// `n - 1`: lookups are an index, and id order is vector order.
 #[derive(Debug, Default)]
-pub(super) struct RentalTable(Vec<Rental>);
+pub(super) struct RentalTable(Vec<Rental>, Reads);
 
 impl RentalTable {
     fn index(id: RentalId) -> Option<usize> {
@@ -17,7 +18,13 @@ impl RentalTable {
     }
 
     pub(super) fn get(&self, id: RentalId) -> Option<&Rental> {
+        self.1.add(1);
         self.0.get(Self::index(id)?)
+    }
+
+    /// Every rental read so far ([`crate::Storage::reads`]).
+    pub(super) fn reads(&self) -> u64 {
+        self.1.get()
     }
 
     /// Replaces rental `id`, or appends the next one; any other id is a broken invariant, refused before any
@@ -44,11 +51,14 @@ impl RentalTable {
             Bound::Excluded(id) => Self::index(id).map_or(0, |i| i + 1),
             Bound::Included(id) => Self::index(id).unwrap_or(0),
         };
-        self.0
+        let page: Vec<(RentalId, Rental)> = self
+            .0
             .iter()
             .skip(start)
             .take(page)
             .map(|r| (r.id, r.clone()))
-            .collect()
+            .collect();
+        self.1.add(page.len() as u64);
+        page
     }
 }

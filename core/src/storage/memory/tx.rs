@@ -174,6 +174,9 @@ impl TxView for Inner {
         if let (crate::domain::EntryKind::Charge, Some(rental)) = (entry.kind, entry.rental) {
             self.charges.insert(rental, (entry.customer, entry.id));
         }
+        if let Some(rental) = entry.rental {
+            self.by_rental.insert((rental, entry.customer, entry.id));
+        }
         self.ledger
             .insert((entry.customer, entry.id), entry.clone());
         Ok(())

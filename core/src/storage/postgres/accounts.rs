@@ -146,6 +146,7 @@ pub(super) fn account_state(reader: &Reader, customer: CustomerId) -> Result<Acc
         )
         .and_then(|row| row.try_get(0))
         .map_err(pg_error)?;
+    reader.count(1 + usize::from(row.is_some()));
     let stored = row.as_ref().map(account_row).transpose()?;
     let open = u64::try_from(open).map_err(|_| corrupt("a negative count"))?;
     Ok(stored.unwrap_or_default().with_open(open))
@@ -162,6 +163,22 @@ pub(super) fn ledger(reader: &Reader, customer: CustomerId) -> Result<Records<'_
         Some(to_i64(customer.get())?),
         entry_row,
     ))
+}
+
+/// The entries naming a rental, in id order (the partial index `koko_ledger_by_rental`).
+pub(super) fn rental_entries(reader: &Reader, rental: RentalId) -> Result<Vec<LedgerEntry>> {
+    let Ok(id) = i64::try_from(rental.get()) else {
+        return Ok(Vec::new());
+    };
+    reader
+        .query(
+            "SELECT id, customer_id, kind, amount, currency, at, rental_id, note, balance_after
+             FROM koko_ledger WHERE rental_id = $1 ORDER BY rental_id, id",
+            &[&id],
+        )?
+        .iter()
+        .map(entry_row)
+        .collect()
 }
 
 /// The charge entry a closed rental posted (`None` while it is open, or for an unknown rental).

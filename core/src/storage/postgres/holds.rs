@@ -154,3 +154,14 @@ pub(super) fn active_holds(reader: &Reader) -> Result<Vec<Hold>> {
     )?;
     rows.iter().map(hold_row).collect()
 }
+
+/// Every ready hold, in id order (the partial index `koko_holds_ready`).
+pub(super) fn all_ready(reader: &Reader) -> Result<Vec<Hold>> {
+    let rows = reader.query(
+        "SELECT id, book_id, customer_id, placed_at, status, copy_id, ready_until, closed_at, rental_id,
+                NULL::bigint AS position
+         FROM koko_holds WHERE status = 'ready' ORDER BY id",
+        &[],
+    )?;
+    rows.iter().map(hold_row).collect()
+}

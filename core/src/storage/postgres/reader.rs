@@ -6,7 +6,7 @@
 //! and every read while a backup runs, go to the primary. Writes borrow their connection from the primary's pool
 //! here too ([`Reader::primary`]).
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use postgres::types::ToSql;
 use postgres::Row;
@@ -32,6 +32,8 @@ pub(super) struct Reader {
     replica: Option<Replica>,
     /// Reads in progress that must see the primary (a backup's): the replica serves none while any runs.
     primary_only: AtomicUsize,
+    /// Rows every query of this storage returned, its writes' included ([`crate::Storage::reads`]).
+    pub(super) reads: AtomicU64,
 }
 
 impl Reader {
@@ -41,6 +43,7 @@ impl Reader {
             primary,
             replica,
             primary_only: AtomicUsize::new(0),
+            reads: AtomicU64::new(0),
         }
     }
 
@@ -68,7 +71,14 @@ impl Reader {
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>> {
-        self.primary()?.query(sql, params).map_err(pg_error)
+        let rows = self.primary()?.query(sql, params).map_err(pg_error)?;
+        self.count(rows.len());
+        Ok(rows)
+    }
+
+    /// Counts `rows` rows read.
+    pub(super) fn count(&self, rows: usize) {
+        self.reads.fetch_add(rows as u64, Ordering::Relaxed);
     }
 
     /// The row of `sql` on the primary, if it returns one.
@@ -77,7 +87,9 @@ impl Reader {
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>> {
-        self.primary()?.query_opt(sql, params).map_err(pg_error)
+        let row = self.primary()?.query_opt(sql, params).map_err(pg_error)?;
+        self.count(usize::from(row.is_some()));
+        Ok(row)
     }
 
     /// Runs a listing's or a search's query on the replica when it may serve, else (or when it fails there) on the
@@ -90,7 +102,10 @@ impl Reader {
         if let (Some(replica), 0) = (&self.replica, self.primary_only.load(Ordering::SeqCst)) {
             if let Some(mut conn) = replica.connection() {
                 match conn.query(sql, params) {
-                    Ok(rows) => return Ok(rows),
+                    Ok(rows) => {
+                        self.count(rows.len());
+                        return Ok(rows);
+                    }
                     Err(_) => replica.mark(false),
                 }
             }

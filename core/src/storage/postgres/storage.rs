@@ -148,14 +148,14 @@ impl PostgresStorage {
             let result = if operations.len() == 1 {
                 // A batch of one needs no savepoint: a rejection rolls the whole transaction back.
                 engine::apply(
-                    &mut PgTx::new(&mut tx, statements, &self.plans),
+                    &mut PgTx::new(&mut tx, statements, &self.plans, &self.reader.reads),
                     op,
                     &mut batch,
                 )
             } else {
                 let mut savepoint = tx.transaction()?;
                 let result = engine::apply(
-                    &mut PgTx::new(&mut savepoint, statements, &self.plans),
+                    &mut PgTx::new(&mut savepoint, statements, &self.plans, &self.reader.reads),
                     op,
                     &mut batch,
                 );
@@ -250,6 +250,10 @@ impl Storage for PostgresStorage {
         accounts::charge_entry(&self.reader, rental)
     }
 
+    fn rental_entries(&self, rental: RentalId) -> Result<Vec<LedgerEntry>> {
+        accounts::rental_entries(&self.reader, rental)
+    }
+
     fn prune_idempotency_keys(&self, before: DateTime<Utc>) -> Result<u64> {
         accounts::prune_keys(&self.reader, before)
     }
@@ -268,6 +272,10 @@ impl Storage for PostgresStorage {
 
     fn active_holds(&self) -> Result<Vec<Hold>> {
         holds::active_holds(&self.reader)
+    }
+
+    fn ready_holds(&self) -> Result<Vec<Hold>> {
+        holds::all_ready(&self.reader)
     }
 
     fn word_matches(
@@ -289,6 +297,10 @@ impl Storage for PostgresStorage {
 
     fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
         backup::paused(&self.reader, &self.gate, read)
+    }
+
+    fn reads(&self) -> u64 {
+        self.reader.reads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn flush(&self) -> Result<()> {

@@ -4,6 +4,7 @@
 //! argument.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use postgres::types::ToSql;
@@ -28,6 +29,8 @@ pub(super) struct PgTx<'t, 'c> {
     statements: &'t mut Statements,
     /// The storage's plan versions, shared by every transaction.
     plans: &'t PlanCache,
+    /// The storage's count of rows read ([`crate::Storage::reads`]).
+    reads: &'t AtomicU64,
 }
 
 impl<'t, 'c> PgTx<'t, 'c> {
@@ -36,11 +39,13 @@ impl<'t, 'c> PgTx<'t, 'c> {
         tx: &'t mut Transaction<'c>,
         statements: &'t mut Statements,
         plans: &'t PlanCache,
+        reads: &'t AtomicU64,
     ) -> Self {
         PgTx {
             tx,
             statements,
             plans,
+            reads,
         }
     }
 
@@ -50,7 +55,10 @@ impl<'t, 'c> PgTx<'t, 'c> {
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Option<Row>, TxError> {
-        Ok(self.statements.query_opt(self.tx, sql, params)?)
+        let row = self.statements.query_opt(self.tx, sql, params)?;
+        self.reads
+            .fetch_add(u64::from(row.is_some()), Ordering::Relaxed);
+        Ok(row)
     }
 
     /// The rows of `sql`.
@@ -59,7 +67,9 @@ impl<'t, 'c> PgTx<'t, 'c> {
         sql: &'static str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>, TxError> {
-        Ok(self.statements.query(self.tx, sql, params)?)
+        let rows = self.statements.query(self.tx, sql, params)?;
+        self.reads.fetch_add(rows.len() as u64, Ordering::Relaxed);
+        Ok(rows)
     }
 
     /// Runs `sql`; answers how many rows it changed.

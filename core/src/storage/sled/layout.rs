@@ -1,6 +1,6 @@
 //! The on-disk layout: the trees, how keys and values are encoded, and the migration from older layouts.
 //!
-//! Layout version 4 ([`SCHEMA_VERSION`], this one):
+//! Layout version 5 ([`SCHEMA_VERSION`], this one):
 //! - `meta`: `schema_version` and the id counters (`next_id:<kind>`), big-endian `u64`s;
 //! - `books`, `copies`, `customers`, `rentals`: id (big-endian `u64`) → postcard record;
 //! - `titles` (title key → book id), `isbns` (ISBN → book id), `book_copies` (book id → postcard list of copy ids);
@@ -15,7 +15,8 @@
 //! - `accounts`: one tree for everything a ledger operation writes, so a return touches one more tree than before
 //!   accounts, not four (sled's transactions cost more with every tree they span): `a` ++ customer id → postcard
 //!   account (balance, manual block; written only by ledger and block operations); `l` ++ customer id ++ entry id → postcard
-//!   [`LedgerEntry`]; `next_id:ledger_entry` → the entry id counter;
+//!   [`LedgerEntry`]; `x` ++ rental id ++ entry id → customer id, one key per entry naming a rental (a receipt reads
+//!   a rental's entries without its customer's ledger); `next_id:ledger_entry` → the entry id counter;
 //! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when);
 //! - `holds`: `h` ++ hold id → postcard [`Hold`](crate::Hold); `w` ++ book id ++ hold id → nothing, one key per
 //!   waiting hold (the book's queue, in order); `r` ++ hold id → nothing, one key per ready hold; `c` ++ customer
@@ -26,26 +27,23 @@
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
-//! flag. [`migrate`] rebuilds what a version lacks from the records — idempotently (version 2 → 3 starts by
-//! clearing the account trees; rentals are read in any format) — and writes the new version last, so a crash
-//! during it only repeats it.
+//! flag; version 4 had no index of the entries by rental. `migrate.rs` rebuilds what a version lacks from the
+//! records.
+
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sled::Tree;
 
-use crate::domain::{
-    book_words, customer_words, Book, BookCopy, CopyStatus, Customer, EntryKind, LedgerEntry,
-    Rental, WordIndex,
-};
-use crate::engine::StoredAccount;
+use crate::domain::{Rental, WordIndex};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, PlanVersionId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::Quote;
 
 /// The on-disk layout version this code reads and writes.
-pub(super) const SCHEMA_VERSION: u64 = 4;
+pub(super) const SCHEMA_VERSION: u64 = 5;
 pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Tree positions: every write names its tree by one of these.
@@ -90,8 +88,8 @@ const NAMES: [&str; 18] = [
     "words",
 ];
 
-/// Every tree of a store, by position.
-pub(super) struct Trees(pub(super) Vec<Tree>);
+/// Every tree of a store, by position, and how many entries the store's reads visited ([`crate::Storage::reads`]).
+pub(super) struct Trees(pub(super) Vec<Tree>, AtomicU64);
 
 impl Trees {
     pub(super) fn open(db: &sled::Db) -> Result<Self> {
@@ -99,11 +97,71 @@ impl Trees {
             .iter()
             .map(|name| db.open_tree(name).map_err(Error::storage))
             .collect::<Result<Vec<_>>>()
-            .map(Trees)
+            .map(|trees| Trees(trees, AtomicU64::new(0)))
     }
 
+    /// A tree to write (or to migrate): its reads are not counted.
     pub(super) fn get(&self, tree: usize) -> &Tree {
         &self.0[tree]
+    }
+
+    /// A tree to read, counting each entry read.
+    pub(super) fn read(&self, tree: usize) -> Counted<'_> {
+        Counted {
+            tree: &self.0[tree],
+            reads: &self.1,
+        }
+    }
+
+    /// Every entry read through [`Trees::read`] so far.
+    pub(super) fn reads(&self) -> u64 {
+        self.1.load(Ordering::Relaxed)
+    }
+}
+
+/// A tree whose reads count: a lookup is one read, a scan one per entry it yields.
+pub(super) struct Counted<'a> {
+    tree: &'a Tree,
+    reads: &'a AtomicU64,
+}
+
+impl<'a> Counted<'a> {
+    fn count<T>(&self, item: T) -> T {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+        item
+    }
+
+    pub(super) fn get(&self, key: impl AsRef<[u8]>) -> sled::Result<Option<sled::IVec>> {
+        self.count(self.tree.get(key))
+    }
+
+    pub(super) fn range<K: AsRef<[u8]>, R: std::ops::RangeBounds<K>>(
+        &self,
+        range: R,
+    ) -> impl DoubleEndedIterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + 'a {
+        let reads = self.reads;
+        self.tree.range(range).inspect(move |_| {
+            reads.fetch_add(1, Ordering::Relaxed);
+        })
+    }
+
+    pub(super) fn scan_prefix(
+        &self,
+        prefix: impl AsRef<[u8]>,
+    ) -> impl DoubleEndedIterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + 'a {
+        let reads = self.reads;
+        self.tree.scan_prefix(prefix).inspect(move |_| {
+            reads.fetch_add(1, Ordering::Relaxed);
+        })
+    }
+
+    pub(super) fn iter(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + 'a {
+        let reads = self.reads;
+        self.tree.iter().inspect(move |_| {
+            reads.fetch_add(1, Ordering::Relaxed);
+        })
     }
 }
 
@@ -129,6 +187,21 @@ pub(super) fn account_key(customer: CustomerId) -> [u8; 9] {
 pub(super) fn ledger_prefix(customer: CustomerId) -> [u8; 9] {
     let mut key = [b'l'; 9];
     key[1..].copy_from_slice(&customer.get().to_be_bytes());
+    key
+}
+
+/// The `accounts` key indexing a ledger entry under the rental it names: `x` ++ rental id ++ entry id → customer id.
+pub(super) fn rental_entry_key(rental: RentalId, entry: u64) -> [u8; 17] {
+    let mut key = [b'x'; 17];
+    key[1..9].copy_from_slice(&rental.get().to_be_bytes());
+    key[9..].copy_from_slice(&entry.to_be_bytes());
+    key
+}
+
+/// The `accounts` prefix of the entries naming a rental.
+pub(super) fn rental_entries_prefix(rental: RentalId) -> [u8; 9] {
+    let mut key = [b'x'; 9];
+    key[1..].copy_from_slice(&rental.get().to_be_bytes());
     key
 }
 
@@ -308,11 +381,11 @@ struct RentalV2 {
     charge: Option<Quote>,
 }
 
-/// A stored rental in any format: layout 4's, or (failing that) layout 3's, or layouts 1 and 2's, so a migration
+/// A stored rental in any format: today's (layouts 4 and 5), or (failing that) layout 3's, or layouts 1 and 2's, so a migration
 /// interrupted half-way through rewriting the rentals runs again cleanly. postcard fails on a record too short
 /// for the format tried, and each newer format only adds fields at the end, so the first format that decodes the
 /// whole record is its own.
-fn decode_any_rental(raw: &[u8]) -> Result<Rental> {
+pub(super) fn decode_any_rental(raw: &[u8]) -> Result<Rental> {
     exact::<Rental>(raw)
         .or_else(|_| exact::<RentalV3>(raw).map(Rental::from))
         .or_else(|_| exact::<RentalV2>(raw).map(Rental::from))
@@ -365,186 +438,6 @@ pub(super) fn decode_u64(raw: &[u8]) -> Result<u64> {
     <[u8; 8]>::try_from(raw)
         .map(u64::from_be_bytes)
         .map_err(|_| Error::Corruption(format!("a stored id has {} bytes, not 8", raw.len())))
-}
-
-/// Brings a store to [`SCHEMA_VERSION`]: stamps a new one, migrates an older one, refuses a newer one.
-/// Returns the version the store had (`None` when it was new).
-pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
-    let meta = trees.get(META);
-    let found = match meta.get(SCHEMA_KEY).map_err(Error::storage)? {
-        Some(raw) => Some(decode_u64(&raw)?),
-        None => None,
-    };
-    match found {
-        Some(SCHEMA_VERSION) => return Ok(found),
-        Some(version) if version > SCHEMA_VERSION => {
-            return Err(Error::Corruption(format!(
-                "the store has layout version {version}; this Koko reads versions up to {SCHEMA_VERSION} \
-                 (upgrade Koko to open it)"
-            )))
-        }
-        Some(1) => {
-            migrate_v1(trees)?;
-            migrate_v2(trees)?;
-            migrate_v3(trees)?;
-        }
-        Some(2) => {
-            migrate_v2(trees)?;
-            migrate_v3(trees)?;
-        }
-        Some(3) => migrate_v3(trees)?,
-        Some(version) => {
-            return Err(Error::Corruption(format!(
-                "the store has layout version {version}, which no Koko wrote"
-            )))
-        }
-        None if !trees.get(BOOKS).is_empty() || !trees.get(CUSTOMERS).is_empty() => {
-            return Err(Error::Corruption(
-                "the store holds records but no layout version".into(),
-            ))
-        }
-        None => {}
-    }
-    meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
-        .map_err(Error::storage)?;
-    db.flush().map_err(Error::storage)?;
-    Ok(found)
-}
-
-/// Version 1 → 2: fills `available_copies` from the copies and the values of `active_rentals` from the rentals.
-fn migrate_v1(trees: &Trees) -> Result<()> {
-    let available = trees.get(AVAILABLE);
-    for item in trees.get(COPIES).iter() {
-        let (_, raw) = item.map_err(Error::storage)?;
-        let copy: BookCopy = decode(&raw)?;
-        if copy.status == CopyStatus::Available {
-            available
-                .insert(available_key(copy.book, copy.id), &[])
-                .map_err(Error::storage)?;
-        }
-    }
-    let active = trees.get(ACTIVE);
-    let rentals = trees.get(RENTALS);
-    for item in active.iter() {
-        let (key, _) = item.map_err(Error::storage)?;
-        let Some(raw) = rentals.get(&key).map_err(Error::storage)? else {
-            return Err(Error::Corruption(format!(
-                "the open-rental index names rental {}, which does not exist",
-                decode_u64(&key).unwrap_or(0)
-            )));
-        };
-        let rental = decode_any_rental(&raw)?;
-        if rental.returned_at.is_some() {
-            return Err(Error::Corruption(format!(
-                "the open-rental index names rental {}, which is closed",
-                rental.id
-            )));
-        }
-        active
-            .insert(key, OpenRecord::encode(&rental)?)
-            .map_err(Error::storage)?;
-    }
-    Ok(())
-}
-
-/// Version 3 → 4: rewrites every rental with the `lost` flag (false: nothing was lost before) and builds the
-/// search index of every book and customer. The `holds` and `notices` trees start empty.
-fn migrate_v3(trees: &Trees) -> Result<()> {
-    let words = trees.get(WORDS);
-    words.clear().map_err(Error::storage)?;
-    for item in trees.get(BOOKS).iter() {
-        let book: Book = decode(&item.map_err(Error::storage)?.1)?;
-        for word in book_words(&book) {
-            words
-                .insert(word_key(WordIndex::Books, &word, book.id.get()), &[])
-                .map_err(Error::storage)?;
-        }
-    }
-    for item in trees.get(CUSTOMERS).iter() {
-        let customer: Customer = decode(&item.map_err(Error::storage)?.1)?;
-        for word in customer_words(&customer) {
-            words
-                .insert(
-                    word_key(WordIndex::Customers, &word, customer.id.get()),
-                    &[],
-                )
-                .map_err(Error::storage)?;
-        }
-    }
-    let rentals = trees.get(RENTALS);
-    for item in rentals.iter() {
-        let (key, raw) = item.map_err(Error::storage)?;
-        let rental = decode_any_rental(&raw)?;
-        rentals
-            .insert(&key, encode(&rental)?)
-            .map_err(Error::storage)?;
-    }
-    Ok(())
-}
-
-/// Version 2 → 3: posts the charge entry of every closed rental (in rental id order, dated when it was returned),
-/// builds each customer's account (the balance those charges sum to), and writes the due
-/// time of each open rental into `customer_rentals`. Starts from an empty `accounts` tree, so a repeated run gives
-/// the same result.
-fn migrate_v2(trees: &Trees) -> Result<()> {
-    for tree in [ACCOUNTS, IDEMPOTENCY] {
-        trees.get(tree).clear().map_err(Error::storage)?;
-    }
-    let accounts = trees.get(ACCOUNTS);
-    let customer_rentals = trees.get(CUSTOMER_RENTALS);
-    let mut states: std::collections::BTreeMap<CustomerId, StoredAccount> = Default::default();
-    let mut next_entry = 0u64;
-    for item in trees.get(RENTALS).iter() {
-        let (key, raw) = item.map_err(Error::storage)?;
-        // Layout 3 stores rentals with their renewals (none yet): every rental is written again.
-        let rental = decode_any_rental(&raw)?;
-        trees
-            .get(RENTALS)
-            .insert(&key, encode(&rental)?)
-            .map_err(Error::storage)?;
-        if rental.returned_at.is_none() {
-            trees
-                .get(ACTIVE)
-                .insert(&key, OpenRecord::encode(&rental)?)
-                .map_err(Error::storage)?;
-        }
-        let account = states.entry(rental.customer).or_default();
-        customer_rentals
-            .insert(
-                customer_rental_key(rental.customer, rental.id),
-                customer_rental_value(&rental)?,
-            )
-            .map_err(Error::storage)?;
-        if let (Some(charge), Some(returned_at)) = (&rental.charge, rental.returned_at) {
-            next_entry += 1;
-            account.balance += charge.total;
-            let entry = LedgerEntry {
-                id: LedgerEntryId::new(next_entry),
-                customer: rental.customer,
-                kind: EntryKind::Charge,
-                amount: charge.total,
-                currency: charge.currency,
-                at: returned_at,
-                rental: Some(rental.id),
-                note: None,
-                balance_after: account.balance,
-            };
-            accounts
-                .insert(entry_key(rental.customer, next_entry), encode(&entry)?)
-                .map_err(Error::storage)?;
-        }
-    }
-    for (customer, account) in &states {
-        accounts
-            .insert(account_key(*customer), encode(account)?)
-            .map_err(Error::storage)?;
-    }
-    if next_entry > 0 {
-        accounts
-            .insert(LEDGER_COUNTER, &id_key(next_entry))
-            .map_err(Error::storage)?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -14,10 +14,10 @@ use serde::de::DeserializeOwned;
 
 use self::committer::Committer;
 use self::layout::{
-    account_key, customer_rental_key, decode, decode_u64, hold_key, id_key, ledger_prefix,
-    word_prefix, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS,
-    CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, READY, RENTALS, WAITING,
-    WORDS,
+    account_key, customer_rental_key, decode, decode_u64, entry_key, hold_key, id_key,
+    ledger_prefix, rental_entries_prefix, word_prefix, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS,
+    BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY,
+    NOTICES, READY, RENTALS, WAITING, WORDS,
 };
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
@@ -32,6 +32,7 @@ use crate::pricing::PlanVersion;
 
 mod committer;
 mod layout;
+mod migrate;
 mod shared;
 mod tx;
 
@@ -134,7 +135,7 @@ impl SledStorage {
         let db = config.open().map_err(Error::storage)?;
         let log_file = std::fs::File::open(path.as_ref().join("db")).map_err(Error::storage)?;
         let trees = Trees::open(&db)?;
-        layout::migrate(&db, &trees)?;
+        migrate::migrate(&db, &trees)?;
         let plans = read_plans(&trees)?;
         Ok(SledStorage {
             shared: Shared {
@@ -177,8 +178,9 @@ impl SledStorage {
         }
     }
 
-    fn tree(&self, tree: usize) -> &sled::Tree {
-        self.shared.trees.get(tree)
+    /// A tree to read, its reads counted ([`Storage::reads`]).
+    fn tree(&self, tree: usize) -> layout::Counted<'_> {
+        self.shared.trees.read(tree)
     }
 
     fn get<T: DeserializeOwned>(&self, tree: usize, id: u64, entity: &'static str) -> Result<T> {
@@ -338,32 +340,43 @@ impl Storage for SledStorage {
     }
 
     fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
-        // Newest first through the customer's ledger: a return's charge is found at once on its receipt.
-        let record = match self.rental(rental) {
-            Ok(record) if record.returned_at.is_some() => record,
-            Ok(_) | Err(Error::NotFound { .. }) => return Ok(None),
-            Err(other) => return Err(other),
-        };
+        Ok(self
+            .rental_entries(rental)?
+            .into_iter()
+            .find(|e| e.kind == EntryKind::Charge))
+    }
+
+    fn rental_entries(&self, rental: RentalId) -> Result<Vec<LedgerEntry>> {
+        self.shared.usable()?;
+        let mut entries = Vec::new();
         for item in self
             .tree(ACCOUNTS)
-            .scan_prefix(ledger_prefix(record.customer))
-            .rev()
+            .scan_prefix(rental_entries_prefix(rental))
         {
-            let entry: LedgerEntry = decode(&item.map_err(Error::storage)?.1)?;
-            if entry.kind == EntryKind::Charge && entry.rental == Some(rental) {
-                return Ok(Some(entry));
+            let (key, customer) = item.map_err(Error::storage)?;
+            let customer = CustomerId::new(decode_u64(&customer)?);
+            let id = decode_u64(key.get(9..).unwrap_or_default())?;
+            match self
+                .tree(ACCOUNTS)
+                .get(entry_key(customer, id))
+                .map_err(Error::storage)?
+            {
+                Some(raw) => entries.push(decode(&raw)?),
+                None => {
+                    return Err(Error::Corruption(format!(
+                        "rental {rental}'s entry index names entry {id}, which does not exist"
+                    )))
+                }
             }
         }
-        Err(Error::Corruption(format!(
-            "closed rental {rental} has no charge entry in its customer's ledger"
-        )))
+        Ok(entries)
     }
 
     fn prune_idempotency_keys(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64> {
         self.shared.usable()?;
-        let tree = self.tree(IDEMPOTENCY);
+        let tree = self.shared.trees.get(IDEMPOTENCY);
         let mut pruned = 0;
-        for item in tree.iter() {
+        for item in self.tree(IDEMPOTENCY).iter() {
             let (key, raw) = item.map_err(Error::storage)?;
             if KeyRecord::decode(&raw)?.recorded_at < before {
                 // Removes exactly the record read: a key written again since is kept.
@@ -421,6 +434,18 @@ impl Storage for SledStorage {
             let hold =
                 self.stored_hold(HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?))?;
             holds.push(self.numbered(hold)?);
+        }
+        Ok(holds)
+    }
+
+    fn ready_holds(&self) -> Result<Vec<Hold>> {
+        self.shared.usable()?;
+        let mut holds = Vec::new();
+        for item in self.tree(HOLDS).scan_prefix([READY]) {
+            let (key, _) = item.map_err(Error::storage)?;
+            holds.push(
+                self.stored_hold(HoldId::new(decode_u64(key.get(1..).unwrap_or_default())?))?,
+            );
         }
         Ok(holds)
     }
@@ -486,6 +511,10 @@ impl Storage for SledStorage {
         self.gate.paused(read)
     }
 
+    fn reads(&self) -> u64 {
+        self.shared.trees.reads()
+    }
+
     fn flush(&self) -> Result<()> {
         self.shared.usable()?;
         self.shared.sync().map_err(Error::Storage)
@@ -513,17 +542,6 @@ impl SledStorage {
             hold.position = Some(u32::try_from(ahead + 1).unwrap_or(u32::MAX));
         }
         Ok(hold)
-    }
-
-    fn ready_holds(&self) -> Result<Vec<Hold>> {
-        let mut holds = Vec::new();
-        for item in self.tree(HOLDS).scan_prefix([READY]) {
-            let (key, _) = item.map_err(Error::storage)?;
-            holds.push(
-                self.stored_hold(HoldId::new(decode_u64(key.get(1..).unwrap_or_default())?))?,
-            );
-        }
-        Ok(holds)
     }
 }
 

@@ -13,10 +13,10 @@ use serde::Serialize;
 
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
-    encode, entry_key, hold_key, id_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, AVAILABLE,
-    BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS,
-    HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS, PLAN_STARTS, READY,
-    RENTALS, TITLES, WAITING, WORDS,
+    encode, entry_key, hold_key, id_key, rental_entry_key, word_key, OpenRecord, Trees, ACCOUNTS,
+    ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS,
+    HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS,
+    PLAN_STARTS, READY, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
@@ -155,7 +155,7 @@ impl<'a> SledTx<'a> {
         if let Some(value) = self.batch.writes.get(tree, key) {
             return read(value);
         }
-        let stored = self.trees.get(tree).get(key).map_err(Error::storage)?;
+        let stored = self.trees.read(tree).get(key).map_err(Error::storage)?;
         read(stored.as_deref())
     }
 
@@ -223,7 +223,7 @@ impl<'a> SledTx<'a> {
         let mut batch_shadow_ends = None;
         let mut last_shadowed: Option<sled::IVec> = None;
         let mut from_sled = None;
-        for item in self.trees.get(tree).range(start..) {
+        for item in self.trees.read(tree).range(start..) {
             let (key, _) = item.map_err(Error::storage)?;
             if !key.starts_with(prefix) {
                 break;
@@ -259,7 +259,7 @@ impl<'a> SledTx<'a> {
     /// Every key of `tree` under `prefix` with its value, seen through the layers, in key order.
     fn all_under(&self, tree: usize, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>> {
         let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
-        for item in self.trees.get(tree).scan_prefix(prefix) {
+        for item in self.trees.read(tree).scan_prefix(prefix) {
             let (key, value) = item.map_err(Error::storage)?;
             merged.insert(key.to_vec(), Some(value.to_vec()));
         }
@@ -447,6 +447,13 @@ impl TxView for SledTx<'_> {
     }
 
     fn put_entry(&mut self, entry: &LedgerEntry) -> Result<()> {
+        if let Some(rental) = entry.rental {
+            self.set(
+                ACCOUNTS,
+                &rental_entry_key(rental, entry.id.get()),
+                Some(id_key(entry.customer.get()).to_vec()),
+            );
+        }
         self.put(ACCOUNTS, &entry_key(entry.customer, entry.id.get()), entry)
     }
 

@@ -1,0 +1,219 @@
+//! Brings a store written by an earlier Koko to the current layout ([`SCHEMA_VERSION`]): each step rebuilds what
+//! its version lacks from the records — idempotently (version 2 → 3 starts by clearing the account trees; rentals
+//! are read in any format) — and the new version is written last, so a crash during a migration only repeats it.
+
+use super::layout::*;
+use crate::domain::{
+    book_words, customer_words, Book, BookCopy, CopyStatus, Customer, EntryKind, LedgerEntry,
+    WordIndex,
+};
+use crate::engine::StoredAccount;
+use crate::error::{Error, Result};
+use crate::ids::{CustomerId, LedgerEntryId};
+
+/// Brings a store to [`SCHEMA_VERSION`]: stamps a new one, migrates an older one, refuses a newer one.
+/// Returns the version the store had (`None` when it was new).
+pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
+    let meta = trees.get(META);
+    let found = match meta.get(SCHEMA_KEY).map_err(Error::storage)? {
+        Some(raw) => Some(decode_u64(&raw)?),
+        None => None,
+    };
+    match found {
+        Some(SCHEMA_VERSION) => return Ok(found),
+        Some(version) if version > SCHEMA_VERSION => {
+            return Err(Error::Corruption(format!(
+                "the store has layout version {version}; this Koko reads versions up to {SCHEMA_VERSION} \
+                 (upgrade Koko to open it)"
+            )))
+        }
+        Some(1) => {
+            migrate_v1(trees)?;
+            migrate_v2(trees)?;
+            migrate_v3(trees)?;
+            migrate_v4(trees)?;
+        }
+        Some(2) => {
+            migrate_v2(trees)?;
+            migrate_v3(trees)?;
+            migrate_v4(trees)?;
+        }
+        Some(3) => {
+            migrate_v3(trees)?;
+            migrate_v4(trees)?;
+        }
+        Some(4) => migrate_v4(trees)?,
+        Some(version) => {
+            return Err(Error::Corruption(format!(
+                "the store has layout version {version}, which no Koko wrote"
+            )))
+        }
+        None if !trees.get(BOOKS).is_empty() || !trees.get(CUSTOMERS).is_empty() => {
+            return Err(Error::Corruption(
+                "the store holds records but no layout version".into(),
+            ))
+        }
+        None => {}
+    }
+    meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())
+        .map_err(Error::storage)?;
+    db.flush().map_err(Error::storage)?;
+    Ok(found)
+}
+
+/// Version 1 → 2: fills `available_copies` from the copies and the values of `active_rentals` from the rentals.
+fn migrate_v1(trees: &Trees) -> Result<()> {
+    let available = trees.get(AVAILABLE);
+    for item in trees.get(COPIES).iter() {
+        let (_, raw) = item.map_err(Error::storage)?;
+        let copy: BookCopy = decode(&raw)?;
+        if copy.status == CopyStatus::Available {
+            available
+                .insert(available_key(copy.book, copy.id), &[])
+                .map_err(Error::storage)?;
+        }
+    }
+    let active = trees.get(ACTIVE);
+    let rentals = trees.get(RENTALS);
+    for item in active.iter() {
+        let (key, _) = item.map_err(Error::storage)?;
+        let Some(raw) = rentals.get(&key).map_err(Error::storage)? else {
+            return Err(Error::Corruption(format!(
+                "the open-rental index names rental {}, which does not exist",
+                decode_u64(&key).unwrap_or(0)
+            )));
+        };
+        let rental = decode_any_rental(&raw)?;
+        if rental.returned_at.is_some() {
+            return Err(Error::Corruption(format!(
+                "the open-rental index names rental {}, which is closed",
+                rental.id
+            )));
+        }
+        active
+            .insert(key, OpenRecord::encode(&rental)?)
+            .map_err(Error::storage)?;
+    }
+    Ok(())
+}
+
+/// Version 3 → 4: rewrites every rental with the `lost` flag (false: nothing was lost before) and builds the
+/// search index of every book and customer. The `holds` and `notices` trees start empty.
+fn migrate_v3(trees: &Trees) -> Result<()> {
+    let words = trees.get(WORDS);
+    words.clear().map_err(Error::storage)?;
+    for item in trees.get(BOOKS).iter() {
+        let book: Book = decode(&item.map_err(Error::storage)?.1)?;
+        for word in book_words(&book) {
+            words
+                .insert(word_key(WordIndex::Books, &word, book.id.get()), &[])
+                .map_err(Error::storage)?;
+        }
+    }
+    for item in trees.get(CUSTOMERS).iter() {
+        let customer: Customer = decode(&item.map_err(Error::storage)?.1)?;
+        for word in customer_words(&customer) {
+            words
+                .insert(
+                    word_key(WordIndex::Customers, &word, customer.id.get()),
+                    &[],
+                )
+                .map_err(Error::storage)?;
+        }
+    }
+    let rentals = trees.get(RENTALS);
+    for item in rentals.iter() {
+        let (key, raw) = item.map_err(Error::storage)?;
+        let rental = decode_any_rental(&raw)?;
+        rentals
+            .insert(&key, encode(&rental)?)
+            .map_err(Error::storage)?;
+    }
+    Ok(())
+}
+
+/// Version 2 → 3: posts the charge entry of every closed rental (in rental id order, dated when it was returned),
+/// builds each customer's account (the balance those charges sum to), and writes the due
+/// time of each open rental into `customer_rentals`. Starts from an empty `accounts` tree, so a repeated run gives
+/// the same result.
+fn migrate_v2(trees: &Trees) -> Result<()> {
+    for tree in [ACCOUNTS, IDEMPOTENCY] {
+        trees.get(tree).clear().map_err(Error::storage)?;
+    }
+    let accounts = trees.get(ACCOUNTS);
+    let customer_rentals = trees.get(CUSTOMER_RENTALS);
+    let mut states: std::collections::BTreeMap<CustomerId, StoredAccount> = Default::default();
+    let mut next_entry = 0u64;
+    for item in trees.get(RENTALS).iter() {
+        let (key, raw) = item.map_err(Error::storage)?;
+        // Layout 3 stores rentals with their renewals (none yet): every rental is written again.
+        let rental = decode_any_rental(&raw)?;
+        trees
+            .get(RENTALS)
+            .insert(&key, encode(&rental)?)
+            .map_err(Error::storage)?;
+        if rental.returned_at.is_none() {
+            trees
+                .get(ACTIVE)
+                .insert(&key, OpenRecord::encode(&rental)?)
+                .map_err(Error::storage)?;
+        }
+        let account = states.entry(rental.customer).or_default();
+        customer_rentals
+            .insert(
+                customer_rental_key(rental.customer, rental.id),
+                customer_rental_value(&rental)?,
+            )
+            .map_err(Error::storage)?;
+        if let (Some(charge), Some(returned_at)) = (&rental.charge, rental.returned_at) {
+            next_entry += 1;
+            account.balance += charge.total;
+            let entry = LedgerEntry {
+                id: LedgerEntryId::new(next_entry),
+                customer: rental.customer,
+                kind: EntryKind::Charge,
+                amount: charge.total,
+                currency: charge.currency,
+                at: returned_at,
+                rental: Some(rental.id),
+                note: None,
+                balance_after: account.balance,
+            };
+            accounts
+                .insert(entry_key(rental.customer, next_entry), encode(&entry)?)
+                .map_err(Error::storage)?;
+        }
+    }
+    for (customer, account) in &states {
+        accounts
+            .insert(account_key(*customer), encode(account)?)
+            .map_err(Error::storage)?;
+    }
+    if next_entry > 0 {
+        accounts
+            .insert(LEDGER_COUNTER, &id_key(next_entry))
+            .map_err(Error::storage)?;
+    }
+    Ok(())
+}
+
+/// Version 4 → 5: indexes every ledger entry that names a rental under it (`x` keys of `accounts`).
+fn migrate_v4(trees: &Trees) -> Result<()> {
+    let accounts = trees.get(ACCOUNTS);
+    for item in accounts.scan_prefix([b'l']) {
+        let (key, raw) = item.map_err(Error::storage)?;
+        if key.len() != 17 {
+            continue;
+        }
+        let entry: LedgerEntry = decode(&raw)?;
+        if let Some(rental) = entry.rental {
+            accounts
+                .insert(
+                    rental_entry_key(rental, entry.id.get()),
+                    &id_key(entry.customer.get()),
+                )
+                .map_err(Error::storage)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,302 @@
+//! Work, not time: each operation's reads ([`Storage::reads`]: records and index entries visited, rows returned)
+//! must not grow with data it does not return. Every case builds a store twice, with `N` and with `4N` of the data
+//! the call leaves out, and the call must read exactly as much in both; on every backend. A path that starts to
+//! scan what it does not return fails here, on any machine, however fast.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use koko_core::{
+    BookId, BookStore, CustomerId, Decimal, NewBook, NewCustomer, Operation, PricePlan, RentTarget,
+    Storage,
+};
+
+#[cfg(feature = "postgres")]
+use common::Postgres;
+use common::{Backend, Memory, Sled};
+
+/// The two sizes of what a case leaves out.
+const N: usize = 16;
+
+/// What a call read and how many items it returned.
+#[derive(Debug, PartialEq, Eq)]
+struct Work {
+    reads: u64,
+    returned: usize,
+}
+
+/// Runs `call` on `store`, counting its reads; `call` answers how many items it returned.
+fn measure<S: Storage>(store: &BookStore<S>, call: impl FnOnce(&BookStore<S>) -> usize) -> Work {
+    let before = store.storage().reads();
+    let returned = call(store);
+    Work {
+        reads: store.storage().reads() - before,
+        returned,
+    }
+}
+
+/// The case's call (`case` builds a store with `n` of the data its call does not return, then measures the call)
+/// must read as much beside `4 * N` left-out items as beside `N`, and return as many.
+fn flat<B: Backend>(case: impl Fn(&BookStore<&B::S>, usize) -> Work) {
+    let at = |n: usize| {
+        let backend = B::fresh();
+        let store = BookStore::with_default_plan(backend.storage(), plan()).expect("a store");
+        case(&store, n)
+    };
+    let (small, large) = (at(N), at(4 * N));
+    assert!(
+        small.reads > 0,
+        "the call read nothing: the case measures nothing"
+    );
+    assert_eq!(
+        small,
+        large,
+        "beside {N} and {} items it does not return",
+        4 * N
+    );
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).unwrap()
+}
+
+/// Story 3 with loans, notices and holds: regular books are due after 7 days; due-soon notices 2 days before.
+fn plan() -> PricePlan {
+    let mut plan: serde_json::Value = serde_json::from_str(&PricePlan::story3().to_json()).unwrap();
+    plan["categories"]["regular"]["late_fee"] =
+        serde_json::json!({"loan_days": 7, "per_day": "0.25"});
+    plan["categories"]["regular"]["renewals"] = serde_json::json!({"max": 2, "from": "due_date"});
+    plan["notices"] = serde_json::json!({"due_soon_days": 2, "overdue_days": [1, 7]});
+    plan["holds"] = serde_json::json!({"pickup_days": 2});
+    PricePlan::from_json(&plan.to_string()).unwrap()
+}
+
+/// Runs `ops` as one batch, each of which must be accepted.
+fn batch<S: Storage>(store: &BookStore<S>, ops: Vec<Operation>) -> Vec<koko_core::Outcome> {
+    store
+        .apply_batch(ops)
+        .expect("the batch")
+        .into_iter()
+        .collect::<koko_core::Result<Vec<_>>>()
+        .expect("every operation accepted")
+}
+
+/// `n` new books of `category`, each with `copies` copies.
+fn books<S: Storage>(store: &BookStore<S>, tag: &str, n: usize, copies: u32) -> Vec<BookId> {
+    let ops = (0..n)
+        .map(|i| Operation::AddBook {
+            book: NewBook::new(format!("{tag} {i}"), "Author", "regular"),
+            copies,
+        })
+        .collect();
+    batch(store, ops)
+        .into_iter()
+        .map(|o| match o {
+            koko_core::Outcome::Book { book, .. } => book.id,
+            other => panic!("a book, not {other:?}"),
+        })
+        .collect()
+}
+
+/// `n` new customers.
+fn customers<S: Storage>(store: &BookStore<S>, tag: &str, n: usize) -> Vec<CustomerId> {
+    let ops = (0..n)
+        .map(|i| Operation::RegisterCustomer(NewCustomer::new(tag, format!("{i}"))))
+        .collect();
+    batch(store, ops)
+        .into_iter()
+        .map(|o| match o {
+            koko_core::Outcome::Customer(c) => c.id,
+            other => panic!("a customer, not {other:?}"),
+        })
+        .collect()
+}
+
+/// `n` customers of the background, each of whom rented a book and returned it a day later and paid for it.
+fn history<S: Storage>(store: &BookStore<S>, n: usize) {
+    let shelf = books(store, "History", 1, 1)[0];
+    for customer in customers(store, "Past", n) {
+        let rental = store
+            .rent_book_at(customer, shelf, t0() - Duration::days(30))
+            .expect("rent");
+        store
+            .return_rental_at(rental.id, t0() - Duration::days(29))
+            .expect("return");
+        store
+            .pay(customer, Decimal::new(100, 2), None)
+            .expect("pay");
+    }
+}
+
+/// `n` rentals of `customer` (a book of their own each time), each returned a day later and paid for.
+fn own_history<S: Storage>(store: &BookStore<S>, customer: CustomerId, n: usize) {
+    let shelf = books(store, "Own", 1, 1)[0];
+    for i in 0..n {
+        let at = t0() - Duration::days(60) + Duration::hours(i as i64);
+        let rental = store.rent_book_at(customer, shelf, at).expect("rent");
+        store
+            .return_rental_at(rental.id, at + Duration::minutes(30))
+            .expect("return");
+        store
+            .pay(customer, Decimal::new(100, 2), None)
+            .expect("pay");
+    }
+}
+
+mod cases {
+    use super::*;
+
+    /// A lost rental and a damaged return, each answering its receipt, beside `n` earlier rentals and payments of
+    /// the same customer (row 3 of the scaling issue): the receipt reads the rental's own entries.
+    pub fn lost_and_damaged_beside_own_history<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        let customer = customers(store, "Careless", 1)[0];
+        own_history(store, customer, n);
+        let lost_book = store
+            .add_book(&NewBook::new("Lost", "Author", "novel"), 1)
+            .expect("book")
+            .id;
+        let torn_book = books(store, "Torn", 1, 1)[0];
+        let lost = store.rent_book_at(customer, lost_book, t0()).expect("rent");
+        let torn = store.rent_book_at(customer, torn_book, t0()).expect("rent");
+        let mut receipts = Vec::new();
+        let work = measure(store, |store| {
+            receipts.push(
+                store
+                    .declare_lost_at(lost.id, t0() + Duration::days(3))
+                    .expect("lost"),
+            );
+            receipts.push(
+                store
+                    .return_damaged_at(
+                        torn.id,
+                        t0() + Duration::days(3),
+                        Decimal::new(250, 2),
+                        "torn",
+                    )
+                    .expect("damaged"),
+            );
+            2
+        });
+        // Each receipt's balance is the one after the last entry its operation posted.
+        let entries = store.account(customer).expect("account").entries;
+        for receipt in &receipts {
+            let last = entries
+                .iter()
+                .rev()
+                .find(|e| e.rental == Some(receipt.rental.id))
+                .map(|e| e.balance_after);
+            assert_eq!(Some(receipt.balance), last);
+        }
+        work
+    }
+
+    /// Rents a book, renews the rental, returns it and pays, beside `n` other customers' closed rentals and
+    /// payments: the single writes of a day at the counter.
+    pub fn single_writes<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        history(store, n);
+        let book = books(store, "Counter", 1, 1)[0];
+        let customer = customers(store, "Now", 1)[0];
+        measure(store, |store| {
+            let rental = store.rent_book_at(customer, book, t0()).expect("rent");
+            store
+                .renew_at(rental.id, t0() + Duration::days(1))
+                .expect("renew");
+            store
+                .return_rental_at(rental.id, t0() + Duration::days(2))
+                .expect("return");
+            store
+                .pay(customer, Decimal::new(500, 2), None)
+                .expect("pay");
+            4
+        })
+    }
+
+    /// `notices(at)` returning 5 hold-ready notices, beside `n` holds waiting for one book and `n` waiting for as
+    /// many other books (rows 1 and 1b of the scaling issue).
+    pub fn notices_beside_waiting_holds<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        let ready_books = books(store, "Ready", 5, 1);
+        let readers = customers(store, "Reader", 5);
+        let hold_ops = ready_books
+            .iter()
+            .zip(&readers)
+            .map(|(book, customer)| Operation::PlaceHold {
+                customer: *customer,
+                book: *book,
+                at: t0(),
+            })
+            .collect();
+        batch(store, hold_ops);
+        // Books whose only copy is withdrawn: every hold on them waits.
+        let gone = books(store, "Gone", n + 1, 1);
+        let mut withdraw = Vec::new();
+        for book in &gone {
+            let copy = store.storage().copies_of(*book).expect("copies")[0].id;
+            withdraw.push(Operation::SetWithdrawn {
+                copy,
+                withdrawn: true,
+                at: None,
+            });
+        }
+        batch(store, withdraw);
+        let waiting = customers(store, "Waiting", n);
+        let mut holds = Vec::new();
+        for (i, customer) in waiting.iter().enumerate() {
+            // Each waits for the first book (one long queue) and for a book of its own.
+            holds.push(Operation::PlaceHold {
+                customer: *customer,
+                book: gone[0],
+                at: t0(),
+            });
+            holds.push(Operation::PlaceHold {
+                customer: *customer,
+                book: gone[i + 1],
+                at: t0(),
+            });
+        }
+        batch(store, holds);
+        measure(store, |store| {
+            let notices = store.notices(t0() + Duration::hours(1)).expect("notices");
+            assert_eq!(notices.len(), 5);
+            notices.len()
+        })
+    }
+}
+
+/// Declares each case as a test generic over the backend, and instantiates them all on each backend.
+macro_rules! work {
+    ($($case:ident),* $(,)?) => {
+        $(
+            fn $case<B: Backend>() {
+                flat::<B>(|store, n| cases::$case(store, n));
+            }
+        )*
+        mod memory {
+            $(crate::backend_test!(Memory, $case);)*
+        }
+        mod sled {
+            $(crate::backend_test!(Sled, $case);)*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(crate::backend_test!(Postgres, $case);)*
+        }
+    };
+}
+
+work!(
+    single_writes,
+    notices_beside_waiting_holds,
+    lost_and_damaged_beside_own_history,
+);
+
+#[test]
+fn a_scan_of_what_is_not_returned_is_seen() {
+    // The counter itself: listing every rental reads each, so it grows with them (the opposite of a case).
+    let read_all = |n: usize| {
+        let store = BookStore::in_memory(plan()).expect("a store");
+        history(&store, n);
+        measure(&store, |store| store.rentals().expect("rentals").count()).reads
+    };
+    assert!(read_all(4 * N) > read_all(N));
+    let _ = RentTarget::Book(BookId::new(1));
+}
