@@ -7,28 +7,27 @@ mod common;
 
 use common::{Backend, Postgres};
 
-/// The plan PostgreSQL chooses for `sql` (whose parameters are all `bigint`) with sequential scans off.
-fn plan_of(backend: &Postgres, sql: &str) -> String {
+/// The plan PostgreSQL chooses for `sql`, its parameters of `types` bound to `args` (SQL literals), with
+/// sequential scans off.
+fn plan_of(backend: &Postgres, sql: &str, types: &[&str], args: &[&str]) -> String {
     let mut client =
         ::postgres::Client::connect(backend.url(), ::postgres::NoTls).expect("connect");
     // Opening the store created the schema.
     client
         .batch_execute("SET enable_seqscan = off")
         .expect("set");
-    let params = sql.matches('$').count();
-    let types: Vec<&str> = vec!["bigint"; params];
-    let prepare = if params == 0 {
-        format!("PREPARE q AS {sql}")
+    let (prepare, execute) = if types.is_empty() {
+        (
+            format!("PREPARE q AS {sql}"),
+            "EXPLAIN EXECUTE q".to_owned(),
+        )
     } else {
-        format!("PREPARE q ({}) AS {sql}", types.join(", "))
+        (
+            format!("PREPARE q ({}) AS {sql}", types.join(", ")),
+            format!("EXPLAIN EXECUTE q ({})", args.join(", ")),
+        )
     };
     client.batch_execute(&prepare).expect("prepare");
-    let args: Vec<String> = (1..=params).map(|i| i.to_string()).collect();
-    let execute = if params == 0 {
-        "EXPLAIN EXECUTE q".to_owned()
-    } else {
-        format!("EXPLAIN EXECUTE q ({})", args.join(", "))
-    };
     client
         .query(&execute, &[])
         .expect("explain")
@@ -38,10 +37,16 @@ fn plan_of(backend: &Postgres, sql: &str) -> String {
         .join("\n")
 }
 
-/// `sql` is answered through one of `indexes` and reads no table whole.
+/// `sql` (its one parameter, if any, a `bigint`) is answered through one of `indexes` and reads no table whole.
 fn assert_index(sql: &str, indexes: &[&str]) {
+    let params = sql.matches('$').count();
+    assert_index_with(sql, &vec!["bigint"; params], &vec!["1"; params], indexes);
+}
+
+/// [`assert_index`] with parameters of `types` bound to `args`.
+fn assert_index_with(sql: &str, types: &[&str], args: &[&str], indexes: &[&str]) {
     let backend = Postgres::fresh();
-    let plan = plan_of(&backend, sql);
+    let plan = plan_of(&backend, sql, types, args);
     assert!(
         indexes.iter().any(|index| plan.contains(index)) && !plan.contains("Seq Scan"),
         "{sql}\nis not answered by {indexes:?}:\n{plan}"
@@ -72,5 +77,46 @@ fn the_ready_holds_come_from_their_partial_index() {
          FROM koko_holds WHERE status = 'ready' ORDER BY id",
         // Both partial indexes hold exactly the ready holds.
         &["koko_holds_ready", "koko_one_ready_hold_per_copy"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_books_queue_comes_from_its_active_holds() {
+    assert_index(
+        "SELECT id, book_id, customer_id, placed_at, status, copy_id, ready_until, closed_at, rental_id
+         FROM koko_holds WHERE book_id = $1 AND status IN ('waiting', 'ready') ORDER BY id",
+        &["koko_holds_active_by_book"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn an_expiry_reads_the_ready_holds_by_end_of_pickup() {
+    assert_index_with(
+        "SELECT id, book_id, customer_id, placed_at, status, copy_id, ready_until, closed_at, rental_id
+         FROM koko_holds WHERE status = 'ready' AND ready_until < $1 ORDER BY id FOR UPDATE",
+        &["timestamptz"],
+        &["'2025-01-01T00:00:00Z'"],
+        &["koko_holds_ready_until"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_customers_active_holds_come_from_their_partial_index() {
+    assert_index(
+        "SELECT id, book_id, customer_id, placed_at, status, copy_id, ready_until, closed_at, rental_id
+         FROM koko_holds WHERE customer_id = $1 AND status IN ('waiting', 'ready') ORDER BY id FOR UPDATE",
+        &["koko_holds_active_by_customer"],
     );
 }

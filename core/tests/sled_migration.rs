@@ -226,6 +226,28 @@ fn a_layout_4_store_gets_its_ledger_indexed_by_rental() {
         .find(|e| e.rental == Some(RentalId::new(2)))
         .unwrap();
     assert_eq!(receipt.balance, last_fee.balance_after);
+    // The holds' new indexes: the Hobbit's queue is Grace's ready hold 3 (set aside until t0+15d); an expiry at
+    // t0+16d finds it by the end of its pickup; Grace's active holds are 1 (waiting for Dune) and 3.
+    let t0 = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
+    let queue: Vec<u64> = store
+        .book_holds(BookId::new(1))
+        .unwrap()
+        .iter()
+        .map(|h| h.id.get())
+        .collect();
+    assert_eq!(queue, [3]);
+    let expired: Vec<u64> = store
+        .expire_holds_at(t0 + Duration::days(16))
+        .unwrap()
+        .iter()
+        .map(|h| h.id.get())
+        .collect();
+    assert_eq!(expired, [3]);
+    // Grace may not hold Dune twice (her waiting hold 1 is found among her active holds).
+    assert!(matches!(
+        store.place_hold_at(CustomerId::new(3), BookId::new(2), t0 + Duration::days(16)),
+        Err(Error::Duplicate { .. })
+    ));
     // New entries keep the index: a payment names no rental, a return's charge does.
     let at = Utc.with_ymd_and_hms(2024, 7, 1, 10, 0, 0).unwrap();
     let receipt = store.return_rental_at(RentalId::new(5), at).unwrap();

@@ -143,8 +143,71 @@ fn own_history<S: Storage>(store: &BookStore<S>, customer: CustomerId, n: usize)
     }
 }
 
+/// `n` books of one copy each, each copy set aside for a new customer's hold (ready holds store-wide), placed at
+/// `at` (so their pickup ends 2 days later).
+fn ready_elsewhere<S: Storage>(store: &BookStore<S>, n: usize, at: DateTime<Utc>) {
+    let shelf = books(store, "Elsewhere", n, 1);
+    let readers = customers(store, "Elsewhere", n);
+    let holds = shelf
+        .iter()
+        .zip(&readers)
+        .map(|(book, customer)| Operation::PlaceHold {
+            customer: *customer,
+            book: *book,
+            at,
+        })
+        .collect();
+    batch(store, holds);
+}
+
 mod cases {
     use super::*;
+
+    /// A book's queue of one ready hold, beside `n` ready holds on other books (row 14 of the scaling issue).
+    pub fn book_holds_beside_ready_holds_elsewhere<S: Storage>(
+        store: &BookStore<S>,
+        n: usize,
+    ) -> Work {
+        ready_elsewhere(store, n, t0());
+        let book = books(store, "Queue", 1, 1)[0];
+        let reader = customers(store, "Queue", 1)[0];
+        store.place_hold_at(reader, book, t0()).expect("hold");
+        measure(store, |store| store.book_holds(book).expect("queue").len())
+    }
+
+    /// An expiry that expires one hold, beside `n` ready holds whose pickup has not ended (row 15).
+    pub fn expiry_beside_ready_holds_not_due<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        let book = books(store, "Expiring", 1, 1)[0];
+        let reader = customers(store, "Expiring", 1)[0];
+        store.place_hold_at(reader, book, t0()).expect("hold");
+        ready_elsewhere(store, n, t0() + Duration::days(2));
+        measure(store, |store| {
+            let expired = store
+                .expire_holds_at(t0() + Duration::days(3))
+                .expect("expire");
+            assert_eq!(expired.len(), 1);
+            expired.len()
+        })
+    }
+
+    /// A hold placed by a customer who placed and cancelled `n` holds before (row 4, the closed holds).
+    pub fn hold_beside_own_cancelled_holds<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        let reader = customers(store, "Fickle", 1)[0];
+        let shelf = books(store, "Fickle", n + 1, 1);
+        for book in &shelf[1..] {
+            let hold = store.place_hold_at(reader, *book, t0()).expect("hold");
+            store
+                .cancel_hold_at(hold.id, t0() + Duration::hours(1))
+                .expect("cancel");
+        }
+        measure(store, |store| {
+            let hold = store
+                .place_hold_at(reader, shelf[0], t0() + Duration::days(1))
+                .expect("hold");
+            assert_eq!(hold.status, koko_core::HoldStatus::Ready);
+            1
+        })
+    }
 
     /// A lost rental and a damaged return, each answering its receipt, beside `n` earlier rentals and payments of
     /// the same customer (row 3 of the scaling issue): the receipt reads the rental's own entries.
@@ -287,6 +350,9 @@ work!(
     single_writes,
     notices_beside_waiting_holds,
     lost_and_damaged_beside_own_history,
+    book_holds_beside_ready_holds_elsewhere,
+    expiry_beside_ready_holds_not_due,
+    hold_beside_own_cancelled_holds,
 );
 
 #[test]

@@ -188,7 +188,7 @@ pub(crate) fn cancel_hold<T: TxView>(
 pub(crate) fn expire_holds<T: TxView>(tx: &mut T, at: DateTime<Utc>) -> Result<Vec<Hold>, T::E> {
     let ready_until = pickup_deadline(tx, at)?;
     let mut expired = Vec::new();
-    for mut hold in tx.ready_holds()? {
+    for mut hold in tx.ready_holds_before(at)? {
         if hold.ready_until.is_none_or(|until| until >= at) {
             continue;
         }

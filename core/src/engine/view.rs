@@ -117,8 +117,9 @@ pub(crate) trait TxView {
     fn first_waiting_hold(&mut self, book: BookId) -> Result<Option<Hold>, Self::E>;
     /// A customer's waiting and ready holds, in id order.
     fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>, Self::E>;
-    /// Every ready hold, in id order.
-    fn ready_holds(&mut self) -> Result<Vec<Hold>, Self::E>;
+    /// The ready holds whose pickup ended before `at` (`ready_until < at`), in id order: read from an index by
+    /// `ready_until`, so the holds still waiting to be picked up cost nothing.
+    fn ready_holds_before(&mut self, at: DateTime<Utc>) -> Result<Vec<Hold>, Self::E>;
     /// When the notice `key` was marked sent, if it was.
     fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>, Self::E>;
     /// Marks the notice `key` sent at `at`.

@@ -71,7 +71,12 @@ struct Inner {
     /// Each book's waiting holds, in queue order.
     waiting: Set<(BookId, HoldId)>,
     ready: Set<HoldId>,
+    /// The ready holds by book, and by the end of their pickup.
+    ready_by_book: Set<(BookId, HoldId)>,
+    ready_until: Set<(DateTime<Utc>, HoldId)>,
     holds_by_customer: Set<(CustomerId, HoldId)>,
+    /// Each customer's waiting and ready holds.
+    active_by_customer: Set<(CustomerId, HoldId)>,
     notified: Hashed<String, DateTime<Utc>>,
     /// The search index: (index, word, record id).
     words: Set<(WordIndex, String, u64)>,
@@ -100,6 +105,9 @@ impl Inner {
             self.holds.reads(),
             self.waiting.reads(),
             self.ready.reads(),
+            self.ready_by_book.reads(),
+            self.ready_until.reads(),
+            self.active_by_customer.reads(),
             self.holds_by_customer.reads(),
             self.notified.reads(),
             self.words.reads(),
@@ -398,10 +406,9 @@ impl Storage for MemoryStorage {
             .range((book, HoldId::new(0))..=(book, HoldId::new(u64::MAX)))
             .map(|(_, id)| *id);
         let ready = inner
-            .ready
-            .iter()
-            .copied()
-            .filter(|id| inner.holds.get(id).is_some_and(|h| h.book == book));
+            .ready_by_book
+            .range((book, HoldId::new(0))..=(book, HoldId::new(u64::MAX)))
+            .map(|(_, id)| *id);
         let mut ids: Vec<HoldId> = waiting.chain(ready).collect();
         ids.sort_unstable();
         let mut queue: Vec<Hold> = ids

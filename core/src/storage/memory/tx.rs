@@ -187,6 +187,23 @@ impl TxView for Inner {
     }
 
     fn put_hold(&mut self, hold: &Hold) -> Result<()> {
+        if let Some(until) = self.holds.get(&hold.id).and_then(|old| old.ready_until) {
+            self.ready_until.remove(&(until, hold.id));
+        }
+        match (hold.status, hold.ready_until) {
+            (HoldStatus::Ready, Some(until)) => {
+                self.ready_by_book.insert((hold.book, hold.id));
+                self.ready_until.insert((until, hold.id));
+            }
+            _ => {
+                self.ready_by_book.remove(&(hold.book, hold.id));
+            }
+        }
+        if hold.status.is_active() {
+            self.active_by_customer.insert((hold.customer, hold.id));
+        } else {
+            self.active_by_customer.remove(&(hold.customer, hold.id));
+        }
         let mut stored = hold.clone();
         stored.position = None;
         if hold.status == HoldStatus::Waiting {
@@ -215,21 +232,22 @@ impl TxView for Inner {
 
     fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>> {
         Ok(self
-            .holds_by_customer
+            .active_by_customer
             .range((customer, HoldId::new(0))..=(customer, HoldId::new(u64::MAX)))
             .filter_map(|(_, id)| self.holds.get(id))
-            .filter(|h| h.status.is_active())
             .cloned()
             .collect())
     }
 
-    fn ready_holds(&mut self) -> Result<Vec<Hold>> {
-        Ok(self
-            .ready
-            .iter()
-            .filter_map(|id| self.holds.get(id))
+    fn ready_holds_before(&mut self, at: DateTime<Utc>) -> Result<Vec<Hold>> {
+        let mut holds: Vec<Hold> = self
+            .ready_until
+            .range(..(at, HoldId::new(0)))
+            .filter_map(|(_, id)| self.holds.get(id))
             .cloned()
-            .collect())
+            .collect();
+        holds.sort_by_key(|h| h.id);
+        Ok(holds)
     }
 
     fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>> {

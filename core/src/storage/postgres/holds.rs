@@ -5,6 +5,8 @@
 //! [`Storage`](crate::storage::Storage) number the waiting holds in their book's queue (a count of the waiting
 //! holds of the book up to each one).
 
+use chrono::{DateTime, Utc};
+
 use super::error::TxError;
 use super::reader::Reader;
 use super::rows::{hold_row, to_i64};
@@ -74,13 +76,17 @@ pub(super) fn active_holds_of(
     Ok(rows.iter().map(hold_row).collect::<Result<_>>()?)
 }
 
-/// Every ready hold, in id order, locked.
-pub(super) fn ready_holds(tx: &mut PgTx<'_, '_>) -> Result<Vec<Hold>, TxError> {
+/// The ready holds whose pickup ended before `at`, in id order, locked (the partial index
+/// `koko_holds_ready_until`).
+pub(super) fn ready_holds_before(
+    tx: &mut PgTx<'_, '_>,
+    at: DateTime<Utc>,
+) -> Result<Vec<Hold>, TxError> {
     let rows = tx.query(
         "SELECT id, book_id, customer_id, placed_at, status, copy_id, ready_until, closed_at, rental_id,
                 NULL::BIGINT AS position
-         FROM koko_holds WHERE status = 'ready' ORDER BY id FOR UPDATE",
-        &[],
+         FROM koko_holds WHERE status = 'ready' AND ready_until < $1 ORDER BY id FOR UPDATE",
+        &[&at],
     )?;
     Ok(rows.iter().map(hold_row).collect::<Result<_>>()?)
 }
@@ -116,15 +122,16 @@ pub(super) fn hold(reader: &Reader, id: HoldId) -> Result<Hold> {
 /// A book's waiting and ready holds, in queue (id) order, numbered ([`Error::NotFound`] for an unknown book).
 pub(super) fn book_holds(reader: &Reader, book: BookId) -> Result<Vec<Hold>> {
     reader.book(book)?;
+    // Numbered here, as the queue is read in order: a count per row would read the queue once per hold.
     let rows = reader.query(
-        "SELECT h.id, h.book_id, h.customer_id, h.placed_at, h.status, h.copy_id, h.ready_until, h.closed_at,
-                h.rental_id,
-                CASE WHEN h.status = 'waiting' THEN (SELECT count(*) FROM koko_holds w
-                    WHERE w.book_id = h.book_id AND w.status = 'waiting' AND w.id <= h.id) END AS position
-         FROM koko_holds h WHERE h.book_id = $1 AND h.status IN ('waiting', 'ready') ORDER BY h.id",
+        "SELECT id, book_id, customer_id, placed_at, status, copy_id, ready_until, closed_at, rental_id,
+                NULL::BIGINT AS position
+         FROM koko_holds WHERE book_id = $1 AND status IN ('waiting', 'ready') ORDER BY id",
         &[&to_i64(book.get())?],
     )?;
-    rows.iter().map(hold_row).collect()
+    let mut queue = rows.iter().map(hold_row).collect::<Result<Vec<_>>>()?;
+    Hold::number_queue(&mut queue);
+    Ok(queue)
 }
 
 /// A customer's holds of every status, in id order, the waiting ones numbered ([`Error::NotFound`] for an

@@ -12,7 +12,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (2, include_str!("002_accounts.sql")),
     (3, include_str!("003_circulation.sql")),
     (4, include_str!("004_words.sql")),
-    (5, include_str!("005_ledger_by_rental.sql")),
+    (5, include_str!("005_indexes.sql")),
 ];
 
 /// Key of the advisory lock that serialises migrations between processes starting together.

@@ -301,8 +301,8 @@ impl TxView for PgTx<'_, '_> {
         holds::active_holds_of(self, customer)
     }
 
-    fn ready_holds(&mut self) -> Result<Vec<Hold>, TxError> {
-        holds::ready_holds(self)
+    fn ready_holds_before(&mut self, at: DateTime<Utc>) -> Result<Vec<Hold>, TxError> {
+        holds::ready_holds_before(self, at)
     }
 
     fn notified(&mut self, key: &str) -> Result<Option<DateTime<Utc>>, TxError> {

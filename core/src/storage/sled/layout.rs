@@ -20,14 +20,17 @@
 //! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when);
 //! - `holds`: `h` ++ hold id → postcard [`Hold`](crate::Hold); `w` ++ book id ++ hold id → nothing, one key per
 //!   waiting hold (the book's queue, in order); `r` ++ hold id → nothing, one key per ready hold; `c` ++ customer
-//!   id ++ hold id → `[1]` while the hold is waiting or ready, empty once closed; `next_id:hold` → the counter;
+//!   id ++ hold id → `[1]` while the hold is waiting or ready, empty once closed; for the ready holds also
+//!   `b` ++ book id ++ hold id and `u` ++ end of pickup ++ hold id ([`ready_until_key`]) → nothing; `a` ++
+//!   customer id ++ hold id → nothing while the hold is waiting or ready; `next_id:hold` → the counter;
 //! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant);
 //! - `words`: the search index, [`WordIndex::tag`] ++ word (UTF-8) ++ `0` ++ record id → nothing, one key per word
 //!   of each book and customer (see `domain::words`).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
-//! flag; version 4 had no index of the entries by rental. `migrate.rs` rebuilds what a version lacks from the
+//! flag; version 4 had no index of the entries by rental, of the ready holds by book and by end of pickup, nor of
+//! a customer's active holds. `migrate.rs` rebuilds what a version lacks from the
 //! records.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -224,11 +227,32 @@ pub(super) fn hold_key(tag: u8, a: u64, b: Option<u64>) -> Vec<u8> {
     key
 }
 
-/// The `holds` tags: a hold record, a book's waiting hold, a ready hold, a customer's hold.
+/// The `holds` tags: a hold record, a book's waiting hold, a ready hold, a customer's hold; since layout 5 a
+/// book's ready hold, a ready hold by the end of its pickup, a customer's waiting or ready hold.
 pub(super) const HOLD: u8 = b'h';
 pub(super) const WAITING: u8 = b'w';
 pub(super) const READY: u8 = b'r';
 pub(super) const CUSTOMER_HOLD: u8 = b'c';
+pub(super) const READY_BY_BOOK: u8 = b'b';
+pub(super) const READY_UNTIL: u8 = b'u';
+pub(super) const ACTIVE_OF: u8 = b'a';
+
+/// The `holds` key of a ready hold under the end of its pickup: `u` ++ the instant (seconds with the sign bit
+/// flipped, then nanoseconds, big-endian, so keys sort as instants) ++ hold id.
+pub(super) fn ready_until_key(until: DateTime<Utc>, hold: u64) -> Vec<u8> {
+    let mut key = ready_until_bound(until);
+    key.extend_from_slice(&hold.to_be_bytes());
+    key
+}
+
+/// The `holds` keys of the ready holds whose pickup ends before `at` all sort before this one.
+pub(super) fn ready_until_bound(at: DateTime<Utc>) -> Vec<u8> {
+    let mut key = Vec::with_capacity(21);
+    key.push(READY_UNTIL);
+    key.extend_from_slice(&((at.timestamp() as u64) ^ (1 << 63)).to_be_bytes());
+    key.extend_from_slice(&at.timestamp_subsec_nanos().to_be_bytes());
+    key
+}
 
 /// The `words` key of one word of a record.
 pub(super) fn word_key(index: WordIndex, word: &str, id: u64) -> Vec<u8> {

@@ -4,8 +4,8 @@
 
 use super::layout::*;
 use crate::domain::{
-    book_words, customer_words, Book, BookCopy, CopyStatus, Customer, EntryKind, LedgerEntry,
-    WordIndex,
+    book_words, customer_words, Book, BookCopy, CopyStatus, Customer, EntryKind, Hold, HoldStatus,
+    LedgerEntry, WordIndex,
 };
 use crate::engine::StoredAccount;
 use crate::error::{Error, Result};
@@ -197,8 +197,33 @@ fn migrate_v2(trees: &Trees) -> Result<()> {
     Ok(())
 }
 
-/// Version 4 → 5: indexes every ledger entry that names a rental under it (`x` keys of `accounts`).
+/// Version 4 → 5: indexes every ledger entry that names a rental under it (`x` keys of `accounts`), and the ready
+/// holds by book and by end of pickup and each customer's active holds (`b`, `u` and `a` keys of `holds`).
 fn migrate_v4(trees: &Trees) -> Result<()> {
+    let holds = trees.get(HOLDS);
+    for item in holds.scan_prefix([HOLD]) {
+        let (_, raw) = item.map_err(Error::storage)?;
+        let hold: Hold = decode(&raw)?;
+        if let (HoldStatus::Ready, Some(until)) = (hold.status, hold.ready_until) {
+            holds
+                .insert(
+                    hold_key(READY_BY_BOOK, hold.book.get(), Some(hold.id.get())),
+                    &[],
+                )
+                .map_err(Error::storage)?;
+            holds
+                .insert(ready_until_key(until, hold.id.get()), &[])
+                .map_err(Error::storage)?;
+        }
+        if hold.status.is_active() {
+            holds
+                .insert(
+                    hold_key(ACTIVE_OF, hold.customer.get(), Some(hold.id.get())),
+                    &[],
+                )
+                .map_err(Error::storage)?;
+        }
+    }
     let accounts = trees.get(ACCOUNTS);
     for item in accounts.scan_prefix([b'l']) {
         let (key, raw) = item.map_err(Error::storage)?;

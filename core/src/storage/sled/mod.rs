@@ -17,7 +17,7 @@ use self::layout::{
     account_key, customer_rental_key, decode, decode_u64, entry_key, hold_key, id_key,
     ledger_prefix, rental_entries_prefix, word_prefix, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS,
     BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY,
-    NOTICES, READY, RENTALS, WAITING, WORDS,
+    NOTICES, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
 };
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
@@ -409,10 +409,9 @@ impl Storage for SledStorage {
             let (key, _) = item.map_err(Error::storage)?;
             ids.push(HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?));
         }
-        for hold in self.ready_holds()? {
-            if hold.book == book {
-                ids.push(hold.id);
-            }
+        for item in tree.scan_prefix(hold_key(READY_BY_BOOK, book.get(), None)) {
+            let (key, _) = item.map_err(Error::storage)?;
+            ids.push(HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?));
         }
         ids.sort_unstable();
         let mut queue = ids

@@ -13,10 +13,11 @@ use serde::Serialize;
 
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
-    encode, entry_key, hold_key, id_key, rental_entry_key, word_key, OpenRecord, Trees, ACCOUNTS,
-    ACTIVE, AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS,
-    HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS,
-    PLAN_STARTS, READY, RENTALS, TITLES, WAITING, WORDS,
+    encode, entry_key, hold_key, id_key, ready_until_bound, ready_until_key, rental_entry_key,
+    word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, AVAILABLE, BOOKS, BOOK_COPIES,
+    COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY,
+    ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS, PLAN_STARTS, READY, READY_BY_BOOK, READY_UNTIL,
+    RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
@@ -74,6 +75,21 @@ impl Layer {
                     std::ops::Bound::Unbounded,
                 ))
                 .take_while(move |(key, _)| key.starts_with(prefix))
+        })
+    }
+
+    /// The layer's entries of `tree` from `from` up to (not including) `to`, in key order.
+    fn between<'l>(
+        &'l self,
+        tree: usize,
+        from: &'l [u8],
+        to: &'l [u8],
+    ) -> impl Iterator<Item = (&'l Vec<u8>, &'l Option<Vec<u8>>)> + 'l {
+        self.tree(tree).into_iter().flat_map(move |writes| {
+            writes.range::<[u8], _>((
+                std::ops::Bound::Included(from),
+                std::ops::Bound::Excluded(to),
+            ))
         })
     }
 
@@ -254,6 +270,24 @@ impl<'a> SledTx<'a> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         })
+    }
+
+    /// Every key of `tree` from `from` up to (not including) `to`, seen through the layers, in key order.
+    fn all_between(&self, tree: usize, from: &[u8], to: &[u8]) -> Result<Vec<Vec<u8>>> {
+        let mut merged: BTreeMap<Vec<u8>, bool> = BTreeMap::new();
+        for item in self.trees.read(tree).range(from.to_vec()..to.to_vec()) {
+            let (key, _) = item.map_err(Error::storage)?;
+            merged.insert(key.to_vec(), true);
+        }
+        for layer in [&self.batch.writes, &self.writes] {
+            for (key, value) in layer.between(tree, from, to) {
+                merged.insert(key.clone(), value.is_some());
+            }
+        }
+        Ok(merged
+            .into_iter()
+            .filter_map(|(key, present)| present.then_some(key))
+            .collect())
     }
 
     /// Every key of `tree` under `prefix` with its value, seen through the layers, in key order.
@@ -463,6 +497,27 @@ impl TxView for SledTx<'_> {
 
     fn put_hold(&mut self, hold: &Hold) -> Result<()> {
         let present = |on: bool| on.then(Vec::new);
+        if let Some(until) = self.hold(hold.id)?.and_then(|old| old.ready_until) {
+            self.set(HOLDS, &ready_until_key(until, hold.id.get()), None);
+        }
+        let ready = hold.status == HoldStatus::Ready;
+        if let (true, Some(until)) = (ready, hold.ready_until) {
+            self.set(
+                HOLDS,
+                &ready_until_key(until, hold.id.get()),
+                Some(Vec::new()),
+            );
+        }
+        self.set(
+            HOLDS,
+            &hold_key(READY_BY_BOOK, hold.book.get(), Some(hold.id.get())),
+            present(ready),
+        );
+        self.set(
+            HOLDS,
+            &hold_key(ACTIVE_OF, hold.customer.get(), Some(hold.id.get())),
+            present(hold.status.is_active()),
+        );
         self.set(
             HOLDS,
             &hold_key(WAITING, hold.book.get(), Some(hold.id.get())),
@@ -503,12 +558,9 @@ impl TxView for SledTx<'_> {
     }
 
     fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>> {
-        let prefix = hold_key(CUSTOMER_HOLD, customer.get(), None);
+        let prefix = hold_key(ACTIVE_OF, customer.get(), None);
         let mut holds = Vec::new();
-        for (key, active) in self.all_under(HOLDS, &prefix)? {
-            if active.is_empty() {
-                continue;
-            }
+        for key in self.all_under(HOLDS, &prefix)?.into_keys() {
             let id = HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?);
             holds.push(self.hold(id)?.ok_or_else(|| {
                 Error::Corruption(format!(
@@ -519,16 +571,18 @@ impl TxView for SledTx<'_> {
         Ok(holds)
     }
 
-    fn ready_holds(&mut self) -> Result<Vec<Hold>> {
+    fn ready_holds_before(&mut self, at: DateTime<Utc>) -> Result<Vec<Hold>> {
         let mut holds = Vec::new();
-        for key in self.all_under(HOLDS, &[READY])?.into_keys() {
-            let id = HoldId::new(decode_u64(key.get(1..).unwrap_or_default())?);
+        let bound = ready_until_bound(at);
+        for key in self.all_between(HOLDS, &[READY_UNTIL], &bound)? {
+            let id = HoldId::new(decode_u64(key.get(13..).unwrap_or_default())?);
             holds.push(self.hold(id)?.ok_or_else(|| {
                 Error::Corruption(format!(
                     "the ready holds name hold {id}, which does not exist"
                 ))
             })?);
         }
+        holds.sort_by_key(|h| h.id);
         Ok(holds)
     }
 

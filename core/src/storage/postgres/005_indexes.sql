@@ -1,0 +1,9 @@
+-- Koko schema, version 5: indexes so that no per-request query reads what it does not return.
+-- The ledger entries naming a rental (its charge, its fees, a found copy's credit), found by rental, so a receipt
+-- reads a rental's entries without its customer's ledger.
+CREATE INDEX koko_ledger_by_rental ON koko_ledger (rental_id, id) WHERE rental_id IS NOT NULL;
+-- A book's queue (its waiting and ready holds), the ready holds by the end of their pickup (an expiry), and a
+-- customer's waiting and ready holds (a new hold's checks), without the holds that closed.
+CREATE INDEX koko_holds_active_by_book ON koko_holds (book_id, id) WHERE status IN ('waiting', 'ready');
+CREATE INDEX koko_holds_ready_until ON koko_holds (ready_until, id) WHERE status = 'ready';
+CREATE INDEX koko_holds_active_by_customer ON koko_holds (customer_id, id) WHERE status IN ('waiting', 'ready');
