@@ -522,7 +522,7 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
     let mut client = ::postgres::Client::connect(b.url(), ::postgres::NoTls).unwrap();
     client
         .batch_execute(
-            "DROP INDEX koko_ledger_by_rental;
+            "DROP INDEX koko_ledger_by_rental, koko_rentals_open_by_due;
              DELETE FROM koko_schema_version WHERE version = 5;
              DROP TABLE koko_words;
              DELETE FROM koko_schema_version WHERE version = 4;

@@ -120,3 +120,19 @@ fn a_customers_active_holds_come_from_their_partial_index() {
         &["koko_holds_active_by_customer"],
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn the_overdue_rentals_come_from_the_open_rentals_by_due_date() {
+    assert_index_with(
+        "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                renewals, lost
+         FROM koko_rentals WHERE returned_at IS NULL AND due_at < $1 ORDER BY id",
+        &["timestamptz"],
+        &["'2025-01-01T00:00:00Z'"],
+        &["koko_rentals_open_by_due"],
+    );
+}

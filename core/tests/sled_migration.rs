@@ -248,6 +248,14 @@ fn a_layout_4_store_gets_its_ledger_indexed_by_rental() {
         store.place_hold_at(CustomerId::new(3), BookId::new(2), t0 + Duration::days(16)),
         Err(Error::Duplicate { .. })
     ));
+    // The open rentals by due date: Ada's Dune (rented t0+2d, fiction: no due date) is never overdue; Alan's
+    // History (rented t0+12d, due 7 days later) is overdue a day after that.
+    let overdue: Vec<u64> = store
+        .overdue_rentals(t0 + Duration::days(20))
+        .unwrap()
+        .map(|r| r.unwrap().id.get())
+        .collect();
+    assert_eq!(overdue, [5]);
     // New entries keep the index: a payment names no rental, a return's charge does.
     let at = Utc.with_ymd_and_hms(2024, 7, 1, 10, 0, 0).unwrap();
     let receipt = store.return_rental_at(RentalId::new(5), at).unwrap();

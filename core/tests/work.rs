@@ -160,8 +160,56 @@ fn ready_elsewhere<S: Storage>(store: &BookStore<S>, n: usize, at: DateTime<Utc>
     batch(store, holds);
 }
 
+/// 5 rentals overdue at `t0()` (due 3 days before) and `n` open rentals not yet due (due 7 days after), of one
+/// customer.
+fn overdue_and_not_due<S: Storage>(store: &BookStore<S>, n: usize) {
+    let reader = customers(store, "Late", 1)[0];
+    let late = books(store, "Late", 1, 5)[0];
+    for _ in 0..5 {
+        store
+            .rent_book_at(reader, late, t0() - Duration::days(10))
+            .expect("rent");
+    }
+    let fresh = books(store, "Fresh", 1, n as u32)[0];
+    let rents = (0..n)
+        .map(|_| Operation::Rent {
+            target: RentTarget::Book(fresh),
+            customer: reader,
+            at: t0(),
+        })
+        .collect();
+    batch(store, rents);
+}
+
 mod cases {
     use super::*;
+
+    /// The overdue rentals (5), as a listing and as a page of the rental search, beside `n` open rentals not yet
+    /// due (row 9 of the scaling issue).
+    pub fn overdue_beside_rentals_not_due<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        overdue_and_not_due(store, n);
+        let at = t0() + Duration::hours(1);
+        measure(store, |store| {
+            let listed = store.overdue_rentals(at).expect("overdue").count();
+            let query = koko_core::RentalQuery {
+                overdue_at: Some(at),
+                ..Default::default()
+            };
+            let page = store.find_rentals(&query, None, 20).expect("page").len();
+            assert_eq!((listed, page), (5, 5));
+            listed + page
+        })
+    }
+
+    /// `notices(at)` returning the 5 overdue rentals' reminders, beside `n` open rentals not due soon (row 2).
+    pub fn notices_beside_rentals_not_due<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        overdue_and_not_due(store, n);
+        measure(store, |store| {
+            let notices = store.notices(t0() + Duration::hours(1)).expect("notices");
+            assert_eq!(notices.len(), 5);
+            notices.len()
+        })
+    }
 
     /// A book's queue of one ready hold, beside `n` ready holds on other books (row 14 of the scaling issue).
     pub fn book_holds_beside_ready_holds_elsewhere<S: Storage>(
@@ -353,6 +401,8 @@ work!(
     book_holds_beside_ready_holds_elsewhere,
     expiry_beside_ready_holds_not_due,
     hold_beside_own_cancelled_holds,
+    overdue_beside_rentals_not_due,
+    notices_beside_rentals_not_due,
 );
 
 #[test]
@@ -364,5 +414,4 @@ fn a_scan_of_what_is_not_returned_is_seen() {
         measure(&store, |store| store.rentals().expect("rentals").count()).reads
     };
     assert!(read_all(4 * N) > read_all(N));
-    let _ = RentTarget::Book(BookId::new(1));
 }

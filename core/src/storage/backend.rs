@@ -170,6 +170,12 @@ pub trait Storage: Send + Sync {
     /// A customer's rentals, open and closed, in id order.
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>>;
 
+    /// The open rentals due before `at` (overdue at `at`), in id order, read from an index of the open rentals
+    /// by due date: the rentals not yet due, and those with no due date, cost nothing. PostgreSQL compares at its
+    /// microsecond precision (`at` truncated); a caller that needs the exact answer asks a microsecond later and
+    /// filters.
+    fn rentals_due_before(&self, at: DateTime<Utc>) -> Result<Vec<Rental>>;
+
     /// Stores a new price plan version. [`Error::Duplicate`](crate::Error::Duplicate) on `effective_from` if a
     /// version already starts at that instant.
     fn insert_plan_version(
@@ -287,6 +293,9 @@ macro_rules! forward_storage {
                 visit: &mut dyn FnMut(&Rental) -> Result<()>,
             ) -> Result<()> {
                 (**self).visit_active_rentals(visit)
+            }
+            fn rentals_due_before(&self, at: DateTime<Utc>) -> Result<Vec<Rental>> {
+                (**self).rentals_due_before(at)
             }
             fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
                 (**self).customer_rentals(customer)

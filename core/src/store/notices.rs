@@ -44,8 +44,13 @@ impl<S: Storage> BookStore<S> {
         };
         let mut notices = Vec::new();
         if let Some(policy) = policy {
-            for rental in self.storage.active_rentals()? {
-                let rental = rental?;
+            // A notice is due for a rental due by `at` plus the due-soon days: only those are read, from the index
+            // of the open rentals by due date.
+            let soon = Duration::days(i64::from(policy.due_soon_days.unwrap_or(0)));
+            let due_by = at
+                .checked_add_signed(soon)
+                .map_or(DateTime::<Utc>::MAX_UTC, super::rentals::just_after);
+            for rental in self.storage.rentals_due_before(due_by)? {
                 if let Some(notice) = self.rental_notice(&rental, &policy, at)? {
                     if self.storage.notified(&notice.key)?.is_none() {
                         notices.push(notice);

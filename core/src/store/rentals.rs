@@ -149,14 +149,18 @@ impl<S: Storage> BookStore<S> {
         self.storage.active_rentals()
     }
 
-    /// The open rentals past their due date at `at`, in id order.
+    /// The open rentals past their due date at `at`, in id order (read from the index of the open rentals by due
+    /// date: the rentals not yet due cost nothing).
     pub fn overdue_rentals(&self, at: DateTime<Utc>) -> Result<Records<'_, Rental>> {
-        Ok(Box::new(self.storage.active_rentals()?.filter(
-            move |r| match r {
-                Ok(rental) => rental.is_overdue(at),
-                Err(_) => true,
-            },
-        )))
+        Ok(Box::new(self.overdue_at(at)?.into_iter().map(Ok)))
+    }
+
+    /// The open rentals overdue at `at`, in id order: those the index of open rentals by due date finds due before
+    /// a microsecond after `at` (a backend may compare at microseconds), exactly overdue at `at`.
+    pub(crate) fn overdue_at(&self, at: DateTime<Utc>) -> Result<Vec<Rental>> {
+        let mut due = self.storage.rentals_due_before(just_after(at))?;
+        due.retain(|rental| rental.is_overdue(at));
+        Ok(due)
     }
 
     /// A customer's rentals, open and closed, in id order.
@@ -198,4 +202,11 @@ impl<S: Storage> BookStore<S> {
     pub fn export_active_rentals_csv<W: Write>(&self, out: W) -> Result<u64> {
         report::export_active_csv(&self.storage, out)
     }
+}
+
+/// A microsecond after `at` (the latest instant for a time too far in the future): a bound that includes `at`
+/// wherever instants are compared at microseconds.
+pub(crate) fn just_after(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.checked_add_signed(chrono::Duration::microseconds(1))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

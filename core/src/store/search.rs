@@ -223,8 +223,8 @@ impl<S: Storage> BookStore<S> {
         Ok(found)
     }
 
-    /// Up to `limit` rentals matching `query` after `after`, in id order. Open and overdue rentals are read from
-    /// the open-rental index, a customer's from theirs.
+    /// Up to `limit` rentals matching `query` after `after`, in id order. Overdue rentals are read from the index
+    /// of the open rentals by due date, open rentals from the open-rental index, a customer's from theirs.
     pub fn find_rentals(
         &self,
         query: &RentalQuery,
@@ -238,15 +238,22 @@ impl<S: Storage> BookStore<S> {
                 && query.overdue_at.is_none_or(|at| rental.is_overdue(at))
         };
         let open_only = query.status == Some(RentalStatus::Active) || query.overdue_at.is_some();
-        let source = match query.customer {
-            Some(customer) => Box::new(self.storage.customer_rentals(customer)?.skip_while(
+        let source = match (query.customer, query.overdue_at) {
+            (Some(customer), _) => Box::new(self.storage.customer_rentals(customer)?.skip_while(
                 move |r| match (r, after) {
                     (Ok(r), Some(after)) => r.id <= after,
                     _ => false,
                 },
             )) as crate::storage::Records<'_, Rental>,
-            None if open_only => self.storage.active_rentals_after(after)?,
-            None => self.storage.rentals_after(after)?,
+            // The overdue ones from the index of the open rentals by due date: those not yet due cost nothing.
+            (None, Some(at)) => Box::new(
+                self.overdue_at(at)?
+                    .into_iter()
+                    .filter(move |r| after.is_none_or(|after| r.id > after))
+                    .map(Ok),
+            ),
+            (None, None) if open_only => self.storage.active_rentals_after(after)?,
+            (None, None) => self.storage.rentals_after(after)?,
         };
         let mut found = Vec::new();
         for rental in source {

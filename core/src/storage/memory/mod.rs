@@ -59,6 +59,8 @@ struct Inner {
     by_customer: Set<(CustomerId, RentalId)>,
     /// Each customer's open rentals (for the limits: without walking their history).
     open_by_customer: Set<(CustomerId, RentalId)>,
+    /// The open rentals with a due date, by due date.
+    open_by_due: Set<(DateTime<Utc>, RentalId)>,
     plans: Vec<Arc<PlanVersion>>,
     accounts: Hashed<CustomerId, StoredAccount>,
     ledger: Map<(CustomerId, LedgerEntryId), LedgerEntry>,
@@ -97,6 +99,7 @@ impl Inner {
             self.active.reads(),
             self.by_customer.reads(),
             self.open_by_customer.reads(),
+            self.open_by_due.reads(),
             self.accounts.reads(),
             self.ledger.reads(),
             self.charges.reads(),
@@ -294,6 +297,17 @@ impl Storage for MemoryStorage {
                 return Ok(());
             }
         }
+    }
+
+    fn rentals_due_before(&self, at: DateTime<Utc>) -> Result<Vec<Rental>> {
+        let inner = self.lock();
+        let mut due: Vec<Rental> = inner
+            .open_by_due
+            .range(..(at, RentalId::new(0)))
+            .filter_map(|(_, id)| inner.rentals.get(*id).cloned())
+            .collect();
+        due.sort_by_key(|r| r.id);
+        Ok(due)
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {

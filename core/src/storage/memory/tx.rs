@@ -116,7 +116,14 @@ impl TxView for Inner {
     }
 
     fn put_rental(&mut self, rental: &Rental) -> Result<()> {
+        let old_due = self.rentals.get(rental.id).and_then(|old| old.due_at);
         self.rentals.put(rental)?;
+        if let Some(due) = old_due {
+            self.open_by_due.remove(&(due, rental.id));
+        }
+        if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
+            self.open_by_due.insert((due, rental.id));
+        }
         if rental.returned_at.is_none() {
             self.active.insert(rental.id);
             self.open_by_customer.insert((rental.customer, rental.id));

@@ -7,3 +7,5 @@ CREATE INDEX koko_ledger_by_rental ON koko_ledger (rental_id, id) WHERE rental_i
 CREATE INDEX koko_holds_active_by_book ON koko_holds (book_id, id) WHERE status IN ('waiting', 'ready');
 CREATE INDEX koko_holds_ready_until ON koko_holds (ready_until, id) WHERE status = 'ready';
 CREATE INDEX koko_holds_active_by_customer ON koko_holds (customer_id, id) WHERE status IN ('waiting', 'ready');
+-- The open rentals by due date: the overdue ones, and those a notice is due for.
+CREATE INDEX koko_rentals_open_by_due ON koko_rentals (due_at, id) WHERE returned_at IS NULL AND due_at IS NOT NULL;

@@ -8,6 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
 use postgres::Row;
 
@@ -268,6 +269,19 @@ impl Reader {
             None,
             rental_row,
         )
+    }
+
+    /// The open rentals due before `at`, in id order (the partial index `koko_rentals_open_by_due`).
+    pub(super) fn rentals_due_before(&self, at: DateTime<Utc>) -> Result<Vec<Rental>> {
+        self.replica_or_primary(
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                    renewals, lost
+             FROM koko_rentals WHERE returned_at IS NULL AND due_at < $1 ORDER BY id",
+            &[&at],
+        )?
+        .iter()
+        .map(rental_row)
+        .collect()
     }
 
     /// A customer's rentals, open and closed, in id order ([`Error::NotFound`] for an unknown customer).

@@ -230,6 +230,10 @@ impl Storage for PostgresStorage {
         Ok(self.reader.active_rentals_after(after))
     }
 
+    fn rentals_due_before(&self, at: chrono::DateTime<chrono::Utc>) -> Result<Vec<Rental>> {
+        self.reader.rentals_due_before(at)
+    }
+
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
         self.reader.customer_rentals(customer)
     }

@@ -24,13 +24,15 @@
 //!   `b` ++ book id ++ hold id and `u` ++ end of pickup ++ hold id ([`ready_until_key`]) → nothing; `a` ++
 //!   customer id ++ hold id → nothing while the hold is waiting or ready; `next_id:hold` → the counter;
 //! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant);
+//! - `open_by_due`: [`due_key`] (due date ++ rental id) → nothing, one key per open rental with a due date (the
+//!   overdue rentals and the due notices are a range of it);
 //! - `words`: the search index, [`WordIndex::tag`] ++ word (UTF-8) ++ `0` ++ record id → nothing, one key per word
 //!   of each book and customer (see `domain::words`).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
-//! flag; version 4 had no index of the entries by rental, of the ready holds by book and by end of pickup, nor of
-//! a customer's active holds. `migrate.rs` rebuilds what a version lacks from the
+//! flag; version 4 had no index of the entries by rental, of the ready holds by book and by end of pickup, of a
+//! customer's active holds, nor of the open rentals by due date. `migrate.rs` rebuilds what a version lacks from the
 //! records.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,9 +70,10 @@ pub(super) const IDEMPOTENCY: usize = 14;
 pub(super) const HOLDS: usize = 15;
 pub(super) const NOTICES: usize = 16;
 pub(super) const WORDS: usize = 17;
+pub(super) const OPEN_BY_DUE: usize = 18;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 18] = [
+const NAMES: [&str; 19] = [
     "meta",
     "books",
     "titles",
@@ -89,6 +92,7 @@ const NAMES: [&str; 18] = [
     "holds",
     "notices",
     "words",
+    "open_by_due",
 ];
 
 /// Every tree of a store, by position, and how many entries the store's reads visited ([`crate::Storage::reads`]).
@@ -237,8 +241,7 @@ pub(super) const READY_BY_BOOK: u8 = b'b';
 pub(super) const READY_UNTIL: u8 = b'u';
 pub(super) const ACTIVE_OF: u8 = b'a';
 
-/// The `holds` key of a ready hold under the end of its pickup: `u` ++ the instant (seconds with the sign bit
-/// flipped, then nanoseconds, big-endian, so keys sort as instants) ++ hold id.
+/// The `holds` key of a ready hold under the end of its pickup: `u` ++ [`instant_key`] ++ hold id.
 pub(super) fn ready_until_key(until: DateTime<Utc>, hold: u64) -> Vec<u8> {
     let mut key = ready_until_bound(until);
     key.extend_from_slice(&hold.to_be_bytes());
@@ -249,8 +252,24 @@ pub(super) fn ready_until_key(until: DateTime<Utc>, hold: u64) -> Vec<u8> {
 pub(super) fn ready_until_bound(at: DateTime<Utc>) -> Vec<u8> {
     let mut key = Vec::with_capacity(21);
     key.push(READY_UNTIL);
-    key.extend_from_slice(&((at.timestamp() as u64) ^ (1 << 63)).to_be_bytes());
-    key.extend_from_slice(&at.timestamp_subsec_nanos().to_be_bytes());
+    key.extend_from_slice(&instant_key(at));
+    key
+}
+
+/// An instant as 12 bytes that sort as instants: the seconds with the sign bit flipped, then the nanoseconds,
+/// big-endian.
+pub(super) fn instant_key(at: DateTime<Utc>) -> [u8; 12] {
+    let mut key = [0u8; 12];
+    key[..8].copy_from_slice(&((at.timestamp() as u64) ^ (1 << 63)).to_be_bytes());
+    key[8..].copy_from_slice(&at.timestamp_subsec_nanos().to_be_bytes());
+    key
+}
+
+/// The `open_by_due` key of an open rental: [`instant_key`] of its due date ++ rental id.
+pub(super) fn due_key(due: DateTime<Utc>, rental: RentalId) -> [u8; 20] {
+    let mut key = [0u8; 20];
+    key[..12].copy_from_slice(&instant_key(due));
+    key[12..].copy_from_slice(&rental.get().to_be_bytes());
     key
 }
 

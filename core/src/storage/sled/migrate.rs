@@ -197,9 +197,19 @@ fn migrate_v2(trees: &Trees) -> Result<()> {
     Ok(())
 }
 
-/// Version 4 → 5: indexes every ledger entry that names a rental under it (`x` keys of `accounts`), and the ready
+/// Version 4 → 5: indexes the open rentals by due date (`open_by_due`), every ledger entry that names a rental under it (`x` keys of `accounts`), and the ready
 /// holds by book and by end of pickup and each customer's active holds (`b`, `u` and `a` keys of `holds`).
 fn migrate_v4(trees: &Trees) -> Result<()> {
+    let open_by_due = trees.get(OPEN_BY_DUE);
+    for item in trees.get(RENTALS).iter() {
+        let (_, raw) = item.map_err(Error::storage)?;
+        let rental = decode_any_rental(&raw)?;
+        if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
+            open_by_due
+                .insert(due_key(due, rental.id), &[])
+                .map_err(Error::storage)?;
+        }
+    }
     let holds = trees.get(HOLDS);
     for item in holds.scan_prefix([HOLD]) {
         let (_, raw) = item.map_err(Error::storage)?;

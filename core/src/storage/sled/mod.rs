@@ -14,10 +14,10 @@ use serde::de::DeserializeOwned;
 
 use self::committer::Committer;
 use self::layout::{
-    account_key, customer_rental_key, decode, decode_u64, entry_key, hold_key, id_key,
+    account_key, customer_rental_key, decode, decode_u64, entry_key, hold_key, id_key, instant_key,
     ledger_prefix, rental_entries_prefix, word_prefix, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS,
     BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY,
-    NOTICES, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
+    NOTICES, OPEN_BY_DUE, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
 };
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
@@ -284,6 +284,17 @@ impl Storage for SledStorage {
                     OpenRecord::decode(&value)
                 }),
         ))
+    }
+
+    fn rentals_due_before(&self, at: DateTime<Utc>) -> Result<Vec<Rental>> {
+        self.shared.usable()?;
+        let mut due = Vec::new();
+        for item in self.tree(OPEN_BY_DUE).range(..instant_key(at).to_vec()) {
+            let (key, _) = item.map_err(Error::storage)?;
+            due.push(self.rental_by_key(key.get(12..).unwrap_or_default())?);
+        }
+        due.sort_by_key(|r: &Rental| r.id);
+        Ok(due)
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {

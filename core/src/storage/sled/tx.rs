@@ -13,11 +13,11 @@ use serde::Serialize;
 
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
-    encode, entry_key, hold_key, id_key, ready_until_bound, ready_until_key, rental_entry_key,
-    word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, AVAILABLE, BOOKS, BOOK_COPIES,
-    COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY,
-    ISBNS, LEDGER_COUNTER, META, NOTICES, PLANS, PLAN_STARTS, READY, READY_BY_BOOK, READY_UNTIL,
-    RENTALS, TITLES, WAITING, WORDS,
+    due_key, encode, entry_key, hold_key, id_key, ready_until_bound, ready_until_key,
+    rental_entry_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, AVAILABLE, BOOKS,
+    BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER,
+    IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, OPEN_BY_DUE, PLANS, PLAN_STARTS, READY,
+    READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
@@ -415,6 +415,13 @@ impl TxView for SledTx<'_> {
 
     fn put_rental(&mut self, rental: &Rental) -> Result<()> {
         let key = id_key(rental.id.get());
+        let old: Option<Rental> = self.get(RENTALS, &key)?;
+        if let Some(due) = old.and_then(|old| old.due_at) {
+            self.set(OPEN_BY_DUE, &due_key(due, rental.id), None);
+        }
+        if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
+            self.set(OPEN_BY_DUE, &due_key(due, rental.id), Some(Vec::new()));
+        }
         if rental.returned_at.is_none() {
             self.set(ACTIVE, &key, Some(OpenRecord::encode(rental)?));
         } else {
