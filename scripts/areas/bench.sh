@@ -1,4 +1,4 @@
-# about: the benchmark comparisons as --quick smoke runs (both sides agree on every total; no timing claims)
+# about: the benchmark comparisons as --quick smoke runs (both sides agree on every total; no timing claims), and the scaling table (issue 25) at small sizes
 # shellcheck shell=bash
 area_bench() {
     ensure_django
@@ -10,4 +10,6 @@ area_bench() {
         (cd bindings-wasm && npm ci --no-audit --no-fund --loglevel=error) && bash bindings-wasm/build.sh
     fi
     node benches/compare/js_quotes.mjs --quick
+    step "scaling: each operation's time per call as the data it does not return grows (--quick: N = 250, 1k; a table, no timing claim)"
+    cargo bench -p koko-benches --bench scaling -- --quick
 }
