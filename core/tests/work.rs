@@ -184,6 +184,38 @@ fn overdue_and_not_due<S: Storage>(store: &BookStore<S>, n: usize) {
 mod cases {
     use super::*;
 
+    /// A hold placed and a book rented by a customer with `n` other holds waiting (row 18c's batches of holds): the
+    /// checks find the customer's hold on that book, not all of theirs.
+    pub fn hold_and_rent_beside_own_waiting_holds<S: Storage>(
+        store: &BookStore<S>,
+        n: usize,
+    ) -> Work {
+        let reader = customers(store, "Keen", 1)[0];
+        let gone = books(store, "Keen gone", n, 1);
+        let mut ops = Vec::new();
+        for book in &gone {
+            let copy = store.storage().copies_of(*book).expect("copies")[0].id;
+            ops.push(Operation::SetWithdrawn {
+                copy,
+                withdrawn: true,
+                at: None,
+            });
+            ops.push(Operation::PlaceHold {
+                customer: reader,
+                book: *book,
+                at: t0(),
+            });
+        }
+        batch(store, ops);
+        let wanted = books(store, "Keen wanted", 2, 1);
+        measure(store, |store| {
+            let hold = store.place_hold_at(reader, wanted[0], t0()).expect("hold");
+            assert_eq!(hold.status, koko_core::HoldStatus::Ready);
+            store.rent_book_at(reader, wanted[1], t0()).expect("rent");
+            2
+        })
+    }
+
     /// The overdue rentals (5), as a listing and as a page of the rental search, beside `n` open rentals not yet
     /// due (row 9 of the scaling issue).
     pub fn overdue_beside_rentals_not_due<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
@@ -401,6 +433,7 @@ work!(
     book_holds_beside_ready_holds_elsewhere,
     expiry_beside_ready_holds_not_due,
     hold_beside_own_cancelled_holds,
+    hold_and_rent_beside_own_waiting_holds,
     overdue_beside_rentals_not_due,
     notices_beside_rentals_not_due,
 );

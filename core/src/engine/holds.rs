@@ -96,8 +96,7 @@ pub(crate) fn place_hold<T: TxView>(
     limits::check_standing::<T::E>(&account, policy.as_deref(), at)?;
     require(tx.book(book)?, BookId::ENTITY, book)?;
     tx.lock_book(book)?;
-    let mine = tx.active_holds_of(customer)?;
-    if let Some(hold) = mine.iter().find(|h| h.book == book) {
+    if let Some(hold) = tx.active_hold_on(customer, book)? {
         return Err(Error::Duplicate {
             field: "book",
             value: format!(
@@ -112,10 +111,11 @@ pub(crate) fn place_hold<T: TxView>(
         .and_then(|v| v.plan.limits())
         .and_then(|l| l.max_holds)
     {
-        if mine.len() >= max as usize {
+        let held = tx.count_active_holds(customer, max as usize)?;
+        if held >= max as usize {
             return Err(Error::blocked(
                 "limits.max_holds",
-                format!("the customer has {} holds; the limit is {max}", mine.len()),
+                format!("the customer has {held} holds; the limit is {max}"),
             )
             .into());
         }
@@ -226,10 +226,7 @@ pub(crate) fn hold_for_rent<T: TxView>(
     customer: CustomerId,
     book: BookId,
 ) -> Result<Option<Hold>, T::E> {
-    Ok(tx
-        .active_holds_of(customer)?
-        .into_iter()
-        .find(|h| h.book == book))
+    tx.active_hold_on(customer, book)
 }
 
 /// What a rent does to the renter's hold on the book: fulfils it, and when it was ready on another copy than the

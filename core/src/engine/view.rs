@@ -115,8 +115,18 @@ pub(crate) trait TxView {
     fn put_hold(&mut self, hold: &Hold) -> Result<(), Self::E>;
     /// The first waiting hold of a book (the lowest id), if any.
     fn first_waiting_hold(&mut self, book: BookId) -> Result<Option<Hold>, Self::E>;
-    /// A customer's waiting and ready holds, in id order.
-    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>, Self::E>;
+    /// The customer's waiting or ready hold on `book`, if any (a customer has at most one).
+    fn active_hold_on(
+        &mut self,
+        customer: CustomerId,
+        book: BookId,
+    ) -> Result<Option<Hold>, Self::E>;
+    /// How many waiting and ready holds the customer has, counted up to `at_most`: a limit needs no more.
+    fn count_active_holds(
+        &mut self,
+        customer: CustomerId,
+        at_most: usize,
+    ) -> Result<usize, Self::E>;
     /// The ready holds whose pickup ended before `at` (`ready_until < at`), in id order: read from an index by
     /// `ready_until`, so the holds still waiting to be picked up cost nothing.
     fn ready_holds_before(&mut self, at: DateTime<Utc>) -> Result<Vec<Hold>, Self::E>;

@@ -77,8 +77,9 @@ struct Inner {
     ready_by_book: Set<(BookId, HoldId)>,
     ready_until: Set<(DateTime<Utc>, HoldId)>,
     holds_by_customer: Set<(CustomerId, HoldId)>,
-    /// Each customer's waiting and ready holds.
+    /// Each customer's waiting and ready holds, and by book.
     active_by_customer: Set<(CustomerId, HoldId)>,
+    active_on: Set<(CustomerId, BookId, HoldId)>,
     notified: Hashed<String, DateTime<Utc>>,
     /// The search index: (index, word, record id).
     words: Set<(WordIndex, String, u64)>,
@@ -111,6 +112,7 @@ impl Inner {
             self.ready_by_book.reads(),
             self.ready_until.reads(),
             self.active_by_customer.reads(),
+            self.active_on.reads(),
             self.holds_by_customer.reads(),
             self.notified.reads(),
             self.words.reads(),

@@ -208,8 +208,10 @@ impl TxView for Inner {
         }
         if hold.status.is_active() {
             self.active_by_customer.insert((hold.customer, hold.id));
+            self.active_on.insert((hold.customer, hold.book, hold.id));
         } else {
             self.active_by_customer.remove(&(hold.customer, hold.id));
+            self.active_on.remove(&(hold.customer, hold.book, hold.id));
         }
         let mut stored = hold.clone();
         stored.position = None;
@@ -237,13 +239,23 @@ impl TxView for Inner {
         Ok(first.and_then(|id| self.holds.get(&id).cloned()))
     }
 
-    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>> {
+    fn active_hold_on(&mut self, customer: CustomerId, book: BookId) -> Result<Option<Hold>> {
+        let first = (customer, book, HoldId::new(0));
+        let last = (customer, book, HoldId::new(u64::MAX));
+        let id = self
+            .active_on
+            .range(first..=last)
+            .next()
+            .map(|(_, _, id)| *id);
+        Ok(id.and_then(|id| self.holds.get(&id).cloned()))
+    }
+
+    fn count_active_holds(&mut self, customer: CustomerId, at_most: usize) -> Result<usize> {
         Ok(self
             .active_by_customer
             .range((customer, HoldId::new(0))..=(customer, HoldId::new(u64::MAX)))
-            .filter_map(|(_, id)| self.holds.get(id))
-            .cloned()
-            .collect())
+            .take(at_most)
+            .count())
     }
 
     fn ready_holds_before(&mut self, at: DateTime<Utc>) -> Result<Vec<Hold>> {

@@ -62,18 +62,35 @@ pub(super) fn first_waiting(tx: &mut PgTx<'_, '_>, book: BookId) -> Result<Optio
     Ok(row.map(|r| hold_row(&r)).transpose()?)
 }
 
-/// A customer's waiting and ready holds, in id order, locked.
-pub(super) fn active_holds_of(
+/// The customer's waiting or ready hold on a book, locked (the unique index `koko_one_active_hold`).
+pub(super) fn active_hold_on(
     tx: &mut PgTx<'_, '_>,
     customer: CustomerId,
-) -> Result<Vec<Hold>, TxError> {
-    let rows = tx.query(
+    book: BookId,
+) -> Result<Option<Hold>, TxError> {
+    let row = tx.query_opt(
         "SELECT id, book_id, customer_id, placed_at, status, copy_id, ready_until, closed_at, rental_id,
                 NULL::BIGINT AS position
-         FROM koko_holds WHERE customer_id = $1 AND status IN ('waiting', 'ready') ORDER BY id FOR UPDATE",
-        &[&to_i64(customer.get())?],
+         FROM koko_holds WHERE customer_id = $1 AND book_id = $2 AND status IN ('waiting', 'ready') FOR UPDATE",
+        &[&to_i64(customer.get())?, &to_i64(book.get())?],
     )?;
-    Ok(rows.iter().map(hold_row).collect::<Result<_>>()?)
+    Ok(row.map(|r| hold_row(&r)).transpose()?)
+}
+
+/// How many waiting and ready holds a customer has, up to `at_most`, those counted locked in index order (the
+/// unique index `koko_one_active_hold` on (customer, book) of the active holds).
+pub(super) fn count_active_holds(
+    tx: &mut PgTx<'_, '_>,
+    customer: CustomerId,
+    at_most: usize,
+) -> Result<usize, TxError> {
+    let limit = i64::try_from(at_most).unwrap_or(i64::MAX);
+    let rows = tx.query(
+        "SELECT id FROM koko_holds WHERE customer_id = $1 AND status IN ('waiting', 'ready')
+         LIMIT $2 FOR UPDATE",
+        &[&to_i64(customer.get())?, &limit],
+    )?;
+    Ok(rows.len())
 }
 
 /// The ready holds whose pickup ended before `at`, in id order, locked (the partial index

@@ -297,8 +297,20 @@ impl TxView for PgTx<'_, '_> {
         holds::first_waiting(self, book)
     }
 
-    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>, TxError> {
-        holds::active_holds_of(self, customer)
+    fn active_hold_on(
+        &mut self,
+        customer: CustomerId,
+        book: BookId,
+    ) -> Result<Option<Hold>, TxError> {
+        holds::active_hold_on(self, customer, book)
+    }
+
+    fn count_active_holds(
+        &mut self,
+        customer: CustomerId,
+        at_most: usize,
+    ) -> Result<usize, TxError> {
+        holds::count_active_holds(self, customer, at_most)
     }
 
     fn ready_holds_before(&mut self, at: DateTime<Utc>) -> Result<Vec<Hold>, TxError> {

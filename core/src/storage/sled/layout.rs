@@ -22,7 +22,8 @@
 //!   waiting hold (the book's queue, in order); `r` ++ hold id → nothing, one key per ready hold; `c` ++ customer
 //!   id ++ hold id → `[1]` while the hold is waiting or ready, empty once closed; for the ready holds also
 //!   `b` ++ book id ++ hold id and `u` ++ end of pickup ++ hold id ([`ready_until_key`]) → nothing; `a` ++
-//!   customer id ++ hold id → nothing while the hold is waiting or ready; `next_id:hold` → the counter;
+//!   customer id ++ hold id → nothing and `o` ++ customer id ++ book id → hold id while the hold is waiting or
+//!   ready; `next_id:hold` → the counter;
 //! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant);
 //! - `open_by_due`: [`due_key`] (due date ++ rental id) → nothing, one key per open rental with a due date (the
 //!   overdue rentals and the due notices are a range of it);
@@ -232,7 +233,7 @@ pub(super) fn hold_key(tag: u8, a: u64, b: Option<u64>) -> Vec<u8> {
 }
 
 /// The `holds` tags: a hold record, a book's waiting hold, a ready hold, a customer's hold; since layout 5 a
-/// book's ready hold, a ready hold by the end of its pickup, a customer's waiting or ready hold.
+/// book's ready hold, a ready hold by the end of its pickup, a customer's waiting or ready hold, the same by book.
 pub(super) const HOLD: u8 = b'h';
 pub(super) const WAITING: u8 = b'w';
 pub(super) const READY: u8 = b'r';
@@ -240,6 +241,7 @@ pub(super) const CUSTOMER_HOLD: u8 = b'c';
 pub(super) const READY_BY_BOOK: u8 = b'b';
 pub(super) const READY_UNTIL: u8 = b'u';
 pub(super) const ACTIVE_OF: u8 = b'a';
+pub(super) const ACTIVE_ON: u8 = b'o';
 
 /// The `holds` key of a ready hold under the end of its pickup: `u` ++ [`instant_key`] ++ hold id.
 pub(super) fn ready_until_key(until: DateTime<Utc>, hold: u64) -> Vec<u8> {

@@ -198,7 +198,8 @@ fn migrate_v2(trees: &Trees) -> Result<()> {
 }
 
 /// Version 4 → 5: indexes the open rentals by due date (`open_by_due`), every ledger entry that names a rental under it (`x` keys of `accounts`), and the ready
-/// holds by book and by end of pickup and each customer's active holds (`b`, `u` and `a` keys of `holds`).
+/// holds by book and by end of pickup and each customer's active holds, also by book (`b`, `u`, `a` and `o` keys
+/// of `holds`).
 fn migrate_v4(trees: &Trees) -> Result<()> {
     let open_by_due = trees.get(OPEN_BY_DUE);
     for item in trees.get(RENTALS).iter() {
@@ -230,6 +231,12 @@ fn migrate_v4(trees: &Trees) -> Result<()> {
                 .insert(
                     hold_key(ACTIVE_OF, hold.customer.get(), Some(hold.id.get())),
                     &[],
+                )
+                .map_err(Error::storage)?;
+            holds
+                .insert(
+                    hold_key(ACTIVE_ON, hold.customer.get(), Some(hold.book.get())),
+                    &id_key(hold.id.get()),
                 )
                 .map_err(Error::storage)?;
         }

@@ -14,10 +14,10 @@ use serde::Serialize;
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
     due_key, encode, entry_key, hold_key, id_key, ready_until_bound, ready_until_key,
-    rental_entry_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, AVAILABLE, BOOKS,
-    BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER,
-    IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, OPEN_BY_DUE, PLANS, PLAN_STARTS, READY,
-    READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
+    rental_entry_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, ACTIVE_ON,
+    AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS,
+    HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, OPEN_BY_DUE, PLANS,
+    PLAN_STARTS, READY, READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
@@ -270,6 +270,31 @@ impl<'a> SledTx<'a> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         })
+    }
+
+    /// How many keys of `tree` under `prefix` there are, seen through the layers, counted up to `at_most`: the
+    /// layers' (this batch's) keys first, then sled's that no layer shadows, until `at_most` is reached.
+    fn count_under(&self, tree: usize, prefix: &[u8], at_most: usize) -> Result<usize> {
+        let mut layered: BTreeMap<&[u8], bool> = BTreeMap::new();
+        for layer in [&self.batch.writes, &self.writes] {
+            for (key, value) in layer.under(tree, prefix) {
+                layered.insert(key.as_slice(), value.is_some());
+            }
+        }
+        let mut count = layered.values().filter(|present| **present).count();
+        if count >= at_most {
+            return Ok(at_most);
+        }
+        for item in self.trees.read(tree).scan_prefix(prefix) {
+            let (key, _) = item.map_err(Error::storage)?;
+            if !layered.contains_key(key.as_ref()) {
+                count += 1;
+                if count >= at_most {
+                    break;
+                }
+            }
+        }
+        Ok(count.min(at_most))
     }
 
     /// Every key of `tree` from `from` up to (not including) `to`, seen through the layers, in key order.
@@ -527,6 +552,13 @@ impl TxView for SledTx<'_> {
         );
         self.set(
             HOLDS,
+            &hold_key(ACTIVE_ON, hold.customer.get(), Some(hold.book.get())),
+            hold.status
+                .is_active()
+                .then(|| id_key(hold.id.get()).to_vec()),
+        );
+        self.set(
+            HOLDS,
             &hold_key(WAITING, hold.book.get(), Some(hold.id.get())),
             present(hold.status == HoldStatus::Waiting),
         );
@@ -564,18 +596,22 @@ impl TxView for SledTx<'_> {
         }
     }
 
-    fn active_holds_of(&mut self, customer: CustomerId) -> Result<Vec<Hold>> {
-        let prefix = hold_key(ACTIVE_OF, customer.get(), None);
-        let mut holds = Vec::new();
-        for key in self.all_under(HOLDS, &prefix)?.into_keys() {
-            let id = HoldId::new(decode_u64(key.get(9..).unwrap_or_default())?);
-            holds.push(self.hold(id)?.ok_or_else(|| {
-                Error::Corruption(format!(
-                    "customer {customer}'s holds name hold {id}, which does not exist"
-                ))
-            })?);
+    fn active_hold_on(&mut self, customer: CustomerId, book: BookId) -> Result<Option<Hold>> {
+        let key = hold_key(ACTIVE_ON, customer.get(), Some(book.get()));
+        let Some(id) = self.with_raw(HOLDS, &key, |raw| raw.map(decode_u64).transpose())? else {
+            return Ok(None);
+        };
+        let id = HoldId::new(id);
+        match self.hold(id)? {
+            Some(hold) => Ok(Some(hold)),
+            None => Err(Error::Corruption(format!(
+                "customer {customer}'s hold on book {book} is hold {id}, which does not exist"
+            ))),
         }
-        Ok(holds)
+    }
+
+    fn count_active_holds(&mut self, customer: CustomerId, at_most: usize) -> Result<usize> {
+        self.count_under(HOLDS, &hold_key(ACTIVE_OF, customer.get(), None), at_most)
     }
 
     fn ready_holds_before(&mut self, at: DateTime<Utc>) -> Result<Vec<Hold>> {
