@@ -11,8 +11,8 @@ use common::{Backend, Postgres};
 use koko_core::{BookStore, NewBook, NewCustomer, Operation, PricePlan, RentTarget};
 
 /// Fills a store the way a small shop's looks: 30 books of one copy, 40 customers, each holding 5 books (the first
-/// hold on a book is ready, the others wait) and having cancelled 10 holds, 60 rentals of which 40 are returned, and
-/// their charges.
+/// hold on a book is ready, the others wait) and having cancelled 10 holds, 400 rentals returned long ago, 60
+/// recent ones of which 40 are returned, and their charges.
 fn populate(backend: &Postgres) {
     let mut plan: serde_json::Value = serde_json::from_str(&PricePlan::story3().to_json()).unwrap();
     plan["categories"]["regular"]["late_fee"] =
@@ -65,6 +65,33 @@ fn populate(backend: &Postgres) {
         })
         .collect();
     store.apply_batch(cancels).expect("cancels");
+    // The rentals a store accumulates: each customer rented and returned 10 books.
+    let past = store
+        .add_book(&NewBook::new("Past", "Author", "regular"), 400)
+        .expect("past");
+    let rents = (0..400u64)
+        .map(|i| Operation::Rent {
+            target: RentTarget::Book(past.id),
+            customer: koko_core::CustomerId::new(1 + i % 40),
+            at: t0 - Duration::days(30),
+        })
+        .collect();
+    let returns = store
+        .apply_batch(rents)
+        .expect("rents")
+        .into_iter()
+        .map(|outcome| {
+            Operation::return_at(
+                outcome
+                    .expect("a rental")
+                    .into_rental()
+                    .expect("a rental")
+                    .id,
+                t0 - Duration::days(29),
+            )
+        })
+        .collect();
+    store.apply_batch(returns).expect("returns");
     let more = store
         .add_book(&NewBook::new("Shelf", "Author", "regular"), 60)
         .expect("shelf");
@@ -220,5 +247,20 @@ fn the_overdue_rentals_come_from_the_open_rentals_by_due_date() {
         &["timestamptz"],
         &["'2025-01-01T00:00:00Z'"],
         &["koko_rentals_open_by_due"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_customers_open_rentals_come_from_their_partial_index() {
+    assert_index(
+        "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                renewals, lost
+         FROM koko_rentals WHERE customer_id = $3 AND returned_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+        // Schema 2's index of the open rentals by customer.
+        &["koko_rentals_open_by_customer"],
     );
 }

@@ -248,6 +248,19 @@ fn a_layout_4_store_gets_its_ledger_indexed_by_rental() {
         store.place_hold_at(CustomerId::new(3), BookId::new(2), t0 + Duration::days(16)),
         Err(Error::Duplicate { .. })
     ));
+    // Each customer's open rentals: Ada's Dune (3), Alan's History (5), none of Grace's.
+    let open_of = |id: u64| -> Vec<u64> {
+        storage
+            .customer_open_rentals(CustomerId::new(id), None)
+            .unwrap()
+            .map(|r| r.unwrap().id.get())
+            .collect()
+    };
+    assert_eq!(
+        (open_of(1), open_of(2), open_of(3)),
+        (vec![3], vec![5], vec![])
+    );
+    assert_eq!(storage.account(CustomerId::new(2)).unwrap().open_rentals, 1);
     // The open rentals by due date: Ada's Dune (rented t0+2d, fiction: no due date) is never overdue; Alan's
     // History (rented t0+12d, due 7 days later) is overdue a day after that.
     let overdue: Vec<u64> = store

@@ -216,6 +216,42 @@ mod cases {
         })
     }
 
+    /// A page of a customer's open rentals (20) and their account (its count of open rentals), beside `n` rentals
+    /// they returned (row 7 of the scaling issue; the closed part of row 16).
+    pub fn open_rentals_beside_own_closed_ones<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        let reader = customers(store, "Regular", 1)[0];
+        own_history(store, reader, n);
+        let shelf = books(store, "Regular now", 1, 25)[0];
+        let rents = (0..25)
+            .map(|_| Operation::Rent {
+                target: RentTarget::Book(shelf),
+                customer: reader,
+                at: t0(),
+            })
+            .collect();
+        batch(store, rents);
+        let query = koko_core::RentalQuery {
+            status: Some(koko_core::RentalStatus::Active),
+            customer: Some(reader),
+            overdue_at: None,
+        };
+        measure(store, |store| {
+            let page = store.find_rentals(&query, None, 20).expect("page");
+            assert_eq!(page.len(), 20);
+            let rest = store
+                .find_rentals(&query, Some(page[19].id), 20)
+                .expect("rest");
+            assert_eq!(rest.len(), 5);
+            let open = store
+                .storage()
+                .account(reader)
+                .expect("account")
+                .open_rentals;
+            assert_eq!(open, 25);
+            page.len() + rest.len()
+        })
+    }
+
     /// The overdue rentals (5), as a listing and as a page of the rental search, beside `n` open rentals not yet
     /// due (row 9 of the scaling issue).
     pub fn overdue_beside_rentals_not_due<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
@@ -434,6 +470,7 @@ work!(
     expiry_beside_ready_holds_not_due,
     hold_beside_own_cancelled_holds,
     hold_and_rent_beside_own_waiting_holds,
+    open_rentals_beside_own_closed_ones,
     overdue_beside_rentals_not_due,
     notices_beside_rentals_not_due,
 );

@@ -170,6 +170,15 @@ pub trait Storage: Send + Sync {
     /// A customer's rentals, open and closed, in id order.
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>>;
 
+    /// A customer's open rentals after `after` (all for `None`), in id order, streamed, read from an index of each
+    /// customer's open rentals: their closed ones cost nothing. [`Error::NotFound`](crate::Error::NotFound) for an
+    /// unknown customer.
+    fn customer_open_rentals(
+        &self,
+        customer: CustomerId,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>>;
+
     /// The open rentals due before `at` (overdue at `at`), in id order, read from an index of the open rentals
     /// by due date: the rentals not yet due, and those with no due date, cost nothing. PostgreSQL compares at its
     /// microsecond precision (`at` truncated); a caller that needs the exact answer asks a microsecond later and
@@ -293,6 +302,13 @@ macro_rules! forward_storage {
                 visit: &mut dyn FnMut(&Rental) -> Result<()>,
             ) -> Result<()> {
                 (**self).visit_active_rentals(visit)
+            }
+            fn customer_open_rentals(
+                &self,
+                customer: CustomerId,
+                after: Option<RentalId>,
+            ) -> Result<Records<'_, Rental>> {
+                (**self).customer_open_rentals(customer, after)
             }
             fn rentals_due_before(&self, at: DateTime<Utc>) -> Result<Vec<Rental>> {
                 (**self).rentals_due_before(at)

@@ -223,8 +223,9 @@ impl<S: Storage> BookStore<S> {
         Ok(found)
     }
 
-    /// Up to `limit` rentals matching `query` after `after`, in id order. Overdue rentals are read from the index
-    /// of the open rentals by due date, open rentals from the open-rental index, a customer's from theirs.
+    /// Up to `limit` rentals matching `query` after `after`, in id order. A customer's open (or overdue) rentals are
+    /// read from the index of their open rentals, a customer's others from theirs, overdue rentals from the index of
+    /// the open rentals by due date, open rentals from the open-rental index.
     pub fn find_rentals(
         &self,
         query: &RentalQuery,
@@ -239,6 +240,10 @@ impl<S: Storage> BookStore<S> {
         };
         let open_only = query.status == Some(RentalStatus::Active) || query.overdue_at.is_some();
         let source = match (query.customer, query.overdue_at) {
+            // A customer's open ones from the index of each customer's open rentals: their closed ones cost nothing.
+            (Some(customer), _) if open_only => {
+                self.storage.customer_open_rentals(customer, after)?
+            }
             (Some(customer), _) => Box::new(self.storage.customer_rentals(customer)?.skip_while(
                 move |r| match (r, after) {
                     (Ok(r), Some(after)) => r.id <= after,

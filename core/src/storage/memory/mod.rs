@@ -301,6 +301,31 @@ impl Storage for MemoryStorage {
         }
     }
 
+    fn customer_open_rentals(
+        &self,
+        customer: CustomerId,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>> {
+        if !self.lock().customers.contains_key(&customer) {
+            return Err(Error::not_found(CustomerId::ENTITY, customer));
+        }
+        let start = after.map_or(Bound::Unbounded, Bound::Excluded);
+        Ok(
+            self.paged_from(start, move |inner, after: Bound<RentalId>| {
+                let from = match after {
+                    Bound::Excluded(id) => Bound::Excluded((customer, id)),
+                    _ => Bound::Included((customer, RentalId::new(0))),
+                };
+                inner
+                    .open_by_customer
+                    .range((from, Bound::Included((customer, RentalId::new(u64::MAX)))))
+                    .take(PAGE)
+                    .filter_map(|(_, id)| inner.rentals.get(*id).map(|r| (*id, r.clone())))
+                    .collect()
+            }),
+        )
+    }
+
     fn rentals_due_before(&self, at: DateTime<Utc>) -> Result<Vec<Rental>> {
         let inner = self.lock();
         let mut due: Vec<Rental> = inner

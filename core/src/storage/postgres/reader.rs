@@ -297,6 +297,24 @@ impl Reader {
         ))
     }
 
+    /// A customer's open rentals after `after`, in id order (the partial index `koko_rentals_open_by_customer`,
+    /// schema 2; [`Error::NotFound`] for an unknown customer).
+    pub(super) fn customer_open_rentals(
+        &self,
+        customer: CustomerId,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>> {
+        self.customer(customer)?;
+        Ok(self.paged(
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                    renewals, lost
+             FROM koko_rentals WHERE customer_id = $3 AND returned_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+            start(after.map(RentalId::get)),
+            Some(to_i64(customer.get())?),
+            rental_row,
+        ))
+    }
+
     /// Every plan version, in id order.
     pub(super) fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
         let rows = self.query(

@@ -230,6 +230,14 @@ impl Storage for PostgresStorage {
         Ok(self.reader.active_rentals_after(after))
     }
 
+    fn customer_open_rentals(
+        &self,
+        customer: CustomerId,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>> {
+        self.reader.customer_open_rentals(customer, after)
+    }
+
     fn rentals_due_before(&self, at: chrono::DateTime<chrono::Utc>) -> Result<Vec<Rental>> {
         self.reader.rentals_due_before(at)
     }

@@ -27,13 +27,15 @@
 //! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant);
 //! - `open_by_due`: [`due_key`] (due date ++ rental id) → nothing, one key per open rental with a due date (the
 //!   overdue rentals and the due notices are a range of it);
+//! - `open_of_customer`: customer id ++ rental id → the due time (postcard `Option<DateTime>`), one key per open
+//!   rental (a customer's open rentals and their count, without their closed ones);
 //! - `words`: the search index, [`WordIndex::tag`] ++ word (UTF-8) ++ `0` ++ record id → nothing, one key per word
 //!   of each book and customer (see `domain::words`).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
 //! flag; version 4 had no index of the entries by rental, of the ready holds by book and by end of pickup, of a
-//! customer's active holds, nor of the open rentals by due date. `migrate.rs` rebuilds what a version lacks from the
+//! customer's active holds, nor of the open rentals by due date or by customer. `migrate.rs` rebuilds what a version lacks from the
 //! records.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -72,9 +74,10 @@ pub(super) const HOLDS: usize = 15;
 pub(super) const NOTICES: usize = 16;
 pub(super) const WORDS: usize = 17;
 pub(super) const OPEN_BY_DUE: usize = 18;
+pub(super) const OPEN_OF_CUSTOMER: usize = 19;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 19] = [
+const NAMES: [&str; 20] = [
     "meta",
     "books",
     "titles",
@@ -94,6 +97,7 @@ const NAMES: [&str; 19] = [
     "notices",
     "words",
     "open_by_due",
+    "open_of_customer",
 ];
 
 /// Every tree of a store, by position, and how many entries the store's reads visited ([`crate::Storage::reads`]).

@@ -197,14 +197,23 @@ fn migrate_v2(trees: &Trees) -> Result<()> {
     Ok(())
 }
 
-/// Version 4 → 5: indexes the open rentals by due date (`open_by_due`), every ledger entry that names a rental under it (`x` keys of `accounts`), and the ready
+/// Version 4 → 5: indexes the open rentals by due date and by customer (`open_by_due`, `open_of_customer`), every ledger entry that names a rental under it (`x` keys of `accounts`), and the ready
 /// holds by book and by end of pickup and each customer's active holds, also by book (`b`, `u`, `a` and `o` keys
 /// of `holds`).
 fn migrate_v4(trees: &Trees) -> Result<()> {
     let open_by_due = trees.get(OPEN_BY_DUE);
+    let open_of_customer = trees.get(OPEN_OF_CUSTOMER);
     for item in trees.get(RENTALS).iter() {
         let (_, raw) = item.map_err(Error::storage)?;
         let rental = decode_any_rental(&raw)?;
+        if rental.returned_at.is_none() {
+            open_of_customer
+                .insert(
+                    customer_rental_key(rental.customer, rental.id),
+                    customer_rental_value(&rental)?,
+                )
+                .map_err(Error::storage)?;
+        }
         if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
             open_by_due
                 .insert(due_key(due, rental.id), &[])

@@ -17,7 +17,7 @@ use self::layout::{
     account_key, customer_rental_key, decode, decode_u64, entry_key, hold_key, id_key, instant_key,
     ledger_prefix, rental_entries_prefix, word_prefix, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS,
     BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY,
-    NOTICES, OPEN_BY_DUE, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
+    NOTICES, OPEN_BY_DUE, OPEN_OF_CUSTOMER, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
 };
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
@@ -286,6 +286,33 @@ impl Storage for SledStorage {
         ))
     }
 
+    fn customer_open_rentals(
+        &self,
+        customer: CustomerId,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>> {
+        self.customer(customer)?;
+        let first = match after.map(|a| a.get().checked_add(1)) {
+            None => 0,
+            Some(Some(next)) => next,
+            Some(None) => return Ok(Box::new(std::iter::empty())),
+        };
+        let from = customer_rental_key(customer, RentalId::new(first));
+        let prefix = id_key(customer.get());
+        Ok(Box::new(
+            self.tree(OPEN_OF_CUSTOMER)
+                .range(from.to_vec()..)
+                .take_while(move |item| {
+                    item.as_ref()
+                        .map_or(true, |(key, _)| key.starts_with(&prefix))
+                })
+                .map(move |item| {
+                    let (key, _) = item.map_err(Error::storage)?;
+                    self.rental_by_key(key.get(8..).unwrap_or_default())
+                }),
+        ))
+    }
+
     fn rentals_due_before(&self, at: DateTime<Utc>) -> Result<Vec<Rental>> {
         self.shared.usable()?;
         let mut due = Vec::new();
@@ -330,13 +357,14 @@ impl Storage for SledStorage {
             Some(raw) => decode(&raw)?,
             None => StoredAccount::default(),
         };
-        // Open rentals carry their due time in `customer_rentals`; closed ones nothing.
+        // One key per open rental of the customer in `open_of_customer`.
         let mut open = 0;
         for item in self
-            .tree(CUSTOMER_RENTALS)
+            .tree(OPEN_OF_CUSTOMER)
             .scan_prefix(id_key(customer.get()))
         {
-            open += u64::from(!item.map_err(Error::storage)?.1.is_empty());
+            item.map_err(Error::storage)?;
+            open += 1;
         }
         Ok(stored.with_open(open))
     }

@@ -16,8 +16,8 @@ use super::layout::{
     due_key, encode, entry_key, hold_key, id_key, ready_until_bound, ready_until_key,
     rental_entry_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, ACTIVE_ON,
     AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS,
-    HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, OPEN_BY_DUE, PLANS,
-    PLAN_STARTS, READY, READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
+    HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, OPEN_BY_DUE, OPEN_OF_CUSTOMER,
+    PLANS, PLAN_STARTS, READY, READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
@@ -447,6 +447,15 @@ impl TxView for SledTx<'_> {
         if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
             self.set(OPEN_BY_DUE, &due_key(due, rental.id), Some(Vec::new()));
         }
+        let open = match rental.returned_at {
+            None => Some(customer_rental_value(rental)?),
+            Some(_) => None,
+        };
+        self.set(
+            OPEN_OF_CUSTOMER,
+            &customer_rental_key(rental.customer, rental.id),
+            open,
+        );
         if rental.returned_at.is_none() {
             self.set(ACTIVE, &key, Some(OpenRecord::encode(rental)?));
         } else {
@@ -492,9 +501,8 @@ impl TxView for SledTx<'_> {
     }
 
     fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>> {
-        self.all_under(CUSTOMER_RENTALS, &id_key(customer.get()))?
+        self.all_under(OPEN_OF_CUSTOMER, &id_key(customer.get()))?
             .into_iter()
-            .filter(|(_, due)| !due.is_empty())
             .map(|(key, raw)| {
                 Ok(OpenLoan {
                     rental: RentalId::new(decode_u64(key.get(8..).unwrap_or_default())?),
