@@ -522,7 +522,9 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
     let mut client = ::postgres::Client::connect(b.url(), ::postgres::NoTls).unwrap();
     client
         .batch_execute(
-            "DROP INDEX koko_ledger_by_rental, koko_rentals_open_by_due;
+            "DROP INDEX koko_copies_on_shelf;
+             DELETE FROM koko_schema_version WHERE version = 6;
+             DROP INDEX koko_ledger_by_rental, koko_rentals_open_by_due;
              DELETE FROM koko_schema_version WHERE version = 5;
              DROP TABLE koko_words;
              DELETE FROM koko_schema_version WHERE version = 4;
@@ -540,7 +542,7 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
         )
         .unwrap();
     let b = b.reopen();
-    assert_eq!(b.storage().schema_version().unwrap(), 5);
+    assert_eq!(b.storage().schema_version().unwrap(), 6);
     // Schema 4 indexed the books and customers stored before it.
     let found = BookStore::open(b.storage())
         .unwrap()
@@ -590,6 +592,12 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
         .map(|e| e.id.get())
         .collect();
     assert_eq!(by_rental, [2]);
+    // Schema 6 counts the copies on the shelf (3 copies, one still out).
+    let store = BookStore::open(b.storage()).unwrap();
+    assert_eq!(
+        store.available_copies(koko_core::BookId::new(1)).unwrap(),
+        2
+    );
     // New entries continue the numbering, and the ledger refuses edits.
     let store = BookStore::open(b.storage()).unwrap();
     assert_eq!(store.pay(alan, cents(600), None).unwrap().id.get(), 3);

@@ -264,3 +264,61 @@ fn a_customers_open_rentals_come_from_their_partial_index() {
         &["koko_rentals_open_by_customer"],
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_books_copies_on_the_shelf_are_counted_from_their_partial_index() {
+    assert_index(
+        "SELECT count(*) FROM koko_copies WHERE book_id = $1 AND NOT withdrawn AND rental_id IS NULL
+             AND hold_id IS NULL AND lost_rental_id IS NULL",
+        &["koko_copies_on_shelf"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn the_books_on_the_shelf_are_a_skip_scan_of_the_copies_on_the_shelf() {
+    let plan = {
+        let backend = Postgres::fresh();
+        plan_of(
+            &backend,
+            "WITH RECURSIVE shelf (id) AS (
+                 (SELECT book_id FROM koko_copies WHERE book_id > $1 AND NOT withdrawn AND rental_id IS NULL
+                      AND hold_id IS NULL AND lost_rental_id IS NULL ORDER BY book_id LIMIT 1)
+                 UNION ALL
+                 SELECT next.book_id FROM shelf, LATERAL (
+                     SELECT c.book_id FROM koko_copies c WHERE c.book_id > shelf.id AND NOT c.withdrawn
+                         AND c.rental_id IS NULL AND c.hold_id IS NULL AND c.lost_rental_id IS NULL
+                     ORDER BY c.book_id LIMIT 1) next)
+             SELECT id FROM shelf LIMIT $2",
+            &["bigint", "bigint"],
+            &["0", "20"],
+        )
+    };
+    // Both steps (the first book, then each next one) probe the index; nothing sorts or scans the table.
+    assert_eq!(plan.matches("koko_copies_on_shelf").count(), 2, "{plan}");
+    assert!(
+        !plan.contains("Seq Scan") && !plan.contains("Sort"),
+        "{plan}"
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_words_records_are_a_range_of_the_search_index() {
+    assert_index_with(
+        "SELECT id FROM koko_words WHERE kind = $3 AND word = $4 AND id > $1 ORDER BY id LIMIT $2",
+        &["bigint", "bigint", "text", "text"],
+        &["0", "20", "'b'", "'\u{1}regular\u{2}'"],
+        &["koko_words_pkey"],
+    );
+}

@@ -81,11 +81,22 @@ fn batch<S: Storage>(store: &BookStore<S>, ops: Vec<Operation>) -> Vec<koko_core
         .expect("every operation accepted")
 }
 
-/// `n` new books of `category`, each with `copies` copies.
+/// `n` new regular books, each with `copies` copies.
 fn books<S: Storage>(store: &BookStore<S>, tag: &str, n: usize, copies: u32) -> Vec<BookId> {
+    books_of(store, tag, "regular", n, copies)
+}
+
+/// `n` new books of `category`, each with `copies` copies.
+fn books_of<S: Storage>(
+    store: &BookStore<S>,
+    tag: &str,
+    category: &str,
+    n: usize,
+    copies: u32,
+) -> Vec<BookId> {
     let ops = (0..n)
         .map(|i| Operation::AddBook {
-            book: NewBook::new(format!("{tag} {i}"), "Author", "regular"),
+            book: NewBook::new(format!("{tag} {i}"), "Author", category),
             copies,
         })
         .collect();
@@ -180,6 +191,9 @@ fn overdue_and_not_due<S: Storage>(store: &BookStore<S>, n: usize) {
         .collect();
     batch(store, rents);
 }
+
+#[path = "work/catalogue.rs"]
+mod catalogue;
 
 mod cases {
     use super::*;
@@ -443,10 +457,10 @@ mod cases {
 
 /// Declares each case as a test generic over the backend, and instantiates them all on each backend.
 macro_rules! work {
-    ($($case:ident),* $(,)?) => {
+    ($($module:ident::$case:ident),* $(,)?) => {
         $(
             fn $case<B: Backend>() {
-                flat::<B>(|store, n| cases::$case(store, n));
+                flat::<B>(|store, n| $module::$case(store, n));
             }
         )*
         mod memory {
@@ -463,16 +477,19 @@ macro_rules! work {
 }
 
 work!(
-    single_writes,
-    notices_beside_waiting_holds,
-    lost_and_damaged_beside_own_history,
-    book_holds_beside_ready_holds_elsewhere,
-    expiry_beside_ready_holds_not_due,
-    hold_beside_own_cancelled_holds,
-    hold_and_rent_beside_own_waiting_holds,
-    open_rentals_beside_own_closed_ones,
-    overdue_beside_rentals_not_due,
-    notices_beside_rentals_not_due,
+    cases::single_writes,
+    cases::notices_beside_waiting_holds,
+    cases::lost_and_damaged_beside_own_history,
+    cases::book_holds_beside_ready_holds_elsewhere,
+    cases::expiry_beside_ready_holds_not_due,
+    cases::hold_beside_own_cancelled_holds,
+    cases::hold_and_rent_beside_own_waiting_holds,
+    cases::open_rentals_beside_own_closed_ones,
+    cases::overdue_beside_rentals_not_due,
+    cases::notices_beside_rentals_not_due,
+    catalogue::category_page_beside_other_categories,
+    catalogue::shelf_page_beside_books_without_copies,
+    catalogue::copies_on_shelf_beside_rented_copies,
 );
 
 #[test]

@@ -92,6 +92,12 @@ pub trait Storage: Send + Sync {
     fn copy(&self, id: CopyId) -> Result<BookCopy>;
     /// A book's copies, in id order.
     fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>>;
+    /// How many copies of a book are on the shelf, counted from the index of available copies: its rented, held,
+    /// lost and withdrawn copies cost nothing. [`Error::NotFound`](crate::Error::NotFound) for an unknown book.
+    fn available_copies(&self, book: BookId) -> Result<usize>;
+    /// The books with a copy on the shelf after `after` (all of them for `None`), in id order, streamed from the
+    /// index of available copies, one read per book: the books with no copy on the shelf cost nothing.
+    fn books_on_shelf_after(&self, after: Option<BookId>) -> Result<Records<'_, BookId>>;
     /// Withdraws an available copy from circulation (`true`) or puts a withdrawn one back (`false`).
     /// A rented copy cannot be withdrawn ([`Error::Unavailable`](crate::Error::Unavailable)).
     fn set_withdrawn(&self, copy: CopyId, withdrawn: bool) -> Result<BookCopy> {
@@ -235,6 +241,16 @@ pub trait Storage: Send + Sync {
         at_most: usize,
     ) -> Result<Option<Vec<u64>>>;
 
+    /// The ids of the records of `index` that have exactly the word `word` (see [`WordIndex`]), after `after`
+    /// (all for `None`), ascending, streamed from the search index: records without the word cost nothing. A
+    /// category is such a word, so a category's books are a range of the index.
+    fn word_ids_after(
+        &self,
+        index: WordIndex,
+        word: &str,
+        after: Option<u64>,
+    ) -> Result<Records<'_, u64>>;
+
     /// When the notice `key` was marked sent ([`Operation::MarkNotified`]), if it was.
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>>;
 
@@ -281,6 +297,20 @@ macro_rules! forward_storage {
             }
             fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>> {
                 (**self).copies_of(book)
+            }
+            fn available_copies(&self, book: BookId) -> Result<usize> {
+                (**self).available_copies(book)
+            }
+            fn books_on_shelf_after(&self, after: Option<BookId>) -> Result<Records<'_, BookId>> {
+                (**self).books_on_shelf_after(after)
+            }
+            fn word_ids_after(
+                &self,
+                index: WordIndex,
+                word: &str,
+                after: Option<u64>,
+            ) -> Result<Records<'_, u64>> {
+                (**self).word_ids_after(index, word, after)
             }
             fn customer(&self, id: CustomerId) -> Result<Customer> {
                 (**self).customer(id)

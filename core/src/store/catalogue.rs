@@ -72,14 +72,10 @@ impl<S: Storage> BookStore<S> {
         self.storage.copies_of(book)
     }
 
-    /// How many copies of a book are on the shelf.
+    /// How many copies of a book are on the shelf (counted from the index of available copies: the book's rented,
+    /// held, lost and withdrawn copies cost nothing).
     pub fn available_copies(&self, book: BookId) -> Result<usize> {
-        Ok(self
-            .storage
-            .copies_of(book)?
-            .iter()
-            .filter(|c| c.status == crate::domain::CopyStatus::Available)
-            .count())
+        self.storage.available_copies(book)
     }
 
     // --- customers -----------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, RentalId};
 use crate::pricing::PlanVersion;
 
 mod counted;
+mod indexes;
 mod rentals;
 mod tx;
 
@@ -245,6 +246,14 @@ impl Storage for MemoryStorage {
                 })
             })
             .collect()
+    }
+
+    fn available_copies(&self, book: BookId) -> Result<usize> {
+        self.count_available(book)
+    }
+
+    fn books_on_shelf_after(&self, after: Option<BookId>) -> Result<Records<'_, BookId>> {
+        Ok(self.shelf_after(after))
     }
 
     fn customer(&self, id: CustomerId) -> Result<Customer> {
@@ -537,6 +546,15 @@ impl Storage for MemoryStorage {
         ids.sort_unstable();
         ids.dedup();
         Ok(Some(ids))
+    }
+
+    fn word_ids_after(
+        &self,
+        index: WordIndex,
+        word: &str,
+        after: Option<u64>,
+    ) -> Result<Records<'_, u64>> {
+        Ok(self.word_ids(index, word, after))
     }
 
     fn flush(&self) -> Result<()> {

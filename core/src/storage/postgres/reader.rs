@@ -15,7 +15,7 @@ use postgres::Row;
 use super::error::pg_error;
 use super::pool::{Pool, Pooled};
 use super::replica::Replica;
-use super::rows::{book_row, copy_row, customer_row, plan_row, rental_row, to_i64};
+use super::rows::{book_row, copy_row, customer_row, plan_row, rental_row, to_i64, to_u64};
 use crate::domain::{Book, BookCopy, Customer, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
@@ -123,6 +123,17 @@ impl Reader {
         extra: Option<i64>,
         decode: fn(&Row) -> Result<T>,
     ) -> Records<'a, T> {
+        self.paged_with(sql, from, extra.into_iter().collect(), decode)
+    }
+
+    /// [`Reader::paged`] with any number of extra parameters of one type, bound as `$3`, `$4`, ….
+    pub(super) fn paged_with<'a, T: Send + 'a, P: ToSql + Sync + Send + 'a>(
+        &'a self,
+        sql: &'static str,
+        from: i64,
+        extra: Vec<P>,
+        decode: fn(&Row) -> Result<T>,
+    ) -> Records<'a, T> {
         let mut after: i64 = from;
         let mut page: std::vec::IntoIter<Row> = Vec::new().into_iter();
         let mut done = false;
@@ -140,10 +151,9 @@ impl Reader {
             if done {
                 return None;
             }
-            let rows = match extra {
-                Some(x) => self.replica_or_primary(sql, &[&after, &PAGE, &x]),
-                None => self.replica_or_primary(sql, &[&after, &PAGE]),
-            };
+            let mut params: Vec<&(dyn ToSql + Sync)> = vec![&after, &PAGE];
+            params.extend(extra.iter().map(|p| p as &(dyn ToSql + Sync)));
+            let rows = self.replica_or_primary(sql, &params);
             match rows {
                 Ok(rows) => {
                     done = (rows.len() as i64) < PAGE;
@@ -213,6 +223,42 @@ impl Reader {
             &[&to_i64(book.get())?],
         )?;
         rows.iter().map(copy_row).collect()
+    }
+
+    /// How many copies of a book are on the shelf (the partial index `koko_copies_on_shelf`, schema 6;
+    /// [`Error::NotFound`] for an unknown book).
+    pub(super) fn available_copies(&self, book: BookId) -> Result<usize> {
+        self.book(book)?;
+        let row = self.query_opt(
+            "SELECT count(*) FROM koko_copies WHERE book_id = $1 AND NOT withdrawn AND rental_id IS NULL
+                 AND hold_id IS NULL AND lost_rental_id IS NULL",
+            &[&to_i64(book.get())?],
+        )?;
+        let count: i64 = match row {
+            Some(row) => row.try_get(0).map_err(pg_error)?,
+            None => 0,
+        };
+        usize::try_from(count).map_err(|_| Error::Corruption(format!("a count of {count} copies")))
+    }
+
+    /// The books with a copy on the shelf after `after`, in id order: a skip scan of `koko_copies_on_shelf` (each
+    /// step finds the next book's first available copy), from the replica while it may serve. The recursion stops
+    /// at the page's `LIMIT`: no `ORDER BY` outside it, whose sort would walk every book first.
+    pub(super) fn books_on_shelf_after(&self, after: Option<BookId>) -> Records<'_, BookId> {
+        self.paged(
+            "WITH RECURSIVE shelf (id) AS (
+                 (SELECT book_id FROM koko_copies WHERE book_id > $1 AND NOT withdrawn AND rental_id IS NULL
+                      AND hold_id IS NULL AND lost_rental_id IS NULL ORDER BY book_id LIMIT 1)
+                 UNION ALL
+                 SELECT next.book_id FROM shelf, LATERAL (
+                     SELECT c.book_id FROM koko_copies c WHERE c.book_id > shelf.id AND NOT c.withdrawn
+                         AND c.rental_id IS NULL AND c.hold_id IS NULL AND c.lost_rental_id IS NULL
+                     ORDER BY c.book_id LIMIT 1) next)
+             SELECT id FROM shelf LIMIT $2",
+            start(after.map(BookId::get)),
+            None,
+            |row| Ok(BookId::new(to_u64(row.try_get("id").map_err(pg_error)?)?)),
+        )
     }
 
     /// One customer.

@@ -13,6 +13,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (3, include_str!("003_circulation.sql")),
     (4, include_str!("004_words.sql")),
     (5, include_str!("005_indexes.sql")),
+    (6, include_str!("006_indexes.sql")),
 ];
 
 /// Key of the advisory lock that serialises migrations between processes starting together.

@@ -118,3 +118,19 @@ pub(super) fn word_matches(
     ids.dedup();
     Ok(Some(ids))
 }
+
+/// The ids of the records of `index` with exactly the word `word`, after `after`, ascending: a range of the primary
+/// key, streamed page by page from the replica while it may serve.
+pub(super) fn word_ids_after<'a>(
+    reader: &'a Reader,
+    index: WordIndex,
+    word: &str,
+    after: Option<u64>,
+) -> crate::storage::Records<'a, u64> {
+    reader.paged_with(
+        "SELECT id FROM koko_words WHERE kind = $3 AND word = $4 AND id > $1 ORDER BY id LIMIT $2",
+        after.map_or(0, |id| i64::try_from(id).unwrap_or(i64::MAX)),
+        vec![kind(index).to_owned(), word.to_owned()],
+        |row| to_u64(row.try_get("id").map_err(pg_error)?),
+    )
+}

@@ -230,6 +230,23 @@ impl Storage for PostgresStorage {
         Ok(self.reader.active_rentals_after(after))
     }
 
+    fn available_copies(&self, book: BookId) -> Result<usize> {
+        self.reader.available_copies(book)
+    }
+
+    fn books_on_shelf_after(&self, after: Option<BookId>) -> Result<Records<'_, BookId>> {
+        Ok(self.reader.books_on_shelf_after(after))
+    }
+
+    fn word_ids_after(
+        &self,
+        index: WordIndex,
+        word: &str,
+        after: Option<u64>,
+    ) -> Result<Records<'_, u64>> {
+        Ok(search::word_ids_after(&self.reader, index, word, after))
+    }
+
     fn customer_open_rentals(
         &self,
         customer: CustomerId,

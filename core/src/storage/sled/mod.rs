@@ -31,6 +31,7 @@ use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::pricing::PlanVersion;
 
 mod committer;
+mod indexes;
 mod layout;
 mod migrate;
 mod shared;
@@ -255,6 +256,14 @@ impl Storage for SledStorage {
             None => Vec::new(),
         };
         ids.into_iter().map(|id| self.copy(id)).collect()
+    }
+
+    fn available_copies(&self, book: BookId) -> Result<usize> {
+        self.count_available(book)
+    }
+
+    fn books_on_shelf_after(&self, after: Option<BookId>) -> Result<Records<'_, BookId>> {
+        self.shelf_after(after)
     }
 
     fn customer(&self, id: CustomerId) -> Result<Customer> {
@@ -521,6 +530,15 @@ impl Storage for SledStorage {
         ids.sort_unstable();
         ids.dedup();
         Ok(Some(ids))
+    }
+
+    fn word_ids_after(
+        &self,
+        index: WordIndex,
+        word: &str,
+        after: Option<u64>,
+    ) -> Result<Records<'_, u64>> {
+        self.word_ids(index, word, after)
     }
 
     fn notified(&self, key: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
