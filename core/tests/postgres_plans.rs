@@ -322,3 +322,39 @@ fn a_words_records_are_a_range_of_the_search_index() {
         &["koko_words_pkey"],
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn the_rentals_of_a_status_come_from_its_partial_index() {
+    assert_index(
+        "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version,
+                charge, renewals, lost
+         FROM koko_rentals WHERE returned_at IS NOT NULL AND NOT lost AND id > $1 ORDER BY id LIMIT $2",
+        &["koko_rentals_closed"],
+    );
+    assert_index(
+        "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version,
+                charge, renewals, lost
+         FROM koko_rentals WHERE lost AND id > $1 ORDER BY id LIMIT $2",
+        &["koko_rentals_lost"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_periods_revenue_reads_the_rentals_returned_in_it() {
+    assert_index_with(
+        "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                renewals, lost
+         FROM koko_rentals WHERE returned_at >= $1 AND returned_at < $2 ORDER BY returned_at, id",
+        &["timestamptz", "timestamptz"],
+        &["'2025-03-05T00:00:00Z'", "'2025-03-06T00:00:00Z'"],
+        &["koko_rentals_by_return"],
+    );
+}

@@ -269,6 +269,23 @@ fn a_layout_4_store_gets_its_ledger_indexed_by_rental() {
         .map(|r| r.unwrap().id.get())
         .collect();
     assert_eq!(overdue, [5]);
+    // Layout 6's indexes of the returned rentals: by status (1 and 4 closed, 2 lost) and by return time (1 at
+    // t0+3d, 2 at t0+6d, 4 at t0+11d).
+    let with_status = |status| -> Vec<u64> {
+        storage
+            .rentals_with_status_after(status, None)
+            .unwrap()
+            .map(|r| r.unwrap().id.get())
+            .collect()
+    };
+    assert_eq!(with_status(koko_core::RentalStatus::Closed), [1, 4]);
+    assert_eq!(with_status(koko_core::RentalStatus::Lost), [2]);
+    let returned: Vec<u64> = storage
+        .rentals_returned_between(t0 + Duration::days(3), t0 + Duration::days(11))
+        .unwrap()
+        .map(|r| r.unwrap().id.get())
+        .collect();
+    assert_eq!(returned, [1, 2]);
     // New entries keep the index: a payment names no rental, a return's charge does.
     let at = Utc.with_ymd_and_hms(2024, 7, 1, 10, 0, 0).unwrap();
     let receipt = store.return_rental_at(RentalId::new(5), at).unwrap();

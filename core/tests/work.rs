@@ -194,6 +194,8 @@ fn overdue_and_not_due<S: Storage>(store: &BookStore<S>, n: usize) {
 
 #[path = "work/catalogue.rs"]
 mod catalogue;
+#[path = "work/rentals.rs"]
+mod rentals;
 
 mod cases {
     use super::*;
@@ -490,6 +492,8 @@ work!(
     catalogue::category_page_beside_other_categories,
     catalogue::shelf_page_beside_books_without_copies,
     catalogue::copies_on_shelf_beside_rented_copies,
+    rentals::closed_page_beside_open_and_lost_rentals,
+    rentals::revenue_of_a_day_beside_other_days,
 );
 
 #[test]

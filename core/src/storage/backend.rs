@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
     AccountState, Book, BookCopy, BookUpdate, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
-    NewCustomer, Rental, WordIndex,
+    NewCustomer, Rental, RentalStatus, WordIndex,
 };
 use crate::engine::{single, Operation, Outcome, RentRequest};
 use crate::error::Result;
@@ -173,6 +173,22 @@ pub trait Storage: Send + Sync {
         }
         Ok(())
     }
+    /// The rentals of `status` after `after` (all for `None`), in id order, streamed from the index of that status
+    /// (the open rentals', the closed ones', the lost ones'): the rentals of other statuses cost nothing.
+    fn rentals_with_status_after(
+        &self,
+        status: RentalStatus,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>>;
+
+    /// The rentals returned (closed, or declared lost) in `[from, to)`, in order of their return then id, read from
+    /// an index of the rentals by return time: the open ones and those returned at other times cost nothing.
+    fn rentals_returned_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Records<'_, Rental>>;
+
     /// A customer's rentals, open and closed, in id order.
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>>;
 
@@ -345,6 +361,20 @@ macro_rules! forward_storage {
             }
             fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {
                 (**self).customer_rentals(customer)
+            }
+            fn rentals_with_status_after(
+                &self,
+                status: RentalStatus,
+                after: Option<RentalId>,
+            ) -> Result<Records<'_, Rental>> {
+                (**self).rentals_with_status_after(status, after)
+            }
+            fn rentals_returned_between(
+                &self,
+                from: DateTime<Utc>,
+                to: DateTime<Utc>,
+            ) -> Result<Records<'_, Rental>> {
+                (**self).rentals_returned_between(from, to)
             }
             fn plan_versions(&self) -> Result<Vec<PlanVersion>> {
                 (**self).plan_versions()

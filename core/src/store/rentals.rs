@@ -178,7 +178,7 @@ impl<S: Storage> BookStore<S> {
                 "the period ends before it starts",
             ));
         }
-        report::revenue(self.storage.rentals()?, from, to)
+        report::revenue(self.storage.rentals_returned_between(from, to)?, from, to)
     }
 
     /// What every open rental would be charged if all came back at `at` ("charges so far"), summed by currency.

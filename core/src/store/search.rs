@@ -239,7 +239,7 @@ impl<S: Storage> BookStore<S> {
 
     /// Up to `limit` rentals matching `query` after `after`, in id order. A customer's open (or overdue) rentals are
     /// read from the index of their open rentals, a customer's others from theirs, overdue rentals from the index of
-    /// the open rentals by due date, open rentals from the open-rental index.
+    /// the open rentals by due date, the rentals of one status from that status's index.
     pub fn find_rentals(
         &self,
         query: &RentalQuery,
@@ -272,7 +272,11 @@ impl<S: Storage> BookStore<S> {
                     .map(Ok),
             ),
             (None, None) if open_only => self.storage.active_rentals_after(after)?,
-            (None, None) => self.storage.rentals_after(after)?,
+            // A status's rentals from that status's index: the others cost nothing.
+            (None, None) => match query.status {
+                Some(status) => self.storage.rentals_with_status_after(status, after)?,
+                None => self.storage.rentals_after(after)?,
+            },
         };
         let mut found = Vec::new();
         for rental in source {

@@ -3,10 +3,12 @@
 
 use std::ops::Bound;
 
-use super::{MemoryStorage, Records};
-use crate::domain::WordIndex;
+use chrono::{DateTime, Utc};
+
+use super::{from, MemoryStorage, Records, PAGE};
+use crate::domain::{Rental, RentalStatus, WordIndex};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId};
+use crate::ids::{BookId, CopyId, RentalId};
 
 impl MemoryStorage {
     /// See [`Storage::available_copies`](crate::Storage::available_copies).
@@ -35,7 +37,7 @@ impl MemoryStorage {
                     },
                     _ => BookId::new(0),
                 };
-                while books.len() < super::PAGE {
+                while books.len() < PAGE {
                     let Some((book, _)) = inner.available.range((from, CopyId::new(0))..).next()
                     else {
                         break;
@@ -70,8 +72,49 @@ impl MemoryStorage {
                 inner
                     .words
                     .range((from, Bound::Included((index, word.clone(), u64::MAX))))
-                    .take(super::PAGE)
+                    .take(PAGE)
                     .map(|(_, _, id)| (*id, *id))
+                    .collect()
+            },
+        )
+    }
+
+    /// See [`Storage::rentals_with_status_after`](crate::Storage::rentals_with_status_after).
+    pub(super) fn with_status(
+        &self,
+        status: RentalStatus,
+        after: Option<RentalId>,
+    ) -> Records<'_, Rental> {
+        self.paged_from(from(after), move |inner, after: Bound<RentalId>| {
+            let ids = match status {
+                RentalStatus::Active => &inner.active,
+                RentalStatus::Closed => &inner.closed,
+                RentalStatus::Lost => &inner.lost,
+            };
+            ids.range((after, Bound::Unbounded))
+                .take(PAGE)
+                .filter_map(|id| inner.rentals.get(*id).map(|r| (*id, r.clone())))
+                .collect()
+        })
+    }
+
+    /// See [`Storage::rentals_returned_between`](crate::Storage::rentals_returned_between).
+    pub(super) fn returned_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Records<'_, Rental> {
+        if to <= from {
+            return Box::new(std::iter::empty());
+        }
+        self.paged_from(
+            Bound::Included((from, RentalId::new(0))),
+            move |inner, after: Bound<(DateTime<Utc>, RentalId)>| {
+                inner
+                    .by_return
+                    .range((after, Bound::Excluded((to, RentalId::new(0)))))
+                    .take(PAGE)
+                    .filter_map(|key| inner.rentals.get(key.1).map(|r| (*key, r.clone())))
                     .collect()
             },
         )

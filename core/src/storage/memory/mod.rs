@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::{
-    AccountState, Book, BookCopy, Customer, Hold, HoldStatus, LedgerEntry, Rental, WordIndex,
+    AccountState, Book, BookCopy, Customer, Hold, HoldStatus, LedgerEntry, Rental, RentalStatus,
+    WordIndex,
 };
 use crate::engine::{self, Batch, KeyRecord, Operation, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -62,6 +63,10 @@ struct Inner {
     open_by_customer: Set<(CustomerId, RentalId)>,
     /// The open rentals with a due date, by due date.
     open_by_due: Set<(DateTime<Utc>, RentalId)>,
+    /// The closed rentals and the lost ones, each in id order, and both by return time.
+    closed: Set<RentalId>,
+    lost: Set<RentalId>,
+    by_return: Set<(DateTime<Utc>, RentalId)>,
     plans: Vec<Arc<PlanVersion>>,
     accounts: Hashed<CustomerId, StoredAccount>,
     ledger: Map<(CustomerId, LedgerEntryId), LedgerEntry>,
@@ -102,6 +107,9 @@ impl Inner {
             self.by_customer.reads(),
             self.open_by_customer.reads(),
             self.open_by_due.reads(),
+            self.closed.reads(),
+            self.lost.reads(),
+            self.by_return.reads(),
             self.accounts.reads(),
             self.ledger.reads(),
             self.charges.reads(),
@@ -344,6 +352,22 @@ impl Storage for MemoryStorage {
             .collect();
         due.sort_by_key(|r| r.id);
         Ok(due)
+    }
+
+    fn rentals_with_status_after(
+        &self,
+        status: RentalStatus,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>> {
+        Ok(self.with_status(status, after))
+    }
+
+    fn rentals_returned_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Records<'_, Rental>> {
+        Ok(self.returned_between(from, to))
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {

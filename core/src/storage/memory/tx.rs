@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::Inner;
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
-    WordIndex,
+    RentalStatus, WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -116,10 +116,34 @@ impl TxView for Inner {
     }
 
     fn put_rental(&mut self, rental: &Rental) -> Result<()> {
-        let old_due = self.rentals.get(rental.id).and_then(|old| old.due_at);
+        let old = self
+            .rentals
+            .get(rental.id)
+            .map(|old| (old.due_at, old.returned_at));
         self.rentals.put(rental)?;
+        let (old_due, old_return) = old.unwrap_or_default();
         if let Some(due) = old_due {
             self.open_by_due.remove(&(due, rental.id));
+        }
+        if let Some(returned) = old_return {
+            self.by_return.remove(&(returned, rental.id));
+        }
+        if let Some(returned) = rental.returned_at {
+            self.by_return.insert((returned, rental.id));
+        }
+        match rental.status() {
+            RentalStatus::Active => {
+                self.closed.remove(&rental.id);
+                self.lost.remove(&rental.id);
+            }
+            RentalStatus::Closed => {
+                self.closed.insert(rental.id);
+                self.lost.remove(&rental.id);
+            }
+            RentalStatus::Lost => {
+                self.lost.insert(rental.id);
+                self.closed.remove(&rental.id);
+            }
         }
         if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
             self.open_by_due.insert((due, rental.id));

@@ -3,3 +3,8 @@
 -- their rented, held, lost and withdrawn copies.
 CREATE INDEX koko_copies_on_shelf ON koko_copies (book_id, id)
     WHERE NOT withdrawn AND rental_id IS NULL AND hold_id IS NULL AND lost_rental_id IS NULL;
+-- The closed rentals and the lost ones, each in id order (a listing by status), and every returned rental by
+-- return time (the revenue of a period), without the open ones.
+CREATE INDEX koko_rentals_closed ON koko_rentals (id) WHERE returned_at IS NOT NULL AND NOT lost;
+CREATE INDEX koko_rentals_lost ON koko_rentals (id) WHERE lost;
+CREATE INDEX koko_rentals_by_return ON koko_rentals (returned_at, id) WHERE returned_at IS NOT NULL;

@@ -16,7 +16,7 @@ use super::error::pg_error;
 use super::pool::{Pool, Pooled};
 use super::replica::Replica;
 use super::rows::{book_row, copy_row, customer_row, plan_row, rental_row, to_i64, to_u64};
-use crate::domain::{Book, BookCopy, Customer, Rental};
+use crate::domain::{Book, BookCopy, Customer, Rental, RentalStatus};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 use crate::pricing::PlanVersion;
@@ -315,6 +315,47 @@ impl Reader {
             None,
             rental_row,
         )
+    }
+
+    /// The rentals of `status` after `after`, in id order (the partial indexes `koko_rentals_open`, schema 1,
+    /// and `koko_rentals_closed`, `koko_rentals_lost`, schema 6).
+    pub(super) fn rentals_with_status_after(
+        &self,
+        status: RentalStatus,
+        after: Option<RentalId>,
+    ) -> Records<'_, Rental> {
+        let sql = match status {
+            RentalStatus::Active => return self.active_rentals_after(after),
+            RentalStatus::Closed => {
+                "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version,
+                        charge, renewals, lost
+                 FROM koko_rentals WHERE returned_at IS NOT NULL AND NOT lost AND id > $1 ORDER BY id LIMIT $2"
+            }
+            RentalStatus::Lost => {
+                "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version,
+                        charge, renewals, lost
+                 FROM koko_rentals WHERE lost AND id > $1 ORDER BY id LIMIT $2"
+            }
+        };
+        self.paged(sql, start(after.map(RentalId::get)), None, rental_row)
+    }
+
+    /// The rentals returned in `[from, to)`, by return time then id (the partial index `koko_rentals_by_return`,
+    /// schema 6), read in one query from the replica while it may serve.
+    pub(super) fn rentals_returned_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Rental>> {
+        self.replica_or_primary(
+            "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
+                    renewals, lost
+             FROM koko_rentals WHERE returned_at >= $1 AND returned_at < $2 ORDER BY returned_at, id",
+            &[&from, &to],
+        )?
+        .iter()
+        .map(rental_row)
+        .collect()
     }
 
     /// The open rentals due before `at`, in id order (the partial index `koko_rentals_open_by_due`).

@@ -15,7 +15,9 @@ use super::reader::Reader;
 use super::replica::Replica;
 use super::tx::{PgTx, PlanCache};
 use super::{accounts, backup, holds, notices, schema, search};
-use crate::domain::{AccountState, Book, BookCopy, Customer, Hold, LedgerEntry, Rental, WordIndex};
+use crate::domain::{
+    AccountState, Book, BookCopy, Customer, Hold, LedgerEntry, Rental, RentalStatus, WordIndex,
+};
 use crate::engine::{self, Batch, Operation};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
@@ -257,6 +259,23 @@ impl Storage for PostgresStorage {
 
     fn rentals_due_before(&self, at: chrono::DateTime<chrono::Utc>) -> Result<Vec<Rental>> {
         self.reader.rentals_due_before(at)
+    }
+
+    fn rentals_with_status_after(
+        &self,
+        status: RentalStatus,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>> {
+        Ok(self.reader.rentals_with_status_after(status, after))
+    }
+
+    fn rentals_returned_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Records<'_, Rental>> {
+        let rentals = self.reader.rentals_returned_between(from, to)?;
+        Ok(Box::new(rentals.into_iter().map(Ok)))
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {

@@ -1,11 +1,16 @@
 //! The sled store's reads answered from its secondary indexes (availability, the search index, …): each visits
 //! only the keys it answers with, so the rest of the store costs nothing.
 
-use super::layout::{available_key, decode_u64, id_key, word_key, word_prefix, AVAILABLE, WORDS};
+use chrono::{DateTime, Utc};
+
+use super::layout::{
+    available_key, decode_u64, id_key, instant_key, returned_key, status_key, word_key,
+    word_prefix, AVAILABLE, CLOSED, CLOSED_RENTALS, LOST, RETURNED, WORDS,
+};
 use super::{Records, SledStorage};
-use crate::domain::WordIndex;
+use crate::domain::{Rental, RentalStatus, WordIndex};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId};
+use crate::ids::{BookId, CopyId, RentalId};
 
 impl SledStorage {
     /// See [`Storage::available_copies`](crate::Storage::available_copies): one key per available copy.
@@ -70,6 +75,56 @@ impl SledStorage {
                     let (key, _) = item.map_err(Error::storage)?;
                     let id = key.len().checked_sub(8).and_then(|at| key.get(at..));
                     decode_u64(id.unwrap_or_default())
+                }),
+        ))
+    }
+
+    /// See [`Storage::rentals_with_status_after`](crate::Storage::rentals_with_status_after): the open rentals
+    /// from `active_rentals`, the others from their tag of `closed_rentals`.
+    pub(super) fn with_status(
+        &self,
+        status: RentalStatus,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>> {
+        let tag = match status {
+            RentalStatus::Active => return crate::Storage::active_rentals_after(self, after),
+            RentalStatus::Closed => CLOSED,
+            RentalStatus::Lost => LOST,
+        };
+        self.shared.usable()?;
+        let from = match after.map(|a| a.get().checked_add(1)) {
+            None => status_key(tag, 0),
+            Some(Some(next)) => status_key(tag, next),
+            Some(None) => return Ok(Box::new(std::iter::empty())),
+        };
+        Ok(Box::new(
+            self.tree(CLOSED_RENTALS)
+                .range(from.to_vec()..status_key(tag + 1, 0).to_vec())
+                .map(move |item| {
+                    let (key, _) = item.map_err(Error::storage)?;
+                    self.rental_by_key(key.get(1..).unwrap_or_default())
+                }),
+        ))
+    }
+
+    /// See [`Storage::rentals_returned_between`](crate::Storage::rentals_returned_between).
+    pub(super) fn returned_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Records<'_, Rental>> {
+        self.shared.usable()?;
+        if to <= from {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let mut end = vec![RETURNED];
+        end.extend_from_slice(&instant_key(to));
+        Ok(Box::new(
+            self.tree(CLOSED_RENTALS)
+                .range(returned_key(from, RentalId::new(0)).to_vec()..end)
+                .map(move |item| {
+                    let (key, _) = item.map_err(Error::storage)?;
+                    self.rental_by_key(key.get(13..).unwrap_or_default())
                 }),
         ))
     }

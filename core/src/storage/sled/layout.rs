@@ -51,7 +51,7 @@ use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::Quote;
 
 /// The on-disk layout version this code reads and writes.
-pub(super) const SCHEMA_VERSION: u64 = 5;
+pub(super) const SCHEMA_VERSION: u64 = 6;
 pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Tree positions: every write names its tree by one of these.
@@ -75,9 +75,10 @@ pub(super) const NOTICES: usize = 16;
 pub(super) const WORDS: usize = 17;
 pub(super) const OPEN_BY_DUE: usize = 18;
 pub(super) const OPEN_OF_CUSTOMER: usize = 19;
+pub(super) const CLOSED_RENTALS: usize = 20;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 20] = [
+const NAMES: [&str; 21] = [
     "meta",
     "books",
     "titles",
@@ -98,6 +99,7 @@ const NAMES: [&str; 20] = [
     "words",
     "open_by_due",
     "open_of_customer",
+    "closed_rentals",
 ];
 
 /// Every tree of a store, by position, and how many entries the store's reads visited ([`crate::Storage::reads`]).
@@ -276,6 +278,27 @@ pub(super) fn due_key(due: DateTime<Utc>, rental: RentalId) -> [u8; 20] {
     let mut key = [0u8; 20];
     key[..12].copy_from_slice(&instant_key(due));
     key[12..].copy_from_slice(&rental.get().to_be_bytes());
+    key
+}
+
+/// The `closed_rentals` tags: a closed rental, a lost one (each `tag` ++ rental id → nothing, in id order), a
+/// returned one by return time ([`returned_key`]).
+pub(super) const CLOSED: u8 = b'c';
+pub(super) const LOST: u8 = b'l';
+pub(super) const RETURNED: u8 = b'r';
+
+/// The `closed_rentals` key of a rental returned at `at`: `r` ++ [`instant_key`] ++ rental id.
+pub(super) fn returned_key(at: DateTime<Utc>, rental: RentalId) -> [u8; 21] {
+    let mut key = [RETURNED; 21];
+    key[1..13].copy_from_slice(&instant_key(at));
+    key[13..].copy_from_slice(&rental.get().to_be_bytes());
+    key
+}
+
+/// The `closed_rentals` key of a closed or lost rental in id order: `tag` ++ rental id.
+pub(super) fn status_key(tag: u8, rental: u64) -> [u8; 9] {
+    let mut key = [tag; 9];
+    key[1..].copy_from_slice(&rental.to_be_bytes());
     key
 }
 

@@ -27,22 +27,15 @@ pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
                  (upgrade Koko to open it)"
             )))
         }
-        Some(1) => {
-            migrate_v1(trees)?;
-            migrate_v2(trees)?;
-            migrate_v3(trees)?;
-            migrate_v4(trees)?;
+        Some(version @ 1..) => {
+            // Each step brings layout `n` to `n + 1`; an older store takes every step from its own.
+            let steps: [fn(&Trees) -> Result<()>; 5] =
+                [migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5];
+            let first = usize::try_from(version - 1).unwrap_or(usize::MAX);
+            for step in steps.get(first..).unwrap_or_default() {
+                step(trees)?;
+            }
         }
-        Some(2) => {
-            migrate_v2(trees)?;
-            migrate_v3(trees)?;
-            migrate_v4(trees)?;
-        }
-        Some(3) => {
-            migrate_v3(trees)?;
-            migrate_v4(trees)?;
-        }
-        Some(4) => migrate_v4(trees)?,
         Some(version) => {
             return Err(Error::Corruption(format!(
                 "the store has layout version {version}, which no Koko wrote"
@@ -265,6 +258,26 @@ fn migrate_v4(trees: &Trees) -> Result<()> {
                 )
                 .map_err(Error::storage)?;
         }
+    }
+    Ok(())
+}
+
+/// Version 5 → 6: indexes the returned rentals by status and by return time (`closed_rentals`).
+fn migrate_v5(trees: &Trees) -> Result<()> {
+    let closed = trees.get(CLOSED_RENTALS);
+    for item in trees.get(RENTALS).iter() {
+        let (_, raw) = item.map_err(Error::storage)?;
+        let rental = decode_any_rental(&raw)?;
+        let Some(returned) = rental.returned_at else {
+            continue;
+        };
+        let tag = if rental.lost { LOST } else { CLOSED };
+        closed
+            .insert(status_key(tag, rental.id.get()), &[])
+            .map_err(Error::storage)?;
+        closed
+            .insert(returned_key(returned, rental.id), &[])
+            .map_err(Error::storage)?;
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::{
     AccountState, Book, BookCopy, Customer, EntryKind, Hold, HoldStatus, LedgerEntry, Rental,
-    WordIndex,
+    RentalStatus, WordIndex,
 };
 use crate::engine::{KeyRecord, Operation, StoredAccount};
 use crate::error::{Error, Result};
@@ -331,6 +331,22 @@ impl Storage for SledStorage {
         }
         due.sort_by_key(|r: &Rental| r.id);
         Ok(due)
+    }
+
+    fn rentals_with_status_after(
+        &self,
+        status: RentalStatus,
+        after: Option<RentalId>,
+    ) -> Result<Records<'_, Rental>> {
+        self.with_status(status, after)
+    }
+
+    fn rentals_returned_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Records<'_, Rental>> {
+        self.returned_between(from, to)
     }
 
     fn customer_rentals(&self, customer: CustomerId) -> Result<Records<'_, Rental>> {

@@ -14,14 +14,15 @@ use serde::Serialize;
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
     due_key, encode, entry_key, hold_key, id_key, ready_until_bound, ready_until_key,
-    rental_entry_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, ACTIVE_ON,
-    AVAILABLE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS,
-    HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, META, NOTICES, OPEN_BY_DUE, OPEN_OF_CUSTOMER,
-    PLANS, PLAN_STARTS, READY, READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
+    rental_entry_key, returned_key, status_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE,
+    ACTIVE_OF, ACTIVE_ON, AVAILABLE, BOOKS, BOOK_COPIES, CLOSED, CLOSED_RENTALS, COPIES, CUSTOMERS,
+    CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER,
+    LOST, META, NOTICES, OPEN_BY_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, READY, READY_BY_BOOK,
+    READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
-    WordIndex,
+    RentalStatus, WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -441,8 +442,25 @@ impl TxView for SledTx<'_> {
     fn put_rental(&mut self, rental: &Rental) -> Result<()> {
         let key = id_key(rental.id.get());
         let old: Option<Rental> = self.get(RENTALS, &key)?;
-        if let Some(due) = old.and_then(|old| old.due_at) {
+        if let Some(due) = old.as_ref().and_then(|old| old.due_at) {
             self.set(OPEN_BY_DUE, &due_key(due, rental.id), None);
+        }
+        if let Some(returned) = old.as_ref().and_then(|old| old.returned_at) {
+            self.set(CLOSED_RENTALS, &returned_key(returned, rental.id), None);
+        }
+        if let Some(returned) = rental.returned_at {
+            self.set(
+                CLOSED_RENTALS,
+                &returned_key(returned, rental.id),
+                Some(Vec::new()),
+            );
+        }
+        let status = rental.status();
+        for (tag, of) in [(CLOSED, RentalStatus::Closed), (LOST, RentalStatus::Lost)] {
+            let present = (status == of).then(Vec::new);
+            if present.is_some() || old.as_ref().is_some_and(|old| old.status() == of) {
+                self.set(CLOSED_RENTALS, &status_key(tag, rental.id.get()), present);
+            }
         }
         if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
             self.set(OPEN_BY_DUE, &due_key(due, rental.id), Some(Vec::new()));
