@@ -358,3 +358,48 @@ fn a_periods_revenue_reads_the_rentals_returned_in_it() {
         &["koko_rentals_by_return"],
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_statement_reads_the_ledger_by_date_from_either_end() {
+    let types = ["bigint", "timestamptz", "timestamptz", "bigint", "bigint"];
+    let args = [
+        "1",
+        "'2025-03-01T00:00:00Z'",
+        "'2025-03-02T00:00:00Z'",
+        "0",
+        "4",
+    ];
+    assert_index_with(
+        "SELECT id, customer_id, kind, amount, currency, at, rental_id, note, balance_after
+         FROM koko_ledger WHERE customer_id = $1 AND at < $2 AND (at, id) > ($3, $4)
+         ORDER BY at, id LIMIT $5",
+        &types,
+        &args,
+        &["koko_ledger_by_date"],
+    );
+    assert_index_with(
+        "SELECT id, customer_id, kind, amount, currency, at, rental_id, note, balance_after
+         FROM koko_ledger WHERE customer_id = $1 AND at >= $2 AND (at, id) < ($3, $4)
+         ORDER BY at DESC, id DESC LIMIT $5",
+        &types,
+        &args,
+        &["koko_ledger_by_date"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn the_customers_who_owe_come_from_their_partial_index() {
+    assert_index(
+        "SELECT customer_id AS id FROM koko_accounts WHERE balance > 0 AND customer_id > $1
+         ORDER BY customer_id LIMIT $2",
+        &["koko_accounts_owing"],
+    );
+}

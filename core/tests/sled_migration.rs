@@ -8,8 +8,8 @@ use std::path::Path;
 
 use chrono::{Duration, TimeZone, Utc};
 use koko_core::{
-    BookId, BookStore, CopyId, CopyStatus, CustomerId, Error, PricePlan, RentalId, SledStorage,
-    Storage,
+    BookId, BookStore, CopyId, CopyStatus, CustomerId, Decimal, Error, PricePlan, RentalId,
+    SledStorage, Storage,
 };
 
 fn copy_fixture(to: &Path) {
@@ -286,6 +286,25 @@ fn a_layout_4_store_gets_its_ledger_indexed_by_rental() {
         .map(|r| r.unwrap().id.get())
         .collect();
     assert_eq!(returned, [1, 2]);
+    // And of the ledger by date: Ada's statement of t0+3d..t0+5d holds her damage fee's rental's charge and fee
+    // (t0+3d) and her payment (t0+4d), opening at nothing; the customers who owe are those the ledgers say.
+    let ada = store
+        .statement(
+            CustomerId::new(1),
+            t0 + Duration::days(3),
+            t0 + Duration::days(5),
+        )
+        .unwrap();
+    assert_eq!((ada.opening_balance, ada.entries.len()), (Decimal::ZERO, 3));
+    let owing: Vec<u64> = store
+        .aged_balances(t0 + Duration::days(20))
+        .unwrap()
+        .map(|row| row.unwrap().customer.get())
+        .collect();
+    let by_ledger: Vec<u64> = (1..=3)
+        .filter(|id| store.account(CustomerId::new(*id)).unwrap().balance > Decimal::ZERO)
+        .collect();
+    assert_eq!(owing, by_ledger);
     // New entries keep the index: a payment names no rental, a return's charge does.
     let at = Utc.with_ymd_and_hms(2024, 7, 1, 10, 0, 0).unwrap();
     let receipt = store.return_rental_at(RentalId::new(5), at).unwrap();

@@ -192,6 +192,8 @@ fn overdue_and_not_due<S: Storage>(store: &BookStore<S>, n: usize) {
     batch(store, rents);
 }
 
+#[path = "work/accounts.rs"]
+mod accounts;
 #[path = "work/catalogue.rs"]
 mod catalogue;
 #[path = "work/rentals.rs"]
@@ -494,6 +496,8 @@ work!(
     catalogue::copies_on_shelf_beside_rented_copies,
     rentals::closed_page_beside_open_and_lost_rentals,
     rentals::revenue_of_a_day_beside_other_days,
+    accounts::statements_beside_older_and_newer_entries,
+    accounts::aged_balances_beside_customers_who_owe_nothing,
 );
 
 #[test]

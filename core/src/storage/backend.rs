@@ -225,6 +225,19 @@ pub trait Storage: Send + Sync {
     fn account(&self, customer: CustomerId) -> Result<AccountState>;
     /// A customer's ledger, in posting (id) order, streamed.
     fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>>;
+    /// A customer's ledger entries dated in `[from, to)` (`None`: unbounded), by date then id, oldest first or
+    /// (`newest_first`) newest first, streamed from an index of each customer's ledger by date: the entries dated
+    /// outside cost nothing. [`Error::NotFound`](crate::Error::NotFound) for an unknown customer.
+    fn ledger_between(
+        &self,
+        customer: CustomerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        newest_first: bool,
+    ) -> Result<Records<'_, LedgerEntry>>;
+    /// The customers who owe something (a balance above zero) after `after` (all for `None`), in id order,
+    /// streamed from an index of them: the customers who owe nothing cost nothing.
+    fn customers_owing_after(&self, after: Option<CustomerId>) -> Result<Records<'_, CustomerId>>;
     /// The charge entry a closed rental posted (`None` while it is open).
     fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>>;
     /// The ledger entries that name a rental (its charge, its fees, a found copy's credit), in id order, read from
@@ -384,6 +397,21 @@ macro_rules! forward_storage {
             }
             fn ledger(&self, customer: CustomerId) -> Result<Records<'_, LedgerEntry>> {
                 (**self).ledger(customer)
+            }
+            fn ledger_between(
+                &self,
+                customer: CustomerId,
+                from: Option<DateTime<Utc>>,
+                to: Option<DateTime<Utc>>,
+                newest_first: bool,
+            ) -> Result<Records<'_, LedgerEntry>> {
+                (**self).ledger_between(customer, from, to, newest_first)
+            }
+            fn customers_owing_after(
+                &self,
+                after: Option<CustomerId>,
+            ) -> Result<Records<'_, CustomerId>> {
+                (**self).customers_owing_after(after)
             }
             fn rental_entries(&self, rental: RentalId) -> Result<Vec<LedgerEntry>> {
                 (**self).rental_entries(rental)

@@ -62,6 +62,12 @@ impl<S: Storage> BookStore<S> {
 
     /// A customer's statement over `[start, end)`: the balance before `start`, the entries dated in the period
     /// (in posting order) and the balance after them.
+    ///
+    /// Read from the ledger by date: the period's entries, and for the opening balance either the entries before
+    /// `start` (their sum) or those from `end` on (the balance less them and the period), reading both sides a
+    /// step at a time and answering from whichever ends first. A statement costs its entries and twice the
+    /// shorter side, so an old history costs a recent statement nothing, and a long one since costs an old
+    /// statement nothing.
     pub fn statement(
         &self,
         customer: CustomerId,
@@ -71,18 +77,30 @@ impl<S: Storage> BookStore<S> {
         if end < start {
             return Err(Error::invalid_input("end", "must not be before start"));
         }
-        let mut opening = Decimal::ZERO;
-        let mut period = Decimal::ZERO;
-        let mut entries = Vec::new();
-        for entry in self.storage.ledger(customer)? {
-            let entry = entry?;
-            if entry.at < start {
-                opening += entry.signed_amount();
-            } else if entry.at < end {
-                period += entry.signed_amount();
-                entries.push(entry);
+        let balance = self.storage.account(customer)?.balance;
+        let mut entries = self
+            .storage
+            .ledger_between(customer, Some(start), Some(end), false)?
+            .collect::<Result<Vec<_>>>()?;
+        entries.sort_by_key(|entry| entry.id);
+        let period: Decimal = entries.iter().map(LedgerEntry::signed_amount).sum();
+        let mut before = self
+            .storage
+            .ledger_between(customer, None, Some(start), false)?;
+        let mut since = self
+            .storage
+            .ledger_between(customer, Some(end), None, true)?;
+        let (mut sum_before, mut sum_since) = (Decimal::ZERO, Decimal::ZERO);
+        let opening = loop {
+            match before.next() {
+                None => break sum_before,
+                Some(entry) => sum_before += entry?.signed_amount(),
             }
-        }
+            match since.next() {
+                None => break balance - sum_since - period,
+                Some(entry) => sum_since += entry?.signed_amount(),
+            }
+        };
         Ok(Statement {
             customer,
             start,
@@ -94,33 +112,29 @@ impl<S: Storage> BookStore<S> {
     }
 
     /// Every customer who owes something, with what they owe split by age (0–30, 31–60, 61–90, 90+ days at
-    /// `as_of`), in customer id order, streamed: one customer's ledger in memory at a time.
+    /// `as_of`), in customer id order, streamed: one customer's ledger in memory at a time, the customers read from
+    /// an index of those who owe (those who owe nothing cost nothing).
     pub fn aged_balances(&self, as_of: DateTime<Utc>) -> Result<Records<'_, AgedBalance>> {
-        let customers = self.storage.customers()?;
+        let customers = self.storage.customers_owing_after(None)?;
         Ok(Box::new(customers.filter_map(move |customer| {
             let aged = (|| {
                 let customer = customer?;
-                if self.storage.account(customer.id)?.balance <= Decimal::ZERO {
+                if self.storage.account(customer)?.balance <= Decimal::ZERO {
                     return Ok(None);
                 }
-                let entries = self
-                    .storage
-                    .ledger(customer.id)?
-                    .collect::<Result<Vec<_>>>()?;
-                Ok(
-                    AgedBalance::of(customer.id, &entries, as_of).map(|mut row| {
-                        for amount in [
-                            &mut row.balance,
-                            &mut row.days_0_30,
-                            &mut row.days_31_60,
-                            &mut row.days_61_90,
-                            &mut row.days_over_90,
-                        ] {
-                            *amount = self.at_scale(*amount);
-                        }
-                        row
-                    }),
-                )
+                let entries = self.storage.ledger(customer)?.collect::<Result<Vec<_>>>()?;
+                Ok(AgedBalance::of(customer, &entries, as_of).map(|mut row| {
+                    for amount in [
+                        &mut row.balance,
+                        &mut row.days_0_30,
+                        &mut row.days_31_60,
+                        &mut row.days_61_90,
+                        &mut row.days_over_90,
+                    ] {
+                        *amount = self.at_scale(*amount);
+                    }
+                    row
+                }))
             })();
             aged.transpose()
         })))

@@ -90,6 +90,11 @@ impl<T: Ord> Set<T> {
         self.reads.counting(self.set.range(range))
     }
 
+    /// [`Set::range`] from its end.
+    pub(super) fn range_back<R: RangeBounds<T>>(&self, range: R) -> impl Iterator<Item = &T> {
+        self.reads.counting(self.set.range(range).rev())
+    }
+
     pub(super) fn iter(&self) -> impl Iterator<Item = &T> {
         self.reads.counting(self.set.iter())
     }

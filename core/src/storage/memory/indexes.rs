@@ -6,9 +6,12 @@ use std::ops::Bound;
 use chrono::{DateTime, Utc};
 
 use super::{from, MemoryStorage, Records, PAGE};
-use crate::domain::{Rental, RentalStatus, WordIndex};
+use crate::domain::{LedgerEntry, Rental, RentalStatus, WordIndex};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, LedgerEntryId, RentalId};
+
+/// A key of the ledger by date: customer, date, entry.
+type Dated = (CustomerId, DateTime<Utc>, LedgerEntryId);
 
 impl MemoryStorage {
     /// See [`Storage::available_copies`](crate::Storage::available_copies).
@@ -118,5 +121,79 @@ impl MemoryStorage {
                     .collect()
             },
         )
+    }
+
+    /// See [`Storage::ledger_between`](crate::Storage::ledger_between): a page of the index at a time, from either
+    /// end, each entry then read by its key.
+    pub(super) fn ledger_dated(
+        &self,
+        customer: CustomerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        newest_first: bool,
+    ) -> Result<Records<'_, LedgerEntry>> {
+        if !self.lock().customers.contains_key(&customer) {
+            return Err(Error::not_found(CustomerId::ENTITY, customer));
+        }
+        let mut low: Bound<Dated> = Bound::Included((
+            customer,
+            from.unwrap_or(DateTime::<Utc>::MIN_UTC),
+            LedgerEntryId::new(0),
+        ));
+        let mut high: Bound<Dated> = match to {
+            Some(to) => Bound::Excluded((customer, to, LedgerEntryId::new(0))),
+            None => Bound::Included((
+                customer,
+                DateTime::<Utc>::MAX_UTC,
+                LedgerEntryId::new(u64::MAX),
+            )),
+        };
+        if from.zip(to).is_some_and(|(from, to)| to <= from) {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let mut page = Vec::new().into_iter();
+        let mut done = false;
+        // Pages grow from 4 entries to PAGE, so a caller that stops early read little more than it used.
+        let mut size = 4;
+        Ok(Box::new(std::iter::from_fn(move || loop {
+            if let Some(entry) = page.next() {
+                return Some(Ok(entry));
+            }
+            if done {
+                return None;
+            }
+            let inner = self.lock();
+            let keys: Vec<Dated> = if newest_first {
+                let keys = inner.ledger_by_date.range_back((low, high));
+                keys.take(size).copied().collect()
+            } else {
+                let keys = inner.ledger_by_date.range((low, high));
+                keys.take(size).copied().collect()
+            };
+            done = keys.len() < size;
+            size = (size * 2).min(PAGE);
+            if let Some(last) = keys.last() {
+                if newest_first {
+                    high = Bound::Excluded(*last);
+                } else {
+                    low = Bound::Excluded(*last);
+                }
+            }
+            let entries: Result<Vec<LedgerEntry>> = keys
+                .iter()
+                .map(|(customer, _, id)| {
+                    inner.ledger.get(&(*customer, *id)).cloned().ok_or_else(|| {
+                        Error::Corruption(format!("the ledger by date names missing entry {id}"))
+                    })
+                })
+                .collect();
+            match entries {
+                Ok(entries) => page = entries.into_iter(),
+                Err(e) => {
+                    done = true;
+                    return Some(Err(e));
+                }
+            }
+        })))
     }
 }

@@ -74,6 +74,9 @@ struct Inner {
     charges: Hashed<RentalId, (CustomerId, LedgerEntryId)>,
     /// The entries naming each rental, in id order.
     by_rental: Set<(RentalId, CustomerId, LedgerEntryId)>,
+    /// Each customer's entries by date, and the customers who owe something.
+    ledger_by_date: Set<(CustomerId, DateTime<Utc>, LedgerEntryId)>,
+    owing: Set<CustomerId>,
     keys: Hashed<String, KeyRecord>,
     holds: Map<HoldId, Hold>,
     /// Each book's waiting holds, in queue order.
@@ -114,6 +117,8 @@ impl Inner {
             self.ledger.reads(),
             self.charges.reads(),
             self.by_rental.reads(),
+            self.ledger_by_date.reads(),
+            self.owing.reads(),
             self.keys.reads(),
             self.holds.reads(),
             self.waiting.reads(),
@@ -423,6 +428,27 @@ impl Storage for MemoryStorage {
                 ))
                 .take(PAGE)
                 .map(|((_, id), entry)| (*id, entry.clone()))
+                .collect()
+        }))
+    }
+
+    fn ledger_between(
+        &self,
+        customer: CustomerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        newest_first: bool,
+    ) -> Result<Records<'_, LedgerEntry>> {
+        self.ledger_dated(customer, from, to, newest_first)
+    }
+
+    fn customers_owing_after(&self, after: Option<CustomerId>) -> Result<Records<'_, CustomerId>> {
+        Ok(self.paged_from(from(after), |inner, after| {
+            inner
+                .owing
+                .range((after, Bound::Unbounded))
+                .take(PAGE)
+                .map(|id| (*id, *id))
                 .collect()
         }))
     }

@@ -197,6 +197,11 @@ impl TxView for Inner {
     }
 
     fn put_account(&mut self, customer: CustomerId, account: &StoredAccount) -> Result<()> {
+        if account.balance > rust_decimal::Decimal::ZERO {
+            self.owing.insert(customer);
+        } else {
+            self.owing.remove(&customer);
+        }
         self.accounts.insert(customer, account.clone());
         Ok(())
     }
@@ -208,6 +213,8 @@ impl TxView for Inner {
         if let Some(rental) = entry.rental {
             self.by_rental.insert((rental, entry.customer, entry.id));
         }
+        self.ledger_by_date
+            .insert((entry.customer, entry.at, entry.id));
         self.ledger
             .insert((entry.customer, entry.id), entry.clone());
         Ok(())

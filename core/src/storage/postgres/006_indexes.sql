@@ -8,3 +8,7 @@ CREATE INDEX koko_copies_on_shelf ON koko_copies (book_id, id)
 CREATE INDEX koko_rentals_closed ON koko_rentals (id) WHERE returned_at IS NOT NULL AND NOT lost;
 CREATE INDEX koko_rentals_lost ON koko_rentals (id) WHERE lost;
 CREATE INDEX koko_rentals_by_return ON koko_rentals (returned_at, id) WHERE returned_at IS NOT NULL;
+-- Each customer's ledger by date (a statement reads its period and the nearer end of the rest), and the customers
+-- who owe something (the aged balances), without those who owe nothing.
+CREATE INDEX koko_ledger_by_date ON koko_ledger (customer_id, at, id);
+CREATE INDEX koko_accounts_owing ON koko_accounts (customer_id) WHERE balance > 0;

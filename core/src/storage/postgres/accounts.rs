@@ -165,6 +165,100 @@ pub(super) fn ledger(reader: &Reader, customer: CustomerId) -> Result<Records<'_
     ))
 }
 
+/// A customer's entries dated in `[from, to)`, by date then id, oldest or newest first (the index
+/// `koko_ledger_by_date`, schema 6), streamed in pages keyed by the last (date, id) read: the first page holds 4
+/// rows and each next one twice as many (up to 1,000), so a caller that stops early has read little more than it
+/// used ([`Error::NotFound`](crate::Error::NotFound) for an unknown customer).
+pub(super) fn ledger_between(
+    reader: &Reader,
+    customer: CustomerId,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    newest_first: bool,
+) -> Result<Records<'_, LedgerEntry>> {
+    reader.customer(customer)?;
+    let id = to_i64(customer.get())?;
+    // PostgreSQL's earliest instant, and chrono's latest (within PostgreSQL's range): no entry lies outside them.
+    let low = from.unwrap_or_else(|| {
+        chrono::NaiveDate::from_ymd_opt(-4712, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(DateTime::<Utc>::MIN_UTC, |d| d.and_utc())
+    });
+    let high = to.unwrap_or(DateTime::<Utc>::MAX_UTC);
+    if high <= low {
+        return Ok(Box::new(std::iter::empty()));
+    }
+    // The cursor: the (date, id) of the last entry read, or the bound the first page starts from.
+    let mut cursor: (DateTime<Utc>, i64) = if newest_first { (high, 0) } else { (low, 0) };
+    let mut limit: i64 = 4;
+    let mut page = Vec::new().into_iter();
+    let mut done = false;
+    Ok(Box::new(std::iter::from_fn(move || loop {
+        if let Some(entry) = page.next() {
+            return Some(Ok(entry));
+        }
+        if done {
+            return None;
+        }
+        let rows = if newest_first {
+            reader.replica_or_primary(
+                "SELECT id, customer_id, kind, amount, currency, at, rental_id, note, balance_after
+                 FROM koko_ledger WHERE customer_id = $1 AND at >= $2 AND (at, id) < ($3, $4)
+                 ORDER BY at DESC, id DESC LIMIT $5",
+                &[&id, &low, &cursor.0, &cursor.1, &limit],
+            )
+        } else {
+            reader.replica_or_primary(
+                "SELECT id, customer_id, kind, amount, currency, at, rental_id, note, balance_after
+                 FROM koko_ledger WHERE customer_id = $1 AND at < $2 AND (at, id) > ($3, $4)
+                 ORDER BY at, id LIMIT $5",
+                &[&id, &high, &cursor.0, &cursor.1, &limit],
+            )
+        };
+        let entries = rows.and_then(|rows| {
+            done = (rows.len() as i64) < limit;
+            rows.iter().map(entry_row).collect::<Result<Vec<_>>>()
+        });
+        match entries {
+            Ok(entries) => {
+                if let Some(last) = entries.last() {
+                    match to_i64(last.id.get()) {
+                        Ok(last_id) => cursor = (last.at, last_id),
+                        Err(e) => {
+                            done = true;
+                            return Some(Err(e));
+                        }
+                    }
+                }
+                limit = (limit * 2).min(1000);
+                page = entries.into_iter();
+            }
+            Err(e) => {
+                done = true;
+                return Some(Err(e));
+            }
+        }
+    })))
+}
+
+/// The customers who owe something after `after`, in id order (the partial index `koko_accounts_owing`, schema 6).
+pub(super) fn customers_owing_after(
+    reader: &Reader,
+    after: Option<CustomerId>,
+) -> Records<'_, CustomerId> {
+    reader.paged(
+        "SELECT customer_id AS id FROM koko_accounts WHERE balance > 0 AND customer_id > $1
+         ORDER BY customer_id LIMIT $2",
+        after.map_or(0, |id| i64::try_from(id.get()).unwrap_or(i64::MAX)),
+        None,
+        |row| {
+            Ok(CustomerId::new(to_u64(
+                row.try_get("id").map_err(pg_error)?,
+            )?))
+        },
+    )
+}
+
 /// The entries naming a rental, in id order (the partial index `koko_ledger_by_rental`).
 pub(super) fn rental_entries(reader: &Reader, rental: RentalId) -> Result<Vec<LedgerEntry>> {
     let Ok(id) = i64::try_from(rental.get()) else {

@@ -294,6 +294,20 @@ impl Storage for PostgresStorage {
         accounts::ledger(&self.reader, customer)
     }
 
+    fn ledger_between(
+        &self,
+        customer: CustomerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        newest_first: bool,
+    ) -> Result<Records<'_, LedgerEntry>> {
+        accounts::ledger_between(&self.reader, customer, from, to, newest_first)
+    }
+
+    fn customers_owing_after(&self, after: Option<CustomerId>) -> Result<Records<'_, CustomerId>> {
+        Ok(accounts::customers_owing_after(&self.reader, after))
+    }
+
     fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
         accounts::charge_entry(&self.reader, rental)
     }

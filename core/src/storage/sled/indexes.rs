@@ -4,13 +4,14 @@
 use chrono::{DateTime, Utc};
 
 use super::layout::{
-    available_key, decode_u64, id_key, instant_key, returned_key, status_key, word_key,
-    word_prefix, AVAILABLE, CLOSED, CLOSED_RENTALS, LOST, RETURNED, WORDS,
+    available_key, decode, decode_u64, entry_key, id_key, instant_key, ledger_date_prefix,
+    owing_key, returned_key, status_key, word_key, word_prefix, ACCOUNTS, AVAILABLE, CLOSED,
+    CLOSED_RENTALS, LOST, OWING, RETURNED, WORDS,
 };
 use super::{Records, SledStorage};
-use crate::domain::{Rental, RentalStatus, WordIndex};
+use crate::domain::{LedgerEntry, Rental, RentalStatus, WordIndex};
 use crate::error::{Error, Result};
-use crate::ids::{BookId, CopyId, RentalId};
+use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 
 impl SledStorage {
     /// See [`Storage::available_copies`](crate::Storage::available_copies): one key per available copy.
@@ -125,6 +126,72 @@ impl SledStorage {
                 .map(move |item| {
                     let (key, _) = item.map_err(Error::storage)?;
                     self.rental_by_key(key.get(13..).unwrap_or_default())
+                }),
+        ))
+    }
+
+    /// See [`Storage::ledger_between`](crate::Storage::ledger_between): a range of the `d` keys of `accounts`,
+    /// from either end, each entry then read by its key.
+    pub(super) fn ledger_dated(
+        &self,
+        customer: CustomerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        newest_first: bool,
+    ) -> Result<Records<'_, LedgerEntry>> {
+        crate::Storage::customer(self, customer)?;
+        let prefix = ledger_date_prefix(customer);
+        let bound = |at: Option<DateTime<Utc>>, past_all: bool| {
+            let mut key = prefix.to_vec();
+            match at {
+                Some(at) => key.extend_from_slice(&instant_key(at)),
+                // Longer than every key of the prefix and above each in every byte: past them all.
+                None if past_all => key.extend_from_slice(&[0xff; 21]),
+                None => {}
+            }
+            key
+        };
+        let (low, high) = (bound(from, false), bound(to, true));
+        if low >= high {
+            return Ok(Box::new(std::iter::empty()));
+        }
+        let keys = self.tree(ACCOUNTS).range(low..high);
+        let keys: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> + Send> =
+            if newest_first {
+                Box::new(keys.rev())
+            } else {
+                Box::new(keys)
+            };
+        Ok(Box::new(keys.map(move |item| {
+            let (key, _) = item.map_err(Error::storage)?;
+            let id = decode_u64(key.get(21..).unwrap_or_default())?;
+            match self
+                .tree(ACCOUNTS)
+                .get(entry_key(customer, id))
+                .map_err(Error::storage)?
+            {
+                Some(raw) => decode(&raw),
+                None => Err(Error::Corruption(format!(
+                    "the ledger by date names entry {id}, which does not exist"
+                ))),
+            }
+        })))
+    }
+
+    /// See [`Storage::customers_owing_after`](crate::Storage::customers_owing_after): the `o` keys of `accounts`.
+    pub(super) fn owing_after(&self, after: Option<CustomerId>) -> Result<Records<'_, CustomerId>> {
+        self.shared.usable()?;
+        let from = match after.map(|a| a.get().checked_add(1)) {
+            None => owing_key(0),
+            Some(Some(next)) => owing_key(next),
+            Some(None) => return Ok(Box::new(std::iter::empty())),
+        };
+        Ok(Box::new(
+            self.tree(ACCOUNTS)
+                .range(from.to_vec()..vec![OWING + 1])
+                .map(|item| {
+                    let (key, _) = item.map_err(Error::storage)?;
+                    decode_u64(key.get(1..).unwrap_or_default()).map(CustomerId::new)
                 }),
         ))
     }

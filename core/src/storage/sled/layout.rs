@@ -204,6 +204,33 @@ pub(super) fn ledger_prefix(customer: CustomerId) -> [u8; 9] {
     key
 }
 
+/// The `accounts` tags of a ledger entry by date and of a customer who owes something (layout 6).
+pub(super) const LEDGER_BY_DATE: u8 = b'd';
+pub(super) const OWING: u8 = b'o';
+
+/// The `accounts` prefix of a customer's ledger by date: `d` ++ customer id.
+pub(super) fn ledger_date_prefix(customer: CustomerId) -> [u8; 9] {
+    let mut key = [LEDGER_BY_DATE; 9];
+    key[1..].copy_from_slice(&customer.get().to_be_bytes());
+    key
+}
+
+/// The `accounts` key of a ledger entry by date: `d` ++ customer id ++ [`instant_key`] ++ entry id → nothing.
+pub(super) fn ledger_date_key(customer: CustomerId, at: DateTime<Utc>, entry: u64) -> [u8; 29] {
+    let mut key = [0u8; 29];
+    key[..9].copy_from_slice(&ledger_date_prefix(customer));
+    key[9..21].copy_from_slice(&instant_key(at));
+    key[21..].copy_from_slice(&entry.to_be_bytes());
+    key
+}
+
+/// The `accounts` key marking a customer who owes something: `o` ++ customer id → nothing.
+pub(super) fn owing_key(customer: u64) -> [u8; 9] {
+    let mut key = [OWING; 9];
+    key[1..].copy_from_slice(&customer.to_be_bytes());
+    key
+}
+
 /// The `accounts` key indexing a ledger entry under the rental it names: `x` ++ rental id ++ entry id → customer id.
 pub(super) fn rental_entry_key(rental: RentalId, entry: u64) -> [u8; 17] {
     let mut key = [b'x'; 17];

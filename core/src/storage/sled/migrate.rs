@@ -262,8 +262,35 @@ fn migrate_v4(trees: &Trees) -> Result<()> {
     Ok(())
 }
 
-/// Version 5 → 6: indexes the returned rentals by status and by return time (`closed_rentals`).
+/// Version 5 → 6: indexes the returned rentals by status and by return time (`closed_rentals`), each customer's
+/// ledger by date and the customers who owe something (`d` and `o` keys of `accounts`).
 fn migrate_v5(trees: &Trees) -> Result<()> {
+    let accounts = trees.get(ACCOUNTS);
+    for item in accounts.scan_prefix([b'l']) {
+        let (key, raw) = item.map_err(Error::storage)?;
+        if key.len() != 17 {
+            continue;
+        }
+        let entry: LedgerEntry = decode(&raw)?;
+        accounts
+            .insert(
+                ledger_date_key(entry.customer, entry.at, entry.id.get()),
+                &[],
+            )
+            .map_err(Error::storage)?;
+    }
+    for item in accounts.scan_prefix([b'a']) {
+        let (key, raw) = item.map_err(Error::storage)?;
+        if key.len() != 9 {
+            continue;
+        }
+        let account: StoredAccount = decode(&raw)?;
+        if account.balance > rust_decimal::Decimal::ZERO {
+            accounts
+                .insert(owing_key(decode_u64(&key[1..])?), &[])
+                .map_err(Error::storage)?;
+        }
+    }
     let closed = trees.get(CLOSED_RENTALS);
     for item in trees.get(RENTALS).iter() {
         let (_, raw) = item.map_err(Error::storage)?;

@@ -403,6 +403,20 @@ impl Storage for SledStorage {
         ))
     }
 
+    fn ledger_between(
+        &self,
+        customer: CustomerId,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        newest_first: bool,
+    ) -> Result<Records<'_, LedgerEntry>> {
+        self.ledger_dated(customer, from, to, newest_first)
+    }
+
+    fn customers_owing_after(&self, after: Option<CustomerId>) -> Result<Records<'_, CustomerId>> {
+        self.owing_after(after)
+    }
+
     fn charge_entry(&self, rental: RentalId) -> Result<Option<LedgerEntry>> {
         Ok(self
             .rental_entries(rental)?

@@ -13,12 +13,12 @@ use serde::Serialize;
 
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
-    due_key, encode, entry_key, hold_key, id_key, ready_until_bound, ready_until_key,
-    rental_entry_key, returned_key, status_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE,
-    ACTIVE_OF, ACTIVE_ON, AVAILABLE, BOOKS, BOOK_COPIES, CLOSED, CLOSED_RENTALS, COPIES, CUSTOMERS,
-    CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER,
-    LOST, META, NOTICES, OPEN_BY_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, READY, READY_BY_BOOK,
-    READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
+    due_key, encode, entry_key, hold_key, id_key, ledger_date_key, owing_key, ready_until_bound,
+    ready_until_key, rental_entry_key, returned_key, status_key, word_key, OpenRecord, Trees,
+    ACCOUNTS, ACTIVE, ACTIVE_OF, ACTIVE_ON, AVAILABLE, BOOKS, BOOK_COPIES, CLOSED, CLOSED_RENTALS,
+    COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY,
+    ISBNS, LEDGER_COUNTER, LOST, META, NOTICES, OPEN_BY_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS,
+    READY, READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
@@ -535,6 +535,8 @@ impl TxView for SledTx<'_> {
     }
 
     fn put_account(&mut self, customer: CustomerId, account: &StoredAccount) -> Result<()> {
+        let owes = account.balance > rust_decimal::Decimal::ZERO;
+        self.set(ACCOUNTS, &owing_key(customer.get()), owes.then(Vec::new));
         self.put(ACCOUNTS, &account_key(customer), account)
     }
 
@@ -546,6 +548,11 @@ impl TxView for SledTx<'_> {
                 Some(id_key(entry.customer.get()).to_vec()),
             );
         }
+        self.set(
+            ACCOUNTS,
+            &ledger_date_key(entry.customer, entry.at, entry.id.get()),
+            Some(Vec::new()),
+        );
         self.put(ACCOUNTS, &entry_key(entry.customer, entry.id.get()), entry)
     }
 
