@@ -260,8 +260,11 @@ fn a_customers_open_rentals_come_from_their_partial_index() {
         "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,
                 renewals, lost
          FROM koko_rentals WHERE customer_id = $3 AND returned_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
-        // Schema 2's index of the open rentals by customer.
-        &["koko_rentals_open_by_customer"],
+        // Either index of the customer's open rentals (by id, or by due date, which a small table may prefer).
+        &[
+            "koko_rentals_open_by_customer",
+            "koko_rentals_open_due_by_customer",
+        ],
     );
 }
 
@@ -401,5 +404,27 @@ fn the_customers_who_owe_come_from_their_partial_index() {
         "SELECT customer_id AS id FROM koko_accounts WHERE balance > 0 AND customer_id > $1
          ORDER BY customer_id LIMIT $2",
         &["koko_accounts_owing"],
+    );
+}
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn the_limits_count_a_customers_open_and_overdue_rentals_from_indexes() {
+    assert_index(
+        "SELECT count(*) FROM koko_rentals WHERE customer_id = $1 AND returned_at IS NULL",
+        &[
+            "koko_rentals_open_by_customer",
+            "koko_rentals_open_due_by_customer",
+        ],
+    );
+    assert_index_with(
+        "SELECT count(*) FROM (SELECT 1 FROM koko_rentals
+             WHERE customer_id = $1 AND returned_at IS NULL AND due_at < $2 LIMIT $3) AS overdue",
+        &["bigint", "timestamptz", "bigint"],
+        &["1", "'2025-03-10T00:00:00Z'", "3"],
+        &["koko_rentals_open_due_by_customer"],
     );
 }

@@ -498,6 +498,7 @@ work!(
     rentals::revenue_of_a_day_beside_other_days,
     accounts::statements_beside_older_and_newer_entries,
     accounts::aged_balances_beside_customers_who_owe_nothing,
+    accounts::rent_with_limits_beside_own_open_rentals,
 );
 
 #[test]

@@ -22,15 +22,9 @@ pub(crate) fn check_may_rent<T: TxView>(
     let Some(limits) = version.plan.limits() else {
         return Ok(());
     };
-    // The customer's open rentals are read only when a limit needs them.
-    let loans = if limits.max_open_rentals.is_some() || limits.max_overdue_rentals.is_some() {
-        tx.open_loans(customer)?
-    } else {
-        Vec::new()
-    };
     if let Some(max) = limits.max_open_rentals {
-        let open = loans.len();
-        if open >= max as usize {
+        let open = tx.count_open_rentals(customer)?;
+        if open >= u64::from(max) {
             return Err(Error::blocked(
                 "limits.max_open_rentals",
                 format!("the customer has {open} open rentals; the limit is {max}"),
@@ -40,14 +34,12 @@ pub(crate) fn check_may_rent<T: TxView>(
     }
     check_balance::<T::E>(account, limits)?;
     if let Some(max) = limits.max_overdue_rentals {
-        let overdue = loans
-            .iter()
-            .filter(|loan| loan.due_at.is_some_and(|due| at > due))
-            .count();
-        if overdue > max as usize {
+        // Counted up to one past the limit: that is enough to refuse.
+        let over = usize::try_from(max).unwrap_or(usize::MAX).saturating_add(1);
+        if tx.count_overdue_rentals(customer, at, over)? >= over {
             return Err(Error::blocked(
                 "limits.max_overdue_rentals",
-                format!("the customer has {overdue} overdue rentals; the limit is {max}"),
+                format!("the customer has more than {max} overdue rentals; the limit is {max}"),
             )
             .into());
         }

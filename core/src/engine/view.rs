@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::operation::Outcome;
 use crate::domain::{
-    AccountState, Block, Book, BookCopy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental,
-    WordIndex,
+    AccountState, Block, Book, BookCopy, CopyStatus, Customer, Hold, LedgerEntry, Rental, WordIndex,
 };
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -97,8 +96,16 @@ pub(crate) trait TxView {
     /// The first plan version (the lowest id), whose currency is the store's.
     fn first_plan(&mut self) -> Result<Option<Arc<PlanVersion>>, Self::E>;
 
-    /// A customer's open rentals and their due times (for the overdue limit).
-    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>, Self::E>;
+    /// How many open rentals a customer has: a count kept with the customer's open rentals, not a walk of them.
+    fn count_open_rentals(&mut self, customer: CustomerId) -> Result<u64, Self::E>;
+    /// How many of a customer's open rentals were due before `at` (overdue at `at`), counted up to `at_most` from
+    /// an index of their open rentals by due date: a limit needs no more, and those not yet due cost nothing.
+    fn count_overdue_rentals(
+        &mut self,
+        customer: CustomerId,
+        at: DateTime<Utc>,
+        at_most: usize,
+    ) -> Result<usize, Self::E>;
     /// A customer's account (`None`: nothing stored yet — a zero balance, no block, no open rental). A backend
     /// that runs transactions concurrently locks it until the transaction ends.
     fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>, Self::E>;

@@ -91,3 +91,46 @@ pub fn aged_balances_beside_customers_who_owe_nothing<S: Storage>(
         aged.len()
     })
 }
+
+/// A rent under a plan with limits, and the account (its count of open rentals), of a customer with `n` open
+/// rentals not yet due and 2 overdue (rows 5 and 16): the limits count the open rentals from a counter and the
+/// overdue ones up to the limit.
+pub fn rent_with_limits_beside_own_open_rentals<S: Storage>(
+    store: &BookStore<S>,
+    n: usize,
+) -> Work {
+    let mut limited: serde_json::Value = serde_json::from_str(&plan().to_json()).unwrap();
+    limited["limits"] = serde_json::json!({"max_open_rentals": 1000, "max_overdue_rentals": 2});
+    let limited = PricePlan::from_json(&limited.to_string()).unwrap();
+    store
+        .storage()
+        .insert_plan_version(t0() - Duration::days(30), &limited)
+        .expect("a plan with limits");
+    let reader = customers(store, "Limited", 1)[0];
+    let late = books(store, "Late", 1, 2)[0];
+    for _ in 0..2 {
+        store
+            .rent_book_at(reader, late, t0() - Duration::days(10))
+            .expect("rent");
+    }
+    let fresh = books(store, "Fresh", 1, n as u32)[0];
+    let rents = (0..n)
+        .map(|_| Operation::Rent {
+            target: RentTarget::Book(fresh),
+            customer: reader,
+            at: t0(),
+        })
+        .collect();
+    batch(store, rents);
+    let wanted = books(store, "Wanted", 1, 1)[0];
+    measure(store, |store| {
+        store.rent_book_at(reader, wanted, t0()).expect("rent");
+        let open = store
+            .storage()
+            .account(reader)
+            .expect("account")
+            .open_rentals;
+        assert_eq!(open, n as u64 + 3);
+        2
+    })
+}

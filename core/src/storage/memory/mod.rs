@@ -59,8 +59,10 @@ struct Inner {
     rentals: RentalTable,
     active: Set<RentalId>,
     by_customer: Set<(CustomerId, RentalId)>,
-    /// Each customer's open rentals (for the limits: without walking their history).
+    /// Each customer's open rentals (without walking their history), how many, and by due date (for the limits).
     open_by_customer: Set<(CustomerId, RentalId)>,
+    open_count: Hashed<CustomerId, u64>,
+    open_due_of: Set<(CustomerId, DateTime<Utc>, RentalId)>,
     /// The open rentals with a due date, by due date.
     open_by_due: Set<(DateTime<Utc>, RentalId)>,
     /// The closed rentals and the lost ones, each in id order, and both by return time.
@@ -109,6 +111,8 @@ impl Inner {
             self.active.reads(),
             self.by_customer.reads(),
             self.open_by_customer.reads(),
+            self.open_count.reads(),
+            self.open_due_of.reads(),
             self.open_by_due.reads(),
             self.closed.reads(),
             self.lost.reads(),
@@ -402,7 +406,7 @@ impl Storage for MemoryStorage {
         if !inner.customers.contains_key(&customer) {
             return Err(Error::not_found(CustomerId::ENTITY, customer));
         }
-        let open = inner.open_loans(customer)?.len() as u64;
+        let open = inner.count_open_rentals(customer)?;
         Ok(inner
             .accounts
             .get(&customer)

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::Inner;
 use crate::domain::{
-    Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
-    RentalStatus, WordIndex,
+    Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, Rental, RentalStatus,
+    WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -122,6 +122,27 @@ impl TxView for Inner {
             .map(|old| (old.due_at, old.returned_at));
         self.rentals.put(rental)?;
         let (old_due, old_return) = old.unwrap_or_default();
+        let was_open = old.is_some() && old_return.is_none();
+        let is_open = rental.returned_at.is_none();
+        if let (true, Some(due)) = (was_open, old_due) {
+            self.open_due_of.remove(&(rental.customer, due, rental.id));
+        }
+        if let (true, Some(due)) = (is_open, rental.due_at) {
+            self.open_due_of.insert((rental.customer, due, rental.id));
+        }
+        if was_open != is_open {
+            let count = self.open_count.get(&rental.customer).copied().unwrap_or(0);
+            let count = if is_open {
+                count.saturating_add(1)
+            } else {
+                count.saturating_sub(1)
+            };
+            if count == 0 {
+                self.open_count.remove(&rental.customer);
+            } else {
+                self.open_count.insert(rental.customer, count);
+            }
+        }
         if let Some(due) = old_due {
             self.open_by_due.remove(&(due, rental.id));
         }
@@ -180,16 +201,22 @@ impl TxView for Inner {
         Ok(self.plans.first().cloned())
     }
 
-    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>> {
+    fn count_open_rentals(&mut self, customer: CustomerId) -> Result<u64> {
+        Ok(self.open_count.get(&customer).copied().unwrap_or(0))
+    }
+
+    fn count_overdue_rentals(
+        &mut self,
+        customer: CustomerId,
+        at: DateTime<Utc>,
+        at_most: usize,
+    ) -> Result<usize> {
+        let first = (customer, DateTime::<Utc>::MIN_UTC, RentalId::new(0));
         Ok(self
-            .open_by_customer
-            .range((customer, RentalId::new(0))..=(customer, RentalId::new(u64::MAX)))
-            .filter_map(|(_, id)| self.rentals.get(*id))
-            .map(|rental| OpenLoan {
-                rental: rental.id,
-                due_at: rental.due_at,
-            })
-            .collect())
+            .open_due_of
+            .range(first..(customer, at, RentalId::new(0)))
+            .take(at_most)
+            .count())
     }
 
     fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>> {

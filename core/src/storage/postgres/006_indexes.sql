@@ -12,3 +12,8 @@ CREATE INDEX koko_rentals_by_return ON koko_rentals (returned_at, id) WHERE retu
 -- who owe something (the aged balances), without those who owe nothing.
 CREATE INDEX koko_ledger_by_date ON koko_ledger (customer_id, at, id);
 CREATE INDEX koko_accounts_owing ON koko_accounts (customer_id) WHERE balance > 0;
+-- Each customer's open rentals by due date: the overdue limit counts the overdue ones, up to the limit. And in id
+-- order (schema 2's index held them by customer alone, so a page of them was sorted first).
+CREATE INDEX koko_rentals_open_due_by_customer ON koko_rentals (customer_id, due_at) WHERE returned_at IS NULL;
+DROP INDEX koko_rentals_open_by_customer;
+CREATE INDEX koko_rentals_open_by_customer ON koko_rentals (customer_id, id) WHERE returned_at IS NULL;

@@ -7,7 +7,7 @@ use super::error::{corrupt, pg_error, TxError};
 use super::reader::Reader;
 use super::rows::{account_row, entry_row, key_row, outcome_column, to_i64, to_u64};
 use super::tx::PgTx;
-use crate::domain::{AccountState, LedgerEntry, OpenLoan};
+use crate::domain::{AccountState, LedgerEntry};
 use crate::engine::{KeyRecord, StoredAccount};
 use crate::error::Result;
 use crate::ids::{CustomerId, RentalId};
@@ -30,23 +30,41 @@ pub(super) fn account_for_update(
     Ok(row.map(|row| account_row(&row)).transpose()?)
 }
 
-/// A customer's open rentals and their due times, in rental id order.
-pub(super) fn open_loans(
+/// How many open rentals a customer has (an index-only count of `koko_rentals_open_by_customer`, schema 2).
+pub(super) fn count_open_rentals(
     tx: &mut PgTx<'_, '_>,
     customer: CustomerId,
-) -> Result<Vec<OpenLoan>, TxError> {
-    let rows = tx.query(
-        "SELECT id, due_at FROM koko_rentals WHERE customer_id = $1 AND returned_at IS NULL ORDER BY id",
+) -> Result<u64, TxError> {
+    let row = tx.query_opt(
+        "SELECT count(*) FROM koko_rentals WHERE customer_id = $1 AND returned_at IS NULL",
         &[&to_i64(customer.get())?],
     )?;
-    rows.iter()
-        .map(|row| {
-            Ok(OpenLoan {
-                rental: RentalId::new(to_u64(row.try_get("id")?)?),
-                due_at: row.try_get("due_at")?,
-            })
-        })
-        .collect()
+    let count: i64 = match row {
+        Some(row) => row.try_get(0)?,
+        None => 0,
+    };
+    Ok(u64::try_from(count).map_err(|_| corrupt("a negative count"))?)
+}
+
+/// How many of a customer's open rentals were due before `at`, up to `at_most` (the partial index
+/// `koko_rentals_open_due_by_customer`, schema 6).
+pub(super) fn count_overdue_rentals(
+    tx: &mut PgTx<'_, '_>,
+    customer: CustomerId,
+    at: DateTime<Utc>,
+    at_most: usize,
+) -> Result<usize, TxError> {
+    let limit = i64::try_from(at_most).unwrap_or(i64::MAX);
+    let row = tx.query_opt(
+        "SELECT count(*) FROM (SELECT 1 FROM koko_rentals
+             WHERE customer_id = $1 AND returned_at IS NULL AND due_at < $2 LIMIT $3) AS overdue",
+        &[&to_i64(customer.get())?, &at, &limit],
+    )?;
+    let count: i64 = match row {
+        Some(row) => row.try_get(0)?,
+        None => 0,
+    };
+    Ok(usize::try_from(count).map_err(|_| corrupt("a negative count"))?)
 }
 
 /// Stores a customer's account.

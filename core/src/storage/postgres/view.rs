@@ -24,7 +24,7 @@ use super::rows::{
 use super::tx::PgTx;
 use super::{accounts, backup, holds, notices, search};
 use crate::domain::{
-    title_key, Book, BookCopy, CopyStatus, Customer, Hold, LedgerEntry, OpenLoan, Rental, WordIndex,
+    title_key, Book, BookCopy, CopyStatus, Customer, Hold, LedgerEntry, Rental, WordIndex,
 };
 use crate::engine::{IdKind, KeyRecord, StoredAccount, TxView};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -265,8 +265,17 @@ impl TxView for PgTx<'_, '_> {
         }
     }
 
-    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>, TxError> {
-        accounts::open_loans(self, customer)
+    fn count_open_rentals(&mut self, customer: CustomerId) -> Result<u64, TxError> {
+        accounts::count_open_rentals(self, customer)
+    }
+
+    fn count_overdue_rentals(
+        &mut self,
+        customer: CustomerId,
+        at: DateTime<Utc>,
+        at_most: usize,
+    ) -> Result<usize, TxError> {
+        accounts::count_overdue_rentals(self, customer, at, at_most)
     }
 
     fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>, TxError> {

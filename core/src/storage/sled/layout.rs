@@ -1,6 +1,6 @@
 //! The on-disk layout: the trees, how keys and values are encoded, and the migration from older layouts.
 //!
-//! Layout version 5 ([`SCHEMA_VERSION`], this one):
+//! Layout version 6 ([`SCHEMA_VERSION`], this one):
 //! - `meta`: `schema_version` and the id counters (`next_id:<kind>`), big-endian `u64`s;
 //! - `books`, `copies`, `customers`, `rentals`: id (big-endian `u64`) → postcard record;
 //! - `titles` (title key → book id), `isbns` (ISBN → book id), `book_copies` (book id → postcard list of copy ids);
@@ -16,7 +16,9 @@
 //!   accounts, not four (sled's transactions cost more with every tree they span): `a` ++ customer id → postcard
 //!   account (balance, manual block; written only by ledger and block operations); `l` ++ customer id ++ entry id → postcard
 //!   [`LedgerEntry`]; `x` ++ rental id ++ entry id → customer id, one key per entry naming a rental (a receipt reads
-//!   a rental's entries without its customer's ledger); `next_id:ledger_entry` → the entry id counter;
+//!   a rental's entries without its customer's ledger); `d` ++ customer id ++ [`instant_key`] ++ entry id →
+//!   nothing, the ledger by date (a statement reads its period and the nearer end of the rest); `o` ++ customer
+//!   id → nothing while the customer owes something (the aged balances); `next_id:ledger_entry` → the counter;
 //! - `idempotency_keys`: the client's key (UTF-8) → JSON key record (request, outcome, when);
 //! - `holds`: `h` ++ hold id → postcard [`Hold`](crate::Hold); `w` ++ book id ++ hold id → nothing, one key per
 //!   waiting hold (the book's queue, in order); `r` ++ hold id → nothing, one key per ready hold; `c` ++ customer
@@ -27,15 +29,23 @@
 //! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant);
 //! - `open_by_due`: [`due_key`] (due date ++ rental id) → nothing, one key per open rental with a due date (the
 //!   overdue rentals and the due notices are a range of it);
-//! - `open_of_customer`: customer id ++ rental id → the due time (postcard `Option<DateTime>`), one key per open
-//!   rental (a customer's open rentals and their count, without their closed ones);
+//! - `open_of_customer` (since layout 6, tagged): `r` ++ customer id ++ rental id → nothing, one key per open
+//!   rental (a customer's open rentals without their closed ones); `n` ++ customer id → how many open rentals
+//!   the customer has (a big-endian `u64`, absent for none); `d` ++ customer id ++ [`instant_key`] of the due
+//!   date ++ rental id → nothing, one key per open rental with a due date (the overdue limit counts the overdue
+//!   ones up to the limit);
+//! - `closed_rentals`: `c` ++ rental id and `l` ++ rental id → nothing, one key per closed and per lost rental
+//!   (a listing by status); `r` ++ [`instant_key`] of the return ++ rental id → nothing, one key per returned
+//!   rental (a period's revenue);
 //! - `words`: the search index, [`WordIndex::tag`] ++ word (UTF-8) ++ `0` ++ record id → nothing, one key per word
 //!   of each book and customer (see `domain::words`).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
 //! flag; version 4 had no index of the entries by rental, of the ready holds by book and by end of pickup, of a
-//! customer's active holds, nor of the open rentals by due date or by customer. `migrate.rs` rebuilds what a version lacks from the
+//! customer's active holds, nor of the open rentals by due date or by customer; version 5 had no `closed_rentals`,
+//! no ledger by date (`d` keys of `accounts`) nor customers who owe (`o`), and kept a customer's open rentals
+//! untagged, without their count or due dates. `migrate.rs` rebuilds what a version lacks from the
 //! records.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -326,6 +336,37 @@ pub(super) fn returned_key(at: DateTime<Utc>, rental: RentalId) -> [u8; 21] {
 pub(super) fn status_key(tag: u8, rental: u64) -> [u8; 9] {
     let mut key = [tag; 9];
     key[1..].copy_from_slice(&rental.to_be_bytes());
+    key
+}
+
+/// The `open_of_customer` tags: a customer's open rental, their count of open rentals, their open rental by due
+/// date.
+pub(super) const OPEN_RENTAL: u8 = b'r';
+pub(super) const OPEN_COUNT: u8 = b'n';
+pub(super) const OPEN_DUE: u8 = b'd';
+
+/// The `open_of_customer` prefix of one of a customer's entries: `tag` ++ customer id.
+pub(super) fn open_prefix(tag: u8, customer: CustomerId) -> [u8; 9] {
+    let mut key = [tag; 9];
+    key[1..].copy_from_slice(&customer.get().to_be_bytes());
+    key
+}
+
+/// The `open_of_customer` key of a customer's open rental: `r` ++ customer id ++ rental id.
+pub(super) fn open_rental_key(customer: CustomerId, rental: RentalId) -> [u8; 17] {
+    let mut key = [0u8; 17];
+    key[..9].copy_from_slice(&open_prefix(OPEN_RENTAL, customer));
+    key[9..].copy_from_slice(&rental.get().to_be_bytes());
+    key
+}
+
+/// The `open_of_customer` key of a customer's open rental by due date: `d` ++ customer id ++ [`instant_key`] ++
+/// rental id.
+pub(super) fn open_due_key(customer: CustomerId, due: DateTime<Utc>, rental: RentalId) -> [u8; 29] {
+    let mut key = [0u8; 29];
+    key[..9].copy_from_slice(&open_prefix(OPEN_DUE, customer));
+    key[9..21].copy_from_slice(&instant_key(due));
+    key[21..].copy_from_slice(&rental.get().to_be_bytes());
     key
 }
 

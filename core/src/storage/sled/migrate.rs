@@ -190,23 +190,16 @@ fn migrate_v2(trees: &Trees) -> Result<()> {
     Ok(())
 }
 
-/// Version 4 → 5: indexes the open rentals by due date and by customer (`open_by_due`, `open_of_customer`), every ledger entry that names a rental under it (`x` keys of `accounts`), and the ready
+/// Version 4 → 5: indexes the open rentals by due date (`open_by_due`), every ledger entry that names a rental
+/// under it (`x` keys of `accounts`), and the ready
 /// holds by book and by end of pickup and each customer's active holds, also by book (`b`, `u`, `a` and `o` keys
 /// of `holds`).
 fn migrate_v4(trees: &Trees) -> Result<()> {
+    // (A customer's open rentals, `open_of_customer`, are indexed by version 5 → 6 in its layout.)
     let open_by_due = trees.get(OPEN_BY_DUE);
-    let open_of_customer = trees.get(OPEN_OF_CUSTOMER);
     for item in trees.get(RENTALS).iter() {
         let (_, raw) = item.map_err(Error::storage)?;
         let rental = decode_any_rental(&raw)?;
-        if rental.returned_at.is_none() {
-            open_of_customer
-                .insert(
-                    customer_rental_key(rental.customer, rental.id),
-                    customer_rental_value(&rental)?,
-                )
-                .map_err(Error::storage)?;
-        }
         if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
             open_by_due
                 .insert(due_key(due, rental.id), &[])
@@ -263,7 +256,8 @@ fn migrate_v4(trees: &Trees) -> Result<()> {
 }
 
 /// Version 5 → 6: indexes the returned rentals by status and by return time (`closed_rentals`), each customer's
-/// ledger by date and the customers who owe something (`d` and `o` keys of `accounts`).
+/// ledger by date and the customers who owe something (`d` and `o` keys of `accounts`), and rebuilds
+/// `open_of_customer` tagged: each customer's open rentals, their count and their due dates.
 fn migrate_v5(trees: &Trees) -> Result<()> {
     let accounts = trees.get(ACCOUNTS);
     for item in accounts.scan_prefix([b'l']) {
@@ -292,10 +286,23 @@ fn migrate_v5(trees: &Trees) -> Result<()> {
         }
     }
     let closed = trees.get(CLOSED_RENTALS);
+    // Layout 5's untagged keys of each customer's open rentals give way to the tagged ones, rebuilt here.
+    let open_of_customer = trees.get(OPEN_OF_CUSTOMER);
+    open_of_customer.clear().map_err(Error::storage)?;
+    let mut open_counts: std::collections::BTreeMap<CustomerId, u64> = Default::default();
     for item in trees.get(RENTALS).iter() {
         let (_, raw) = item.map_err(Error::storage)?;
         let rental = decode_any_rental(&raw)?;
         let Some(returned) = rental.returned_at else {
+            open_of_customer
+                .insert(open_rental_key(rental.customer, rental.id), &[])
+                .map_err(Error::storage)?;
+            if let Some(due) = rental.due_at {
+                open_of_customer
+                    .insert(open_due_key(rental.customer, due, rental.id), &[])
+                    .map_err(Error::storage)?;
+            }
+            *open_counts.entry(rental.customer).or_default() += 1;
             continue;
         };
         let tag = if rental.lost { LOST } else { CLOSED };
@@ -304,6 +311,11 @@ fn migrate_v5(trees: &Trees) -> Result<()> {
             .map_err(Error::storage)?;
         closed
             .insert(returned_key(returned, rental.id), &[])
+            .map_err(Error::storage)?;
+    }
+    for (customer, count) in open_counts {
+        open_of_customer
+            .insert(open_prefix(OPEN_COUNT, customer), &count.to_be_bytes())
             .map_err(Error::storage)?;
     }
     Ok(())

@@ -15,9 +15,10 @@ use serde::de::DeserializeOwned;
 use self::committer::Committer;
 use self::layout::{
     account_key, customer_rental_key, decode, decode_u64, entry_key, hold_key, id_key, instant_key,
-    ledger_prefix, rental_entries_prefix, word_prefix, OpenRecord, Trees, ACCOUNTS, ACTIVE, BOOKS,
-    BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY,
-    NOTICES, OPEN_BY_DUE, OPEN_OF_CUSTOMER, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
+    ledger_prefix, open_prefix, open_rental_key, rental_entries_prefix, word_prefix, OpenRecord,
+    Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD,
+    CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, OPEN_BY_DUE, OPEN_COUNT, OPEN_OF_CUSTOMER,
+    OPEN_RENTAL, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
 };
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
@@ -306,8 +307,8 @@ impl Storage for SledStorage {
             Some(Some(next)) => next,
             Some(None) => return Ok(Box::new(std::iter::empty())),
         };
-        let from = customer_rental_key(customer, RentalId::new(first));
-        let prefix = id_key(customer.get());
+        let from = open_rental_key(customer, RentalId::new(first));
+        let prefix = open_prefix(OPEN_RENTAL, customer);
         Ok(Box::new(
             self.tree(OPEN_OF_CUSTOMER)
                 .range(from.to_vec()..)
@@ -317,7 +318,7 @@ impl Storage for SledStorage {
                 })
                 .map(move |item| {
                     let (key, _) = item.map_err(Error::storage)?;
-                    self.rental_by_key(key.get(8..).unwrap_or_default())
+                    self.rental_by_key(key.get(9..).unwrap_or_default())
                 }),
         ))
     }
@@ -382,15 +383,15 @@ impl Storage for SledStorage {
             Some(raw) => decode(&raw)?,
             None => StoredAccount::default(),
         };
-        // One key per open rental of the customer in `open_of_customer`.
-        let mut open = 0;
-        for item in self
+        // The count of the customer's open rentals kept in `open_of_customer`.
+        let open = match self
             .tree(OPEN_OF_CUSTOMER)
-            .scan_prefix(id_key(customer.get()))
+            .get(open_prefix(OPEN_COUNT, customer))
+            .map_err(Error::storage)?
         {
-            item.map_err(Error::storage)?;
-            open += 1;
-        }
+            Some(raw) => decode_u64(&raw)?,
+            None => 0,
+        };
         Ok(stored.with_open(open))
     }
 

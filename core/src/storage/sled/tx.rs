@@ -13,16 +13,17 @@ use serde::Serialize;
 
 use super::layout::{
     account_key, available_key, customer_rental_key, customer_rental_value, decode, decode_u64,
-    due_key, encode, entry_key, hold_key, id_key, ledger_date_key, owing_key, ready_until_bound,
-    ready_until_key, rental_entry_key, returned_key, status_key, word_key, OpenRecord, Trees,
-    ACCOUNTS, ACTIVE, ACTIVE_OF, ACTIVE_ON, AVAILABLE, BOOKS, BOOK_COPIES, CLOSED, CLOSED_RENTALS,
-    COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY,
-    ISBNS, LEDGER_COUNTER, LOST, META, NOTICES, OPEN_BY_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS,
-    READY, READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
+    due_key, encode, entry_key, hold_key, id_key, instant_key, ledger_date_key, open_due_key,
+    open_prefix, open_rental_key, owing_key, ready_until_bound, ready_until_key, rental_entry_key,
+    returned_key, status_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, ACTIVE_ON,
+    AVAILABLE, BOOKS, BOOK_COPIES, CLOSED, CLOSED_RENTALS, COPIES, CUSTOMERS, CUSTOMER_HOLD,
+    CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, LOST, META,
+    NOTICES, OPEN_BY_DUE, OPEN_COUNT, OPEN_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, READY,
+    READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
-    Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, OpenLoan, Rental,
-    RentalStatus, WordIndex,
+    Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, Rental, RentalStatus,
+    WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -180,6 +181,15 @@ impl<'a> SledTx<'a> {
         self.writes.set(tree, key, value);
     }
 
+    /// How many open rentals a customer has (the `n` key of `open_of_customer`; absent: none).
+    fn open_count(&self, customer: CustomerId) -> Result<u64> {
+        self.with_raw(
+            OPEN_OF_CUSTOMER,
+            &open_prefix(OPEN_COUNT, customer),
+            |raw| raw.map_or(Ok(0), decode_u64),
+        )
+    }
+
     fn get<T: DeserializeOwned>(&self, tree: usize, key: &[u8]) -> Result<Option<T>> {
         self.with_raw(tree, key, |raw| raw.map(decode).transpose())
     }
@@ -273,12 +283,17 @@ impl<'a> SledTx<'a> {
         })
     }
 
-    /// How many keys of `tree` under `prefix` there are, seen through the layers, counted up to `at_most`: the
-    /// layers' (this batch's) keys first, then sled's that no layer shadows, until `at_most` is reached.
+    /// How many keys of `tree` under `prefix` there are, seen through the layers, counted up to `at_most`.
     fn count_under(&self, tree: usize, prefix: &[u8], at_most: usize) -> Result<usize> {
+        self.count_between(tree, prefix, &past_prefix(prefix), at_most)
+    }
+
+    /// How many keys of `tree` lie in `[from, to)`, seen through the layers, counted up to `at_most`: the layers'
+    /// (this batch's) keys first, then sled's that no layer shadows, until `at_most` is reached.
+    fn count_between(&self, tree: usize, from: &[u8], to: &[u8], at_most: usize) -> Result<usize> {
         let mut layered: BTreeMap<&[u8], bool> = BTreeMap::new();
         for layer in [&self.batch.writes, &self.writes] {
-            for (key, value) in layer.under(tree, prefix) {
+            for (key, value) in layer.between(tree, from, to) {
                 layered.insert(key.as_slice(), value.is_some());
             }
         }
@@ -286,7 +301,7 @@ impl<'a> SledTx<'a> {
         if count >= at_most {
             return Ok(at_most);
         }
-        for item in self.trees.read(tree).scan_prefix(prefix) {
+        for item in self.trees.read(tree).range(from.to_vec()..to.to_vec()) {
             let (key, _) = item.map_err(Error::storage)?;
             if !layered.contains_key(key.as_ref()) {
                 count += 1;
@@ -313,24 +328,6 @@ impl<'a> SledTx<'a> {
         Ok(merged
             .into_iter()
             .filter_map(|(key, present)| present.then_some(key))
-            .collect())
-    }
-
-    /// Every key of `tree` under `prefix` with its value, seen through the layers, in key order.
-    fn all_under(&self, tree: usize, prefix: &[u8]) -> Result<BTreeMap<Vec<u8>, Vec<u8>>> {
-        let mut merged: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
-        for item in self.trees.read(tree).scan_prefix(prefix) {
-            let (key, value) = item.map_err(Error::storage)?;
-            merged.insert(key.to_vec(), Some(value.to_vec()));
-        }
-        for layer in [&self.batch.writes, &self.writes] {
-            for (key, value) in layer.under(tree, prefix) {
-                merged.insert(key.clone(), value.clone());
-            }
-        }
-        Ok(merged
-            .into_iter()
-            .filter_map(|(key, value)| value.map(|v| (key, v)))
             .collect())
     }
 
@@ -465,14 +462,34 @@ impl TxView for SledTx<'_> {
         if let (None, Some(due)) = (rental.returned_at, rental.due_at) {
             self.set(OPEN_BY_DUE, &due_key(due, rental.id), Some(Vec::new()));
         }
-        let open = match rental.returned_at {
-            None => Some(customer_rental_value(rental)?),
-            Some(_) => None,
-        };
+        let was_open = old.as_ref().is_some_and(|old| old.returned_at.is_none());
+        let is_open = rental.returned_at.is_none();
+        if let Some(due) = old.as_ref().filter(|_| was_open).and_then(|old| old.due_at) {
+            self.set(
+                OPEN_OF_CUSTOMER,
+                &open_due_key(rental.customer, due, rental.id),
+                None,
+            );
+        }
+        if let (true, Some(due)) = (is_open, rental.due_at) {
+            let key = open_due_key(rental.customer, due, rental.id);
+            self.set(OPEN_OF_CUSTOMER, &key, Some(Vec::new()));
+        }
+        if was_open != is_open {
+            let count_key = open_prefix(OPEN_COUNT, rental.customer);
+            let count = self.open_count(rental.customer)?;
+            let count = if is_open {
+                count.saturating_add(1)
+            } else {
+                count.saturating_sub(1)
+            };
+            let value = (count > 0).then(|| count.to_be_bytes().to_vec());
+            self.set(OPEN_OF_CUSTOMER, &count_key, value);
+        }
         self.set(
             OPEN_OF_CUSTOMER,
-            &customer_rental_key(rental.customer, rental.id),
-            open,
+            &open_rental_key(rental.customer, rental.id),
+            is_open.then(Vec::new),
         );
         if rental.returned_at.is_none() {
             self.set(ACTIVE, &key, Some(OpenRecord::encode(rental)?));
@@ -518,16 +535,21 @@ impl TxView for SledTx<'_> {
         Ok(self.plans().min_by_key(|v| v.id).cloned())
     }
 
-    fn open_loans(&mut self, customer: CustomerId) -> Result<Vec<OpenLoan>> {
-        self.all_under(OPEN_OF_CUSTOMER, &id_key(customer.get()))?
-            .into_iter()
-            .map(|(key, raw)| {
-                Ok(OpenLoan {
-                    rental: RentalId::new(decode_u64(key.get(8..).unwrap_or_default())?),
-                    due_at: decode::<Option<DateTime<Utc>>>(&raw)?,
-                })
-            })
-            .collect()
+    fn count_open_rentals(&mut self, customer: CustomerId) -> Result<u64> {
+        self.open_count(customer)
+    }
+
+    fn count_overdue_rentals(
+        &mut self,
+        customer: CustomerId,
+        at: DateTime<Utc>,
+        at_most: usize,
+    ) -> Result<usize> {
+        // Due strictly before `at`: every key of the customer below `d` ++ customer ++ `at`.
+        let from = open_prefix(OPEN_DUE, customer);
+        let mut to = from.to_vec();
+        to.extend_from_slice(&instant_key(at));
+        self.count_between(OPEN_OF_CUSTOMER, &from, &to, at_most)
     }
 
     fn account(&mut self, customer: CustomerId) -> Result<Option<StoredAccount>> {
@@ -701,4 +723,20 @@ fn counter_key(kind: IdKind) -> (usize, Vec<u8>) {
         IdKind::Hold => (HOLDS, HOLD_COUNTER.to_vec()),
         other => (META, format!("next_id:{}", other.name()).into_bytes()),
     }
+}
+
+/// The first key after every key that starts with `prefix`: the prefix with its last byte below 0xff raised by
+/// one and the rest dropped (a prefix of 0xff bytes only, which no layout uses, gets one past any key up to 64
+/// bytes longer).
+fn past_prefix(prefix: &[u8]) -> Vec<u8> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xff {
+            end.push(last + 1);
+            return end;
+        }
+    }
+    let mut end = prefix.to_vec();
+    end.extend_from_slice(&[0xff; 65]);
+    end
 }
