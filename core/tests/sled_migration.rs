@@ -305,6 +305,11 @@ fn a_layout_4_store_gets_its_ledger_indexed_by_rental() {
         .filter(|id| store.account(CustomerId::new(*id)).unwrap().balance > Decimal::ZERO)
         .collect();
     assert_eq!(owing, by_ledger);
+    // And each queue's length: Grace's hold on Dune waits first in its queue.
+    assert_eq!(
+        store.hold(koko_core::HoldId::new(1)).unwrap().position,
+        Some(1)
+    );
     // New entries keep the index: a payment names no rental, a return's charge does.
     let at = Utc.with_ymd_and_hms(2024, 7, 1, 10, 0, 0).unwrap();
     let receipt = store.return_rental_at(RentalId::new(5), at).unwrap();

@@ -196,6 +196,8 @@ fn overdue_and_not_due<S: Storage>(store: &BookStore<S>, n: usize) {
 mod accounts;
 #[path = "work/catalogue.rs"]
 mod catalogue;
+#[path = "work/holds.rs"]
+mod holds;
 #[path = "work/rentals.rs"]
 mod rentals;
 
@@ -499,6 +501,7 @@ work!(
     accounts::statements_beside_older_and_newer_entries,
     accounts::aged_balances_beside_customers_who_owe_nothing,
     accounts::rent_with_limits_beside_own_open_rentals,
+    holds::hold_places_beside_a_long_queue,
 );
 
 #[test]

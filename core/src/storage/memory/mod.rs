@@ -81,8 +81,9 @@ struct Inner {
     owing: Set<CustomerId>,
     keys: Hashed<String, KeyRecord>,
     holds: Map<HoldId, Hold>,
-    /// Each book's waiting holds, in queue order.
+    /// Each book's waiting holds, in queue order, and how many.
     waiting: Set<(BookId, HoldId)>,
+    queue_length: Hashed<BookId, u64>,
     ready: Set<HoldId>,
     /// The ready holds by book, and by the end of their pickup.
     ready_by_book: Set<(BookId, HoldId)>,
@@ -126,6 +127,7 @@ impl Inner {
             self.keys.reads(),
             self.holds.reads(),
             self.waiting.reads(),
+            self.queue_length.reads(),
             self.ready.reads(),
             self.ready_by_book.reads(),
             self.ready_until.reads(),
@@ -139,14 +141,31 @@ impl Inner {
         .sum()
     }
 
-    /// `hold` with its place in its book's queue filled in.
+    /// `hold` with its place in its book's queue filled in: counted from the nearer end of the queue, the holds
+    /// ahead of it and those behind it read a step at a time until one side ends, the queue's length kept beside
+    /// it (a hold near either end costs little however long the queue).
     fn numbered(&self, mut hold: Hold) -> Hold {
         hold.position = (hold.status == HoldStatus::Waiting).then(|| {
-            let ahead = self
+            let length = self.queue_length.get(&hold.book).copied().unwrap_or(0);
+            let mut ahead = self
                 .waiting
-                .range((hold.book, HoldId::new(0))..(hold.book, hold.id))
-                .count();
-            u32::try_from(ahead + 1).unwrap_or(u32::MAX)
+                .range((hold.book, HoldId::new(0))..(hold.book, hold.id));
+            let mut behind = self.waiting.range((
+                Bound::Excluded((hold.book, hold.id)),
+                Bound::Included((hold.book, HoldId::new(u64::MAX))),
+            ));
+            let (mut before, mut after) = (0u64, 0u64);
+            let position = loop {
+                if ahead.next().is_none() {
+                    break before + 1;
+                }
+                before += 1;
+                if behind.next().is_none() {
+                    break length.saturating_sub(after);
+                }
+                after += 1;
+            };
+            u32::try_from(position).unwrap_or(u32::MAX)
         });
         hold
     }

@@ -252,8 +252,27 @@ impl TxView for Inner {
     }
 
     fn put_hold(&mut self, hold: &Hold) -> Result<()> {
-        if let Some(until) = self.holds.get(&hold.id).and_then(|old| old.ready_until) {
+        let old = self
+            .holds
+            .get(&hold.id)
+            .map(|old| (old.ready_until, old.status));
+        if let Some((Some(until), _)) = old {
             self.ready_until.remove(&(until, hold.id));
+        }
+        let was_waiting = old.is_some_and(|(_, status)| status == HoldStatus::Waiting);
+        let waits = hold.status == HoldStatus::Waiting;
+        if was_waiting != waits {
+            let length = self.queue_length.get(&hold.book).copied().unwrap_or(0);
+            let length = if waits {
+                length.saturating_add(1)
+            } else {
+                length.saturating_sub(1)
+            };
+            if length == 0 {
+                self.queue_length.remove(&hold.book);
+            } else {
+                self.queue_length.insert(hold.book, length);
+            }
         }
         match (hold.status, hold.ready_until) {
             (HoldStatus::Ready, Some(until)) => {

@@ -25,7 +25,8 @@
 //!   id ++ hold id → `[1]` while the hold is waiting or ready, empty once closed; for the ready holds also
 //!   `b` ++ book id ++ hold id and `u` ++ end of pickup ++ hold id ([`ready_until_key`]) → nothing; `a` ++
 //!   customer id ++ hold id → nothing and `o` ++ customer id ++ book id → hold id while the hold is waiting or
-//!   ready; `next_id:hold` → the counter;
+//!   ready; `q` ++ book id → how many holds wait in the book's queue (a hold's place is counted from the nearer
+//!   end of the queue); `next_id:hold` → the counter;
 //! - `notices`: a sent notice's key (UTF-8) → when it was marked sent (postcard instant);
 //! - `open_by_due`: [`due_key`] (due date ++ rental id) → nothing, one key per open rental with a due date (the
 //!   overdue rentals and the due notices are a range of it);
@@ -285,6 +286,8 @@ pub(super) const READY_BY_BOOK: u8 = b'b';
 pub(super) const READY_UNTIL: u8 = b'u';
 pub(super) const ACTIVE_OF: u8 = b'a';
 pub(super) const ACTIVE_ON: u8 = b'o';
+/// Since layout 6: `q` ++ book id → how many holds wait in the book's queue (a big-endian `u64`, absent for none).
+pub(super) const QUEUE_LENGTH: u8 = b'q';
 
 /// The `holds` key of a ready hold under the end of its pickup: `u` ++ [`instant_key`] ++ hold id.
 pub(super) fn ready_until_key(until: DateTime<Utc>, hold: u64) -> Vec<u8> {

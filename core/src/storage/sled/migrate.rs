@@ -257,7 +257,8 @@ fn migrate_v4(trees: &Trees) -> Result<()> {
 
 /// Version 5 → 6: indexes the returned rentals by status and by return time (`closed_rentals`), each customer's
 /// ledger by date and the customers who owe something (`d` and `o` keys of `accounts`), and rebuilds
-/// `open_of_customer` tagged: each customer's open rentals, their count and their due dates.
+/// `open_of_customer` tagged: each customer's open rentals, their count and their due dates; counts each book's
+/// waiting holds (`q` keys of `holds`).
 fn migrate_v5(trees: &Trees) -> Result<()> {
     let accounts = trees.get(ACCOUNTS);
     for item in accounts.scan_prefix([b'l']) {
@@ -311,6 +312,20 @@ fn migrate_v5(trees: &Trees) -> Result<()> {
             .map_err(Error::storage)?;
         closed
             .insert(returned_key(returned, rental.id), &[])
+            .map_err(Error::storage)?;
+    }
+    // Each book's queue length, from its waiting holds' keys.
+    let holds = trees.get(HOLDS);
+    let mut queues: std::collections::BTreeMap<u64, u64> = Default::default();
+    for item in holds.scan_prefix([WAITING]) {
+        let (key, _) = item.map_err(Error::storage)?;
+        *queues
+            .entry(decode_u64(key.get(1..9).unwrap_or_default())?)
+            .or_default() += 1;
+    }
+    for (book, length) in queues {
+        holds
+            .insert(hold_key(QUEUE_LENGTH, book, None), &length.to_be_bytes())
             .map_err(Error::storage)?;
     }
     for (customer, count) in open_counts {

@@ -18,7 +18,7 @@ use self::layout::{
     ledger_prefix, open_prefix, open_rental_key, rental_entries_prefix, word_prefix, OpenRecord,
     Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_HOLD,
     CUSTOMER_RENTALS, HOLD, HOLDS, IDEMPOTENCY, NOTICES, OPEN_BY_DUE, OPEN_COUNT, OPEN_OF_CUSTOMER,
-    OPEN_RENTAL, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
+    OPEN_RENTAL, QUEUE_LENGTH, READY, READY_BY_BOOK, RENTALS, WAITING, WORDS,
 };
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
@@ -620,14 +620,49 @@ impl SledStorage {
         }
     }
 
-    /// `hold` with its place in its book's queue filled in.
+    /// `hold` with its place in its book's queue filled in: counted from the nearer end of the queue, the holds
+    /// ahead of it and those behind it read a step at a time until one side ends, the length of the queue kept
+    /// beside it (a hold near either end costs little however long the queue).
     fn numbered(&self, mut hold: Hold) -> Result<Hold> {
-        if hold.status == HoldStatus::Waiting {
-            let from = hold_key(WAITING, hold.book.get(), Some(0));
-            let to = hold_key(WAITING, hold.book.get(), Some(hold.id.get()));
-            let ahead = self.tree(HOLDS).range(from..to).count();
-            hold.position = Some(u32::try_from(ahead + 1).unwrap_or(u32::MAX));
+        if hold.status != HoldStatus::Waiting {
+            return Ok(hold);
         }
+        let book = hold.book.get();
+        let length = match self
+            .tree(HOLDS)
+            .get(hold_key(QUEUE_LENGTH, book, None))
+            .map_err(Error::storage)?
+        {
+            Some(raw) => decode_u64(&raw)?,
+            None => 0,
+        };
+        let holds = self.tree(HOLDS);
+        let mut ahead = holds
+            .range(hold_key(WAITING, book, Some(0))..hold_key(WAITING, book, Some(hold.id.get())));
+        let mut behind = hold.id.get().checked_add(1).map(|next| {
+            holds.range(
+                hold_key(WAITING, book, Some(next))
+                    ..hold_key(WAITING, book.saturating_add(1), Some(0)),
+            )
+        });
+        let (mut before, mut after) = (0u64, 0u64);
+        let position = loop {
+            match ahead.next() {
+                None => break before + 1,
+                Some(item) => {
+                    item.map_err(Error::storage)?;
+                    before += 1;
+                }
+            }
+            match behind.as_mut().and_then(Iterator::next) {
+                None => break length.saturating_sub(after),
+                Some(item) => {
+                    item.map_err(Error::storage)?;
+                    after += 1;
+                }
+            }
+        };
+        hold.position = Some(u32::try_from(position).unwrap_or(u32::MAX));
         Ok(hold)
     }
 }

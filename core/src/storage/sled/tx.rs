@@ -18,8 +18,8 @@ use super::layout::{
     returned_key, status_key, word_key, OpenRecord, Trees, ACCOUNTS, ACTIVE, ACTIVE_OF, ACTIVE_ON,
     AVAILABLE, BOOKS, BOOK_COPIES, CLOSED, CLOSED_RENTALS, COPIES, CUSTOMERS, CUSTOMER_HOLD,
     CUSTOMER_RENTALS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, LOST, META,
-    NOTICES, OPEN_BY_DUE, OPEN_COUNT, OPEN_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, READY,
-    READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
+    NOTICES, OPEN_BY_DUE, OPEN_COUNT, OPEN_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, QUEUE_LENGTH,
+    READY, READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, Rental, RentalStatus,
@@ -584,8 +584,25 @@ impl TxView for SledTx<'_> {
 
     fn put_hold(&mut self, hold: &Hold) -> Result<()> {
         let present = |on: bool| on.then(Vec::new);
-        if let Some(until) = self.hold(hold.id)?.and_then(|old| old.ready_until) {
+        let old = self.hold(hold.id)?;
+        if let Some(until) = old.as_ref().and_then(|old| old.ready_until) {
             self.set(HOLDS, &ready_until_key(until, hold.id.get()), None);
+        }
+        let was_waiting = old.is_some_and(|old| old.status == HoldStatus::Waiting);
+        let waits = hold.status == HoldStatus::Waiting;
+        if was_waiting != waits {
+            let key = hold_key(QUEUE_LENGTH, hold.book.get(), None);
+            let length = self.with_raw(HOLDS, &key, |raw| raw.map_or(Ok(0), decode_u64))?;
+            let length = if waits {
+                length.saturating_add(1)
+            } else {
+                length.saturating_sub(1)
+            };
+            self.set(
+                HOLDS,
+                &key,
+                (length > 0).then(|| length.to_be_bytes().to_vec()),
+            );
         }
         let ready = hold.status == HoldStatus::Ready;
         if let (true, Some(until)) = (ready, hold.ready_until) {
