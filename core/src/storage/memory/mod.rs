@@ -9,8 +9,7 @@ use chrono::{DateTime, Utc};
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::{
-    AccountState, Book, BookCopy, Customer, Hold, HoldStatus, LedgerEntry, Rental, RentalStatus,
-    WordIndex,
+    AccountState, Book, BookCopy, Customer, Hold, LedgerEntry, Rental, RentalStatus, WordIndex,
 };
 use crate::engine::{self, Batch, KeyRecord, Operation, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -18,6 +17,7 @@ use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, RentalId};
 use crate::pricing::PlanVersion;
 
 mod counted;
+mod holds;
 mod indexes;
 mod rentals;
 mod tx;
@@ -139,35 +139,6 @@ impl Inner {
         ]
         .iter()
         .sum()
-    }
-
-    /// `hold` with its place in its book's queue filled in: counted from the nearer end of the queue, the holds
-    /// ahead of it and those behind it read a step at a time until one side ends, the queue's length kept beside
-    /// it (a hold near either end costs little however long the queue).
-    fn numbered(&self, mut hold: Hold) -> Hold {
-        hold.position = (hold.status == HoldStatus::Waiting).then(|| {
-            let length = self.queue_length.get(&hold.book).copied().unwrap_or(0);
-            let mut ahead = self
-                .waiting
-                .range((hold.book, HoldId::new(0))..(hold.book, hold.id));
-            let mut behind = self.waiting.range((
-                Bound::Excluded((hold.book, hold.id)),
-                Bound::Included((hold.book, HoldId::new(u64::MAX))),
-            ));
-            let (mut before, mut after) = (0u64, 0u64);
-            let position = loop {
-                if ahead.next().is_none() {
-                    break before + 1;
-                }
-                before += 1;
-                if behind.next().is_none() {
-                    break length.saturating_sub(after);
-                }
-                after += 1;
-            };
-            u32::try_from(position).unwrap_or(u32::MAX)
-        });
-        hold
     }
 }
 
@@ -510,74 +481,23 @@ impl Storage for MemoryStorage {
     }
 
     fn hold(&self, id: HoldId) -> Result<Hold> {
-        let inner = self.lock();
-        let hold = inner
-            .holds
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| Error::not_found(HoldId::ENTITY, id))?;
-        Ok(inner.numbered(hold))
+        self.hold_numbered(id)
     }
 
     fn book_holds(&self, book: BookId) -> Result<Vec<Hold>> {
-        let inner = self.lock();
-        if !inner.books.contains_key(&book) {
-            return Err(Error::not_found(BookId::ENTITY, book));
-        }
-        let waiting = inner
-            .waiting
-            .range((book, HoldId::new(0))..=(book, HoldId::new(u64::MAX)))
-            .map(|(_, id)| *id);
-        let ready = inner
-            .ready_by_book
-            .range((book, HoldId::new(0))..=(book, HoldId::new(u64::MAX)))
-            .map(|(_, id)| *id);
-        let mut ids: Vec<HoldId> = waiting.chain(ready).collect();
-        ids.sort_unstable();
-        let mut queue: Vec<Hold> = ids
-            .into_iter()
-            .filter_map(|id| inner.holds.get(&id).cloned())
-            .collect();
-        Hold::number_queue(&mut queue);
-        Ok(queue)
+        self.book_queue(book)
     }
 
     fn customer_holds(&self, customer: CustomerId) -> Result<Vec<Hold>> {
-        let inner = self.lock();
-        if !inner.customers.contains_key(&customer) {
-            return Err(Error::not_found(CustomerId::ENTITY, customer));
-        }
-        Ok(inner
-            .holds_by_customer
-            .range((customer, HoldId::new(0))..=(customer, HoldId::new(u64::MAX)))
-            .filter_map(|(_, id)| inner.holds.get(id).cloned())
-            .map(|hold| inner.numbered(hold))
-            .collect())
+        self.holds_of_customer(customer)
     }
 
     fn active_holds(&self) -> Result<Vec<Hold>> {
-        let inner = self.lock();
-        let mut ids: Vec<HoldId> = inner
-            .waiting
-            .iter()
-            .map(|(_, id)| *id)
-            .chain(inner.ready.iter().copied())
-            .collect();
-        ids.sort_unstable();
-        Ok(ids
-            .into_iter()
-            .filter_map(|id| inner.holds.get(&id).cloned())
-            .map(|hold| inner.numbered(hold))
-            .collect())
+        self.active_hold_list()
     }
 
     fn ready_holds(&self) -> Result<Vec<Hold>> {
-        let inner = self.lock();
-        Ok(inner
-            .ready
-            .range(..)
-            .filter_map(|id| inner.holds.get(id).cloned())
-            .collect())
+        self.ready_hold_list()
     }
 
     fn notified(&self, key: &str) -> Result<Option<DateTime<Utc>>> {

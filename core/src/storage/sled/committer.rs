@@ -25,8 +25,8 @@ use std::time::Instant;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
 
+use super::layer::{BatchLayer, SledTx};
 use super::shared::{lock, Durability, Shared};
-use super::tx::{BatchLayer, SledTx};
 use crate::engine::{self, Batch, Operation};
 use crate::error::{Error, Result};
 use crate::storage::BatchResults;
