@@ -3,9 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::layout::encode;
-use crate::domain::{Rental, WordIndex};
-use crate::error::Result;
+use crate::domain::WordIndex;
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 
 pub(super) fn id_key(id: u64) -> [u8; 8] {
@@ -212,15 +210,6 @@ pub(super) const HOLD_COUNTER: &[u8] = b"next_id:hold";
 
 /// The `accounts` key of the ledger entry id counter.
 pub(super) const LEDGER_COUNTER: &[u8] = b"next_id:ledger_entry";
-
-/// The `customer_rentals` value of a rental: its due time while open, nothing once closed.
-pub(super) fn customer_rental_value(rental: &Rental) -> Result<Vec<u8>> {
-    if rental.returned_at.is_none() {
-        encode(&rental.due_at)
-    } else {
-        Ok(Vec::new())
-    }
-}
 
 pub(super) fn available_key(book: BookId, copy: CopyId) -> [u8; 16] {
     pair_key(book.get(), copy.get())

@@ -192,6 +192,15 @@ impl<'a> Counted<'a> {
     }
 }
 
+/// The `customer_rentals` value of a rental: its due time while open, nothing once closed.
+pub(super) fn customer_rental_value(rental: &Rental) -> Result<Vec<u8>> {
+    if rental.returned_at.is_none() {
+        encode(&rental.due_at)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
 /// An open rental as the `active_rentals` index stores it: instants as (seconds, nanoseconds) since the Unix
 /// epoch instead of RFC 3339 text, so reading a million of them parses no dates.
 #[derive(Serialize, Deserialize)]
