@@ -1,7 +1,9 @@
 //! Stores written by earlier Koko (on-disk layout 1, `tests/fixtures/sled-v1`; layout 4, `tests/fixtures/sled-v4`;
-//! see their README) open with today's code: each is migrated to the current layout, every record reads back as
-//! written, and the new indexes (available copies, open rentals with their records, the entries by rental) agree
-//! with the records.
+//! layout 5, `tests/fixtures/sled-v5`; see their README) open with today's code: each is migrated to the current
+//! layout, every record reads back as written, and the new indexes (available copies, open rentals with their
+//! records, the entries by rental; from layout 5, the returned rentals, the ledger by date, the customers who owe,
+//! each customer's open rentals tagged with their count and due dates, each book's queue length) agree with the
+//! records.
 #![cfg(feature = "sled")]
 
 use std::path::Path;
@@ -314,4 +316,148 @@ fn a_layout_4_store_gets_its_ledger_indexed_by_rental() {
     let at = Utc.with_ymd_and_hms(2024, 7, 1, 10, 0, 0).unwrap();
     let receipt = store.return_rental_at(RentalId::new(5), at).unwrap();
     assert_eq!(entries(5), [("charge", receipt.charge.total.to_string())]);
+}
+
+#[test]
+fn a_layout_5_store_gets_layout_6_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_named_fixture("sled-v5", dir.path());
+    let storage = SledStorage::open(dir.path()).unwrap();
+    let snapshot = koko_core::check::Snapshot::read(&storage).unwrap();
+    koko_core::check::check(&snapshot).expect("the migrated store holds every invariant");
+    let t0 = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
+    let day = |days: i64| t0 + Duration::days(days);
+    let (ada, alan, grace, edsger) = (
+        CustomerId::new(1),
+        CustomerId::new(2),
+        CustomerId::new(3),
+        CustomerId::new(4),
+    );
+    let store = BookStore::open(&storage).unwrap();
+    let ids = |rentals: koko_core::Records<'_, koko_core::Rental>| -> Vec<u64> {
+        rentals.map(|r| r.unwrap().id.get()).collect()
+    };
+
+    // Layout 5 kept each customer's open rentals untagged; the rebuilt index counts them and lists them: Ada's
+    // History (5), Selfish Gene (6), History (10) and Hobbit (11); Alan's History (8) and Selfish Gene (12); none
+    // of Grace's (her Hobbit was lost, her Selfish Gene returned); Edsger's Dune (4).
+    let open_count = |c| storage.account(c).unwrap().open_rentals;
+    assert_eq!([ada, alan, grace, edsger].map(open_count), [4, 2, 0, 1]);
+    let open_of = |c| ids(storage.customer_open_rentals(c, None).unwrap());
+    assert_eq!(open_of(ada), [5, 6, 10, 11]);
+    assert_eq!(open_of(alan), [8, 12]);
+    assert!(open_of(grace).is_empty());
+    assert_eq!(open_of(edsger), [4]);
+    // Due 7 days after renting (regular books only): 5 at t0+10d, 6 at t0+11d, 8 at t0+13d are overdue at t0+20d;
+    // 10 (due t0+21d) and 12 (due t0+25d) are not; the Hobbit (novel) and Dune (fiction) have no due date.
+    assert_eq!(ids(store.overdue_rentals(day(20)).unwrap()), [5, 6, 8]);
+
+    // The returned rentals by status: 1, 2, 7 and 9 came back, 3 was declared lost; by return time: 2 at t0+2d,
+    // 1 at t0+3d, 3 at t0+4d, 7 at t0+9d, 9 at t0+17d, so [t0+3d, t0+9d) holds 1 and 3.
+    let with_status = |status| ids(storage.rentals_with_status_after(status, None).unwrap());
+    assert_eq!(with_status(koko_core::RentalStatus::Closed), [1, 2, 7, 9]);
+    assert_eq!(with_status(koko_core::RentalStatus::Lost), [3]);
+    assert_eq!(
+        ids(storage.rentals_returned_between(day(3), day(9)).unwrap()),
+        [1, 3]
+    );
+
+    // The ledger by date. Grace: the lost Hobbit's 4.50 charge and 10.00 + 2.00 fees at t0+4d, a 6.50 payment at
+    // t0+10d, the Selfish Gene's 13.00 (9 days: 2 × 1.00 + 7 × 1.50, 2 days late × 0.25) at t0+17d. Over
+    // [t0+5d, t0+17d) she opens at 16.50, pays 6.50 and closes at 10.00.
+    let grace_statement = store.statement(grace, day(5), day(17)).unwrap();
+    assert_eq!(
+        (
+            grace_statement.opening_balance.to_string(),
+            grace_statement.entries.len(),
+            grace_statement.closing_balance.to_string()
+        ),
+        ("16.50".to_string(), 1, "10.00".to_string())
+    );
+    // Alan: 2.00 for History at t0+2d, a 2.00 payment at t0+5d, 6.00 for 4 days of the Hobbit at t0+9d; over
+    // [t0+2d, t0+9d) he opens at nothing and ends at nothing.
+    let alan_statement = store.statement(alan, day(2), day(9)).unwrap();
+    assert_eq!(
+        (
+            alan_statement.opening_balance.to_string(),
+            alan_statement.entries.len(),
+            alan_statement.closing_balance.to_string()
+        ),
+        ("0.00".to_string(), 2, "0.00".to_string())
+    );
+    // Who owes: Alan (6.00) and Grace (23.00); Ada paid 10.00 for a 4.50 charge (a 5.50 credit), Edsger owes
+    // nothing.
+    // (Edsger has no account record: his balance reads as a bare zero.)
+    let balances = [ada, alan, grace, edsger].map(|c| storage.account(c).unwrap().balance);
+    assert_eq!(
+        balances,
+        [
+            Decimal::new(-550, 2),
+            Decimal::new(600, 2),
+            Decimal::new(2300, 2),
+            Decimal::ZERO
+        ]
+    );
+    let owing = |at| -> Vec<u64> {
+        store
+            .aged_balances(at)
+            .unwrap()
+            .map(|row| row.unwrap().customer.get())
+            .collect()
+    };
+    assert_eq!(owing(day(20)), [2, 3]);
+
+    // Dune's queue: its one copy is Edsger's (rental 4); Ada's hold 1, Alan's 3 and Grace's 5 wait (Grace's
+    // earlier hold 2 was cancelled). Edsger's hold 4 on the Hobbit expired.
+    let position = |id: u64| store.hold(koko_core::HoldId::new(id)).unwrap().position;
+    assert_eq!([1, 3, 5].map(position), [Some(1), Some(2), Some(3)]);
+    assert_eq!([2, 4].map(position), [None, None]);
+    // On the shelf: no Hobbit (copy 1 rented, copy 2 lost), no Dune, History's copy 7, no Selfish Gene.
+    let available = |book: u64| store.available_copies(BookId::new(book)).unwrap();
+    assert_eq!([1, 2, 3, 4].map(available), [0, 0, 1, 0]);
+
+    // New writes keep the indexes. Ada returns History (rental 5) at t0+20d: 17 days (2 × 1.00 + 15 × 1.50) and
+    // 10 days late (2.50), 27.00; she now owes 21.50.
+    let receipt = store.return_rental_at(RentalId::new(5), day(20)).unwrap();
+    assert_eq!(
+        (
+            receipt.charge.total.to_string(),
+            receipt.balance.to_string()
+        ),
+        ("27.00".to_string(), "21.50".to_string())
+    );
+    assert_eq!(open_count(ada), 3);
+    assert_eq!(open_of(ada), [6, 10, 11]);
+    assert_eq!(ids(store.overdue_rentals(day(20)).unwrap()), [6, 8]);
+    assert_eq!(
+        with_status(koko_core::RentalStatus::Closed),
+        [1, 2, 5, 7, 9]
+    );
+    let that_day = Utc.with_ymd_and_hms(2024, 6, 23, 0, 0, 0).unwrap();
+    let revenue = store
+        .revenue(that_day, that_day + Duration::days(1))
+        .unwrap();
+    assert_eq!(
+        (
+            revenue.rentals(),
+            revenue.total("USD".parse().unwrap()).to_string()
+        ),
+        (1, "27.00".to_string())
+    );
+    assert_eq!(owing(day(20)), [1, 2, 3]);
+    assert_eq!(available(3), 2);
+    // A new customer's hold on Dune is fourth in its queue; once Alan's hold 3 is cancelled, Grace's is second
+    // and the new one third.
+    let barbara = store
+        .register_customer(&koko_core::NewCustomer::new("Barbara", "Liskov"))
+        .unwrap()
+        .id;
+    let hold = store
+        .place_hold_at(barbara, BookId::new(2), day(20))
+        .unwrap();
+    assert_eq!((hold.id.get(), hold.position), (6, Some(4)));
+    store
+        .cancel_hold_at(koko_core::HoldId::new(3), day(21))
+        .unwrap();
+    assert_eq!([1, 5, 6].map(position), [Some(1), Some(2), Some(3)]);
 }
