@@ -80,6 +80,18 @@ fn import(
     let len = std::fs::metadata(file)?.len();
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_path(file)?;
     let headers = reader.headers()?.clone();
+    // A column neither read nor written by `koko export` is a mistake (a misspelt optional column would
+    // otherwise be skipped in silence): nothing is imported.
+    let known = |h: &str| header.contains(&h) || kind.exported.contains(&h);
+    if let Some(unknown) = headers.iter().find(|h| !known(h.trim())) {
+        return Err(format!(
+            "{}: the header has an unknown column {unknown:?} (expected {}; {} are ignored)",
+            file.display(),
+            header.join(","),
+            kind.exported.join(", ")
+        )
+        .into());
+    }
     // Where each expected column is (a missing optional column reads as empty).
     let mut at = [usize::MAX; 5];
     for (i, name) in header.iter().enumerate() {
@@ -123,7 +135,20 @@ fn import(
         if more {
             report.rows += 1;
             let line = record.position().map_or(0, |p| p.line());
-            match row(&record, &at) {
+            // A row with fields missing or extra is refused whole: its cells cannot be trusted to be in place.
+            let shape = if record.len() == headers.len() {
+                row(&record, &at)
+            } else {
+                Err((
+                    "row".to_owned(),
+                    format!(
+                        "has {} fields; the header has {}",
+                        record.len(),
+                        headers.len()
+                    ),
+                ))
+            };
+            match shape {
                 Ok(op) => batch.push((line, op)),
                 Err((field, reason)) => report.problems.push(Problem {
                     line,
@@ -180,6 +205,8 @@ type Row = Result<Operation, (String, String)>;
 struct Kind {
     what: &'static str,
     header: &'static [&'static str],
+    /// The columns `koko export` adds, ignored so that an export imports again.
+    exported: &'static [&'static str],
     required: usize,
     row: fn(&csv::StringRecord, &[usize; 5]) -> Row,
 }
@@ -187,6 +214,7 @@ struct Kind {
 const BOOKS: Kind = Kind {
     what: "books",
     header: &["title", "author", "category", "isbn", "copies"],
+    exported: &["id", "available"],
     required: 3,
     row: book_row,
 };
@@ -194,6 +222,7 @@ const BOOKS: Kind = Kind {
 const CUSTOMERS: Kind = Kind {
     what: "customers",
     header: &["first_name", "last_name", "email"],
+    exported: &["id", "active"],
     required: 2,
     row: customer_row,
 };

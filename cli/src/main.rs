@@ -1,8 +1,10 @@
-//! `koko`: operate a Koko store from the command line — import a catalogue or customers from CSV, export records
-//! and reports as CSV, check a store's invariants, back it up, restore it, and migrate it to another backend.
+//! `koko`: operate a Koko store from the command line — create one with its price plan, show and publish plans,
+//! import a catalogue or customers from CSV, export records and reports as CSV, check a store's invariants, back
+//! it up, restore it, and migrate it to another backend.
 //!
 //! The store is named by `--store` or `KOKO_STORE`, as in the REST API: a sled directory, or (with the `postgres`
-//! feature, on by default) a `postgresql://…` connection string.
+//! feature, on by default) a `postgresql://…` connection string. Only `koko init` creates a store: every other
+//! command refuses a name that holds none (exit status 2), so a typo never yields a new empty store.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -14,13 +16,20 @@ mod check;
 mod dump;
 mod export;
 mod import;
+mod plan;
 mod store;
 
 use export::ExportKind;
+use store::Mode;
 
-/// Operate a Koko book store: import, export, report, check, back up, restore, migrate.
+/// Operate a Koko book store: create one, set its price plan, import, export, report, check, back up, restore,
+/// migrate.
+///
+/// Exit status: 0 done (every row imported, no problem found); 1 done in part (some rows refused, or `check`
+/// found problems: each is listed); 2 nothing done (no such store, a bad argument or file, the store in use by
+/// another process, …: one line on standard error says why).
 #[derive(Parser)]
-#[command(name = "koko", version, about)]
+#[command(name = "koko", version, about, long_about)]
 struct Cli {
     /// The store: a sled directory, or a `postgresql://…` connection string.
     #[arg(long, env = "KOKO_STORE", global = true)]
@@ -31,9 +40,25 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Create a new store (a new or empty sled directory, or a PostgreSQL database without Koko's tables), with
+    /// its price plan in force from the start when `--plan` is given.
+    Init {
+        /// The store to create: a directory, `sled:DIR`, or `postgresql://…`.
+        path: String,
+        /// Its price plan: `story3` (the reference plan) or a JSON plan file.
+        #[arg(long)]
+        plan: Option<String>,
+    },
+    /// Show, publish or list the store's price plans.
+    Plan {
+        #[command(subcommand)]
+        action: PlanAction,
+    },
     /// Import books (header `title,author,category,isbn,copies`; the last two optional) or customers (header
-    /// `first_name,last_name,email`) from a CSV file. Good rows are imported; each bad one is reported with its
-    /// line, field and reason.
+    /// `first_name,last_name,email`) from a CSV file. Good rows are imported; each bad one (a row with fields
+    /// missing or extra among them) is reported with its line, field and reason, and the exit status is 1. A
+    /// store without a price plan, or a header with a column koko neither reads nor exports, imports nothing
+    /// (exit status 2).
     Import {
         /// What the file holds.
         what: ImportKind,
@@ -66,7 +91,8 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
-    /// Restore a dump into an empty store (a new sled directory or an empty PostgreSQL database).
+    /// Restore a dump into an empty store (create it first with `koko init PATH`, without a plan: the dump
+    /// brings its plan versions).
     Restore {
         /// The dump `koko backup` wrote.
         file: PathBuf,
@@ -77,10 +103,27 @@ enum Command {
         /// The store to copy: `sled:DIR`, a directory, or `postgresql://…`.
         #[arg(long)]
         from: String,
-        /// The empty store to fill.
+        /// The empty store to fill (create it first with `koko init`, without a plan).
         #[arg(long)]
         to: String,
     },
+}
+
+/// What `koko plan` does.
+#[derive(Subcommand)]
+enum PlanAction {
+    /// Print the plan in force now, as the JSON `plan publish` reads.
+    Show,
+    /// Publish a new plan version (a JSON plan file, or `story3`): rentals opened from `--from` on are priced by it.
+    Publish {
+        /// The plan.
+        file: String,
+        /// When it comes into force (RFC 3339, e.g. 2025-01-01T00:00:00Z); now when not given.
+        #[arg(long)]
+        from: Option<chrono::DateTime<chrono::Utc>>,
+    },
+    /// List every plan version (CSV: version, in force from, currency, categories).
+    History,
 }
 
 /// What `koko import` reads.
@@ -105,9 +148,17 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let progress = io::stderr().is_terminal();
+    if let Command::Init { path, plan } = &cli.command {
+        let store = store::open(path, Mode::New)?;
+        println!(
+            "{}",
+            plan::init(&store, &store::shown(path), plan.as_deref())?
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Command::Migrate { from, to } = &cli.command {
-        let source = store::open(from)?;
-        let target = store::open(to)?;
+        let source = store::open(from, Mode::Existing)?;
+        let target = store::open(to, Mode::Existing)?;
         let moved = dump::migrate(&source, &target, progress)?;
         println!("migrated and verified: {moved}");
         let report = check::run(&target, progress)?;
@@ -126,9 +177,21 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             "name the store with --store or KOKO_STORE (a sled directory or postgresql://…)".into(),
         );
     };
-    let store = store::open(&name)?;
+    let store = store::open(&name, Mode::Existing)?;
     match cli.command {
+        Command::Plan { action } => {
+            let shown = match action {
+                PlanAction::Show => plan::show(&store)?,
+                PlanAction::Publish { file, from } => plan::publish(&store, &file, from)?,
+                PlanAction::History => plan::history(&store)?,
+            };
+            println!("{}", shown.trim_end());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import { what, file } => {
+            if store.plan_versions().is_empty() {
+                return Err(plan::none_yet());
+            }
             let customers = matches!(what, ImportKind::Customers);
             let report = import::run(&store, customers, &file, progress)?;
             let mut err = io::stderr().lock();
@@ -177,5 +240,6 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { .. } => Err("migrate names its stores with --from and --to".into()),
+        Command::Init { .. } => Err("init names its store as its argument".into()),
     }
 }

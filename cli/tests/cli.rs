@@ -273,6 +273,12 @@ fn backup_restore_gives_the_same_dump() {
         "backed up: 2 plan versions, 3 books, 6 copies, 2 customers, 4 rentals, 3 ledger entries, 0 holds, 0 notices sent"
     );
     let copy = dir.path().join("copy").to_string_lossy().into_owned();
+    // A store that does not exist is not restored into: it is created first, without a plan.
+    let missing = koko(&copy, &["restore", file.to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(!Path::new(&copy).exists());
+    let created = koko("", &["init", &copy]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
     let restored = koko(&copy, &["restore", file.to_str().unwrap()]);
     assert!(restored.status.success(), "{}", text(&restored.stderr));
     assert_eq!(dump_body(&store), dump_body(&copy));
@@ -311,6 +317,15 @@ fn migrate_sled_to_postgres() {
     }
     let target = format!("postgresql://postgres@127.0.0.1:{}/{db}", port(&server));
     let from = format!("sled:{store}");
+    // A database without Koko's tables is no store: migrate refuses it until `koko init` makes one.
+    let refused = Command::new(env!("CARGO_BIN_EXE_koko"))
+        .args(["migrate", "--from", &from, "--to", &target])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stderr).contains("no Koko store at"));
+    let created = koko("", &["init", &target]);
+    assert!(created.status.success(), "{}", text(&created.stderr));
     let moved = Command::new(env!("CARGO_BIN_EXE_koko"))
         .args(["migrate", "--from", &from, "--to", &target])
         .output()

@@ -82,6 +82,16 @@ impl PostgresStorage {
         Self::connect_with(url, PostgresOptions::default())
     }
 
+    /// Whether the database at `url` holds a Koko store (its schema), without creating one as
+    /// [`PostgresStorage::connect`] would: for a tool that must not mistake a wrong database for an empty store.
+    pub fn holds_store(url: &str) -> Result<bool> {
+        let mut client = postgres::Client::connect(url, NoTls).map_err(pg_error)?;
+        let row = client
+            .query_one("SELECT to_regclass('koko_schema_version') IS NOT NULL", &[])
+            .map_err(pg_error)?;
+        row.try_get(0).map_err(pg_error)
+    }
+
     /// Connects with explicit pool options.
     pub fn connect_with(url: &str, options: PostgresOptions) -> Result<Self> {
         let config: postgres::Config = url.parse().map_err(|e| {

@@ -123,7 +123,8 @@ impl SledStorage {
     }
 
     /// Opens (creating if needed) the store in directory `path` with the given options. A store written by an
-    /// earlier Koko is migrated to the current on-disk layout first.
+    /// earlier Koko is migrated to the current on-disk layout first. A store another process holds open is an
+    /// [`Error::Storage`] that names that process (where the system says, as Linux does) and what to do instead.
     pub fn open_with(path: impl AsRef<Path>, options: SledOptions) -> Result<Self> {
         let mut config = sled::Config::new().path(path.as_ref());
         config = match options.durability {
@@ -136,7 +137,9 @@ impl SledStorage {
         if let Some(bytes) = options.cache_capacity {
             config = config.cache_capacity(bytes);
         }
-        let db = config.open().map_err(Error::storage)?;
+        let db = config
+            .open()
+            .map_err(|e| shared::open_error(path.as_ref(), e))?;
         let log_file = std::fs::File::open(path.as_ref().join("db")).map_err(Error::storage)?;
         let trees = Trees::open(&db)?;
         migrate::migrate(&db, &trees)?;

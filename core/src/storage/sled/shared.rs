@@ -1,6 +1,7 @@
 //! What the callers and the committer of a sled store share: its options ([`Durability`], [`SledOptions`]), the
 //! database and its trees, the committed plan versions, whether the store stopped, and the commit counters.
 
+use std::path::Path;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -139,4 +140,54 @@ pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The error of opening the sled database in `path`: when another process holds its lock, one line that says so,
+/// which process (its id and name, read from `/proc/locks` where the system has it), and what to do instead.
+pub(super) fn open_error(path: &Path, error: sled::Error) -> Error {
+    // sled reports a held lock as an I/O error whose text says so (its kind is not kept).
+    let held = matches!(&error, sled::Error::Io(io)
+        if io.kind() == std::io::ErrorKind::WouldBlock
+            || io.to_string().contains("could not acquire lock"));
+    if !held {
+        return Error::storage(error);
+    }
+    let holder = lock_holder(&path.join("db"))
+        .map(|(pid, name)| format!(" (process {pid}, {name})"))
+        .unwrap_or_default();
+    Error::Storage(
+        format!(
+            "the store at {} is open in another process{holder}: a sled store serves one process at a time; \
+             stop it, or work through it (the REST API serves the store it holds)",
+            path.display()
+        )
+        .into(),
+    )
+}
+
+/// The process holding a lock on `file`, and its name, from `/proc/locks` (Linux); `None` elsewhere or when not
+/// found.
+fn lock_holder(file: &Path) -> Option<(u32, String)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let inode = std::fs::metadata(file).ok()?.ino();
+        let locks = std::fs::read_to_string("/proc/locks").ok()?;
+        // Each line: `N: POSIX ADVISORY WRITE pid major:minor:inode start end`.
+        let pid = locks.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let device = fields.get(5)?;
+            let found = device.rsplit(':').next()?.parse::<u64>().ok()? == inode;
+            found.then(|| fields.get(4)?.parse::<u32>().ok()).flatten()
+        })?;
+        let name = std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .map(|n| n.trim().to_owned())
+            .unwrap_or_else(|_| "unknown".into());
+        Some((pid, name))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        None
+    }
 }

@@ -1,0 +1,248 @@
+//! The `koko` command never guesses: a store that does not exist is an error for every command (exit status 2, one
+//! line saying how to create one) and is not created; only `koko init` creates a store; imports need a price plan
+//! and refuse rows whose fields do not line up with the header; a store another process holds is named as such.
+
+use std::process::{Command, Output};
+
+use koko_core::{BookStore, PricePlan, SledStorage};
+
+fn koko(store: Option<&str>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_koko"));
+    command.args(args).env_remove("KOKO_STORE");
+    if let Some(store) = store {
+        command.env("KOKO_STORE", store);
+    }
+    command.output().expect("run koko")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The exit status and the first line of standard error.
+fn refusal(out: &Output) -> (Option<i32>, String) {
+    (
+        out.status.code(),
+        text(&out.stderr).lines().next().unwrap_or("").to_owned(),
+    )
+}
+
+#[test]
+fn a_misspelt_store_is_an_error_for_every_command_and_is_not_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("shpo");
+    let name = typo.to_str().unwrap();
+    let dump = dir.path().join("nightly.dump");
+    let csv = dir.path().join("books.csv");
+    std::fs::write(&csv, "title,author,category\nEmma,Jane Austen,novel\n").unwrap();
+    let want = format!("koko: no Koko store at {name}; create one with `koko init {name}`");
+    for args in [
+        vec!["check"],
+        vec!["backup", "-o", dump.to_str().unwrap()],
+        vec!["export", "books"],
+        vec!["import", "books", csv.to_str().unwrap()],
+        vec!["plan", "show"],
+        vec![
+            "report",
+            "--from",
+            "2024-01-01T00:00:00Z",
+            "--to",
+            "2024-02-01T00:00:00Z",
+        ],
+        vec!["restore", dump.to_str().unwrap()],
+    ] {
+        let out = koko(Some(name), &args);
+        assert_eq!(refusal(&out), (Some(2), want.clone()), "{args:?}");
+        assert!(text(&out.stdout).is_empty(), "{args:?} printed a result");
+    }
+    assert!(!typo.exists(), "a command created the misspelt store");
+    assert!(!dump.exists(), "a backup of no store was written");
+    // A path whose parents do not exist is not created either.
+    let deep = dir.path().join("nonexistent/dir/x");
+    let out = koko(Some(deep.to_str().unwrap()), &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.path().join("nonexistent").exists());
+}
+
+#[test]
+fn init_creates_a_store_once_with_its_plan_and_plan_shows_publishes_and_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = dir.path().join("shop");
+    let name = shop.to_str().unwrap();
+    let out = koko(None, &["init", name, "--plan", "story3"]);
+    assert_eq!(
+        (out.status.code(), text(&out.stdout).trim().to_owned()),
+        (
+            Some(0),
+            format!(
+                "created a Koko store at {name}, its plan (version 1) in force from 1970-01-01T00:00:00Z"
+            )
+        )
+    );
+    // Not twice, and not over a directory that holds something else.
+    let again = koko(None, &["init", name]);
+    assert_eq!(
+        refusal(&again),
+        (
+            Some(2),
+            format!("koko: there is already a Koko store at {name}")
+        )
+    );
+    let busy = dir.path().join("busy");
+    std::fs::create_dir(&busy).unwrap();
+    std::fs::write(busy.join("notes.txt"), "mine").unwrap();
+    assert_eq!(
+        koko(None, &["init", busy.to_str().unwrap()]).status.code(),
+        Some(2)
+    );
+    // The plan in force is story 3, printed as a plan file publish reads back.
+    let shown = koko(Some(name), &["plan", "show"]);
+    assert!(shown.status.success(), "{}", text(&shown.stderr));
+    let shown = text(&shown.stdout);
+    let (first, json) = shown.split_once('\n').unwrap();
+    assert_eq!(
+        first,
+        "# plan version 1, in force from 1970-01-01T00:00:00Z"
+    );
+    assert_eq!(PricePlan::from_json(json).unwrap(), PricePlan::story3());
+    // Publish a copy with poetry from 2030 on; history lists both versions in order.
+    let mut doc: serde_json::Value = serde_json::from_str(json).unwrap();
+    doc["categories"]["poetry"] = doc["categories"]["regular"].clone();
+    let file = dir.path().join("poetry.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    let published = koko(
+        Some(name),
+        &[
+            "plan",
+            "publish",
+            file.to_str().unwrap(),
+            "--from",
+            "2030-01-01T00:00:00Z",
+        ],
+    );
+    assert_eq!(
+        text(&published.stdout).trim(),
+        "published plan version 2, in force from 2030-01-01T00:00:00Z"
+    );
+    let history = koko(Some(name), &["plan", "history"]);
+    assert_eq!(
+        text(&history.stdout),
+        "version,in_force_from,currency,categories\n\
+         1,1970-01-01T00:00:00Z,USD,fiction novel regular\n\
+         2,2030-01-01T00:00:00Z,USD,fiction novel poetry regular\n"
+    );
+    // A plan that does not parse is refused with its file's name.
+    std::fs::write(&file, "{\"categories\": 3}").unwrap();
+    let bad = koko(Some(name), &["plan", "publish", file.to_str().unwrap()]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("poetry.json"),
+        "{}",
+        text(&bad.stderr)
+    );
+}
+
+#[test]
+fn a_store_without_a_plan_imports_nothing_and_says_how_to_set_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = dir.path().join("shop");
+    let name = shop.to_str().unwrap();
+    let out = koko(None, &["init", name]);
+    assert!(
+        text(&out.stdout).contains("without a price plan"),
+        "{}",
+        text(&out.stdout)
+    );
+    let csv = dir.path().join("books.csv");
+    std::fs::write(
+        &csv,
+        "title,author,category\nEmma,Jane Austen,Novel\nOde,Keats,poetry\n",
+    )
+    .unwrap();
+    let refused = koko(Some(name), &["import", "books", csv.to_str().unwrap()]);
+    let (code, line) = refusal(&refused);
+    assert_eq!(code, Some(2));
+    assert!(
+        line.contains("no price plan") && line.contains("koko plan publish"),
+        "{line}"
+    );
+    let books = koko(Some(name), &["export", "books"]);
+    assert_eq!(
+        text(&books.stdout),
+        "id,title,author,category,isbn,copies,available\n"
+    );
+    // With a plan, the same file's unpriced categories are refused by line.
+    assert!(koko(
+        Some(name),
+        &[
+            "plan",
+            "publish",
+            "story3",
+            "--from",
+            "1970-01-01T00:00:00Z"
+        ]
+    )
+    .status
+    .success());
+    let imported = koko(Some(name), &["import", "books", csv.to_str().unwrap()]);
+    assert_eq!(imported.status.code(), Some(1));
+    let problems = text(&imported.stderr);
+    assert!(
+        problems.contains("line 2: category:") && problems.contains("line 3: category:"),
+        "{problems}"
+    );
+}
+
+#[test]
+fn rows_with_fields_missing_or_extra_are_refused_by_line_and_unknown_columns_stop_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = dir.path().join("shop");
+    BookStore::with_default_plan(SledStorage::open(&shop).unwrap(), PricePlan::story3()).unwrap();
+    let name = shop.to_str().unwrap();
+    let csv = dir.path().join("customers.csv");
+    std::fs::write(
+        &csv,
+        "first_name,last_name,email\nAda,Lovelace,ada@example.org\nAlan,Turing,alan@example.org,extra\nGrace,Hopper\n",
+    )
+    .unwrap();
+    let out = koko(Some(name), &["import", "customers", csv.to_str().unwrap()]);
+    assert_eq!(
+        (out.status.code(), text(&out.stderr), text(&out.stdout).trim().to_owned()),
+        (
+            Some(1),
+            "line 3: row: has 4 fields; the header has 3\nline 4: row: has 2 fields; the header has 3\n".to_owned(),
+            "imported 1 customers from 3 rows; 2 rows refused".to_owned()
+        )
+    );
+    // A misspelt column is not skipped in silence: nothing is imported.
+    std::fs::write(
+        &csv,
+        "first_name,last_name,emial\nEdsger,Dijkstra,ed@example.org\n",
+    )
+    .unwrap();
+    let out = koko(Some(name), &["import", "customers", csv.to_str().unwrap()]);
+    let (code, line) = refusal(&out);
+    assert_eq!(code, Some(2));
+    assert!(line.contains("unknown column \"emial\""), "{line}");
+    let customers = koko(Some(name), &["export", "customers"]);
+    assert_eq!(text(&customers.stdout).lines().count(), 2, "only Ada");
+}
+
+#[test]
+fn a_store_held_by_another_process_is_named_with_that_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let shop = dir.path().join("shop");
+    let _held = SledStorage::open(&shop).unwrap();
+    let out = koko(Some(shop.to_str().unwrap()), &["check"]);
+    let (code, line) = refusal(&out);
+    assert_eq!(code, Some(2));
+    assert!(
+        line.contains(&format!(
+            "is open in another process (process {}",
+            std::process::id()
+        )),
+        "{line}"
+    );
+    assert!(line.contains("stop it, or work through it"), "{line}");
+    assert_eq!(text(&out.stderr).lines().count(), 1, "one line, no trace");
+}
