@@ -227,6 +227,9 @@ class Cluster:
             "GUNICORN_WORKERS": str(self.workers),
             "GUNICORN_THREADS": str(self.threads),
             "KOKO_API_CATALOGUE_CACHE_SECONDS": str(self.settings.cache_seconds),
+            # One proxy (HAProxy, option forwardfor) appends the client's address to X-Forwarded-For: the throttles
+            # key on that address, not on HAProxy's, nor on what a client wrote in the header itself.
+            "KOKO_API_TRUSTED_PROXIES": "1",
         }
         if self.settings.replica:
             extra["KOKO_STORE_REPLICA"] = self.replica_db

@@ -25,9 +25,16 @@ errorlog = "-"
 
 
 def on_starting(server):
-    """Refuses several workers unless koko runs on PostgreSQL (``-w`` on the command line is checked too)."""
+    """Refuses several workers unless koko runs on PostgreSQL (``-w`` on the command line is checked too), and, with
+    ``DJANGO_DEBUG=0``, a weak ``DJANGO_SECRET_KEY`` (one line here, before any worker boots; ``kokoapi.wsgi`` refuses
+    it too)."""
     if server.cfg.workers > 1 and not on_postgres:
         raise SystemExit(
             f"gunicorn.conf.py: {server.cfg.workers} workers on a sled or memory store: one process serves it "
             "(use threads: GUNICORN_THREADS), or set KOKO_STORE=postgresql://… for several workers"
         )
+    from kokoapi.env import flag, weak_secret_key
+
+    reason = weak_secret_key(os.environ.get("DJANGO_SECRET_KEY", ""), flag("DJANGO_DEBUG", "0"))
+    if reason is not None:
+        raise SystemExit(f"gunicorn.conf.py: {reason}: with DJANGO_DEBUG=0 set it to a long random value")

@@ -13,3 +13,7 @@ MAX_SEARCH_CHARS = 200
 
 # koko's ids are u64.
 MAX_ID = 2**64 - 1
+
+# MAX_KEY_CHARS (core/src/engine/idempotency.rs): the longest idempotency key, in characters. koko sees a scoped digest
+# of the client's key (views.base.idempotency_key), so the API checks the key as sent.
+MAX_IDEMPOTENCY_KEY_CHARS = 255

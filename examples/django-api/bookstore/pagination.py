@@ -10,7 +10,10 @@ number —
 - ``o<n>``: position ``<n>`` of a list that is small by nature and paged in Python (``bookstore.records.Records``).
 
 A page of a ``Keyset`` costs one koko call of ``limit`` records (plus one of one record to know whether a next page
-exists), whatever its position. ``KOKO_API_PAGINATION=off`` answers the original's plain JSON arrays:
+exists), whatever its position. A ``previous`` page costs at most ``records.READ_BEFORE_CALLS`` calls of at most
+``MAX_PAGE`` records whatever its cursor: on a sparse search it may hold fewer than ``limit`` records (even none)
+while its own ``previous`` link goes on below, and a ``b`` cursor past the end of the list (no record from its
+window on) answers an empty page without links. ``KOKO_API_PAGINATION=off`` answers the original's plain JSON arrays:
 ``paginate_queryset`` answers None, DRF's sign that the view answers the whole list.
 """
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Optional, Tuple
 
 from django.conf import settings
@@ -26,7 +30,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from .limits import MAX_PAGE
+from .limits import MAX_ID, MAX_PAGE
 from .records import Keyset
 
 DEFAULT_LIMIT = 50
@@ -59,11 +63,14 @@ def decode_cursor(token: str) -> Tuple[str, int]:
     raise bad_cursor()
 
 
+LIMIT_DIGITS = re.compile(r"[0-9]{1,4}")  # ASCII digits only: "²".isdigit() is true, but int("²") fails
+
+
 def page_limit(request) -> int:
     raw = request.query_params.get("limit")
     if raw is None:
         return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not LIMIT_DIGITS.fullmatch(raw) or not 1 <= int(raw) <= MAX_PAGE:
         raise exceptions.ValidationError({"limit": [f"A whole number from 1 to {MAX_PAGE}."]})
     return int(raw)
 
@@ -73,10 +80,18 @@ def _page_of_keyset(keyset: Keyset, cursor: Optional[Tuple[str, int]], limit: in
     if cursor is not None and cursor[0] == OFFSET:
         raise bad_cursor()
     if cursor is not None and cursor[0] == BEFORE:
-        before = keyset.read_before(cursor[1], limit + 1)
-        records = before[-limit:]
-        previous = encode_cursor(BEFORE, records[0].id) if len(before) > limit else None
-        following = encode_cursor(AFTER, records[-1].id) if records else encode_cursor(AFTER, 0)
+        before = cursor[1]
+        found = keyset.read_before(before, limit + 1)
+        if found.past_the_end:
+            return [], None, None  # no record of the list at or after the cursor's window: an empty page, no links
+        records = found.records[-limit:]
+        if len(found.records) > limit:
+            previous = encode_cursor(BEFORE, records[0].id)
+        elif found.low > 0:  # the reads' budget ran out before the start: the records below come on the next page
+            previous = encode_cursor(BEFORE, found.low + 1)
+        else:
+            previous = None
+        following = encode_cursor(AFTER, records[-1].id if records else max(before - 1, 0))
         return records, following, previous
     after = cursor[1] if cursor is not None else None
     records = keyset.fetch(after or None, limit)
@@ -84,7 +99,7 @@ def _page_of_keyset(keyset: Keyset, cursor: Optional[Tuple[str, int]], limit: in
     following = encode_cursor(AFTER, records[-1].id) if more else None
     previous = None
     if after:
-        previous = encode_cursor(BEFORE, records[0].id if records else after + 1)
+        previous = encode_cursor(BEFORE, records[0].id if records else min(after + 1, MAX_ID))
     return records, following, previous
 
 

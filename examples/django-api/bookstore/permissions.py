@@ -4,7 +4,7 @@
 - ``HasToken``: any caller who authenticated with a token (to rotate or revoke it).
 - ``ReadOnly``: any caller, anonymous included, for GET/HEAD/OPTIONS.
 - ``IsOwner``: a customer acting on their own records; the view says whose a record is (``owner_id``). Another
-  customer's records answer **404**, as if they did not exist, so ids reveal nothing.
+  customer's records answer **404** exactly as an unknown id does (same status, same body), so ids reveal nothing.
 - ``AtServerTime``: customers rent, return, renew and cancel at the server's time: a time in the body (the view's
   ``time_fields``) is a **403**.
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+import koko
 from rest_framework import exceptions, permissions
 
 from .auth import Role, caller
@@ -42,11 +43,17 @@ class ReadOnly(permissions.BasePermission):
 
 
 class IsOwner(permissions.BasePermission):
+    """A customer's own record. Another customer's and one that does not exist answer the same 404
+    (``{"detail": "Not found."}``), so a customer cannot tell which ids exist; staff get koko's own message."""
+
     def has_permission(self, request, view) -> bool:
         who = caller(request)
         if who.role is not Role.CUSTOMER:
             return False
-        owner: Optional[int] = view.owner_id(request)  # may raise koko.NotFound: a 404 like any unknown id
+        try:
+            owner: Optional[int] = view.owner_id(request)  # reads the record: koko.NotFound if it does not exist
+        except koko.NotFound:
+            raise exceptions.NotFound() from None
         if owner is not None and owner != who.customer_id:
             raise exceptions.NotFound()
         return True

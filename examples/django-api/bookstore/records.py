@@ -51,22 +51,40 @@ class Keyset(Records):
                 return records
             after = page[-1].id
 
-    def read_before(self, before: int, want: int) -> list:
-        """The last ``want`` records with ids below ``before`` (fewer at the start). koko reads forward only: from
-        ``before - 1 - want`` (ids are dense, so one call for the unfiltered lists), widening the window fourfold
-        while it holds fewer than ``want`` records (a sparse search or filter)."""
-        window = want
-        while True:
-            low = max(0, before - 1 - window)
-            found: list = []
-            after: Optional[int] = low or None
-            while True:
-                chunk = self.fetch(after, min(MAX_PAGE, max(window, want)))
-                below = [record for record in chunk if record.id < before]
-                found = (found + below)[-want:]
-                if len(below) < len(chunk) or len(chunk) < min(MAX_PAGE, max(window, want)):
-                    break
-                after = chunk[-1].id
+    def read_before(self, before: int, want: int) -> "Before":
+        """The last ``want`` records with ids below ``before``, read with bounded work whatever ``before`` is.
+
+        koko reads forward only, so this reads windows of ids downwards from ``before``: the first of ``want`` ids
+        (ids are dense, so one call answers an unfiltered list), then windows of ``MAX_PAGE`` ids while a sparse
+        search or filter found fewer than ``want`` records — each window one koko call of at most ``MAX_PAGE``
+        records, at most ``READ_BEFORE_CALLS`` of them. ``Before.low``: the records at or below it were not read
+        (0: the start was reached). When the first call finds no record at all above its window's bottom, ``before``
+        is past the end of the list (``past_the_end``): one call, as for any page."""
+        found: list = []
+        top = before  # the window's ids are below top, above low
+        size = min(want, MAX_PAGE)
+        for call in range(READ_BEFORE_CALLS):
+            low = max(0, top - 1 - size)
+            if top <= 1:
+                return Before(found, 0)
+            chunk = self.fetch(low or None, top - 1 - low)
+            if call == 0 and not chunk and low > 0:
+                return Before([], low, past_the_end=True)
+            found = [record for record in chunk if record.id < top] + found
             if len(found) >= want or low == 0:
-                return found
-            window *= 4
+                return Before(found[-want:], low)
+            top, size = low + 1, MAX_PAGE
+        return Before(found, low)
+
+
+READ_BEFORE_CALLS = 4  # koko calls a previous page may make (each of at most MAX_PAGE records)
+
+
+@dataclass(frozen=True)
+class Before:
+    """What ``Keyset.read_before`` read: ``records`` (id order), ``low`` (nothing at or below it was read; 0: the
+    list's start was reached) and ``past_the_end`` (no record of the list from the first window on)."""
+
+    records: list
+    low: int
+    past_the_end: bool = False

@@ -56,12 +56,16 @@ class AwareDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "naive": "Datetime has no timezone: add an offset, e.g. 2024-06-05T10:00:00Z.",
+        "out_of_range": "Datetime is out of range in UTC (years 1 to 9999).",
     }
 
     def enforce_timezone(self, value):
         if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
             self.fail("naive")
-        return value.astimezone(dt.timezone.utc)
+        try:
+            return value.astimezone(dt.timezone.utc)
+        except OverflowError:  # 0001-01-01T00:00:00+01:00, 9999-12-31T23:59:59-05:00
+            self.fail("out_of_range")
 
 
 _datetime_out = AwareDateTimeField()
@@ -100,6 +104,19 @@ class MoneyField(serializers.Field):
         return str(value)
 
 
+class WholeNumberField(serializers.IntegerField):
+    """DRF's ``IntegerField`` (a JSON number, or a string of digits: query parameters are strings) that takes ASCII
+    digits only: Python's ``int()`` also reads ``"٣"``, ``"1_000"`` or ``" 7 "``, and ``str.isdigit()`` says yes to
+    ``"²"``, which ``int()`` refuses. Anything but ``-?[0-9]+`` in a string is the field's 400."""
+
+    DIGITS = re.compile(r"-?[0-9]{1,30}")
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not self.DIGITS.fullmatch(data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 # --- input -------------------------------------------------------------------------------------------------------
 
 
@@ -108,7 +125,7 @@ class BookInput(Serializer):
     author = serializers.CharField()
     book_type = serializers.ChoiceField(choices=sorted(CATEGORY_BY_TYPE))
     # on create only; the original had one copy
-    copies = serializers.IntegerField(required=False, min_value=1, max_value=MAX_COPIES_PER_CALL)
+    copies = WholeNumberField(required=False, min_value=1, max_value=MAX_COPIES_PER_CALL)
 
 
 class CustomerInput(Serializer):
@@ -119,7 +136,7 @@ class CustomerInput(Serializer):
 
 
 class RentInput(Serializer):
-    book = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    book = WholeNumberField(min_value=1, max_value=MAX_ID)
     date_rented = AwareDateTimeField(required=False)  # default: now
 
 
@@ -136,8 +153,8 @@ class AtInput(Serializer):
 
 
 class HoldInput(AtInput):
-    customer_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    book_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    customer_id = WholeNumberField(min_value=1, max_value=MAX_ID)
+    book_id = WholeNumberField(min_value=1, max_value=MAX_ID)
 
 
 class PaymentInput(Serializer):
@@ -156,7 +173,7 @@ class ReasonedAmountInput(Serializer):
 
 
 class FeeInput(ReasonedAmountInput):
-    rental_id = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    rental_id = WholeNumberField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
 
 
 class BlockInput(Serializer):
@@ -374,7 +391,7 @@ class CustomerCloseInput(Serializer):
 
 
 class CopiesInput(Serializer):
-    count = serializers.IntegerField(min_value=1, max_value=MAX_COPIES_PER_CALL)
+    count = WholeNumberField(min_value=1, max_value=MAX_COPIES_PER_CALL)
 
 
 class PlanDocument(Serializer):
@@ -414,9 +431,9 @@ class QuoteQuery(Serializer):
     """What to price: a ``book`` (its category) or a ``book_type``, for ``days`` days or from ``rented_at`` to
     ``returned_at``."""
 
-    book = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    book = WholeNumberField(required=False, min_value=1, max_value=MAX_ID)
     book_type = serializers.ChoiceField(choices=sorted(CATEGORY_BY_TYPE), required=False)
-    days = serializers.IntegerField(required=False, min_value=0, max_value=2**32 - 1)
+    days = WholeNumberField(required=False, min_value=0, max_value=2**32 - 1)
     rented_at = AwareDateTimeField(required=False)
     returned_at = AwareDateTimeField(required=False)
 
@@ -451,7 +468,7 @@ class RentalFilterQuery(Serializer):
     """``GET /rentals/``: by status, customer, and open past their due date now (``overdue=true``)."""
 
     status = serializers.ChoiceField(choices=sorted(RENTAL_STATUS), required=False)
-    customer = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    customer = WholeNumberField(required=False, min_value=1, max_value=MAX_ID)
     overdue = serializers.ChoiceField(choices=["true"], required=False)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Optional
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -23,6 +24,47 @@ def flag(name: str, default: str) -> bool:
 
 def words(name: str, default: str) -> list:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def count(name: str, default: str) -> int:
+    """A whole number >= 0 (ASCII digits); anything else refuses to start, naming the variable."""
+    raw = os.environ.get(name, default).strip()
+    if not (raw.isascii() and raw.isdigit()):
+        raise ImproperlyConfigured(f"{name}={raw!r}: expected a whole number (0, 1, 2, …)")
+    return int(raw)
+
+
+# Django's own test of a secret key (``manage.py check --deploy``, security.W009).
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
+
+
+def weak_secret_key(key: str, debug: bool) -> Optional[str]:
+    """Why a server must not start with ``key`` as its ``SECRET_KEY`` (one line), or None. With ``DEBUG`` on anything
+    goes; off, the key must pass Django's own test: at least 50 characters, at least 5 different ones."""
+    if debug:
+        return None
+    if not key.strip():
+        return "DJANGO_SECRET_KEY is unset, empty or blank"
+    if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return (f"DJANGO_SECRET_KEY is too weak ({len(key)} characters, {len(set(key))} different; Django wants at "
+                f"least {SECRET_KEY_MIN_LENGTH} and {SECRET_KEY_MIN_UNIQUE_CHARACTERS})")
+    return None
+
+
+def refuse_weak_secret_key(settings) -> None:
+    """Raises ImproperlyConfigured, one line, when a server must not start with the settings' ``SECRET_KEY`` (see
+    ``weak_secret_key``)."""
+    try:
+        key = settings.SECRET_KEY
+    except ImproperlyConfigured:  # Django's own refusal of an empty key: say it as for any weak one
+        key = ""
+    reason = weak_secret_key(key, settings.DEBUG)
+    if reason is not None:
+        raise ImproperlyConfigured(
+            f"{reason}: with DJANGO_DEBUG=0 set it to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
 
 
 def database_from_url(url: str) -> dict:

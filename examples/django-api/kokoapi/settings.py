@@ -13,17 +13,24 @@ throttles' counters) (``kokoapi.env.api_database``): SQLite beside the sled stor
 server as koko when koko runs on PostgreSQL, or ``KOKO_API_DATABASE``. ``KOKO_API_AUTH=none`` serves the original
 open API (no users, no throttling) for local development.
 
+Security (README "Security"): with ``DJANGO_DEBUG=0`` a server (``kokoapi.wsgi``, ``kokoapi.asgi``, gunicorn) refuses
+a weak ``DJANGO_SECRET_KEY``; the throttles key on the connection's address unless ``KOKO_API_TRUSTED_PROXIES`` says
+how many proxies append to ``X-Forwarded-For``; failed logins and failed token authentications are throttled
+(``KOKO_API_THROTTLE_LOGIN``, ``KOKO_API_THROTTLE_BAD_TOKEN``); every answer forbids framing; ``KOKO_API_HTTPS=1``
+turns on what a site served over HTTPS wants (secure cookies, the redirect to HTTPS, HSTS).
+
 ``manage.py send_notices`` mails customers through Django's SMTP backend: ``KOKO_EMAIL_HOST`` / ``KOKO_EMAIL_PORT``
 (default ``localhost:25``), optionally ``KOKO_EMAIL_USER``, ``KOKO_EMAIL_PASSWORD``, ``KOKO_EMAIL_TLS=1``, and the
 sender ``KOKO_EMAIL_FROM`` (``DEFAULT_FROM_EMAIL``).
 """
 
 import os
+import re
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from kokoapi.env import api_database, flag, words
+from kokoapi.env import api_database, count, flag, words
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -35,6 +42,9 @@ if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
         "DJANGO_DEBUG=0 with the development secret key: set DJANGO_SECRET_KEY to a long random value "
         "(python -c 'import secrets; print(secrets.token_urlsafe(50))'), or DJANGO_DEBUG=1 on your own machine."
     )
+# A server also refuses an empty, blank or short key with DEBUG off (kokoapi.env.refuse_weak_secret_key, called by
+# kokoapi.wsgi, kokoapi.asgi and gunicorn.conf.py); management commands such as `check` still run, and
+# `check --deploy` reports the key (security.W009).
 ALLOWED_HOSTS = words("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 
 KOKO_STORE = os.environ.get("KOKO_STORE", str(BASE_DIR / "koko-data"))
@@ -69,6 +79,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer (static files, redirects, errors too) forbids framing: X-Frame-Options: DENY and
+    # Content-Security-Policy: frame-ancestors 'none' (kokoapi.security).
+    "kokoapi.security.FrameAncestorsNoneMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -149,11 +163,35 @@ STATIC_URL = "static/"
 STATIC_ROOT = os.environ.get("KOKO_API_STATIC_ROOT") or None
 WHITENOISE_USE_FINDERS = True
 
-# The docs pages log in with a session (/api-auth/login/); API clients send "Authorization: Token <key>".
+# The docs pages log in with a session (/api-auth/login/, bookstore.login: failed logins throttled); API clients send
+# "Authorization: Token <key>". Logging out (POST /api-auth/logout/) goes back to the docs.
 LOGIN_URL = "rest_framework:login"
 LOGIN_REDIRECT_URL = "/"
-SESSION_COOKIE_SECURE = flag("KOKO_API_SECURE_COOKIES", "0")
+LOGOUT_REDIRECT_URL = "/"
+X_FRAME_OPTIONS = "DENY"
+
+# KOKO_API_HTTPS=1: clients reach the API over HTTPS only (TLS at gunicorn, or at a trusted proxy that sets
+# X-Forwarded-Proto): session and CSRF cookies only over HTTPS, plain HTTP redirected to HTTPS (but /health/, which a
+# load balancer checks over HTTP), and HSTS for KOKO_API_HSTS_SECONDS (a year by default). KOKO_API_SECURE_COOKIES=1
+# alone only marks the cookies.
+HTTPS = flag("KOKO_API_HTTPS", "0")
+SESSION_COOKIE_SECURE = HTTPS or flag("KOKO_API_SECURE_COOKIES", "0")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = count("KOKO_API_HSTS_SECONDS", "31536000")
+# manage.py check --deploy: the API cannot know whether every subdomain of its host serves HTTPS, nor whether the
+# domain's owner wants it on the browsers' preload list; both are the domain's decision, not this application's.
+SILENCED_SYSTEM_CHECKS = ["security.W005", "security.W021"]
+
+# KOKO_API_TRUSTED_PROXIES: how many proxies in front of the app servers append the client's address to
+# X-Forwarded-For (DRF's NUM_PROXIES). 0, the default: the throttles key on the connection's own address and ignore
+# the header, which a client writes as it likes; n: the n-th address from the end (one HAProxy: 1). With a trusted
+# proxy and KOKO_API_HTTPS=1, its X-Forwarded-Proto says whether the client used HTTPS.
+TRUSTED_PROXIES = count("KOKO_API_TRUSTED_PROXIES", "0")
+if HTTPS and TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The quote page (examples/web-quote) reads /plan/ and /quotes/ from another origin.
 CORS_ALLOWED_ORIGINS = words("KOKO_API_CORS_ORIGINS", "http://127.0.0.1:8080,http://localhost:8080")
@@ -161,7 +199,14 @@ CORS_ALLOWED_ORIGINS = words("KOKO_API_CORS_ORIGINS", "http://127.0.0.1:8080,htt
 THROTTLE_RATES = {
     "anon": os.environ.get("KOKO_API_THROTTLE_ANON", "120/minute"),
     "user": os.environ.get("KOKO_API_THROTTLE_USER", "1200/minute"),
+    # Failed logins at /api-auth/login/, per username and per client address (bookstore.login).
+    "login": os.environ.get("KOKO_API_THROTTLE_LOGIN", "10/hour"),
+    # Failed token authentications (an unknown or revoked token), per client address (bookstore.auth).
+    "bad_token": os.environ.get("KOKO_API_THROTTLE_BAD_TOKEN", "30/minute"),
 }
+for _scope, _rate in THROTTLE_RATES.items():
+    if not re.fullmatch(r"[0-9]{1,9}/[smhd][a-z]*", _rate.strip()):
+        raise ImproperlyConfigured(f"the {_scope} throttle rate {_rate!r}: expected e.g. 120/minute (s, m, h or d)")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (
@@ -178,8 +223,9 @@ REST_FRAMEWORK = {
         else []
     ),
     "DEFAULT_THROTTLE_RATES": THROTTLE_RATES,
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["bookstore.parsers.JSONParser"],  # DRF's, with a depth limit
     "EXCEPTION_HANDLER": "bookstore.errors.koko_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "bookstore.schema.KokoAutoSchema",
 }

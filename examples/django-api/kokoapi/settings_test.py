@@ -3,7 +3,7 @@ key) and throttles loose enough for the suite (tests/test_throttling.py tightens
 
 import os
 
-os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-of-the-koko-example")
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-of-the-koko-example-never-for-a-server")
 os.environ.setdefault("KOKO_API_THROTTLE_ANON", "100000/minute")
 os.environ.setdefault("KOKO_API_THROTTLE_USER", "100000/minute")
 

@@ -6,7 +6,7 @@ urlpatterns = [
     path("", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="bookstore/redoc.html"), name="redoc"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api-auth/", include("rest_framework.urls")),  # the docs pages' session login
+    path("api-auth/", include("bookstore.login")),  # the docs pages' session login (failed logins throttled)
     path("", include("bookstore.urls")),
 ]
 

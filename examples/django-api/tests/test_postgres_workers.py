@@ -56,7 +56,8 @@ def workers() -> Iterator[List[str]]:
     subprocess.run(["psql", str(SERVER), "-qc", f"CREATE DATABASE {name}"], check=True, capture_output=True)
     url = f"postgresql://postgres@{_host_port()}/{name}"
     env = {**os.environ, "KOKO_STORE": url, "KOKO_PLAN": "story3", "DJANGO_SETTINGS_MODULE": "kokoapi.settings",
-           "DJANGO_SECRET_KEY": "postgres-workers-test", "DJANGO_SUPERUSER_PASSWORD": "not-used-by-the-test"}
+           "DJANGO_SECRET_KEY": "postgres-workers-test-" + os.urandom(24).hex(),  # a server refuses < 50 characters
+           "DJANGO_SUPERUSER_PASSWORD": "not-used-by-the-test"}
     env.pop("KOKO_API_DATABASE", None)
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "-v0"], ["createsuperuser", "--noinput", "--username", "clerk", "--email", "c@x.org"]):

@@ -34,7 +34,7 @@ def server_env(store: Path, port: int, extra: dict) -> dict:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kokoapi.settings",
-        "DJANGO_SECRET_KEY": "live-api-" + os.urandom(16).hex(),
+        "DJANGO_SECRET_KEY": "live-api-" + os.urandom(32).hex(),  # 73 characters: a server refuses < 50
         "KOKO_STORE": str(store),
         "KOKO_API_BIND": f"127.0.0.1:{port}",
         "KOKO_API_THROTTLE_USER": "1000000/minute",

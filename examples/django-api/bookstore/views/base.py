@@ -2,19 +2,22 @@
 Idempotency-Key header, whose record an id is, and the schema helpers.
 
 Each endpoint validates its input, makes ONE koko call that does the work, and answers through a serializer.
-Every write passes the request's ``Idempotency-Key`` header to koko (``idempotency_key(request)``): koko stores
-the key with the write's effect, so a retry with the same key and body answers the first outcome and changes
-nothing, and the same key with another request is a 409. koko's exceptions become HTTP answers in
-``bookstore.errors``; who may call what is ``bookstore.permissions``.
+Every write passes the request's ``Idempotency-Key`` header to koko (``idempotency_key(request)``, in the caller's
+namespace): koko stores the key with the write's effect, so a retry with the same key and body answers the first
+outcome and changes nothing, and the same key with another request is a 409. koko's exceptions become HTTP answers
+in ``bookstore.errors``; who may call what is ``bookstore.permissions``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
 from types import SimpleNamespace
 from typing import Mapping, Optional, Sequence, Tuple
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.negotiation import DefaultContentNegotiation
@@ -22,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ViewSetMixin
 
 from ..auth import Role, caller
+from ..limits import MAX_IDEMPOTENCY_KEY_CHARS
 from ..pagination import KeysetPagination
 from ..records import Records
 from ..store import get_store
@@ -33,16 +37,29 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     description=(
-        "Optional, 1 to 255 characters: a retry with the same key and request answers the first outcome and changes "
-        "nothing; the same key with another request is a 409."
+        "Optional, 1 to 255 characters, scoped to the caller (a customer's keys are theirs, staff's the store's): a "
+        "retry with the same key and request answers the first outcome and changes nothing; the same key with another "
+        "request is a 409."
     ),
 )
 
 
 def idempotency_key(request) -> Optional[str]:
-    """The request's ``Idempotency-Key`` header, for koko's ``idempotency_key=`` (None without one). Its length and
-    characters are koko's to check: a bad key is a 400 naming the header."""
-    return request.headers.get(IDEMPOTENCY_HEADER)
+    """The request's ``Idempotency-Key`` header in its caller's namespace, for koko's ``idempotency_key=`` (None
+    without one): ``staff:<digest>`` for staff (one store, one staff), ``customer:<id>:<digest>`` for a customer, the
+    digest the key's SHA-256. One caller's key therefore never answers or blocks another's request, and a retry by the
+    same caller still answers the first outcome. koko sees only the scoped digest, so its rule for a key (1 to 255
+    characters, no control characters: ``limits.MAX_IDEMPOTENCY_KEY_CHARS``) is stated here, on the header as sent: a
+    bad key is a 400 naming the header, before koko is called."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key is None:
+        return None
+    if not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY_CHARS or any(unicodedata.category(c) == "Cc" for c in key):
+        raise ValidationError({IDEMPOTENCY_HEADER: [
+            f"must be 1 to {MAX_IDEMPOTENCY_KEY_CHARS} characters without control characters"]})
+    who = caller(request)
+    scope = "staff" if who.role is Role.STAFF else f"{who.role.value}:{who.customer_id}"
+    return f"{scope}:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
 
 
 def example(name: str, value, *, request: bool = False, status: Optional[int] = None) -> OpenApiExample:

@@ -6,6 +6,7 @@ from typing import Optional
 
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from .. import permissions as can
@@ -19,6 +20,7 @@ from ..serializers import (
     QuoteOutput,
     ReceiptOutput,
     RenewalOutput,
+    RentalFilterQuery,
     RentalOutput,
     RentalRow,
     RentInput,
@@ -48,8 +50,12 @@ class RentalViewSet(KokoViewSet):
     def owner_id(self, request) -> Optional[int]:
         if self.detail:
             return get_store().rental(self.kwargs["pk"]).customer_id
-        raw = request.query_params.get("customer", "")
-        return int(raw) if raw.isdigit() else None  # anything else is the query's 400
+        if "customer" not in request.query_params:
+            return None
+        try:  # read as the filter reads it (RentalFilterQuery): "²" or "abc" is the filter's 400 on customer
+            return RentalFilterQuery().fields["customer"].run_validation(request.query_params["customer"])
+        except ValidationError:
+            return None
 
     def records(self, store):
         return Keyset(store.rentals)
