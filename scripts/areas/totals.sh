@@ -41,6 +41,8 @@ totals() {
     st_cases=$(sed -nE 's/^ *([0-9]+) generated, ([0-9]+) passed.*/\2 of \1/p' "$log_dir/schemathesis.log")
     st_ops=$(sed -nE 's/^ *Tested: ([0-9]+).*/\1/p' "$log_dir/schemathesis.log")
     quote_page=$(grep -c '^ok .* - the browser quotes what the server answers' "$log_dir/node.log" || true)
+    django_security=$(cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_security.py | grep -c '::')
+    echo "security: $django_security Django tests of the API's hardening passed (throttles on the real peer, bounded pages, login and token throttles, malformed input a 400, no framing, one answer for not yours and none, strong secret keys, per-caller idempotency keys, logout, check --deploy)"
     echo "rest api: $django_api Django tests of roles, docs and the new operations, $django_pages of keyset pages, search and filters (10,000 books walked both ways while rentals change) ($django_all Django tests in all, run with a staff token); schemathesis: $st_cases generated cases passed on $st_ops operations (no 5xx, no schema violation); $quote_page quote-page quotes in Chromium equal to the live server's /quotes/; hadolint clean"
 
     step "work, not time: each operation's reads beside N and 4N records it does not return (core/tests/work.rs)"
