@@ -255,6 +255,18 @@ class RentalRow:
         return cls(receipt.rental, receipt.title, receipt.charge, receipt.balance)
 
 
+class QuoteLineOutput(Serializer):
+    description = serializers.CharField()
+    amount = MoneyField()
+
+
+class QuoteOutput(Serializer):
+    days = serializers.IntegerField()
+    total = MoneyField()
+    currency = serializers.CharField()
+    lines = QuoteLineOutput(many=True)
+
+
 class RentalOutput(Serializer):
     id = serializers.IntegerField(source="rental.id")
     book = serializers.IntegerField(source="rental.book_id")
@@ -267,6 +279,8 @@ class RentalOutput(Serializer):
     date_returned = AwareDateTimeField(source="rental.returned_at", allow_null=True)
     amount_charged = MoneyField(source="charge.total", allow_null=True)  # null while active
     currency = serializers.CharField(source="charge.currency", allow_null=True)
+    # The itemised charge a closed rental was charged (days, lines, total; null while active): its receipt.
+    charge = QuoteOutput(allow_null=True)
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -479,18 +493,6 @@ class AtQuery(Serializer):
 class PeriodQuery(Serializer):
     start = AwareDateTimeField()
     end = AwareDateTimeField()
-
-
-class QuoteLineOutput(Serializer):
-    description = serializers.CharField()
-    amount = MoneyField()
-
-
-class QuoteOutput(Serializer):
-    days = serializers.IntegerField()
-    total = MoneyField()
-    currency = serializers.CharField()
-    lines = QuoteLineOutput(many=True)
 
 
 class RevenueLineOutput(Serializer):

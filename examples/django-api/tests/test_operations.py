@@ -95,6 +95,23 @@ def test_quotes_for_days_for_times_and_for_a_rental(api):
     assert closed.data["amount_charged"] == quote.data["total"]
 
 
+def test_a_closed_rental_shows_its_itemised_charge_and_its_quote_is_that_charge(api):
+    # Emma (a novel, 1.50 a day, 4.50 at least) rented Monday, returned Thursday: 3 days, 4.50, no adjustment.
+    book = api.book(title="Emma", book_type="N")
+    ada = api.customer()
+    rental = api.rent(ada["id"], book["id"], date_rented=MONDAY)
+    receipt = {"days": 3, "total": "4.50", "currency": "USD",
+               "lines": [{"description": "days 1–3 at 1.50", "amount": "4.50"}]}
+    assert api.get(f"/rentals/{rental['id']}/").data["charge"] is None  # still out
+    closed = api.close(rental["id"], THURSDAY)
+    assert closed.data["charge"] == receipt
+    assert api.get(f"/rentals/{rental['id']}/").data["charge"] == receipt
+    # The quote of a closed rental is what it was charged, whatever instant is asked (not a 409, not re-priced).
+    for query in ("", "?at=2030-01-01T00:00:00Z"):
+        quoted = api.get(f"/rentals/{rental['id']}/quote/{query}")
+        assert (quoted.status_code, quoted.data) == (200, receipt), quoted.raw
+
+
 @pytest.mark.parametrize(
     "query, field",
     [("days=2", "book"), ("book=1&book_type=N&days=2", "book"), ("book_type=N", "days"),

@@ -7,7 +7,7 @@ from .conftest import UTC, parse
 
 RENTAL_KEYS = {
     "id", "book", "customer_id", "rental_status", "book_title",
-    "date_rented", "date_returned", "amount_charged", "currency",
+    "date_rented", "date_returned", "amount_charged", "currency", "charge",
 }
 
 

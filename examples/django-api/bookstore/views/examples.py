@@ -14,6 +14,7 @@ RENTAL = {
     "date_returned": None,
     "amount_charged": None,
     "currency": None,
+    "charge": None,
 }
 CLOSED = {
     **RENTAL,
@@ -21,6 +22,15 @@ CLOSED = {
     "date_returned": "2024-06-06T09:00:00Z",
     "amount_charged": "4.50",
     "currency": "USD",
+    "charge": {
+        "days": 2,
+        "total": "4.50",
+        "currency": "USD",
+        "lines": [
+            {"description": "days 1–2 at 1.50", "amount": "3.00"},
+            {"description": "minimum charge adjustment", "amount": "1.50"},
+        ],
+    },
     "balance": "4.50",
 }
 RENEWED = {**RENTAL, "due_date": "2024-06-24T10:00:00Z", "renewals": ["2024-06-15T09:00:00Z"]}

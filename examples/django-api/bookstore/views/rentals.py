@@ -202,7 +202,8 @@ class RentalLost(RentalScoped):
 
 @extend_schema_view(
     get=doc(
-        "What returning the rental at `at` (default: now) would cost, late fees included (staff, or its customer)",
+        "What returning the rental at `at` (default: now) would cost, late fees included; for a closed rental, what "
+        "it was charged (staff, or its customer)",
         QuoteOutput,
         query=AtQuery,
         examples=[example("the quote", ex.QUOTE)],
@@ -211,10 +212,14 @@ class RentalLost(RentalScoped):
 )
 class RentalQuote(RentalScoped):
     permission_classes = can.OWNER_OR_STAFF
-    may_conflict = True  # a closed rental: 409
+    may_conflict = True  # a quote at an instant koko cannot price (before the rental began): 409
     query_class = AtQuery
     at_field = "at"
 
     def get(self, request, pk: int):
         query = self.valid_query(request)
-        return Response(QuoteOutput(get_store().quote_return(pk, query.get("at"))).data)
+        store = get_store()
+        charged = store.rental(pk).charge  # koko's stored charge once closed: the receipt, never re-priced
+        if charged is not None:
+            return Response(QuoteOutput(charged).data)
+        return Response(QuoteOutput(store.quote_return(pk, query.get("at"))).data)
