@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import koko
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
@@ -294,3 +295,21 @@ def test_a_database_that_does_not_answer_is_a_503_not_a_500(api, monkeypatch):
     response = api.get("/customers/")
     assert response.status_code == 503
     assert response.data == {"detail": "The API's database is unavailable"}
+
+
+@pytest.mark.parametrize("command", [["send_notices", "--dry-run"], ["customer_login", "1", "ada"]])
+def test_a_command_meeting_a_store_the_server_holds_says_so_in_one_line(tmp_path, command):
+    # This test process holds the sled store, as a running API server would.
+    path = tmp_path / "koko-data"
+    held = koko.BookStore.open(str(path), plan=koko.PricePlan.story3())
+    try:
+        result = subprocess.run([sys.executable, "manage.py", *command], cwd=PROJECT, capture_output=True, text=True,
+                                timeout=120, env={**os.environ, "KOKO_STORE": str(path), "DJANGO_SECRET_KEY": "x" * 60,
+                                                  "DJANGO_SETTINGS_MODULE": "kokoapi.settings"})
+    finally:
+        held.close()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "open in another process" in lines[0] and str(os.getpid()) in lines[0], lines[0]

@@ -9,7 +9,9 @@ from bookstore.auth import LoginTaken, customer_login
 class Command(BaseCommand):
     help = (
         "Creates the login USERNAME for the koko customer CUSTOMER_ID (who then sees only their own rentals, "
-        "account, holds and notices) and prints its API token. Run again, it prints the same token."
+        "account, holds and notices) and prints its API token. Run again, it prints the same token. While the API "
+        "server holds a sled store, ask the server instead: POST /customers/CUSTOMER_ID/login/ with a staff token "
+        "and the body {\"username\": USERNAME} answers the same token."
     )
 
     def add_arguments(self, parser) -> None:

@@ -62,7 +62,11 @@ class Command(BaseCommand):
         parser.add_argument("--no-expire", action="store_true", help="do not expire ready holds first")
 
     def handle(self, *args, at=None, dry_run=False, no_expire=False, **options) -> None:
-        store = get_store()
+        try:
+            store = get_store()
+        except koko.KokoError as exc:
+            # A store the API server holds, or none at all: one line (koko's says which process and what to do).
+            raise CommandError(str(exc)) from None
         at = at or dt.datetime.now(dt.timezone.utc)
         if not (no_expire or dry_run):
             expired = store.expire_holds(at)
