@@ -34,6 +34,8 @@ pub(crate) struct Report {
     rows: u64,
     imported: u64,
     copies: u64,
+    /// Customers already in the store (their e-mail address is taken): a re-import skips them.
+    skipped: u64,
     pub(crate) problems: Vec<Problem>,
 }
 
@@ -44,8 +46,16 @@ impl Report {
         } else {
             String::new()
         };
+        let skipped = if self.what == "customers" {
+            format!(
+                "; {} skipped (already there: their e-mail address is a customer's)",
+                self.skipped
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "imported {} {}{copies} from {} rows; {} rows refused",
+            "imported {} {}{copies} from {} rows{skipped}; {} rows refused",
             self.imported,
             self.what,
             self.rows,
@@ -114,6 +124,7 @@ fn import(
         rows: 0,
         imported: 0,
         copies: 0,
+        skipped: 0,
         problems: Vec::new(),
     };
     let mut batch: Vec<(u64, Operation)> = Vec::with_capacity(BATCH);
@@ -183,6 +194,13 @@ fn apply(
                 report.copies += copies.len() as u64;
             }
             Ok(_) => report.imported += 1,
+            // A customer whose address the store knows is already there: skipped, so a retried import adds no
+            // one twice.
+            Err(koko_core::Error::Duplicate { field: "email", .. })
+                if report.what == "customers" =>
+            {
+                report.skipped += 1
+            }
             Err(err) => report.problems.push(Problem {
                 line,
                 field: err.field().unwrap_or("row").to_owned(),

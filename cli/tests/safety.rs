@@ -19,6 +19,16 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// A sled store in `dir` with story 3 in force, and where its customers file goes.
+fn store_with_plan(dir: &std::path::Path) -> (String, std::path::PathBuf) {
+    let shop = dir.join("shop");
+    BookStore::with_default_plan(SledStorage::open(&shop).unwrap(), PricePlan::story3()).unwrap();
+    (
+        shop.to_string_lossy().into_owned(),
+        dir.join("customers.csv"),
+    )
+}
+
 /// The exit status and the first line of standard error.
 fn refusal(out: &Output) -> (Option<i32>, String) {
     (
@@ -196,10 +206,8 @@ fn a_store_without_a_plan_imports_nothing_and_says_how_to_set_one() {
 #[test]
 fn rows_with_fields_missing_or_extra_are_refused_by_line_and_unknown_columns_stop_the_import() {
     let dir = tempfile::tempdir().unwrap();
-    let shop = dir.path().join("shop");
-    BookStore::with_default_plan(SledStorage::open(&shop).unwrap(), PricePlan::story3()).unwrap();
-    let name = shop.to_str().unwrap();
-    let csv = dir.path().join("customers.csv");
+    let (name, csv) = store_with_plan(dir.path());
+    let name = name.as_str();
     std::fs::write(
         &csv,
         "first_name,last_name,email\nAda,Lovelace,ada@example.org\nAlan,Turing,alan@example.org,extra\nGrace,Hopper\n",
@@ -211,7 +219,7 @@ fn rows_with_fields_missing_or_extra_are_refused_by_line_and_unknown_columns_sto
         (
             Some(1),
             "line 3: row: has 4 fields; the header has 3\nline 4: row: has 2 fields; the header has 3\n".to_owned(),
-            "imported 1 customers from 3 rows; 2 rows refused".to_owned()
+            "imported 1 customers from 3 rows; 0 skipped (already there: their e-mail address is a customer's); 2 rows refused".to_owned()
         )
     );
     // A misspelt column is not skipped in silence: nothing is imported.
@@ -245,4 +253,40 @@ fn a_store_held_by_another_process_is_named_with_that_process() {
     );
     assert!(line.contains("stop it, or work through it"), "{line}");
     assert_eq!(text(&out.stderr).lines().count(), 1, "one line, no trace");
+}
+
+#[test]
+fn importing_customers_again_skips_those_already_there_by_their_email() {
+    let dir = tempfile::tempdir().unwrap();
+    let (name, csv) = store_with_plan(dir.path());
+    let name = name.as_str();
+    std::fs::write(
+        &csv,
+        "first_name,last_name,email\nAda,Lovelace,ada@example.org\nAlan,Turing,alan@example.org\nGrace,Hopper,\n",
+    )
+    .unwrap();
+    let first = koko(Some(name), &["import", "customers", csv.to_str().unwrap()]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    // The same file again (as a retry loop would send it), one address now written in capitals: the customers
+    // with an address are skipped; Grace, who has none, cannot be told from a new Grace and is imported again.
+    std::fs::write(
+        &csv,
+        "first_name,last_name,email\nAda,Lovelace,ADA@example.org\nAlan,Turing,alan@example.org\nGrace,Hopper,\n",
+    )
+    .unwrap();
+    let again = koko(Some(name), &["import", "customers", csv.to_str().unwrap()]);
+    assert_eq!(
+        (again.status.code(), text(&again.stdout).trim().to_owned()),
+        (
+            Some(0),
+            "imported 1 customers from 3 rows; 2 skipped (already there: their e-mail address is a customer's); 0 rows refused"
+                .to_owned()
+        )
+    );
+    let customers = koko(Some(name), &["export", "customers"]);
+    assert_eq!(
+        text(&customers.stdout),
+        "id,first_name,last_name,email,active\n1,Ada,Lovelace,ada@example.org,true\n2,Alan,Turing,alan@example.org,true\n\
+         3,Grace,Hopper,,true\n4,Grace,Hopper,,true\n"
+    );
 }

@@ -524,6 +524,7 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
         .batch_execute(
             "DROP INDEX koko_copies_on_shelf, koko_rentals_closed, koko_rentals_lost, koko_rentals_by_return,
                  koko_ledger_by_date, koko_accounts_owing, koko_rentals_open_due_by_customer;
+             ALTER TABLE koko_customers DROP COLUMN email_key;
              DELETE FROM koko_schema_version WHERE version = 6;
              DROP INDEX koko_ledger_by_rental, koko_rentals_open_by_due;
              DELETE FROM koko_schema_version WHERE version = 5;

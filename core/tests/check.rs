@@ -441,6 +441,51 @@ fn a_balance_off_its_ledger_is_named<B: Backend>() {
     assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
 }
 
+/// Two customers with one e-mail address (restored from a dump of a store from before addresses were unique):
+/// named as a pair, neither merged; the restore keeps the address with the first.
+fn customers_sharing_an_email_address_are_named<B: Backend>() {
+    let (damaged, story) = restored::<B>(|story, records| {
+        for record in records.iter_mut() {
+            if let DumpRecord::Customer { customer, .. } = record {
+                if customer.id == story.ada {
+                    customer.email = Some("shared@example.org".into());
+                }
+                if customer.id == story.dee {
+                    customer.email = Some("Shared@Example.org".into());
+                }
+            }
+        }
+    });
+    let report = checked(damaged.storage());
+    let (first, later) = (story.ada.min(story.dee), story.ada.max(story.dee));
+    assert_named(
+        &report,
+        Family::Ledger,
+        &[&|p| {
+            matches!(p, Problem::SharedEmail { customer, first: f, email }
+                if *customer == later && *f == first && email == "shared@example.org")
+        }],
+    );
+    assert_eq!(report.problems.len(), 1, "{:#?}", report.problems);
+    // The first keeps the address: a third customer cannot take it, the later one may change theirs.
+    let store = BookStore::open(damaged.storage()).unwrap();
+    let err = store
+        .register_customer(
+            &koko_core::NewCustomer::new("Eve", "Third").with_email("SHARED@example.org"),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, koko_core::Error::Duplicate { field: "email", .. }),
+        "{err:?}"
+    );
+    let moved = koko_core::CustomerUpdate {
+        email: Some(Some("own@example.org".into())),
+        ..Default::default()
+    };
+    store.update_customer(later, &moved).unwrap();
+    assert!(checked(damaged.storage()).problems.is_empty());
+}
+
 fn a_closed_rental_without_its_charge_entry_is_named<B: Backend>() {
     let (damaged, story) = restored::<B>(|story, records| {
         records.retain(|r| {
@@ -598,6 +643,7 @@ macro_rules! check_suite {
                 crate::backend_test!($backend, a_rental_off_its_quote_or_due_date_is_named);
                 crate::backend_test!($backend, a_rented_copy_on_the_shelf_is_named);
                 crate::backend_test!($backend, a_balance_off_its_ledger_is_named);
+                crate::backend_test!($backend, customers_sharing_an_email_address_are_named);
                 crate::backend_test!($backend, a_closed_rental_without_its_charge_entry_is_named);
                 crate::backend_test!($backend, a_copy_set_aside_for_a_cancelled_hold_is_named);
                 crate::backend_test!($backend, a_lost_rental_without_its_processing_fee_is_named);

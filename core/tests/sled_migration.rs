@@ -85,6 +85,16 @@ fn a_layout_1_store_is_migrated_and_reads_back_whole() {
             ("Grace".to_string(), false)
         ]
     );
+    // Layout 6 keyed the customers by e-mail address: Ada's (ada@example.org) is hers alone.
+    let err = store
+        .register_customer(
+            &koko_core::NewCustomer::new("Augusta", "King").with_email("ADA@example.org"),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Duplicate { field: "email", .. }),
+        "{err:?}"
+    );
 
     // The open rentals come from the migrated index, with their records.
     let open: Vec<(u64, u64, u64)> = store

@@ -282,6 +282,71 @@ fn duplicates_are_rejected<B: Backend>() {
         .unwrap();
 }
 
+/// An e-mail address is a customer's natural key: a second customer with it (case ignored) is refused on
+/// `email`, on registration and on a change, and changes nothing; a changed address frees the old one.
+fn an_email_address_belongs_to_one_customer<B: Backend>() {
+    let b = B::fresh();
+    let store = store(&b);
+    let ada = store
+        .register_customer(&NewCustomer::new("Ada", "Lovelace").with_email("ada@example.org"))
+        .unwrap();
+    let alan = store
+        .register_customer(&NewCustomer::new("Alan", "Turing").with_email("alan@example.org"))
+        .unwrap();
+    let grace = store
+        .register_customer(&NewCustomer::new("Grace", "Hopper"))
+        .unwrap();
+    let before = snapshot(b.storage());
+    let err = store
+        .register_customer(&NewCustomer::new("Augusta", "King").with_email(" ADA@Example.org "))
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Duplicate { field: "email", .. }),
+        "{err:?}"
+    );
+    for who in [alan.id, grace.id] {
+        let take = CustomerUpdate {
+            email: Some(Some("Ada@example.org".into())),
+            ..CustomerUpdate::default()
+        };
+        let err = store.update_customer(who, &take).unwrap_err();
+        assert!(
+            matches!(err, Error::Duplicate { field: "email", .. }),
+            "{err:?}"
+        );
+    }
+    assert_eq!(snapshot(b.storage()), before);
+    // Ada may write her own address another way; changing it frees the old one for someone else.
+    let recased = CustomerUpdate {
+        email: Some(Some("ADA@example.org".into())),
+        ..CustomerUpdate::default()
+    };
+    store.update_customer(ada.id, &recased).unwrap();
+    let moved = CustomerUpdate {
+        email: Some(Some("countess@example.org".into())),
+        ..CustomerUpdate::default()
+    };
+    store.update_customer(ada.id, &moved).unwrap();
+    let augusta = store
+        .register_customer(&NewCustomer::new("Augusta", "King").with_email("ada@example.org"))
+        .unwrap();
+    // Dropping an address frees it too.
+    let dropped = CustomerUpdate {
+        email: Some(None),
+        ..CustomerUpdate::default()
+    };
+    store.update_customer(augusta.id, &dropped).unwrap();
+    store
+        .update_customer(
+            grace.id,
+            &CustomerUpdate {
+                email: Some(Some("ada@example.org".into())),
+                ..CustomerUpdate::default()
+            },
+        )
+        .unwrap();
+}
+
 fn listings_stream_in_id_order<B: Backend>() {
     let b = B::fresh();
     let store = store(&b);
@@ -569,6 +634,7 @@ macro_rules! suite {
                 unknown_ids_are_not_found,
                 inactive_customer_cannot_rent,
                 duplicates_are_rejected,
+                an_email_address_belongs_to_one_customer,
                 listings_stream_in_id_order,
                 ids_are_never_reused,
                 plan_versions_price_rentals_opened_under_them,

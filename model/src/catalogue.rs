@@ -257,6 +257,20 @@ pub(crate) fn publish_plan(
     Ok(Outcome::PlanVersion(Box::new(version)))
 }
 
+/// An e-mail address is one customer's: another customer than `me` with it, case ignored, refuses it.
+fn email_free(model: &Model, email: Option<&str>, me: Option<CustomerId>) -> Result<(), Rejected> {
+    let Some(key) = email.map(str::to_lowercase) else {
+        return Ok(());
+    };
+    let taken = model.state.customers.values().any(|other| {
+        Some(other.id) != me && other.email.as_deref().map(str::to_lowercase) == Some(key.clone())
+    });
+    if taken {
+        return Err(Rejected::duplicate("email"));
+    }
+    Ok(())
+}
+
 pub(crate) fn register_customer(model: &mut Model, new: &NewCustomer) -> Result<Outcome, Rejected> {
     let customer = Customer {
         id: CustomerId::new(next_id(&model.state.customers)),
@@ -265,6 +279,7 @@ pub(crate) fn register_customer(model: &mut Model, new: &NewCustomer) -> Result<
         email: new.email.as_deref().map(text::email).transpose()?,
         active: true,
     };
+    email_free(model, customer.email.as_deref(), None)?;
     model
         .state
         .customers
@@ -299,6 +314,7 @@ pub(crate) fn update_customer(
     if let Some(active) = update.active {
         customer.active = active;
     }
+    email_free(model, customer.email.as_deref(), Some(id))?;
     model.state.customers.insert(id.get(), customer.clone());
     Ok(Outcome::Customer(customer))
 }

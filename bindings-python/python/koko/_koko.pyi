@@ -665,7 +665,8 @@ class BookStore:
     def register_customer(
         self, *, first_name: str, last_name: str, email: Optional[str] = None, idempotency_key: Optional[str] = None
     ) -> Customer:
-        """Registers an active customer."""
+        """Registers an active customer. An e-mail address is one customer's (case ignored): a taken one raises
+        ``Duplicate`` naming ``email``."""
     def update_customer(
         self,
         customer_id: int,

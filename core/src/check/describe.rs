@@ -215,6 +215,15 @@ impl Display for Problem {
                 "customer {customer}'s balance is {balance}, the ledger adds up to {sum}"
             ),
             NoAccount { customer } => write!(f, "customer {customer} has no account"),
+            SharedEmail {
+                customer,
+                first,
+                email,
+            } => write!(
+                f,
+                "customer {customer} shares the e-mail address {email} with customer {first} (an address is one \
+                 customer's: change one of them)"
+            ),
             OpenRentalCount {
                 customer,
                 counted,

@@ -80,6 +80,8 @@ pub(super) struct CustomerFact {
 pub(super) struct Ledger {
     order: InOrder,
     customers: Vec<CustomerFact>,
+    /// Each e-mail key's first customer, to name the customers who share one.
+    emails: std::collections::HashMap<String, CustomerId>,
     entry_ids: Vec<u64>,
     /// Charge entries naming a rental, by rental and id once [`Ledger::finish`] ran.
     charges: Vec<ChargeFact>,
@@ -109,6 +111,7 @@ impl Default for Ledger {
         Ledger {
             order: InOrder::new(Listing::Customers),
             customers: Vec::new(),
+            emails: Default::default(),
             entry_ids: Vec::new(),
             charges: Vec::new(),
             fees: Vec::new(),
@@ -132,6 +135,18 @@ impl Ledger {
             report.problems.extend(self.order.next(customer.get()));
             if account.is_none() {
                 report.problems.push(Problem::NoAccount { customer });
+            }
+        }
+        if let Some(email) = owner.email.as_deref().map(crate::domain::email_key) {
+            match self.emails.get(&email) {
+                Some(first) => report.problems.push(Problem::SharedEmail {
+                    customer,
+                    first: *first,
+                    email,
+                }),
+                None => {
+                    self.emails.insert(email, customer);
+                }
             }
         }
         let listing = Listing::Ledger { customer };

@@ -338,6 +338,16 @@ pub enum Problem {
         /// The customer.
         customer: CustomerId,
     },
+    /// Two customers share an e-mail address (case ignored), which is one customer's natural key: a store from
+    /// before addresses were unique. Neither is merged into the other; an operator decides.
+    SharedEmail {
+        /// The customer with the higher id.
+        customer: CustomerId,
+        /// The first customer (lowest id) with the address, who keeps it.
+        first: CustomerId,
+        /// The address, in lower case.
+        email: String,
+    },
     /// A customer's account counts another number of open rentals than they have.
     OpenRentalCount {
         /// The customer.
@@ -623,6 +633,7 @@ impl Problem {
             | BalanceOverflow { .. }
             | AccountBalance { .. }
             | NoAccount { .. }
+            | SharedEmail { .. }
             | OpenRentalCount { .. } => Family::Ledger,
             ChargeWithoutRental { .. }
             | OpenRentalCharged { .. }

@@ -18,10 +18,12 @@ pub(super) type Stream<'a, T, E> = Box<dyn Iterator<Item = Result<T, E>> + 'a>;
 
 /// A customer whose records are read: a listed customer, or (in a snapshot) one that ledger entries or holds
 /// name but that does not exist.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(super) struct Owner {
     pub(super) id: CustomerId,
     pub(super) exists: bool,
+    /// The customer's e-mail address, if any (to find addresses two customers share).
+    pub(super) email: Option<String>,
 }
 
 /// The reads the check makes, in the order it makes them. Each is the [`Storage`] read of its name (`holds`:
@@ -82,6 +84,7 @@ impl<S: Storage + ?Sized> Source for StorageSource<'_, S> {
             c.map(|c| Owner {
                 id: c.id,
                 exists: true,
+                email: c.email,
             })
         })))
     }
@@ -181,6 +184,7 @@ impl Source for SnapshotSource<'_> {
         Ok(stream(ids.into_iter().map(|id| Owner {
             id: CustomerId::new(id),
             exists: customers.contains_key(&id),
+            email: customers.get(&id).and_then(|c| c.email.clone()),
         })))
     }
     fn account(&self, customer: CustomerId) -> Result<Option<AccountState>, Infallible> {

@@ -50,8 +50,9 @@ pub(super) fn walk<S: Source>(
             true => source.account(owner.id)?,
             false => None,
         };
-        ledger.read_customer(owner, account, source.ledger(owner.id)?, &mut report)?;
-        holds.read_customer(owner, source.holds(owner.id)?, &catalogue, &mut report);
+        let id = owner.id;
+        ledger.read_customer(owner.clone(), account, source.ledger(id)?, &mut report)?;
+        holds.read_customer(owner, source.holds(id)?, &catalogue, &mut report);
     }
     ledger.finish(&mut report);
     holds.finish(&catalogue, &mut report);

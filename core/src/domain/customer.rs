@@ -114,3 +114,9 @@ fn validated_email(raw: &str) -> Result<String> {
         )),
     }
 }
+
+/// The key under which a customer's e-mail address is unique: the validated address in lower case, so
+/// `Ada@Example.org` and `ada@example.org` are one address.
+pub(crate) fn email_key(email: &str) -> String {
+    email.to_lowercase()
+}

@@ -16,6 +16,7 @@ pub use account::{
 #[allow(deprecated)]
 pub use book::Copy;
 pub use book::{Book, BookCopy, BookUpdate, CopyStatus, NewBook};
+pub(crate) use customer::email_key;
 pub use customer::{Customer, CustomerUpdate, NewCustomer};
 pub use dump::DumpRecord;
 pub use hold::{Hold, HoldStatus};

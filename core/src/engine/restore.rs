@@ -55,6 +55,13 @@ pub(crate) fn put<T: TxView>(tx: &mut T, step: &RestoreStep) -> Result<(), T::E>
             block,
         } => {
             tx.put_customer(customer)?;
+            // The first customer with an address owns it; a later one sharing it (a store from before addresses
+            // were unique) is restored as it was, and `koko check` names the pair.
+            if let Some(key) = customer.email.as_deref().map(crate::domain::email_key) {
+                if tx.email_owner(&key)?.is_none() {
+                    tx.set_email_owner(&key, Some(customer.id))?;
+                }
+            }
             reindex(
                 tx,
                 WordIndex::Customers,

@@ -68,6 +68,10 @@ pub(crate) trait TxView {
 
     fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>, Self::E>;
     fn put_customer(&mut self, customer: &Customer) -> Result<(), Self::E>;
+    /// The customer whose e-mail address has the key `key` ([`email_key`](crate::domain::email_key)), if any.
+    fn email_owner(&mut self, key: &str) -> Result<Option<CustomerId>, Self::E>;
+    /// Makes `owner` the customer of the e-mail key `key` (`None`: nobody's).
+    fn set_email_owner(&mut self, key: &str, owner: Option<CustomerId>) -> Result<(), Self::E>;
 
     fn rental(&mut self, id: RentalId) -> Result<Option<Rental>, Self::E>;
     /// Stores a rental and keeps the open-rental and per-customer indexes in step with it.

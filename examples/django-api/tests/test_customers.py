@@ -30,6 +30,18 @@ def test_a_customer_has_an_email_address_for_notices(api, store):
     assert len(store.customers()) == 1
 
 
+def test_an_email_address_is_one_customers_and_a_second_is_400_naming_it(api, store):
+    ada = api.customer(email="ada@example.org")
+    response = api.post("/customers/", {"first_name": "Augusta", "last_name": "King", "email": "ADA@example.org"})
+    assert response.status_code == 400, response.raw
+    assert "email" in response.data
+    assert len(store.customers()) == 1
+    alan = api.customer(first_name="Alan", last_name="Turing")
+    taken = api.patch(f"/customers/{alan['id']}/", {"email": "ada@example.org"})
+    assert (taken.status_code, "email" in taken.data) == (400, True), taken.raw
+    assert store.customer(alan["id"]).email is None and store.customer(ada["id"]).email == "ada@example.org"
+
+
 def test_create_an_inactive_customer(api, store):
     response = api.post("/customers/", {"first_name": "Ada", "last_name": "Lovelace", "is_active": False})
     assert response.status_code == 201

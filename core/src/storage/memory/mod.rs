@@ -56,6 +56,8 @@ struct Inner {
     /// The available copies of each book, for renting by book without a scan.
     available: Set<(BookId, CopyId)>,
     customers: Map<CustomerId, Customer>,
+    /// Each e-mail key's customer.
+    emails: Hashed<String, CustomerId>,
     rentals: RentalTable,
     active: Set<RentalId>,
     by_customer: Set<(CustomerId, RentalId)>,
@@ -108,6 +110,7 @@ impl Inner {
             self.copies.reads(),
             self.available.reads(),
             self.customers.reads(),
+            self.emails.reads(),
             self.rentals.reads(),
             self.active.reads(),
             self.by_customer.reads(),

@@ -111,6 +111,18 @@ impl TxView for Inner {
         Ok(())
     }
 
+    fn email_owner(&mut self, key: &str) -> Result<Option<CustomerId>> {
+        Ok(self.emails.get(key).copied())
+    }
+
+    fn set_email_owner(&mut self, key: &str, owner: Option<CustomerId>) -> Result<()> {
+        match owner {
+            Some(id) => self.emails.insert(key.to_owned(), id),
+            None => self.emails.remove(key),
+        };
+        Ok(())
+    }
+
     fn rental(&mut self, id: RentalId) -> Result<Option<Rental>> {
         Ok(self.rentals.get(id).cloned())
     }

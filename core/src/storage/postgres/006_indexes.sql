@@ -17,3 +17,11 @@ CREATE INDEX koko_accounts_owing ON koko_accounts (customer_id) WHERE balance > 
 CREATE INDEX koko_rentals_open_due_by_customer ON koko_rentals (customer_id, due_at) WHERE returned_at IS NULL;
 DROP INDEX koko_rentals_open_by_customer;
 CREATE INDEX koko_rentals_open_by_customer ON koko_rentals (customer_id, id) WHERE returned_at IS NULL;
+-- A customer's e-mail address is their natural key: unique, case ignored, in email_key (written by Koko). A
+-- database from before keeps its first customer's claim on an address it shares; `koko check` names the others.
+ALTER TABLE koko_customers ADD COLUMN email_key TEXT;
+UPDATE koko_customers AS c SET email_key = first.key
+    FROM (SELECT DISTINCT ON (lower(email)) lower(email) AS key, id FROM koko_customers
+          WHERE email IS NOT NULL ORDER BY lower(email), id) AS first
+    WHERE c.id = first.id;
+CREATE UNIQUE INDEX koko_customers_email_key ON koko_customers (email_key);

@@ -154,6 +154,31 @@ impl TxView for PgTx<'_, '_> {
         Ok(())
     }
 
+    fn email_owner(&mut self, key: &str) -> Result<Option<CustomerId>, TxError> {
+        let row = self.query_opt(
+            "SELECT id FROM koko_customers WHERE email_key = $1",
+            &[&key],
+        )?;
+        row.map(|r| Ok(CustomerId::new(to_u64(r.try_get(0)?)?)))
+            .transpose()
+    }
+
+    fn set_email_owner(&mut self, key: &str, owner: Option<CustomerId>) -> Result<(), TxError> {
+        // The unique index on email_key (schema 6) makes two concurrent claims of one address a unique race:
+        // the later transaction is retried and then finds the address taken.
+        self.execute(
+            "UPDATE koko_customers SET email_key = NULL WHERE email_key = $1",
+            &[&key],
+        )?;
+        if let Some(owner) = owner {
+            self.execute(
+                "UPDATE koko_customers SET email_key = $1 WHERE id = $2",
+                &[&key, &to_i64(owner.get())?],
+            )?;
+        }
+        Ok(())
+    }
+
     fn rental(&mut self, id: RentalId) -> Result<Option<Rental>, TxError> {
         self.locked(
             "SELECT id, copy_id, book_id, customer_id, category, rented_at, due_at, returned_at, plan_version, charge,

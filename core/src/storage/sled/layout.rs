@@ -38,6 +38,8 @@
 //! - `closed_rentals`: `c` ++ rental id and `l` ++ rental id → nothing, one key per closed and per lost rental
 //!   (a listing by status); `r` ++ [`instant_key`] of the return ++ rental id → nothing, one key per returned
 //!   rental (a period's revenue);
+//! - `customer_emails` (since layout 6): a customer's e-mail key (the address in lower case, UTF-8) → customer
+//!   id, one key per address (an address is unique; a store from before keeps its first customer's);
 //! - `words`: the search index, [`WordIndex::tag`](crate::domain::WordIndex::tag) ++ word (UTF-8) ++ `0` ++
 //!   record id → nothing, one key per word of each book and customer (see `domain::words`).
 //!
@@ -45,7 +47,7 @@
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
 //! flag; version 4 had no index of the entries by rental, of the ready holds by book and by end of pickup, of a
 //! customer's active holds, nor of the open rentals by due date or by customer; version 5 had no `closed_rentals`,
-//! no ledger by date (`d` keys of `accounts`) nor customers who owe (`o`), and kept a customer's open rentals
+//! no ledger by date (`d` keys of `accounts`) nor customers who owe (`o`), no `customer_emails`, and kept a customer's open rentals
 //! untagged, without their count or due dates. `migrate.rs` rebuilds what a version lacks from the
 //! records. The keys themselves are built in `keys.rs`.
 
@@ -89,9 +91,10 @@ pub(super) const WORDS: usize = 17;
 pub(super) const OPEN_BY_DUE: usize = 18;
 pub(super) const OPEN_OF_CUSTOMER: usize = 19;
 pub(super) const CLOSED_RENTALS: usize = 20;
+pub(super) const EMAILS: usize = 21;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 21] = [
+const NAMES: [&str; 22] = [
     "meta",
     "books",
     "titles",
@@ -113,6 +116,7 @@ const NAMES: [&str; 21] = [
     "open_by_due",
     "open_of_customer",
     "closed_rentals",
+    "customer_emails",
 ];
 
 /// Every tree of a store, by position, and how many entries the store's reads visited ([`crate::Storage::reads`]).

@@ -258,7 +258,7 @@ fn migrate_v4(trees: &Trees) -> Result<()> {
 /// Version 5 → 6: indexes the returned rentals by status and by return time (`closed_rentals`), each customer's
 /// ledger by date and the customers who owe something (`d` and `o` keys of `accounts`), and rebuilds
 /// `open_of_customer` tagged: each customer's open rentals, their count and their due dates; counts each book's
-/// waiting holds (`q` keys of `holds`).
+/// waiting holds (`q` keys of `holds`); keys each customer's e-mail address (`customer_emails`).
 fn migrate_v5(trees: &Trees) -> Result<()> {
     let accounts = trees.get(ACCOUNTS);
     for item in accounts.scan_prefix([b'l']) {
@@ -313,6 +313,23 @@ fn migrate_v5(trees: &Trees) -> Result<()> {
         closed
             .insert(returned_key(returned, rental.id), &[])
             .map_err(Error::storage)?;
+    }
+    // Each e-mail address's customer: the first (lowest id) of those who share one from before it was unique.
+    let emails = trees.get(EMAILS);
+    for item in trees.get(CUSTOMERS).iter() {
+        let (_, raw) = item.map_err(Error::storage)?;
+        let customer: Customer = decode(&raw)?;
+        if let Some(key) = customer.email.as_deref().map(crate::domain::email_key) {
+            if emails
+                .get(key.as_bytes())
+                .map_err(Error::storage)?
+                .is_none()
+            {
+                emails
+                    .insert(key.as_bytes(), &id_key(customer.id.get()))
+                    .map_err(Error::storage)?;
+            }
+        }
     }
     // Each book's queue length, from its waiting holds' keys.
     let holds = trees.get(HOLDS);

@@ -14,10 +14,10 @@ use super::layout::{
     encode, entry_key, hold_key, id_key, instant_key, ledger_date_key, open_due_key, open_prefix,
     open_rental_key, owing_key, ready_until_bound, ready_until_key, rental_entry_key, returned_key,
     status_key, word_key, OpenRecord, ACCOUNTS, ACTIVE, ACTIVE_OF, ACTIVE_ON, AVAILABLE, BOOKS,
-    BOOK_COPIES, CLOSED, CLOSED_RENTALS, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS, HOLD,
-    HOLDS, HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, LOST, META, NOTICES, OPEN_BY_DUE,
-    OPEN_COUNT, OPEN_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, QUEUE_LENGTH, READY, READY_BY_BOOK,
-    READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
+    BOOK_COPIES, CLOSED, CLOSED_RENTALS, COPIES, CUSTOMERS, CUSTOMER_HOLD, CUSTOMER_RENTALS,
+    EMAILS, HOLD, HOLDS, HOLD_COUNTER, IDEMPOTENCY, ISBNS, LEDGER_COUNTER, LOST, META, NOTICES,
+    OPEN_BY_DUE, OPEN_COUNT, OPEN_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, QUEUE_LENGTH, READY,
+    READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
 use crate::domain::{
     Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, Rental, RentalStatus,
@@ -115,6 +115,22 @@ impl TxView for SledTx<'_> {
 
     fn customer(&mut self, id: CustomerId) -> Result<Option<Customer>> {
         self.get(CUSTOMERS, &id_key(id.get()))
+    }
+
+    fn email_owner(&mut self, key: &str) -> Result<Option<CustomerId>> {
+        self.with_raw(EMAILS, key.as_bytes(), |raw| {
+            raw.map(|raw| decode_u64(raw).map(CustomerId::new))
+                .transpose()
+        })
+    }
+
+    fn set_email_owner(&mut self, key: &str, owner: Option<CustomerId>) -> Result<()> {
+        self.set(
+            EMAILS,
+            key.as_bytes(),
+            owner.map(|id| id_key(id.get()).to_vec()),
+        );
+        Ok(())
     }
 
     fn put_customer(&mut self, customer: &Customer) -> Result<()> {
