@@ -5,6 +5,40 @@
 //! runtime, and storage that never double-rents a copy or loses a return.
 //!
 //! Start with [`PricePlan`] to price rentals, and with [`BookStore`] to run a store.
+//!
+//! ```toml
+//! [dependencies]
+//! koko-core = "0.1"                                          # the embedded sled store included (feature `sled`)
+//! # koko-core = { version = "0.1", features = ["postgres"] } # and PostgreSQL, for several processes
+//! ```
+//!
+//! A store, a book, a customer, a rental and its return — with the itemised charge and the customer's balance:
+//!
+//! ```
+//! use chrono::{Duration, TimeZone, Utc};
+//! use koko_core::{BookStore, NewBook, NewCustomer, PricePlan};
+//!
+//! # fn main() -> koko_core::Result<()> {
+//! // In memory here; `SledStorage::open(dir)` keeps it on disk (see `BookStore::with_default_plan`).
+//! let store = BookStore::in_memory(PricePlan::story3())?;
+//! let hobbit = store.add_book(&NewBook::new("The Hobbit", "J. R. R. Tolkien", "novel"), 2)?;
+//! let ada = store.register_customer(&NewCustomer::new("Ada", "Lovelace").with_email("ada@example.org"))?;
+//!
+//! let monday = Utc.with_ymd_and_hms(2024, 6, 3, 10, 0, 0).unwrap();
+//! let rental = store.rent_book_at(ada.id, hobbit.id, monday)?;
+//! let receipt = store.return_rental_at(rental.id, monday + Duration::days(3))?;
+//! // Story 3 prices a novel at 1.50 a day, 4.50 at least: three days are 4.50.
+//! assert_eq!(receipt.charge.total.to_string(), "4.50");
+//! assert_eq!(receipt.charge.lines[0].description, "days 1–3 at 1.50");
+//! assert_eq!(store.account(ada.id)?.balance.to_string(), "4.50");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Where things are: [`BookStore`] (the facade: catalogue, customers, circulation, holds, accounts, reports,
+//! search), [`Operation`] and [`BookStore::apply_batch`] (every write, atomic, in batches), [`Storage`] with
+//! [`MemoryStorage`] and `SledStorage` (feature `sled`, on by default; with `postgres`, `PostgresStorage`),
+//! [`backup`] (dumps, restore, migration between backends) and [`check`] (a store's invariants).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
