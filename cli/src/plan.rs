@@ -47,13 +47,8 @@ pub(crate) fn none_yet() -> Failure {
 
 /// `koko plan show`: the version in force now, as the JSON a `plan publish` reads.
 pub(crate) fn show(store: &Store) -> Result<String, Failure> {
-    let now = Utc::now();
     let versions = store.plan_versions();
-    let Some(current) = versions
-        .iter()
-        .filter(|v| v.effective_from <= now)
-        .max_by_key(|v| v.effective_from)
-    else {
+    let Some(current) = koko_core::version_in_force(&versions, Utc::now()) else {
         return Err(none_yet());
     };
     Ok(format!(

@@ -175,10 +175,15 @@ fn ready_elsewhere<S: Storage>(store: &BookStore<S>, n: usize, at: DateTime<Utc>
 /// customer.
 fn overdue_and_not_due<S: Storage>(store: &BookStore<S>, n: usize) {
     let reader = customers(store, "Late", 1)[0];
-    let late = books(store, "Late", 1, 5)[0];
-    for _ in 0..5 {
+    late_and_fresh(store, reader, 5, n);
+}
+
+/// `late` rentals of `reader` overdue at `t0()` (due 3 days before) and `n` not yet due (due 7 days after).
+fn late_and_fresh<S: Storage>(store: &BookStore<S>, reader: CustomerId, late: u32, n: usize) {
+    let shelf = books(store, "Late", 1, late)[0];
+    for _ in 0..late {
         store
-            .rent_book_at(reader, late, t0() - Duration::days(10))
+            .rent_book_at(reader, shelf, t0() - Duration::days(10))
             .expect("rent");
     }
     let fresh = books(store, "Fresh", 1, n as u32)[0];

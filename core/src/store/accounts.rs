@@ -119,9 +119,6 @@ impl<S: Storage> BookStore<S> {
         Ok(Box::new(customers.filter_map(move |customer| {
             let aged = (|| {
                 let customer = customer?;
-                if self.storage.account(customer)?.balance <= Decimal::ZERO {
-                    return Ok(None);
-                }
                 let entries = self.storage.ledger(customer)?.collect::<Result<Vec<_>>>()?;
                 Ok(AgedBalance::of(customer, &entries, as_of).map(|mut row| {
                     for amount in [

@@ -107,21 +107,7 @@ pub fn rent_with_limits_beside_own_open_rentals<S: Storage>(
         .insert_plan_version(t0() - Duration::days(30), &limited)
         .expect("a plan with limits");
     let reader = customers(store, "Limited", 1)[0];
-    let late = books(store, "Late", 1, 2)[0];
-    for _ in 0..2 {
-        store
-            .rent_book_at(reader, late, t0() - Duration::days(10))
-            .expect("rent");
-    }
-    let fresh = books(store, "Fresh", 1, n as u32)[0];
-    let rents = (0..n)
-        .map(|_| Operation::Rent {
-            target: RentTarget::Book(fresh),
-            customer: reader,
-            at: t0(),
-        })
-        .collect();
-    batch(store, rents);
+    late_and_fresh(store, reader, 2, n);
     let wanted = books(store, "Wanted", 1, 1)[0];
     measure(store, |store| {
         store.rent_book_at(reader, wanted, t0()).expect("rent");
