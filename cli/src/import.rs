@@ -1,16 +1,29 @@
 //! `koko import`: CSV rows through the batch API, a thousand at a time; each bad row reported with its line, field
-//! and reason, the good ones imported.
+//! and reason, the good ones imported. `--dry-run` sends the whole file as one batch that is tried and discarded
+//! ([`koko_core::BookStore::try_batch`]), so it reports what the import would do, row for row, and writes nothing;
+//! `--update` updates the names of customers already there (found by e-mail address) instead of skipping them.
 
 use std::fmt;
 use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use koko_core::{NewBook, NewCustomer, Operation, Outcome};
+use koko_core::{CustomerUpdate, NewBook, NewCustomer, Operation, Outcome};
 
 use crate::store::Store;
 
 /// Rows sent in one batch.
 const BATCH: usize = 1_000;
+
+/// How an import runs.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Options {
+    /// Report what the import would do and write nothing.
+    pub(crate) dry_run: bool,
+    /// Update customers already there (by e-mail address) instead of skipping them.
+    pub(crate) update: bool,
+    /// Show a progress bar.
+    pub(crate) progress: bool,
+}
 
 /// One refused row.
 pub(crate) struct Problem {
@@ -36,6 +49,10 @@ pub(crate) struct Report {
     copies: u64,
     /// Customers already in the store (their e-mail address is taken): a re-import skips them.
     skipped: u64,
+    /// Customers already there whose names `--update` changed.
+    updated: u64,
+    update: bool,
+    dry_run: bool,
     pub(crate) problems: Vec<Problem>,
 }
 
@@ -46,16 +63,26 @@ impl Report {
         } else {
             String::new()
         };
+        let updated = if self.update {
+            format!("; {} updated", self.updated)
+        } else {
+            String::new()
+        };
         let skipped = if self.what == "customers" {
             format!(
-                "; {} skipped (already there: their e-mail address is a customer's)",
+                "{updated}; {} skipped (already there: their e-mail address is a customer's)",
                 self.skipped
             )
         } else {
             String::new()
         };
+        let (verb, tail) = if self.dry_run {
+            ("dry run: would import", "; nothing was written")
+        } else {
+            ("imported", "")
+        };
         format!(
-            "imported {} {}{copies} from {} rows{skipped}; {} rows refused",
+            "{verb} {} {}{copies} from {} rows{skipped}; {} rows refused{tail}",
             self.imported,
             self.what,
             self.rows,
@@ -83,7 +110,7 @@ pub(crate) fn progress(len: u64, shown: bool, message: &'static str) -> Progress
 fn import(
     store: &Store,
     file: &Path,
-    shown: bool,
+    options: Options,
     kind: &Kind,
 ) -> Result<Report, Box<dyn std::error::Error>> {
     let (what, header, required, row) = (kind.what, kind.header, kind.required, kind.row);
@@ -118,13 +145,16 @@ fn import(
             None => {}
         }
     }
-    let bar = progress(len, shown, "importing");
+    let bar = progress(len, options.progress, "importing");
     let mut report = Report {
         what,
         rows: 0,
         imported: 0,
         copies: 0,
         skipped: 0,
+        updated: 0,
+        update: options.update,
+        dry_run: options.dry_run,
         problems: Vec::new(),
     };
     let mut batch: Vec<(u64, Operation)> = Vec::with_capacity(BATCH);
@@ -169,8 +199,9 @@ fn import(
             }
             bar.set_position(record.position().map_or(0, |p| p.byte()));
         }
-        if batch.len() == BATCH || (!more && !batch.is_empty()) {
-            apply(store, std::mem::take(&mut batch), &mut report)?;
+        // A dry run tries the whole file as one batch, so each row sees the rows before it as an import would.
+        if (batch.len() == BATCH && !options.dry_run) || (!more && !batch.is_empty()) {
+            apply(store, std::mem::take(&mut batch), options, &mut report)?;
         }
         if !more {
             break;
@@ -184,31 +215,92 @@ fn import(
 fn apply(
     store: &Store,
     batch: Vec<(u64, Operation)>,
+    options: Options,
     report: &mut Report,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let (lines, ops): (Vec<u64>, Vec<Operation>) = batch.into_iter().unzip();
-    for (line, result) in lines.into_iter().zip(store.apply_batch(ops)?) {
+    let sent = if options.update {
+        ops.clone()
+    } else {
+        Vec::new()
+    };
+    let results = if options.dry_run {
+        store.try_batch(ops)?
+    } else {
+        store.apply_batch(ops)?
+    };
+    // Customers already there, by e-mail address: skipped, so a retried import adds no one twice; with
+    // `--update`, their names are updated (in one more batch) when the row's differ.
+    let mut updates = Vec::new();
+    for (i, (line, result)) in lines.into_iter().zip(results).enumerate() {
         match result {
             Ok(Outcome::Book { copies, .. }) => {
                 report.imported += 1;
                 report.copies += copies.len() as u64;
             }
             Ok(_) => report.imported += 1,
-            // A customer whose address the store knows is already there: skipped, so a retried import adds no
-            // one twice.
             Err(koko_core::Error::Duplicate { field: "email", .. })
                 if report.what == "customers" =>
             {
-                report.skipped += 1
+                match sent.get(i).and_then(|op| update_of(store, op).transpose()) {
+                    Some(update) => updates.push((line, update?)),
+                    None => report.skipped += 1,
+                }
             }
-            Err(err) => report.problems.push(Problem {
-                line,
-                field: err.field().unwrap_or("row").to_owned(),
-                reason: err.to_string(),
-            }),
+            Err(err) => report.problems.push(problem(line, &err)),
+        }
+    }
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let (lines, ops): (Vec<u64>, Vec<Operation>) = updates.into_iter().unzip();
+    let results = if options.dry_run {
+        store.try_batch(ops)?
+    } else {
+        store.apply_batch(ops)?
+    };
+    for (line, result) in lines.into_iter().zip(results) {
+        match result {
+            Ok(_) => report.updated += 1,
+            Err(err) => report.problems.push(problem(line, &err)),
         }
     }
     Ok(())
+}
+
+fn problem(line: u64, err: &koko_core::Error) -> Problem {
+    Problem {
+        line,
+        field: err.field().unwrap_or("row").to_owned(),
+        reason: err.to_string(),
+    }
+}
+
+/// The update `--update` makes of a customer row whose e-mail address is taken: the owner's names set to the
+/// row's, or `None` when they are the same already (the row is then skipped).
+fn update_of(store: &Store, op: &Operation) -> Result<Option<Operation>, koko_core::Error> {
+    let Operation::RegisterCustomer(row) = op else {
+        return Ok(None);
+    };
+    let Some(email) = row.email.as_deref() else {
+        return Ok(None);
+    };
+    let Some(owner) = store.customer_by_email(email)? else {
+        return Ok(None);
+    };
+    let changed = |new: &str, old: &str| (new.trim() != old).then(|| new.to_owned());
+    let update = CustomerUpdate {
+        first_name: changed(&row.first_name, &owner.first_name),
+        last_name: changed(&row.last_name, &owner.last_name),
+        ..CustomerUpdate::default()
+    };
+    if update.first_name.is_none() && update.last_name.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(Operation::UpdateCustomer {
+        id: owner.id,
+        update,
+    }))
 }
 
 fn cell(record: &csv::StringRecord, at: usize) -> &str {
@@ -281,8 +373,13 @@ pub(crate) fn run(
     store: &Store,
     customers: bool,
     file: &Path,
-    shown: bool,
+    options: Options,
 ) -> Result<Report, Box<dyn std::error::Error>> {
     let kind = if customers { &CUSTOMERS } else { &BOOKS };
-    import(store, file, shown, kind)
+    if options.update && !customers {
+        return Err("--update applies to customers (found by e-mail address); books are found by title and \
+                    are never updated by an import"
+            .into());
+    }
+    import(store, file, options, kind)
 }

@@ -64,6 +64,14 @@ enum Command {
         what: ImportKind,
         /// The CSV file.
         file: PathBuf,
+        /// Report what the import would do, row for row (the whole file tried as one batch and discarded), and
+        /// write nothing; the exit status is the one the import would have.
+        #[arg(long)]
+        dry_run: bool,
+        /// Customers already there (same e-mail address, case ignored) get the row's names instead of being
+        /// skipped.
+        #[arg(long)]
+        update: bool,
     },
     /// Export records or a report as CSV.
     Export {
@@ -188,12 +196,22 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             println!("{}", shown.trim_end());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { what, file } => {
+        Command::Import {
+            what,
+            file,
+            dry_run,
+            update,
+        } => {
             if store.plan_versions().is_empty() {
                 return Err(plan::none_yet());
             }
             let customers = matches!(what, ImportKind::Customers);
-            let report = import::run(&store, customers, &file, progress)?;
+            let options = import::Options {
+                dry_run,
+                update,
+                progress,
+            };
+            let report = import::run(&store, customers, &file, options)?;
             let mut err = io::stderr().lock();
             for problem in &report.problems {
                 writeln!(err, "{problem}")?;

@@ -290,3 +290,149 @@ fn importing_customers_again_skips_those_already_there_by_their_email() {
          3,Grace,Hopper,,true\n4,Grace,Hopper,,true\n"
     );
 }
+
+#[test]
+fn a_dry_run_reports_what_an_import_would_do_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (name, csv) = store_with_plan(dir.path());
+    let name = name.as_str();
+    let books = dir.path().join("books.csv");
+    // Line 3 repeats line 2's title (a title is unique, case and spaces ignored): the dry run sees it as the
+    // import would, though nothing of line 2 is written. Line 4 names a category the plan does not price.
+    std::fs::write(
+        &books,
+        "title,author,category,isbn,copies\nEmma,Jane Austen,novel,,2\n emma ,J. Austen,novel,,1\n\
+         Poems,Anon,poetry,,1\nDune,Frank Herbert,fiction,,3\n",
+    )
+    .unwrap();
+    let before = text(&koko(Some(name), &["backup"]).stdout);
+    let tried = koko(
+        Some(name),
+        &["import", "books", books.to_str().unwrap(), "--dry-run"],
+    );
+    assert_eq!(tried.status.code(), Some(1), "some rows would be refused");
+    let problems = text(&tried.stderr);
+    assert!(problems.starts_with("line 3: title: "), "{problems}");
+    assert!(problems.contains("\nline 4: category: "), "{problems}");
+    assert_eq!(problems.lines().count(), 2, "{problems}");
+    assert_eq!(
+        text(&tried.stdout).trim(),
+        "dry run: would import 2 books (5 copies) from 4 rows; 2 rows refused; nothing was written"
+    );
+    let after = text(&koko(Some(name), &["backup"]).stdout);
+    let records = |dump: &str| dump.lines().skip(1).map(str::to_owned).collect::<Vec<_>>();
+    assert_eq!(
+        records(&after),
+        records(&before),
+        "the dry run wrote nothing"
+    );
+    // The import itself does what the dry run said.
+    let done = koko(Some(name), &["import", "books", books.to_str().unwrap()]);
+    assert_eq!(
+        (
+            done.status.code(),
+            text(&done.stderr),
+            text(&done.stdout).trim().to_owned()
+        ),
+        (
+            Some(1),
+            problems,
+            "imported 2 books (5 copies) from 4 rows; 2 rows refused".to_owned()
+        )
+    );
+    // Customers: a dry run of a re-import counts those already there as skipped.
+    std::fs::write(
+        &csv,
+        "first_name,last_name,email\nAda,Lovelace,ada@example.org\n",
+    )
+    .unwrap();
+    assert_eq!(
+        koko(Some(name), &["import", "customers", csv.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    std::fs::write(
+        &csv,
+        "first_name,last_name,email\nAda,Lovelace,ada@example.org\nAlan,Turing,alan@example.org\n",
+    )
+    .unwrap();
+    let tried = koko(
+        Some(name),
+        &["import", "customers", csv.to_str().unwrap(), "--dry-run"],
+    );
+    assert_eq!(
+        (tried.status.code(), text(&tried.stdout).trim().to_owned()),
+        (
+            Some(0),
+            "dry run: would import 1 customers from 2 rows; 1 skipped (already there: their e-mail address is a \
+             customer's); 0 rows refused; nothing was written"
+                .to_owned()
+        )
+    );
+    let customers = koko(Some(name), &["export", "customers"]);
+    assert_eq!(text(&customers.stdout).lines().count(), 2, "only Ada");
+}
+
+#[test]
+fn update_gives_customers_already_there_the_rows_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let (name, csv) = store_with_plan(dir.path());
+    let name = name.as_str();
+    std::fs::write(
+        &csv,
+        "first_name,last_name,email\nAda,Lovelace,ada@example.org\nAlan,Turing,alan@example.org\n",
+    )
+    .unwrap();
+    assert_eq!(
+        koko(Some(name), &["import", "customers", csv.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    // Ada's name changed, Alan's did not, Grace is new.
+    std::fs::write(
+        &csv,
+        "first_name,last_name,email\nAugusta Ada,King,ADA@example.org\nAlan,Turing,alan@example.org\n\
+         Grace,Hopper,grace@example.org\n",
+    )
+    .unwrap();
+    let file = csv.to_str().unwrap();
+    let tried = koko(
+        Some(name),
+        &["import", "customers", file, "--update", "--dry-run"],
+    );
+    assert_eq!(
+        text(&tried.stdout).trim(),
+        "dry run: would import 1 customers from 3 rows; 1 updated; 1 skipped (already there: their e-mail address \
+         is a customer's); 0 rows refused; nothing was written"
+    );
+    let export = || text(&koko(Some(name), &["export", "customers"]).stdout);
+    assert_eq!(
+        export(),
+        "id,first_name,last_name,email,active\n1,Ada,Lovelace,ada@example.org,true\n2,Alan,Turing,alan@example.org,true\n"
+    );
+    let done = koko(Some(name), &["import", "customers", file, "--update"]);
+    assert_eq!(
+        (done.status.code(), text(&done.stdout).trim().to_owned()),
+        (
+            Some(0),
+            "imported 1 customers from 3 rows; 1 updated; 1 skipped (already there: their e-mail address is a \
+             customer's); 0 rows refused"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        export(),
+        "id,first_name,last_name,email,active\n1,Augusta Ada,King,ada@example.org,true\n\
+         2,Alan,Turing,alan@example.org,true\n3,Grace,Hopper,grace@example.org,true\n"
+    );
+    // Books are never updated by an import.
+    let out = koko(Some(name), &["import", "books", file, "--update"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        refusal(&out).1.contains("--update applies to customers"),
+        "{}",
+        refusal(&out).1
+    );
+}

@@ -261,6 +261,61 @@ fn an_empty_batch_answers_nothing<B: Backend>() {
     assert!(b.storage().apply_batch(Vec::new()).unwrap().is_empty());
 }
 
+/// A dry run answers what the batch would (each operation seeing the ones before it, rejections included) and
+/// changes nothing: not the records, not the indexes, not the ids the next real write gets on memory and sled.
+fn a_dry_run_answers_and_writes_nothing<B: Backend>() {
+    let b = B::fresh();
+    let store = store(&b);
+    let (book, copies, ada) = novel_and_ada(&store, 1);
+    let ops = || {
+        vec![
+            Operation::AddBook {
+                book: NewBook::new("Persuasion", "Jane Austen", "novel"),
+                copies: 2,
+            },
+            Operation::AddBook {
+                book: NewBook::new(" persuasion", "Someone Else", "regular"),
+                copies: 1,
+            },
+            Operation::RegisterCustomer(
+                NewCustomer::new("Grace", "Hopper").with_email("grace@example.com"),
+            ),
+            Operation::RegisterCustomer(
+                NewCustomer::new("G.", "Hopper").with_email("GRACE@example.com"),
+            ),
+            Operation::Rent {
+                target: RentTarget::Book(book.id),
+                customer: ada.id,
+                at: t(3, 10),
+            },
+            Operation::Rent {
+                target: RentTarget::Book(book.id),
+                customer: ada.id,
+                at: t(3, 11),
+            },
+        ]
+    };
+    let tried = store.try_batch(ops()).unwrap();
+    let kinds: Vec<&str> = tried.iter().map(kind).collect();
+    assert_eq!(
+        kinds,
+        ["ok", "Duplicate", "ok", "Duplicate", "ok", "Unavailable"],
+        "{tried:?}"
+    );
+    assert_eq!(rental(&tried[4]).copy, copies[0]);
+    // Nothing of it is stored: the book, the customer, the rental, the copy's status, the title and e-mail keys.
+    assert_eq!(store.books().unwrap().count(), 1);
+    assert_eq!(store.customers().unwrap().count(), 1);
+    assert_eq!(store.rentals().unwrap().count(), 0);
+    assert_eq!(store.available_copies(book.id).unwrap(), 1);
+    // The same batch for real gives the same answers, so the dry run claimed no title, address or copy.
+    let applied = store.apply_batch(ops()).unwrap();
+    assert_eq!(applied.iter().map(kind).collect::<Vec<_>>(), kinds);
+    assert_eq!(store.books().unwrap().count(), 2);
+    assert_eq!(store.rentals().unwrap().count(), 1);
+    assert_eq!(store.available_copies(book.id).unwrap(), 0);
+}
+
 /// Threads submit batches of rents for one book at once: never more rentals than copies, never a copy twice.
 fn concurrent_batches_never_double_rent<B: Backend>() {
     let b = B::fresh();
@@ -357,6 +412,7 @@ macro_rules! batches {
                 crate::backend_test!($backend, rejected_operations_change_nothing);
                 crate::backend_test!($backend, a_plan_published_in_a_batch_prices_what_follows);
                 crate::backend_test!($backend, an_empty_batch_answers_nothing);
+                crate::backend_test!($backend, a_dry_run_answers_and_writes_nothing);
                 crate::backend_test!($backend, concurrent_batches_never_double_rent);
             }
         )*

@@ -345,6 +345,20 @@ fn an_email_address_belongs_to_one_customer<B: Backend>() {
             },
         )
         .unwrap();
+    // The address finds its owner, case and spaces ignored; a freed address finds no one, a moved one its new
+    // owner.
+    let found = |email: &str| store.customer_by_email(email).unwrap().map(|c| c.id);
+    assert_eq!(found(" COUNTESS@example.org"), Some(ada.id));
+    assert_eq!(found("ada@example.org"), Some(grace.id));
+    assert_eq!(found("alan@Example.org"), Some(alan.id));
+    assert_eq!(found("augusta@example.org"), None);
+    assert_eq!(
+        store
+            .customer_by_email("countess@example.org")
+            .unwrap()
+            .map(|c| c.first_name),
+        Some("Ada".to_owned())
+    );
 }
 
 fn listings_stream_in_id_order<B: Backend>() {

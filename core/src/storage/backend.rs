@@ -43,6 +43,13 @@ pub trait Storage: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<BatchResults>;
 
+    /// What [`Storage::apply_batch_at`] would answer for `operations` at `now`, writing nothing: a dry run. Each
+    /// operation sees the effects of the ones before it, as in a real batch, and then every effect is discarded,
+    /// so the store is unchanged whatever the answers. On PostgreSQL the ids a dry run hands out are used up (its
+    /// sequences do not roll back), so a real run after it gets later ids; the memory store runs it on a copy of
+    /// itself.
+    fn try_batch_at(&self, operations: Vec<Operation>, now: DateTime<Utc>) -> Result<BatchResults>;
+
     /// [`Storage::apply_batch_at`] now, by the system clock (a storage used without a
     /// [`BookStore`](crate::BookStore) has no other).
     fn apply_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
@@ -130,6 +137,10 @@ pub trait Storage: Send + Sync {
     }
     /// The customers after `after` (every customer for `None`), in id order.
     fn customers_after(&self, after: Option<CustomerId>) -> Result<Records<'_, Customer>>;
+
+    /// The customer whose e-mail address is `email` (case ignored: the key the store keeps unique), if any. One
+    /// lookup of the address's index.
+    fn customer_by_email(&self, email: &str) -> Result<Option<Customer>>;
 
     /// Opens a rental: checks the copy is available and the customer active, marks the copy rented and inserts
     /// the rental, priced by the plan version in force at `rented_at` — all or nothing. Of two concurrent rents of
@@ -315,6 +326,13 @@ macro_rules! forward_storage {
             ) -> Result<BatchResults> {
                 (**self).apply_batch_at(operations, now)
             }
+            fn try_batch_at(
+                &self,
+                operations: Vec<Operation>,
+                now: DateTime<Utc>,
+            ) -> Result<BatchResults> {
+                (**self).try_batch_at(operations, now)
+            }
             fn book(&self, id: BookId) -> Result<Book> {
                 (**self).book(id)
             }
@@ -346,6 +364,9 @@ macro_rules! forward_storage {
             }
             fn customers_after(&self, after: Option<CustomerId>) -> Result<Records<'_, Customer>> {
                 (**self).customers_after(after)
+            }
+            fn customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+                (**self).customer_by_email(email)
             }
             fn rental(&self, id: RentalId) -> Result<Rental> {
                 (**self).rental(id)

@@ -118,6 +118,20 @@ impl<S: Storage> BookStore<S> {
         self.storage.customer(id)
     }
 
+    /// The customer with the e-mail address `email` (case ignored), if any: customers' natural key.
+    ///
+    /// ```
+    /// use koko_core::{BookStore, NewCustomer, PricePlan};
+    ///
+    /// let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    /// let ada = store.register_customer(&NewCustomer::new("Ada", "Lovelace").with_email("ada@example.org")).unwrap();
+    /// assert_eq!(store.customer_by_email("Ada@Example.org").unwrap().map(|c| c.id), Some(ada.id));
+    /// assert!(store.customer_by_email("grace@example.org").unwrap().is_none());
+    /// ```
+    pub fn customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        self.storage.customer_by_email(email)
+    }
+
     /// Every customer, in id order.
     pub fn customers(&self) -> Result<Records<'_, Customer>> {
         self.storage.customers()

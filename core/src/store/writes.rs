@@ -137,6 +137,26 @@ impl<S: Storage> BookStore<S> {
         self.submit(operations)
     }
 
+    /// What [`BookStore::apply_batch`] would answer for `operations` now, writing nothing (see
+    /// [`Storage::try_batch_at`]): a dry run of an import, say.
+    ///
+    /// ```
+    /// use koko_core::{BookStore, NewBook, Operation, PricePlan};
+    ///
+    /// let store = BookStore::in_memory(PricePlan::story3()).unwrap();
+    /// let book = |title: &str| Operation::AddBook { book: NewBook::new(title, "Jane Austen", "novel"), copies: 1 };
+    /// let results = store.try_batch(vec![book("Emma"), book("emma ")]).unwrap();
+    /// assert!(results[0].is_ok());
+    /// assert!(results[1].is_err(), "the second sees the first: a title is unique");
+    /// assert_eq!(store.storage().books().unwrap().count(), 0, "nothing was written");
+    /// ```
+    pub fn try_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
+        if operations.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.storage.try_batch_at(operations, self.now())
+    }
+
     /// Sends operations to the storage with the store's clock, and refreshes the plan cache when a plan version
     /// was published.
     fn submit(&self, operations: Vec<Operation>) -> Result<BatchResults> {

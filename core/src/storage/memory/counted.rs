@@ -11,6 +11,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 #[derive(Debug, Default)]
 pub(super) struct Reads(AtomicU64);
 
+impl Clone for Reads {
+    fn clone(&self) -> Self {
+        Reads(AtomicU64::new(self.get()))
+    }
+}
+
 impl Reads {
     pub(super) fn add(&self, n: u64) {
         self.0.fetch_add(n, Ordering::Relaxed);
@@ -31,6 +37,15 @@ impl Reads {
 pub(super) struct Map<K, V> {
     map: BTreeMap<K, V>,
     reads: Reads,
+}
+
+impl<K: Clone, V: Clone> Clone for Map<K, V> {
+    fn clone(&self) -> Self {
+        Map {
+            map: self.map.clone(),
+            reads: self.reads.clone(),
+        }
+    }
 }
 
 impl<K, V> Default for Map<K, V> {
@@ -76,6 +91,15 @@ pub(super) struct Set<T> {
     reads: Reads,
 }
 
+impl<T: Clone> Clone for Set<T> {
+    fn clone(&self) -> Self {
+        Set {
+            set: self.set.clone(),
+            reads: self.reads.clone(),
+        }
+    }
+}
+
 impl<T> Default for Set<T> {
     fn default() -> Self {
         Set {
@@ -117,6 +141,15 @@ impl<T: Ord> Set<T> {
 pub(super) struct Hashed<K, V> {
     map: HashMap<K, V>,
     reads: Reads,
+}
+
+impl<K: Clone, V: Clone> Clone for Hashed<K, V> {
+    fn clone(&self) -> Self {
+        Hashed {
+            map: self.map.clone(),
+            reads: self.reads.clone(),
+        }
+    }
 }
 
 impl<K, V> Default for Hashed<K, V> {

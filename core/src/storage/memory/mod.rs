@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
+use crate::domain::email_key;
 use crate::domain::{
     AccountState, Book, BookCopy, Customer, Hold, LedgerEntry, Rental, RentalStatus, WordIndex,
 };
@@ -45,7 +46,7 @@ pub struct MemoryStorage {
     gate: WriteGate,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Inner {
     counters: HashMap<&'static str, u64>,
     books: Map<BookId, Book>,
@@ -223,6 +224,17 @@ impl Storage for MemoryStorage {
             .collect())
     }
 
+    fn try_batch_at(&self, operations: Vec<Operation>, now: DateTime<Utc>) -> Result<BatchResults> {
+        // On a copy of the whole store, which costs its size: the memory store serves tests and small tools, and
+        // a dry run is rare.
+        let mut scratch = self.lock().clone();
+        let mut batch = Batch::new(now);
+        Ok(operations
+            .iter()
+            .map(|op| engine::apply(&mut scratch, op, &mut batch))
+            .collect())
+    }
+
     fn book(&self, id: BookId) -> Result<Book> {
         self.lock()
             .books
@@ -264,6 +276,15 @@ impl Storage for MemoryStorage {
 
     fn books_on_shelf_after(&self, after: Option<BookId>) -> Result<Records<'_, BookId>> {
         Ok(self.shelf_after(after))
+    }
+
+    fn customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        let inner = self.lock();
+        Ok(inner
+            .emails
+            .get(email_key(email.trim()).as_str())
+            .and_then(|id| inner.customers.get(id))
+            .cloned())
     }
 
     fn customer(&self, id: CustomerId) -> Result<Customer> {

@@ -9,7 +9,7 @@ use crate::ids::RentalId;
 
 /// Rentals by id. Ids come from this store's own counter, one after another from 1, so rental `n` lives at index
 /// `n - 1`: lookups are an index, and id order is vector order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct RentalTable(Vec<Rental>, Reads);
 
 impl RentalTable {

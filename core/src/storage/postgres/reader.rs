@@ -271,6 +271,16 @@ impl Reader {
         )
     }
 
+    /// The customer whose e-mail key is `key` (the unique index on `email_key`).
+    pub(super) fn customer_by_email(&self, key: &str) -> Result<Option<Customer>> {
+        self.query_opt(
+            "SELECT id, first_name, last_name, email, active FROM koko_customers WHERE email_key = $1",
+            &[&key],
+        )?
+        .map(|row| customer_row(&row))
+        .transpose()
+    }
+
     /// The customers after `after`, in id order.
     pub(super) fn customers_after(&self, after: Option<CustomerId>) -> Records<'_, Customer> {
         self.paged(

@@ -15,6 +15,7 @@ use super::reader::Reader;
 use super::replica::Replica;
 use super::tx::{PgTx, PlanCache};
 use super::{accounts, backup, holds, notices, schema, search};
+use crate::domain::email_key;
 use crate::domain::{
     AccountState, Book, BookCopy, Customer, Hold, LedgerEntry, Rental, RentalStatus, WordIndex,
 };
@@ -127,13 +128,19 @@ impl PostgresStorage {
 
     /// Runs a batch in one transaction, each operation under its own savepoint so a rejected one is rolled back
     /// alone; retries the whole batch when PostgreSQL asks to (serialisation failure, deadlock, unique race).
-    fn write(&self, operations: &[Operation], now: DateTime<Utc>) -> Result<BatchResults> {
+    /// A dry run (`keep: false`) runs the batch the same way and rolls it all back.
+    fn write(
+        &self,
+        operations: &[Operation],
+        now: DateTime<Utc>,
+        keep: bool,
+    ) -> Result<BatchResults> {
         let _turn = self.gate.turn();
         let mut attempt = 0;
         loop {
             attempt += 1;
             let mut conn = self.reader.primary()?;
-            match self.attempt(&mut conn, operations, now) {
+            match self.attempt(&mut conn, operations, now, keep) {
                 Ok(results) => return Ok(results),
                 Err(TxError::Koko(err)) => return Err(err),
                 Err(TxError::Pg(err)) if retryable(&err) && attempt < MAX_ATTEMPTS => {
@@ -144,13 +151,14 @@ impl PostgresStorage {
         }
     }
 
-    /// One try of a batch on `conn`: commits the accepted operations (rolls back when none is), or fails whole on
-    /// PostgreSQL's first error.
+    /// One try of a batch on `conn`: commits the accepted operations (rolls back when none is, or when `keep` is
+    /// false), or fails whole on PostgreSQL's first error.
     fn attempt(
         &self,
         conn: &mut Conn,
         operations: &[Operation],
         now: DateTime<Utc>,
+        keep: bool,
     ) -> Result<BatchResults, TxError> {
         let Conn { client, statements } = conn;
         let mut tx = client.transaction()?;
@@ -188,7 +196,7 @@ impl PostgresStorage {
                 Err(TxError::Pg(err)) => return Err(TxError::Pg(err)),
             }
         }
-        if results.iter().any(Result::is_ok) {
+        if keep && results.iter().any(Result::is_ok) {
             tx.commit()?;
         } else {
             tx.rollback()?;
@@ -203,7 +211,11 @@ impl Storage for PostgresStorage {
         operations: Vec<Operation>,
         now: DateTime<Utc>,
     ) -> Result<BatchResults> {
-        self.write(&operations, now)
+        self.write(&operations, now, true)
+    }
+
+    fn try_batch_at(&self, operations: Vec<Operation>, now: DateTime<Utc>) -> Result<BatchResults> {
+        self.write(&operations, now, false)
     }
 
     fn book(&self, id: BookId) -> Result<Book> {
@@ -220,6 +232,10 @@ impl Storage for PostgresStorage {
 
     fn copies_of(&self, book: BookId) -> Result<Vec<BookCopy>> {
         self.reader.copies_of(book)
+    }
+
+    fn customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        self.reader.customer_by_email(&email_key(email.trim()))
     }
 
     fn customer(&self, id: CustomerId) -> Result<Customer> {

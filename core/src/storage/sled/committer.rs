@@ -29,6 +29,7 @@ use super::layer::{BatchLayer, SledTx};
 use super::shared::{lock, Durability, Shared};
 use crate::engine::{self, Batch, Operation};
 use crate::error::{Error, Result};
+use crate::pricing::PlanVersion;
 use crate::storage::BatchResults;
 
 /// The most operations a committer gathers from several requests into one commit (a single request larger than
@@ -222,28 +223,8 @@ fn commit(
 ) -> std::result::Result<Vec<BatchResults>, String> {
     shared.usable().map_err(|e| e.to_string())?;
     let committed_plans = shared.plans();
-    let mut layer = BatchLayer::default();
-    let mut results = Vec::with_capacity(batch.len());
-    let mut accepted = 0u64;
     let applying = Instant::now();
-    for (operations, now) in batch {
-        let mut answers = Vec::with_capacity(operations.len());
-        let mut request = Batch::new(*now);
-        for op in operations.iter() {
-            let mut tx = SledTx::new(&shared.trees, &committed_plans, &layer);
-            match engine::apply(&mut tx, op, &mut request) {
-                Ok(outcome) => {
-                    let (writes, plans) = tx.into_effects();
-                    layer.writes.merge(writes);
-                    layer.plans.extend(plans);
-                    accepted += 1;
-                    answers.push(Ok(outcome));
-                }
-                Err(err) => answers.push(Err(err)),
-            }
-        }
-        results.push(answers);
-    }
+    let (layer, results, accepted) = apply(shared, &committed_plans, batch);
     let stats = &shared.stats;
     let nanos = |since: Instant| u64::try_from(since.elapsed().as_nanos()).unwrap_or(u64::MAX);
     stats
@@ -286,6 +267,50 @@ fn commit(
     stats.batches.fetch_add(1, Ordering::Relaxed);
     stats.operations.fetch_add(accepted, Ordering::Relaxed);
     Ok(results)
+}
+
+/// Runs the engine over each request of a batch, against the committed trees and the effects of the operations
+/// before it: the effects of the accepted operations, the answers per request, and how many were accepted.
+fn apply(
+    shared: &Shared,
+    committed_plans: &[Arc<PlanVersion>],
+    batch: &[(&[Operation], DateTime<Utc>)],
+) -> (BatchLayer, Vec<BatchResults>, u64) {
+    let mut layer = BatchLayer::default();
+    let mut results = Vec::with_capacity(batch.len());
+    let mut accepted = 0u64;
+    for (operations, now) in batch {
+        let mut answers = Vec::with_capacity(operations.len());
+        let mut request = Batch::new(*now);
+        for op in operations.iter() {
+            let mut tx = SledTx::new(&shared.trees, committed_plans, &layer);
+            match engine::apply(&mut tx, op, &mut request) {
+                Ok(outcome) => {
+                    let (writes, plans) = tx.into_effects();
+                    layer.writes.merge(writes);
+                    layer.plans.extend(plans);
+                    accepted += 1;
+                    answers.push(Ok(outcome));
+                }
+                Err(err) => answers.push(Err(err)),
+            }
+        }
+        results.push(answers);
+    }
+    (layer, results, accepted)
+}
+
+/// A dry run of one request: the answers [`commit`] would give it now, its effects discarded (nothing is written
+/// and the committer is not involved, so it waits for no commit and no commit waits for it).
+pub(super) fn dry_run(
+    shared: &Shared,
+    operations: &[Operation],
+    now: DateTime<Utc>,
+) -> Result<BatchResults> {
+    shared.usable()?;
+    let committed_plans = shared.plans();
+    let (_discarded, mut results, _) = apply(shared, &committed_plans, &[(operations, now)]);
+    Ok(results.pop().unwrap_or_default())
 }
 
 /// Writes a batch's effects in one transaction over every tree: write-only, so it never conflicts or retries

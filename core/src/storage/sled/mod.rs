@@ -16,11 +16,12 @@ use self::committer::Committer;
 use self::layout::{
     account_key, customer_rental_key, decode, decode_u64, entry_key, id_key, instant_key,
     ledger_prefix, open_prefix, open_rental_key, rental_entries_prefix, word_prefix, OpenRecord,
-    Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, IDEMPOTENCY,
-    NOTICES, OPEN_BY_DUE, OPEN_COUNT, OPEN_OF_CUSTOMER, OPEN_RENTAL, RENTALS, WORDS,
+    Trees, ACCOUNTS, ACTIVE, BOOKS, BOOK_COPIES, COPIES, CUSTOMERS, CUSTOMER_RENTALS, EMAILS,
+    IDEMPOTENCY, NOTICES, OPEN_BY_DUE, OPEN_COUNT, OPEN_OF_CUSTOMER, OPEN_RENTAL, RENTALS, WORDS,
 };
 use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
+use crate::domain::email_key;
 use crate::domain::{
     AccountState, Book, BookCopy, Customer, EntryKind, Hold, LedgerEntry, Rental, RentalStatus,
     WordIndex,
@@ -239,6 +240,10 @@ impl Storage for SledStorage {
         self.committer.submit(&self.shared, operations, now)
     }
 
+    fn try_batch_at(&self, operations: Vec<Operation>, now: DateTime<Utc>) -> Result<BatchResults> {
+        committer::dry_run(&self.shared, &operations, now)
+    }
+
     fn book(&self, id: BookId) -> Result<Book> {
         self.get(BOOKS, id.get(), BookId::ENTITY)
     }
@@ -270,6 +275,18 @@ impl Storage for SledStorage {
 
     fn books_on_shelf_after(&self, after: Option<BookId>) -> Result<Records<'_, BookId>> {
         self.shelf_after(after)
+    }
+
+    fn customer_by_email(&self, email: &str) -> Result<Option<Customer>> {
+        let key = email_key(email.trim());
+        match self
+            .tree(EMAILS)
+            .get(key.as_bytes())
+            .map_err(Error::storage)?
+        {
+            Some(raw) => self.customer(CustomerId::new(decode_u64(&raw)?)).map(Some),
+            None => Ok(None),
+        }
     }
 
     fn customer(&self, id: CustomerId) -> Result<Customer> {
