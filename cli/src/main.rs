@@ -12,10 +12,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod api;
 mod check;
 mod dump;
 mod export;
 mod import;
+mod original;
 mod plan;
 mod store;
 
@@ -34,6 +36,15 @@ struct Cli {
     /// The store: a sled directory, or a `postgresql://…` connection string.
     #[arg(long, env = "KOKO_STORE", global = true)]
     store: Option<String>,
+    /// Work through a running Koko REST API instead of opening the store (which that server holds): its root
+    /// URL, https:// (http:// only to this machine). `backup`, `check`, `export` and `report` work this way, on
+    /// one consistent snapshot of the store the server takes while its writes wait.
+    #[arg(long, env = "KOKO_API_URL", global = true, value_name = "URL")]
+    api: Option<String>,
+    /// A staff user's API token for --api (better given in KOKO_API_TOKEN than on the command line, where other
+    /// users of the machine can see it).
+    #[arg(long, env = "KOKO_API_TOKEN", global = true, hide_env_values = true)]
+    token: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,7 +73,7 @@ enum Command {
     Import {
         /// What the file holds.
         what: ImportKind,
-        /// The CSV file.
+        /// The CSV file (for `original`, the SQLite database).
         file: PathBuf,
         /// Report what the import would do, row for row (the whole file tried as one batch and discarded), and
         /// write nothing; the exit status is the one the import would have.
@@ -141,6 +152,10 @@ enum ImportKind {
     Books,
     /// Customers.
     Customers,
+    /// The original application's SQLite database (tables `books`, `customers`, `rentals`), into a store with a
+    /// price plan and nothing else yet: ids kept, open rentals open, closed ones charged what the original
+    /// recorded. Each row that cannot be mapped is reported with its table, id and reason (exit status 1).
+    Original,
 }
 
 fn main() -> ExitCode {
@@ -180,21 +195,108 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             ExitCode::from(1)
         });
     }
+    if let Some(url) = &cli.api {
+        return through_api(
+            &api::Api::new(url, cli.token.as_deref())?,
+            cli.command,
+            progress,
+        );
+    }
     let Some(name) = cli.store else {
         return Err(
             "name the store with --store or KOKO_STORE (a sled directory or postgresql://…)".into(),
         );
     };
     let store = store::open(&name, Mode::Existing)?;
-    match cli.command {
+    on_store(&store, cli.command, progress)
+}
+
+/// A command through a running REST API: a backup copied from the server, or a read-only command run on a
+/// snapshot of its store.
+fn through_api(
+    api: &api::Api,
+    command: Command,
+    progress: bool,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match command {
+        Command::Backup { output } => {
+            let written = match output {
+                Some(path) => {
+                    let mut out = io::BufWriter::new(std::fs::File::create(&path)?);
+                    let written = api.backup(&mut out);
+                    let synced = out
+                        .into_inner()
+                        .map_err(|e| e.into_error())
+                        .and_then(|f| f.sync_all());
+                    match (written, synced) {
+                        (Ok(written), Ok(())) => written,
+                        (Err(err), _) => {
+                            // An incomplete copy must not pass for a backup.
+                            let _ = std::fs::remove_file(&path);
+                            return Err(err);
+                        }
+                        (_, Err(err)) => {
+                            let _ = std::fs::remove_file(&path);
+                            return Err(err.into());
+                        }
+                    }
+                }
+                None => api.backup(io::BufWriter::new(io::stdout().lock()))?,
+            };
+            eprintln!("backed up: {written}");
+            Ok(ExitCode::SUCCESS)
+        }
+        command @ (Command::Check | Command::Export { .. } | Command::Report { .. }) => {
+            on_store(&api.snapshot()?.store, command, progress)
+        }
+        _ => Err("with --api, koko runs backup, check, export and report (through the server); the other \
+                  commands change the store: run them where the store is, with the server stopped, or use the \
+                  REST API"
+            .into()),
+    }
+}
+
+/// A command on an open store.
+fn on_store(
+    store: &store::Store,
+    command: Command,
+    progress: bool,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    match command {
         Command::Plan { action } => {
             let shown = match action {
-                PlanAction::Show => plan::show(&store)?,
-                PlanAction::Publish { file, from } => plan::publish(&store, &file, from)?,
-                PlanAction::History => plan::history(&store)?,
+                PlanAction::Show => plan::show(store)?,
+                PlanAction::Publish { file, from } => plan::publish(store, &file, from)?,
+                PlanAction::History => plan::history(store)?,
             };
             println!("{}", shown.trim_end());
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            what: ImportKind::Original,
+            file,
+            dry_run,
+            update,
+        } => {
+            if update {
+                return Err(
+                    "--update applies to a customers file, not to `import original`".into(),
+                );
+            }
+            let report = original::run(store, &file, dry_run)?;
+            let mut err = io::stderr().lock();
+            for refused in &report.refused {
+                writeln!(err, "{refused}")?;
+            }
+            for warning in &report.warnings {
+                writeln!(err, "warning: {warning}")?;
+            }
+            println!("{}", report.summary());
+            Ok(if report.refused.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Import {
             what,
@@ -211,7 +313,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 update,
                 progress,
             };
-            let report = import::run(&store, customers, &file, options)?;
+            let report = import::run(store, customers, &file, options)?;
             let mut err = io::stderr().lock();
             for problem in &report.problems {
                 writeln!(err, "{problem}")?;
@@ -225,18 +327,18 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         }
         Command::Export { what, output } => {
             let rows = match output {
-                Some(path) => export::write(&store, what, std::fs::File::create(&path)?)?,
-                None => export::write(&store, what, io::stdout().lock())?,
+                Some(path) => export::write(store, what, std::fs::File::create(&path)?)?,
+                None => export::write(store, what, io::stdout().lock())?,
             };
             eprintln!("{rows} rows");
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { from, to } => {
-            export::revenue(&store, from, to, io::stdout().lock())?;
+            export::revenue(store, from, to, io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => {
-            let report = check::run(&store, progress)?;
+            let report = check::run(store, progress)?;
             for problem in &report.problems {
                 println!("{problem}");
             }
@@ -248,12 +350,12 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             })
         }
         Command::Backup { output } => {
-            let written = dump::backup(&store, output.as_deref(), progress)?;
+            let written = dump::backup(store, output.as_deref(), progress)?;
             eprintln!("backed up: {written}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Restore { file } => {
-            let restored = dump::restore(&store, &file, progress)?;
+            let restored = dump::restore(store, &file, progress)?;
             println!("restored: {restored}");
             Ok(ExitCode::SUCCESS)
         }

@@ -72,7 +72,7 @@ pub use pricing::{
     version_in_force, Calendar, DayCount, HoldsPolicy, LateFee, Limits, NoticesPolicy,
     PlanDocument, PlanVersion, PricePlan, Quote, QuoteLine, RenewFrom, Renewals, Replacement,
     Tariff, Tier, TimeZone, Weekday, DEFAULT_PICKUP_DAYS, MAX_CLOSED_DATES, MAX_MONEY_DECIMALS,
-    MAX_PLAN_AMOUNT,
+    MAX_PLAN_AMOUNT, RECORDED_CHARGE,
 };
 pub use report::{
     CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER,

@@ -30,7 +30,9 @@
 //! assert_eq!(BookStore::open(copy).unwrap().book(koko_core::BookId::new(1)).unwrap().title, "Emma");
 //! ```
 
+mod beside_plans;
 mod record;
+mod verify;
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeMap;
@@ -40,7 +42,9 @@ use std::io::{BufRead, Write};
 
 use chrono::Utc;
 
+pub use beside_plans::restore_beside_plans;
 pub use record::{DumpHeader, DumpRecord, DUMP_FORMAT};
+pub use verify::copy_verified;
 
 use crate::domain::{BookCopy, CopyStatus};
 use crate::engine::{Operation, Outcome, RestoreInput, RestoreStep};
@@ -332,13 +336,18 @@ impl<'a, S: Storage + ?Sized> Restorer<'a, S> {
                 reason: "the store to restore into is not empty: restore into a new store".into(),
             });
         }
-        Ok(Restorer {
+        Ok(Restorer::beside_plans(storage))
+    }
+
+    /// A restorer that does not check the store is empty (the caller checked what it needs).
+    fn beside_plans(storage: &'a S) -> Self {
+        Restorer {
             storage,
             pending: Vec::with_capacity(RESTORE_BATCH),
             counts: DumpSummary::default(),
             expected: None,
             deferred: Vec::new(),
-        })
+        }
     }
 
     /// Queues one record (writing a batch when it is full); `true` once the end line came.

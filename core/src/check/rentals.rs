@@ -7,7 +7,8 @@
 //!   more than the plan allows;
 //! - an open rental has no charge, its copy is marked `Rented(it)`, and no charge entry names it;
 //! - a closed rental was returned no earlier than rented, has a charge equal to
-//!   `PricePlan::quote_with_due(category, rented_at, due_at, returned_at)` under its plan version, and exactly one
+//!   `PricePlan::quote_with_due(category, rented_at, due_at, returned_at)` under its plan version (unless it is a
+//!   charge another system recorded, imported as it was: `Quote::recorded`), and exactly one
 //!   charge entry: of its customer, at its return, for its charge's total in its charge's currency — the entry
 //!   `Storage::charge_entry` finds;
 //! - lost rentals' fees and credits: `lost.rs`; fulfilled holds naming it: `holds.rs`.
@@ -304,6 +305,10 @@ fn quote_problem(plan: &PricePlan, rental: &Rental) -> Option<Problem> {
     let (Some(returned_at), Some(charge)) = (rental.returned_at, &rental.charge) else {
         return None;
     };
+    if charge.is_recorded() {
+        // History another system priced, imported as it was recorded (`Quote::recorded`): no plan's quote.
+        return None;
+    }
     match plan.quote_with_due(
         &rental.category,
         rental.rented_at,

@@ -21,7 +21,7 @@ pub use circulation::{HoldsPolicy, NoticesPolicy, Replacement, DEFAULT_PICKUP_DA
 pub use day_count::DayCount;
 pub use limits::Limits;
 pub use plan::{PlanDocument, PricePlan};
-pub use quote::{Quote, QuoteLine};
+pub use quote::{Quote, QuoteLine, RECORDED_CHARGE};
 pub use tariff::{LateFee, RenewFrom, Renewals, Tariff, Tier};
 pub use time_zone::TimeZone;
 pub use version::{version_in_force, PlanVersion};

@@ -37,6 +37,42 @@ pub struct Quote {
     pub lines: Vec<QuoteLine>,
 }
 
+/// The one line of a charge recorded by another system and imported as it was (see [`Quote::recorded`]).
+pub const RECORDED_CHARGE: &str = "recorded by the original application";
+
+impl Quote {
+    /// A charge another system recorded, kept as it was rather than priced by a plan (the history of a store
+    /// moved in with `koko import original`): one line, [`RECORDED_CHARGE`], for `total` (rounded to the
+    /// currency's minor unit). `koko check` accepts such a charge as it stands instead of comparing it with a
+    /// quote.
+    ///
+    /// ```
+    /// use koko_core::{Currency, Decimal, Quote};
+    ///
+    /// let charge = Quote::recorded(3, Decimal::new(45, 1), Currency::usd());
+    /// assert_eq!((charge.total.to_string(), charge.lines.len()), ("4.50".to_owned(), 1));
+    /// assert!(charge.is_recorded());
+    /// ```
+    pub fn recorded(days: u32, total: Decimal, currency: Currency) -> Quote {
+        let mut total = total;
+        total.rescale(currency.minor_unit());
+        Quote {
+            days,
+            total,
+            currency,
+            lines: vec![QuoteLine {
+                description: RECORDED_CHARGE.to_owned(),
+                amount: total,
+            }],
+        }
+    }
+
+    /// Whether this charge is one [`Quote::recorded`] made: a single [`RECORDED_CHARGE`] line for the total.
+    pub fn is_recorded(&self) -> bool {
+        matches!(self.lines.as_slice(), [line] if line.description == RECORDED_CHARGE && line.amount == self.total)
+    }
+}
+
 /// One line of a [`Quote`]: the rule behind it and its amount (minor-unit scale; negative for reductions).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuoteLine {
