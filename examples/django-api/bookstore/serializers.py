@@ -152,6 +152,27 @@ class AtInput(Serializer):
     at = AwareDateTimeField(required=False)  # default: now
 
 
+class SendNoticesInput(AtInput):
+    """The body of ``POST /notices/send/``: as of when, and ``manage.py send_notices``'s two switches."""
+
+    dry_run = serializers.BooleanField(required=False, default=False)  # say what would be sent; change nothing
+    no_expire = serializers.BooleanField(required=False, default=False)  # do not expire ready holds first
+
+
+class SendNoticesOutput(Serializer):
+    """What a run of ``bookstore.notices.send_notices`` did."""
+
+    dry_run = serializers.BooleanField()
+    expired = serializers.IntegerField()  # ready holds expired first
+    emails = serializers.IntegerField()  # emails sent (or that would be)
+    notices = serializers.IntegerField()  # notices in them, now marked sent
+    failures = serializers.IntegerField()  # emails the SMTP server refused: their notices stay pending
+    without_email = serializers.IntegerField()  # customers with notices but no address
+    lines = serializers.ListField(child=serializers.CharField())
+    problems = serializers.ListField(child=serializers.CharField())
+    summary = serializers.CharField()
+
+
 class HoldInput(AtInput):
     customer_id = WholeNumberField(min_value=1, max_value=MAX_ID)
     book_id = WholeNumberField(min_value=1, max_value=MAX_ID)

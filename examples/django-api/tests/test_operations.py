@@ -3,7 +3,9 @@
 import csv
 import io
 import json
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 import koko
 import pytest
@@ -161,6 +163,33 @@ def test_the_active_rentals_csv_is_streamed_from_koko(api, store, tmp_path):
     assert body == (tmp_path / "active.csv").read_bytes()
     rows = list(csv.DictReader(io.StringIO(body.decode())))
     assert len(rows) == 40 and rows[0]["category"] == "novel"
+
+
+def test_backup_streams_a_consistent_dump_of_the_live_store_to_staff(api, anonymous, store, tmp_path):
+    book = api.book(copies=2)
+    ada = api.customer()
+    api.rent(ada["id"], book["id"], date_rented=MONDAY)
+    response = api.client.get("/backup/", headers={"Authorization": f"Token {api.token}"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-ndjson; charset=utf-8"
+    assert "attachment" in response["Content-Disposition"]
+    assert response["Cache-Control"] == "no-store"
+    body = b"".join(response.streaming_content)
+    lines = [json.loads(line) for line in body.decode().splitlines()]
+    assert "koko_dump" in lines[0]
+    kinds = [next(iter(record)) for record in lines[1:-1]]
+    assert (kinds.count("book"), kinds.count("customer"), kinds.count("rental")) == (1, 1, 1)
+    assert len(lines[1 + kinds.index("book")]["book"]["copies"]) == 2
+    # It restores: a complete dump (its end line's counts match), the same records as the store's own backup.
+    (tmp_path / "over-http.dump").write_bytes(body)
+    copy = koko.BookStore.restore(tmp_path / "over-http.dump", str(tmp_path / "copy"))
+    assert copy.rental(1).customer_id == ada["id"]
+    mine = (tmp_path / "direct.dump")
+    store.backup(mine)
+    assert mine.read_text().splitlines()[1:] == body.decode().splitlines()[1:]
+    # No dump is left behind in the temporary directory.
+    assert not [p for p in Path(tempfile.gettempdir()).glob("koko-dump-*")]
+    assert anonymous.get("/backup/").status_code == 401
 
 
 def test_health_answers_200_and_503_when_the_store_is_closed(anonymous, store):

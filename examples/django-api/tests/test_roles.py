@@ -105,6 +105,7 @@ def test_a_customer_places_and_cancels_their_own_hold_now(world):
         ("get", "/reports/overdue/", None),
         ("get", "/reports/outstanding/", None),
         ("get", "/reports/active-rentals.csv", None),
+        ("get", "/backup/", None),
         ("get", "/reports/aged-balances/", None),
         ("post", "/rentals/{rental}/lost/", {}),
     ],

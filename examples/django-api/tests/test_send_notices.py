@@ -221,3 +221,30 @@ def test_bad_arguments_and_an_unreachable_server(settings):
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens there
     with pytest.raises(CommandError, match="cannot reach the SMTP server 127.0.0.1"):
         run("--at", AT, "--no-expire")
+
+
+def test_the_server_that_holds_the_store_sends_them_when_asked(smtp, store, api, as_customer, settings):
+    """``POST /notices/send/`` runs what the command runs, in the server that holds the store (a sled store serves
+    one process): the same emails, the same counts, a dry run that changes nothing."""
+    dry = api.post("/notices/send/", {"at": AT, "dry_run": True})
+    assert dry.status_code == 200, dry.raw
+    assert dry.data["summary"] == "dry run: would send 4 emails for 5 notices; 1 customers without email"
+    assert (dry.data["emails"], dry.data["notices"], dry.data["expired"]) == (4, 5, 0)
+    assert smtp.mails == []
+    sent = api.post("/notices/send/", {"at": AT})
+    assert sent.status_code == 200, sent.raw
+    assert sent.data["summary"] == "sent 4 emails for 5 notices; 1 customers without email"
+    assert sent.data["problems"] == ["customer 3 (Carol Shaw) has no email address: 1 notices not sent"]
+    assert sent.data["failures"] == 0 and sent.data["without_email"] == 1
+    assert [m.subject for m in smtp.mails] == [
+        'Overdue: "Emma"', "Due soon: 2 books", 'Overdue: "Middlemarch"', 'Ready for you: "Walden"']
+    assert [(n.customer_id, n.kind) for n in store.notices(june(9, 10))] == [(3, "due_soon")]
+    # Only staff may; a naive time is refused; an SMTP server down is a 503 and nothing is marked.
+    assert as_customer(1).post("/notices/send/", {"at": AT}).status_code == 403
+    naive = api.post("/notices/send/", {"at": "2024-06-09T10:00:00"})
+    assert naive.status_code == 400 and "at" in naive.data
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()
+    down = api.post("/notices/send/", {"at": "2024-06-10T10:00:00Z", "no_expire": True})
+    assert down.status_code == 503, down.raw
+    assert "cannot reach the SMTP server 127.0.0.1" in down.data["detail"]
+

@@ -4,7 +4,9 @@ folder, a staff token — and runs a command against it (``{url}`` and ``{token}
     python tools/live_api.py -- schemathesis run {url}/schema/?format=json -H "Authorization: Token {token}" …
 
 The server is stopped when the command ends (or after --timeout seconds); the exit code is the command's.
-Extra ``KEY=VALUE`` pairs before ``--`` go to the server's environment (e.g. KOKO_PLAN=plan.json).
+Extra ``KEY=VALUE`` pairs before ``--`` go to the server's environment (e.g. KOKO_PLAN=plan.json). An SMTP sink
+(aiosmtpd, accepting and dropping every message) listens on 127.0.0.1 for ``POST /notices/send/``, unless
+``KOKO_EMAIL_HOST`` is given.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -45,6 +48,23 @@ def server_env(store: Path, port: int, extra: dict) -> dict:
     return env
 
 
+@contextmanager
+def smtp_sink():
+    """An SMTP server on 127.0.0.1 that accepts every message and keeps none; yields its port."""
+    from aiosmtpd.controller import Controller
+
+    class Drop:
+        async def handle_DATA(self, server, session, envelope):
+            return "250 Message accepted for delivery"
+
+    controller = Controller(Drop(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
 def staff_token(project: Path, env: dict) -> str:
     """Migrates Django's database of the API in ``project`` and makes a staff user, ``clerk``; its token."""
     manage = [sys.executable, "manage.py"]
@@ -62,9 +82,12 @@ def main() -> int:
     argv = sys.argv[1:]
     split = argv.index("--") if "--" in argv else len(argv)
     args, command = parser.parse_args(argv[:split]), argv[split + 1:]
-    with tempfile.TemporaryDirectory(prefix="koko-live-") as tmp:
+    extra = dict(pair.split("=", 1) for pair in args.env)
+    with tempfile.TemporaryDirectory(prefix="koko-live-") as tmp, smtp_sink() as smtp_port:
         port = free_port()
-        env = server_env(Path(tmp) / "koko-data", port, dict(pair.split("=", 1) for pair in args.env))
+        if "KOKO_EMAIL_HOST" not in extra:
+            extra.update(KOKO_EMAIL_HOST="127.0.0.1", KOKO_EMAIL_PORT=str(smtp_port))
+        env = server_env(Path(tmp) / "koko-data", port, extra)
         token = staff_token(PROJECT, env)
         log = open(Path(tmp) / "gunicorn.log", "w")
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=PROJECT, env=env,

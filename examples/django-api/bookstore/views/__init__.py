@@ -10,6 +10,7 @@ from .accounts import (
     CustomerStatement,
     CustomerWaivers,
 )
+from .backup import StoreBackup
 from .base import IDEMPOTENCY_HEADER, idempotency_key
 from .catalogue import BookCopies, BookViewSet, CopyReinstate, CopyWithdraw, CustomerLoginView, CustomerViewSet
 from .circulation import (
@@ -21,6 +22,7 @@ from .circulation import (
     HoldDetail,
     HoldList,
     HoldsExpire,
+    NoticesSend,
 )
 from .health import Health
 from .plans import CurrentPlan, PlanVersions, Quotes

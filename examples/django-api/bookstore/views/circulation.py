@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Optional
 
 from drf_spectacular.utils import extend_schema_view
@@ -11,7 +12,17 @@ from rest_framework.response import Response
 
 from .. import permissions as can
 from ..records import Records
-from ..serializers import AtInput, FoundOutput, HoldInput, HoldOutput, NoticeOutput
+from ..errors import StorageUnavailable
+from ..notices import SmtpUnreachable, send_notices
+from ..serializers import (
+    AtInput,
+    FoundOutput,
+    HoldInput,
+    HoldOutput,
+    NoticeOutput,
+    SendNoticesInput,
+    SendNoticesOutput,
+)
 from ..store import get_store
 from . import examples as ex
 from .base import CustomerScoped, HoldScoped, KokoView, doc, example, idempotency_key
@@ -183,3 +194,35 @@ class CustomerNotices(CustomerScoped):
     def get(self, request, pk: int):
         get_store().customer(pk)  # an unknown customer is a 404, not an empty list
         return self.list(request)
+
+
+class SmtpServerUnavailable(StorageUnavailable):
+    default_detail = "The SMTP server cannot be reached: nothing was sent"
+    default_code = "smtp_unavailable"
+
+
+@extend_schema_view(
+    post=doc(
+        "Email customers their pending notices (due soon, overdue, hold ready), one email per customer and kind, "
+        "marking each sent once its email was accepted; expires ready holds not picked up first (staff; for "
+        "schedulers: the same run as `manage.py send_notices`, done by the server that holds the store). 503 when "
+        "the SMTP server cannot be reached (nothing sent).",
+        SendNoticesOutput,
+        request=SendNoticesInput,
+        examples=[example("sent", ex.NOTICES_SENT)],
+        tags=["operations"],
+    )
+)
+class NoticesSend(KokoView):
+    permission_classes = can.STAFF
+    input_class = SendNoticesInput
+    at_field = "at"
+
+    def post(self, request):
+        data = self.valid(request)
+        at = data.get("at") or dt.datetime.now(dt.timezone.utc)
+        try:
+            run = send_notices(get_store(), at, dry_run=data["dry_run"], expire=not data["no_expire"])
+        except SmtpUnreachable as exc:
+            raise SmtpServerUnavailable(str(exc)) from None
+        return Response(SendNoticesOutput(run).data)

@@ -108,3 +108,21 @@ CSV = (
     "rental_id,copy_id,book_id,customer_id,category,rented_at,due_at,plan_version\n"
     "1,1,1,1,novel,2024-06-03T10:00:00Z,,1\n"
 )
+DUMP = (
+    '{"koko_dump":1,"written_by":"koko-core 0.1.0","taken_at":"2024-06-09T02:00:00Z"}\n'
+    '{"book":{"book":{"id":1,"title":"Emma","author":"Jane Austen","isbn":null,"category":"novel"},"copies":[…]}}\n'
+    "…\n"
+    '{"end":{"counts":{"book":1,"copy":2,"customer":1,"plan_version":1}}}\n'
+)
+NOTICES_SENT = {
+    "dry_run": False,
+    "expired": 0,
+    "emails": 2,
+    "notices": 3,
+    "failures": 0,
+    "without_email": 1,
+    "lines": ["expired 0 holds not picked up by 2024-06-09T10:00:00Z", 'sent to ada@example.org: Overdue: "Emma"',
+              "sent to ada@example.org: Due soon: 2 books"],
+    "problems": ["customer 3 (Carol Shaw) has no email address: 1 notices not sent"],
+    "summary": "sent 2 emails for 3 notices; 1 customers without email",
+}
