@@ -158,10 +158,36 @@ enum ImportKind {
     Original,
 }
 
+/// `println!` that returns an error instead of panicking when standard output is gone (`koko … | head`).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        writeln!(io::stdout().lock(), $($arg)*)?
+    };
+}
+
+/// Whether `err` (or what caused it) is standard output closed by its reader: not a failure of koko's.
+fn broken_pipe(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(err);
+    while let Some(err) = cause {
+        let io = err.downcast_ref::<io::Error>().or_else(|| {
+            match err.downcast_ref::<csv::Error>().map(csv::Error::kind) {
+                Some(csv::ErrorKind::Io(io)) => Some(io),
+                _ => None,
+            }
+        });
+        if io.is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        cause = err.source();
+    }
+    false
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        Err(err) if broken_pipe(err.as_ref()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("koko: {err}");
             ExitCode::from(2)
@@ -173,7 +199,7 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     let progress = io::stderr().is_terminal();
     if let Command::Init { path, plan } = &cli.command {
         let store = store::open(path, Mode::New)?;
-        println!(
+        out!(
             "{}",
             plan::init(&store, &store::shown(path), plan.as_deref())?
         );
@@ -183,12 +209,12 @@ fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         let source = store::open(from, Mode::Existing)?;
         let target = store::open(to, Mode::Existing)?;
         let moved = dump::migrate(&source, &target, progress)?;
-        println!("migrated and verified: {moved}");
+        out!("migrated and verified: {moved}");
         let report = check::run(&target, progress)?;
         for problem in &report.problems {
-            println!("{problem}");
+            out!("{problem}");
         }
-        println!("{}", report.summary());
+        out!("{}", report.summary());
         return Ok(if report.problems.is_empty() {
             ExitCode::SUCCESS
         } else {
@@ -269,7 +295,7 @@ fn on_store(
                 PlanAction::Publish { file, from } => plan::publish(store, &file, from)?,
                 PlanAction::History => plan::history(store)?,
             };
-            println!("{}", shown.trim_end());
+            out!("{}", shown.trim_end());
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -291,7 +317,7 @@ fn on_store(
             for warning in &report.warnings {
                 writeln!(err, "warning: {warning}")?;
             }
-            println!("{}", report.summary());
+            out!("{}", report.summary());
             Ok(if report.refused.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -318,7 +344,7 @@ fn on_store(
             for problem in &report.problems {
                 writeln!(err, "{problem}")?;
             }
-            println!("{}", report.summary());
+            out!("{}", report.summary());
             Ok(if report.problems.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -340,9 +366,9 @@ fn on_store(
         Command::Check => {
             let report = check::run(store, progress)?;
             for problem in &report.problems {
-                println!("{problem}");
+                out!("{problem}");
             }
-            println!("{}", report.summary());
+            out!("{}", report.summary());
             Ok(if report.problems.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -356,7 +382,7 @@ fn on_store(
         }
         Command::Restore { file } => {
             let restored = dump::restore(store, &file, progress)?;
-            println!("restored: {restored}");
+            out!("restored: {restored}");
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { .. } => Err("migrate names its stores with --from and --to".into()),

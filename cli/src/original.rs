@@ -29,6 +29,7 @@
 mod cells;
 mod mapping;
 mod rentals;
+mod rows;
 
 use std::fmt;
 use std::path::Path;
@@ -40,42 +41,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::store::{Failure, Store};
 
-pub(crate) use mapping::Refusal;
-
-/// A row of the original's `books` table.
-pub(crate) struct BookRow {
-    pub(crate) id: i64,
-    pub(crate) title: Value,
-    pub(crate) author: Value,
-    pub(crate) book_type: Value,
-    pub(crate) rental_status: Value,
-}
-
-/// A row of the original's `customers` table.
-pub(crate) struct CustomerRow {
-    pub(crate) id: i64,
-    pub(crate) first_name: Value,
-    pub(crate) last_name: Value,
-    pub(crate) is_active: Value,
-}
-
-/// A row of the original's `rentals` table.
-pub(crate) struct RentalRow {
-    pub(crate) id: i64,
-    pub(crate) customer_id: Value,
-    pub(crate) book_id: Value,
-    pub(crate) rental_status: Value,
-    pub(crate) date_borrowed: Value,
-    pub(crate) date_returned: Value,
-    pub(crate) amount_charged: Value,
-}
-
-/// The original's three tables, each in id order.
-pub(crate) struct Tables {
-    pub(crate) books: Vec<BookRow>,
-    pub(crate) customers: Vec<CustomerRow>,
-    pub(crate) rentals: Vec<RentalRow>,
-}
+pub(crate) use rows::{BookRow, CustomerRow, Refusal, RentalRow, Tables};
 
 /// What an import did: the rows refused and the warnings, one line each, and the counts.
 pub(crate) struct Report {

@@ -436,3 +436,40 @@ fn update_gives_customers_already_there_the_rows_names() {
         refusal(&out).1
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    // `koko export books | head -1`: the pipe closes while koko still writes (100 KB, past a pipe's buffer).
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let (name, _) = store_with_plan(dir.path());
+    let books = dir.path().join("books.csv");
+    let rows: String = (1..=3000)
+        .map(|i| format!("Title {i},Author,novel\n"))
+        .collect();
+    std::fs::write(&books, format!("title,author,category\n{rows}")).unwrap();
+    assert_eq!(
+        koko(Some(&name), &["import", "books", books.to_str().unwrap()])
+            .status
+            .code(),
+        Some(0)
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_koko"))
+        .args(["export", "books"])
+        .env("KOKO_STORE", &name)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(first, "id,title,author,category,isbn,copies,available\n");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        (out.status.code(), text(&out.stderr)),
+        (Some(0), String::new())
+    );
+}

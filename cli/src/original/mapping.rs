@@ -3,7 +3,6 @@
 //! rentals in `rentals.rs`, the cells of a row in `cells.rs`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 use chrono::{DateTime, Utc};
 use koko_core::backup::DumpRecord;
@@ -14,24 +13,11 @@ use koko_core::{
 
 use super::cells::{flag, positive, required_text, shown, text};
 use super::rentals::{one_open_per_book, rentals};
-use super::Tables;
+use super::rows::{refusal, Accepted, Refusal, Tables};
 use crate::store::Failure;
 
 /// The note on an imported charge's ledger entry: its charge's one line.
 const RECORDED: &str = koko_core::RECORDED_CHARGE;
-
-/// A row not imported (or imported with a correction, for a warning): its table, id and why.
-pub(crate) struct Refusal {
-    table: &'static str,
-    id: i64,
-    reason: String,
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} id {}: {}", self.table, self.id, self.reason)
-    }
-}
 
 /// How many rows of each table were imported and refused, and the charges recorded per currency.
 #[derive(Default)]
@@ -53,12 +39,6 @@ pub(crate) struct Mapped {
     pub(crate) refused: Vec<Refusal>,
     pub(crate) warnings: Vec<Refusal>,
     pub(crate) counts: Counts,
-}
-
-/// A book accepted so far, and whether the original marked it rented out.
-pub(super) struct Accepted {
-    pub(super) book: Book,
-    rented_out: bool,
 }
 
 /// Maps the original's tables under the store's plan `versions` (the category check uses the one in force at
@@ -263,14 +243,6 @@ fn records(
         refused,
         warnings,
         counts,
-    }
-}
-
-pub(super) fn refusal(table: &'static str, id: i64, reasons: Vec<String>) -> Refusal {
-    Refusal {
-        table,
-        id,
-        reason: reasons.join("; "),
     }
 }
 

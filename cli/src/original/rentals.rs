@@ -11,8 +11,7 @@ use koko_core::{
 use rusqlite::types::Value;
 
 use super::cells::{decimal, flag, instant, linked, positive, shown, time};
-use super::mapping::{refusal, Accepted, Refusal};
-use super::Tables;
+use super::rows::{refusal, Accepted, Refusal, Tables};
 use crate::store::Failure;
 
 /// The rentals that can be mapped, each under the plan version in force when it was borrowed. An error refuses

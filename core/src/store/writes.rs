@@ -148,7 +148,7 @@ impl<S: Storage> BookStore<S> {
     /// let results = store.try_batch(vec![book("Emma"), book("emma ")]).unwrap();
     /// assert!(results[0].is_ok());
     /// assert!(results[1].is_err(), "the second sees the first: a title is unique");
-    /// assert_eq!(store.storage().books().unwrap().count(), 0, "nothing was written");
+    /// assert_eq!(store.books().unwrap().count(), 0, "nothing was written");
     /// ```
     pub fn try_batch(&self, operations: Vec<Operation>) -> Result<BatchResults> {
         if operations.is_empty() {
