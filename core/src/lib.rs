@@ -93,3 +93,13 @@ pub use rust_decimal::Decimal;
 #[doc = include_str!("../../README.md")]
 #[cfg(doctest)]
 pub struct ReadmeDoctests;
+
+/// The Rust guide's snippets (docs/rust.md), compiled and run as doctests.
+#[doc = include_str!("../../docs/rust.md")]
+#[cfg(doctest)]
+pub struct RustGuideDoctests;
+
+/// The snippets of the accounts and circulation page (docs/accounts.md), compiled and run as doctests.
+#[doc = include_str!("../../docs/accounts.md")]
+#[cfg(doctest)]
+pub struct AccountsDoctests;

@@ -56,4 +56,7 @@ totals() {
     echo "cli: $cli_tests koko command tests passed (a 100,000-row import with its exact bad-row report, export round trips, check on a healthy and a damaged PostgreSQL store, backup → restore → the same dump, migrate sled → PostgreSQL → check → the same reports)"
     cli_safety=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/(safety|api|original)\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
     echo "cli safety: $cli_safety tests passed (no command creates a misspelt store or an empty backup, init and plans, imports need a plan and aligned rows, dry runs write nothing, --update by e-mail, a held store names its process, --api backup/check/export/report through a server, import original)"
+
+    step "docs: the site built with its links checked; every command of its guides run, output checked (area docs)"
+    grep -E '^docs: [0-9]+ commands run' "$log_dir/docs.log" | tail -n 1
 }

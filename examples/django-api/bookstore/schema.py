@@ -33,8 +33,8 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 PLAN_SCHEMA = {
     "type": "object",
     "description": (
-        "A koko price plan: currency, rounding, day-count policy and one tariff per category (see the README's "
-        '"Price plans"). Money is a decimal string; koko validates the whole plan and names the field at fault.'
+        "A koko price plan: currency, rounding, day-count policy and one tariff per category (see "
+        "docs/price-plans.md). Money is a decimal string; koko validates the whole plan and names the field at fault."
     ),
     "properties": {
         "name": {"type": "string", "nullable": True},

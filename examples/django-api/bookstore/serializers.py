@@ -430,7 +430,7 @@ class CopiesInput(Serializer):
 
 
 class PlanDocument(Serializer):
-    """A koko price plan as its JSON document (README "Price plans"); its schema is bookstore.schema's."""
+    """A koko price plan as its JSON document (docs/price-plans.md); its schema is bookstore.schema's."""
 
     def to_representation(self, plan: koko.PricePlan) -> dict:
         return json.loads(plan.to_json())

@@ -13,7 +13,7 @@ throttles' counters) (``kokoapi.env.api_database``): SQLite beside the sled stor
 server as koko when koko runs on PostgreSQL, or ``KOKO_API_DATABASE``. ``KOKO_API_AUTH=none`` serves the original
 open API (no users, no throttling) for local development.
 
-Security (README "Security"): with ``DJANGO_DEBUG=0`` a server (``kokoapi.wsgi``, ``kokoapi.asgi``, gunicorn) refuses
+Security (docs/deploying.md, "Production settings"): with ``DJANGO_DEBUG=0`` a server (``kokoapi.wsgi``, ``kokoapi.asgi``, gunicorn) refuses
 a weak ``DJANGO_SECRET_KEY``; the throttles key on the connection's address unless ``KOKO_API_TRUSTED_PROXIES`` says
 how many proxies append to ``X-Forwarded-For``; failed logins and failed token authentications are throttled
 (``KOKO_API_THROTTLE_LOGIN``, ``KOKO_API_THROTTLE_BAD_TOKEN``); every answer forbids framing; ``KOKO_API_HTTPS=1``

@@ -1,4 +1,4 @@
-"""An attacker's probe of the API, finding by finding (README "Security"): each test fails without its fix.
+"""An attacker's probe of the API, finding by finding (docs/deploying.md, "Production settings"): each test fails without its fix.
 
 1. the throttles key on the connection's address, not on a client-written ``X-Forwarded-For``;
 2. a ``previous`` page costs bounded koko work whatever its cursor;
@@ -11,7 +11,7 @@
 9. a server refuses a weak secret key with ``DJANGO_DEBUG=0``;
 10. idempotency keys are scoped per caller;
 11. logging out redirects;
-and ``manage.py check --deploy`` is clean with the production settings the README documents.
+and ``manage.py check --deploy`` is clean with the production settings docs/deploying.md documents.
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def test_a_previous_cursor_past_the_last_id_costs_what_a_page_costs(anonymous, s
     beyond = anonymous.get(f"/books/?limit=1&cursor={cursor('b18446744073709551615')}")
     calls, records = counting.cost()
     assert (calls, records) == (page_calls, 0) and page_calls == 1  # one koko call, as for a page, reading nothing
-    # Past the end of the list: an empty page without links (documented in the README).
+    # Past the end of the list: an empty page without links (documented in docs/rest-api.md, "Pages").
     assert beyond.status_code == 200 and beyond.data == {"next": None, "previous": None, "results": []}
 
 
@@ -465,7 +465,7 @@ def test_logging_out_ends_the_session_and_redirects_to_the_docs(clerk):
 # --- check --deploy ------------------------------------------------------------------------------------------------
 
 
-PRODUCTION = {  # README "Security": the production settings
+PRODUCTION = {  # docs/deploying.md, "Production settings"
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "DJANGO_ALLOWED_HOSTS": "books.example.org",
