@@ -43,8 +43,11 @@ def snapshot(store: koko.BookStore) -> tuple:
 def test_backup_then_restore_gives_the_same_store(tmp_path: Path) -> None:
     store = populated(koko.BookStore.memory())
     counts = store.backup(tmp_path / "koko.dump")
-    # Hand count: 1 plan version, 2 books, 3 copies, 2 customers, 2 rentals, a charge and a payment, 1 hold.
-    assert counts == {"plan_version": 1, "book": 2, "copy": 3, "customer": 2, "rental": 2, "entry": 2, "hold": 1}
+    # Hand count: 1 plan version, 2 books, 3 copies, 2 customers, 2 rentals, a charge and a payment, 1 hold; the
+    # event feed's last position, and its 11 events: plan published, 2 books added, 2 customers registered, rental
+    # opened, closed and its charge posted, Bob's rental opened, the payment posted, the hold placed.
+    assert counts == {"plan_version": 1, "book": 2, "copy": 3, "customer": 2, "rental": 2, "entry": 2, "hold": 1,
+                      "feed": 1, "event": 11}
     header = (tmp_path / "koko.dump").read_text().splitlines()[0]
     assert '"koko_dump":1' in header
     copy = koko.BookStore.restore(tmp_path / "koko.dump", str(tmp_path / "restored"))

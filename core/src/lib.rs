@@ -61,8 +61,9 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use domain::Copy;
 pub use domain::{
     Account, AccountState, AgedBalance, Block, Book, BookCopy, BookUpdate, CopyStatus, Customer,
-    CustomerUpdate, EntryKind, Hold, HoldStatus, LedgerEntry, NewBook, NewCustomer, Notice,
-    NoticeKind, OpenLoan, Rental, RentalStatus, Statement, WordIndex,
+    CustomerUpdate, EntryKind, Event, EventKind, EventSubjects, Hold, HoldStatus, LedgerEntry,
+    NewBook, NewCustomer, Notice, NoticeKind, OpenLoan, Rental, RentalStatus, Statement, WordIndex,
+    EVENT_SCHEMA_VERSION, MAX_CHECKPOINT_NAME_CHARS,
 };
 pub use engine::{Damage, Operation, Outcome, RentRequest, RentTarget};
 pub use error::{Error, Result};
@@ -84,7 +85,9 @@ pub use storage::{CommitStats, Durability, SledOptions, SledStorage};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use storage::{PostgresOptions, PostgresStorage};
-pub use store::{BookQuery, BookStore, RentalQuery, WriteOptions, DEFAULT_PLAN_START, MAX_PAGE};
+pub use store::{
+    BookQuery, BookStore, RentalQuery, WriteOptions, DEFAULT_PLAN_START, MAX_EVENTS_PAGE, MAX_PAGE,
+};
 
 /// Decimal money type re-exported from `rust_decimal`, so callers need not name the crate.
 pub use rust_decimal::Decimal;

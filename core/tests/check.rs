@@ -292,6 +292,9 @@ fn restored<B: Backend>(damage: impl FnOnce(&Story, &mut Vec<DumpRecord>)) -> (B
             DumpRecord::Rental(_) => "rental",
             DumpRecord::Entry(_) => "entry",
             DumpRecord::Hold(_) => "hold",
+            DumpRecord::Feed { .. } => "feed",
+            DumpRecord::Event(_) => "event",
+            DumpRecord::Checkpoint { .. } => "checkpoint",
             _ => "notice",
         };
         *counts.entry(kind.to_owned()).or_default() += 1;

@@ -428,3 +428,16 @@ fn the_limits_count_a_customers_open_and_overdue_rentals_from_indexes() {
         &["koko_rentals_open_due_by_customer"],
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_page_of_the_event_feed_is_a_range_of_its_positions() {
+    assert_index(
+        "SELECT position, id, type, at, book_id, copy_id, customer_id, rental_id, hold_id, data
+         FROM koko_events WHERE position > $1 ORDER BY position LIMIT $2",
+        &["koko_events_pkey"],
+    );
+}

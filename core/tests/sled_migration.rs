@@ -471,3 +471,30 @@ fn a_layout_5_store_gets_layout_6_indexes() {
         .unwrap();
     assert_eq!([1, 5, 6].map(position), [Some(1), Some(2), Some(3)]);
 }
+
+/// A store from before the event feed (layout 5 here, migrated through layout 6) opens with an empty feed that
+/// starts at position 1 with its next change; the feed then survives a reopen.
+#[test]
+fn an_older_store_starts_its_event_feed_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_named_fixture("sled-v5", dir.path());
+    {
+        let storage = SledStorage::open(dir.path()).unwrap();
+        assert!(storage.events_after(None, 10).unwrap().is_empty());
+        assert_eq!(storage.last_event_position().unwrap(), 0);
+        let store = BookStore::open(&storage).unwrap();
+        let ada = store
+            .register_customer(&koko_core::NewCustomer::new("Ada", "Byron"))
+            .unwrap();
+        let events = store.events(None, 10, None).unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(
+            (events[0].position, events[0].kind.as_str()),
+            (1, "customer.registered")
+        );
+        assert_eq!(events[0].subjects.customer, Some(ada.id.get()));
+    }
+    let storage = SledStorage::open(dir.path()).unwrap();
+    assert_eq!(storage.last_event_position().unwrap(), 1);
+    assert_eq!(storage.events_after(None, 10).unwrap().len(), 1);
+}

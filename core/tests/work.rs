@@ -394,6 +394,20 @@ mod cases {
         work
     }
 
+    /// A page of the event feed (the 5 events after a consumer's checkpoint), beside `n` older events before it
+    /// and a checkpoint stored and read: a consumer's poll costs what it returns, however long the feed.
+    pub fn feed_page_beside_older_events<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
+        customers(store, "Old", n);
+        let seen = store.storage().last_event_position().expect("the feed");
+        store.set_checkpoint("poller", seen).expect("a checkpoint");
+        customers(store, "New", 5);
+        measure(store, |store| {
+            let after = store.checkpoint("poller").expect("the checkpoint");
+            let page = store.events(after, 100, None).expect("the page");
+            page.len()
+        })
+    }
+
     /// Rents a book, renews the rental, returns it and pays, beside `n` other customers' closed rentals and
     /// payments: the single writes of a day at the counter.
     pub fn single_writes<S: Storage>(store: &BookStore<S>, n: usize) -> Work {
@@ -489,6 +503,7 @@ macro_rules! work {
 
 work!(
     cases::single_writes,
+    cases::feed_page_beside_older_events,
     cases::notices_beside_waiting_holds,
     cases::lost_and_damaged_beside_own_history,
     cases::book_holds_beside_ready_holds_elsewhere,

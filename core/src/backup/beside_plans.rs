@@ -1,7 +1,9 @@
 //! Restoring records written elsewhere (an import from another application) into a store that already has its
 //! price plan: the same restore steps as a dump's, without the dump's header and end line.
 
-use super::{DumpRecord, DumpSummary, Restorer};
+use super::record::DumpRecord;
+use super::restorer::Restorer;
+use super::summary::DumpSummary;
 use crate::error::{Error, Result};
 use crate::storage::Storage;
 
@@ -11,7 +13,8 @@ use crate::storage::Storage;
 ///
 /// `records` come in dump order — books with their copies, customers with their balance, rentals, then ledger
 /// entries — and are not checked against the rules (the caller has validated them; `koko check` verifies the
-/// store after). A plan version or an end line among them is refused before anything is written, as is a store
+/// store after). A plan version, a record of the event feed (the store keeps its own) or an end line among them is
+/// refused before anything is written, as is a store
 /// that already holds a book, a customer or a rental. If writing fails half-way (a storage error), the batches
 /// written stay: discard that store and import into a new one. Returns the counts written.
 ///
@@ -31,10 +34,16 @@ pub fn restore_beside_plans<S: Storage + ?Sized>(
     records: impl IntoIterator<Item = DumpRecord>,
 ) -> Result<DumpSummary> {
     let records: Vec<DumpRecord> = records.into_iter().collect();
-    if let Some(record) = records
-        .iter()
-        .find(|r| matches!(r, DumpRecord::PlanVersion(_) | DumpRecord::End { .. }))
-    {
+    if let Some(record) = records.iter().find(|r| {
+        matches!(
+            r,
+            DumpRecord::PlanVersion(_)
+                | DumpRecord::End { .. }
+                | DumpRecord::Feed { .. }
+                | DumpRecord::Event(_)
+                | DumpRecord::Checkpoint { .. }
+        )
+    }) {
         return Err(Error::InvalidInput {
             field: "records".into(),
             reason: format!(

@@ -3,7 +3,9 @@
 //! A dump is text, one JSON document per line: a [`DumpHeader`] (the format version, who wrote it, when), then
 //! every record ([`DumpRecord`]) in an order a restore can write it in, then an end line with the count of each
 //! kind, so a truncated dump is refused. Ids, history (closed rentals, ledger entries, holds of every status, sent
-//! notices) and every plan version are kept; money is written as decimal strings. What a dump leaves out:
+//! notices, the event feed with its positions and its consumers' checkpoints) and every plan version are kept;
+//! money is written as decimal strings. The format number stays 1: a dump from before the feed has no feed records
+//! and restores with an empty feed (an older Koko refuses a dump with them, naming the line and the record). What a dump leaves out:
 //! idempotency keys (a retry window of minutes, not history: a restored store answers a retry anew) and the search
 //! index (rebuilt from the records as they are restored).
 //!
@@ -32,11 +34,11 @@
 
 mod beside_plans;
 mod record;
+mod restorer;
+mod summary;
 mod verify;
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::BTreeMap;
-use std::fmt;
 use std::hash::Hasher;
 use std::io::{BufRead, Write};
 
@@ -44,60 +46,17 @@ use chrono::Utc;
 
 pub use beside_plans::restore_beside_plans;
 pub use record::{DumpHeader, DumpRecord, DUMP_FORMAT};
+pub use summary::DumpSummary;
 pub use verify::copy_verified;
 
-use crate::domain::{BookCopy, CopyStatus};
-use crate::engine::{Operation, Outcome, RestoreInput, RestoreStep};
+use restorer::Restorer;
+use summary::{at_line, bad_dump};
+
 use crate::error::{Error, Result};
 use crate::storage::Storage;
 
-/// Records restored per atomic batch.
-const RESTORE_BATCH: usize = 1000;
-
-/// How many records of each kind a backup wrote, a restore read or a migration moved.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DumpSummary {
-    counts: BTreeMap<String, u64>,
-}
-
-impl DumpSummary {
-    /// The count of one kind: `plan_version`, `book`, `copy`, `customer`, `rental`, `entry`, `hold`, `notice`.
-    pub fn count(&self, kind: &str) -> u64 {
-        self.counts.get(kind).copied().unwrap_or(0)
-    }
-
-    /// Every kind and its count, by name.
-    pub fn counts(&self) -> &BTreeMap<String, u64> {
-        &self.counts
-    }
-
-    fn add(&mut self, record: &DumpRecord) {
-        if let DumpRecord::Book { copies, .. } = record {
-            *self.counts.entry("copy".into()).or_default() += copies.len() as u64;
-        }
-        *self.counts.entry(record.kind().into()).or_default() += 1;
-    }
-}
-
-impl fmt::Display for DumpSummary {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const KINDS: [(&str, &str); 8] = [
-            ("plan_version", "plan versions"),
-            ("book", "books"),
-            ("copy", "copies"),
-            ("customer", "customers"),
-            ("rental", "rentals"),
-            ("entry", "ledger entries"),
-            ("hold", "holds"),
-            ("notice", "notices sent"),
-        ];
-        let parts: Vec<String> = KINDS
-            .iter()
-            .map(|(kind, name)| format!("{} {name}", self.count(kind)))
-            .collect();
-        f.write_str(&parts.join(", "))
-    }
-}
+/// Events a backup reads per call.
+const EVENTS_PAGE: usize = 1000;
 
 /// Calls `visit` with every record of `storage` in dump order, the end line last, while the store's writes are
 /// paused. Returns the counts.
@@ -116,7 +75,7 @@ pub fn visit<S: Storage + ?Sized>(
         Ok(())
     })?;
     sink(DumpRecord::End {
-        counts: summary.counts.clone(),
+        counts: summary.counts().clone(),
     })?;
     Ok(summary)
 }
@@ -158,6 +117,25 @@ fn walk<S: Storage + ?Sized>(
     }
     for (key, at) in storage.notices_sent()? {
         emit(DumpRecord::Notice { key, at })?;
+    }
+    // The feed: its last position (kept past a prune), its events, its consumers' checkpoints.
+    let last_position = storage.last_event_position()?;
+    if last_position > 0 {
+        emit(DumpRecord::Feed { last_position })?;
+    }
+    let mut after = None;
+    loop {
+        let page = storage.events_after(after, EVENTS_PAGE)?;
+        let Some(last) = page.last() else {
+            break;
+        };
+        after = Some(last.position);
+        for event in page {
+            emit(DumpRecord::Event(Box::new(event)))?;
+        }
+    }
+    for (name, position) in storage.checkpoints()? {
+        emit(DumpRecord::Checkpoint { name, position })?;
     }
     Ok(())
 }
@@ -269,7 +247,7 @@ pub fn migrate_observed<A: Storage + ?Sized, B: Storage + ?Sized>(
                 "the source store answered an end record".into(),
             ));
         }
-        let counts = writer.counts.counts.clone();
+        let counts = writer.counts.counts().clone();
         writer.push(DumpRecord::End { counts })?;
         summary = Some(writer.finish_ref()?);
         Ok(())
@@ -311,144 +289,5 @@ impl Fingerprint {
         self.hash = hasher.finish();
         self.records += 1;
         Ok(())
-    }
-}
-
-/// Writes records into an empty store, a batch at a time.
-struct Restorer<'a, S: ?Sized> {
-    storage: &'a S,
-    pending: Vec<Operation>,
-    counts: DumpSummary,
-    expected: Option<BTreeMap<String, u64>>,
-    /// Copies rented, lost or on hold: written on the shelf with their books, given their status at the end.
-    deferred: Vec<BookCopy>,
-}
-
-impl<'a, S: Storage + ?Sized> Restorer<'a, S> {
-    fn new(storage: &'a S) -> Result<Self> {
-        let empty = storage.plan_versions()?.is_empty()
-            && storage.books_after(None)?.next().is_none()
-            && storage.customers_after(None)?.next().is_none()
-            && storage.rentals_after(None)?.next().is_none();
-        if !empty {
-            return Err(Error::InvalidInput {
-                field: "target".into(),
-                reason: "the store to restore into is not empty: restore into a new store".into(),
-            });
-        }
-        Ok(Restorer::beside_plans(storage))
-    }
-
-    /// A restorer that does not check the store is empty (the caller checked what it needs).
-    fn beside_plans(storage: &'a S) -> Self {
-        Restorer {
-            storage,
-            pending: Vec::with_capacity(RESTORE_BATCH),
-            counts: DumpSummary::default(),
-            expected: None,
-            deferred: Vec::new(),
-        }
-    }
-
-    /// Queues one record (writing a batch when it is full); `true` once the end line came.
-    fn push(&mut self, record: DumpRecord) -> Result<bool> {
-        if self.expected.is_some() {
-            return Err(bad_dump(0, "a record follows the end line"));
-        }
-        let mut record = match record {
-            DumpRecord::End { counts } => {
-                self.expected = Some(counts);
-                for copy in std::mem::take(&mut self.deferred) {
-                    self.queue(RestoreStep::CopyStatus(copy))?;
-                }
-                self.write()?;
-                return Ok(true);
-            }
-            record => record,
-        };
-        self.counts.add(&record);
-        if let DumpRecord::Book { copies, .. } = &mut record {
-            for copy in copies.iter_mut() {
-                if !matches!(copy.status, CopyStatus::Available | CopyStatus::Withdrawn) {
-                    self.deferred.push(copy.clone());
-                    copy.status = CopyStatus::Available;
-                }
-            }
-        }
-        self.queue(RestoreStep::Record(Box::new(record)))?;
-        Ok(false)
-    }
-
-    fn queue(&mut self, step: RestoreStep) -> Result<()> {
-        self.pending.push(Operation::Restore(RestoreInput(step)));
-        if self.pending.len() >= RESTORE_BATCH {
-            self.write()?;
-        }
-        Ok(())
-    }
-
-    fn write(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
-        let batch = std::mem::take(&mut self.pending);
-        for result in self.storage.apply_batch(batch)? {
-            match result? {
-                Outcome::Restored => {}
-                other => {
-                    return Err(Error::Corruption(format!(
-                        "a restored record answered {other:?}"
-                    )))
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn finish(mut self) -> Result<DumpSummary> {
-        self.finish_ref()
-    }
-
-    /// Checks the end line's counts against what was restored, and makes it durable.
-    fn finish_ref(&mut self) -> Result<DumpSummary> {
-        self.write()?;
-        let Some(expected) = &self.expected else {
-            return Err(bad_dump(
-                0,
-                "the dump ends without its end line: it is truncated",
-            ));
-        };
-        if expected != self.counts.counts() {
-            return Err(bad_dump(
-                0,
-                &format!(
-                    "the end line counts {expected:?} but the dump holds {:?}: it is damaged",
-                    self.counts.counts()
-                ),
-            ));
-        }
-        self.storage.flush()?;
-        Ok(self.counts.clone())
-    }
-}
-
-fn bad_dump(line: usize, reason: &str) -> Error {
-    Error::InvalidInput {
-        field: "dump".into(),
-        reason: if line == 0 {
-            reason.to_owned()
-        } else {
-            format!("line {line}: {reason}")
-        },
-    }
-}
-
-fn at_line(line: usize, error: Error) -> Error {
-    match error {
-        Error::InvalidInput { field, reason } if field == "dump" => Error::InvalidInput {
-            field,
-            reason: format!("line {line}: {reason}"),
-        },
-        other => other,
     }
 }

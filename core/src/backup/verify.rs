@@ -3,7 +3,8 @@
 
 use std::io::{BufRead, Write};
 
-use super::{bad_dump, DumpHeader, DumpRecord, DumpSummary, DUMP_FORMAT};
+use super::record::{DumpHeader, DumpRecord, DUMP_FORMAT};
+use super::summary::{bad_dump, DumpSummary};
 use crate::error::{Error, Result};
 
 /// Copies the dump `input` to `out` line by line, checking it as a restore would without writing any store: the

@@ -5,11 +5,12 @@
 use chrono::{DateTime, Utc};
 
 use super::batch::Batch;
+use super::events;
 use super::holds;
 use super::plans;
 use super::view::{reindex, require, IdKind, TxView};
 use crate::domain::{
-    book_words, title_key, Book, BookCopy, BookUpdate, CopyStatus, NewBook, WordIndex,
+    book_words, title_key, Book, BookCopy, BookUpdate, CopyStatus, EventKind, NewBook, WordIndex,
 };
 use crate::error::Error;
 use crate::ids::{BookId, CopyId};
@@ -74,6 +75,7 @@ pub(crate) fn insert_book<T: TxView>(
         tx.set_isbn_owner(isbn, Some(book.id))?;
     }
     let made = make_copies(tx, book.id, Vec::new(), copies)?;
+    events::book_added(tx, &book, &made, batch.now())?;
     Ok((book, made))
 }
 
@@ -114,9 +116,10 @@ pub(crate) fn add_copies<T: TxView>(
         None => None,
     };
     let mut made = make_copies(tx, book, ids, count)?;
+    events::copies_added(tx, book, &made, at)?;
     if let Some(ready_until) = ready_until {
         for copy in &mut made {
-            let release = holds::release(tx, copy.clone(), ready_until)?;
+            let release = holds::release(tx, copy.clone(), ready_until, at)?;
             holds::put_release(tx, &release)?;
             *copy = release.copy().clone();
         }
@@ -174,6 +177,7 @@ pub(crate) fn update_book<T: TxView>(
         &book_words(&old),
         &book_words(&new),
     )?;
+    events::book_changed(tx, &new, batch.now())?;
     Ok(new)
 }
 
@@ -195,9 +199,12 @@ pub(crate) fn set_withdrawn<T: TxView>(
             ),
         }
         .into()),
-        (CopyStatus::Available | CopyStatus::Lost(_) | CopyStatus::Withdrawn, true) => {
+        // Withdrawing a withdrawn copy changes nothing.
+        (CopyStatus::Withdrawn, true) => Ok(copy),
+        (CopyStatus::Available | CopyStatus::Lost(_), true) => {
             copy.status = CopyStatus::Withdrawn;
             tx.put_copy(&copy)?;
+            events::copy_status(tx, EventKind::CopyWithdrawn, &copy, None, at)?;
             Ok(copy)
         }
         (CopyStatus::Lost(rental), false) => Err(Error::invalid_input(
@@ -207,7 +214,8 @@ pub(crate) fn set_withdrawn<T: TxView>(
         .into()),
         (CopyStatus::Withdrawn, false) => {
             let ready_until = holds::pickup_deadline(tx, at)?;
-            let release = holds::release(tx, copy, ready_until)?;
+            let release = holds::release(tx, copy, ready_until, at)?;
+            events::copy_status(tx, EventKind::CopyReinstated, release.copy(), None, at)?;
             holds::put_release(tx, &release)?;
             Ok(release.copy().clone())
         }

@@ -2,8 +2,13 @@
 //! search words kept in step. An e-mail address, when given, is the customer's natural key: unique (case
 //! ignored), so a second registration with it is a [`Error::Duplicate`] on `email`.
 
+use chrono::{DateTime, Utc};
+
+use super::events;
 use super::view::{reindex, require, IdKind, TxView};
-use crate::domain::{customer_words, email_key, Customer, CustomerUpdate, NewCustomer, WordIndex};
+use crate::domain::{
+    customer_words, email_key, Customer, CustomerUpdate, EventKind, NewCustomer, WordIndex,
+};
 use crate::error::Error;
 use crate::ids::CustomerId;
 
@@ -26,7 +31,11 @@ fn check_email_free<T: TxView>(
     }
 }
 
-pub(crate) fn insert_customer<T: TxView>(tx: &mut T, new: &NewCustomer) -> Result<Customer, T::E> {
+pub(crate) fn insert_customer<T: TxView>(
+    tx: &mut T,
+    new: &NewCustomer,
+    at: DateTime<Utc>,
+) -> Result<Customer, T::E> {
     let new = new.validated()?;
     check_email_free(tx, new.email.as_deref(), None)?;
     let customer = Customer {
@@ -47,6 +56,7 @@ pub(crate) fn insert_customer<T: TxView>(tx: &mut T, new: &NewCustomer) -> Resul
         &Default::default(),
         &customer_words(&customer),
     )?;
+    events::customer(tx, EventKind::CustomerRegistered, &customer, at)?;
     Ok(customer)
 }
 
@@ -54,6 +64,7 @@ pub(crate) fn update_customer<T: TxView>(
     tx: &mut T,
     id: CustomerId,
     update: &CustomerUpdate,
+    at: DateTime<Utc>,
 ) -> Result<Customer, T::E> {
     let old = require(tx.customer(id)?, CustomerId::ENTITY, id)?;
     let new = update.apply(&old)?;
@@ -83,5 +94,6 @@ pub(crate) fn update_customer<T: TxView>(
         &customer_words(&old),
         &customer_words(&new),
     )?;
+    events::customer(tx, EventKind::CustomerChanged, &new, at)?;
     Ok(new)
 }

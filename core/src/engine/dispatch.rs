@@ -2,9 +2,10 @@
 //! [`Batch`] it belongs to. Each operation goes to the rule of its subject; nothing else decides.
 
 use super::batch::Batch;
+use super::notices;
 use super::operation::{Operation, Outcome, RentRequest};
 use super::view::TxView;
-use super::{catalogue, customers, holds, idempotency, ledger, lending, limits, lost, notices};
+use super::{catalogue, customers, events, holds, idempotency, ledger, lending, limits, lost};
 use super::{plans, restore};
 use crate::domain::EntryKind;
 use crate::error::Error;
@@ -50,9 +51,11 @@ fn dispatch<T: TxView>(tx: &mut T, op: &Operation, batch: &mut Batch) -> Result<
             *withdrawn,
             at.unwrap_or(now),
         )?),
-        Operation::RegisterCustomer(new) => Outcome::Customer(customers::insert_customer(tx, new)?),
+        Operation::RegisterCustomer(new) => {
+            Outcome::Customer(customers::insert_customer(tx, new, now)?)
+        }
         Operation::UpdateCustomer { id, update } => {
-            Outcome::Customer(customers::update_customer(tx, *id, update)?)
+            Outcome::Customer(customers::update_customer(tx, *id, update, now)?)
         }
         Operation::Rent {
             target,
@@ -91,7 +94,12 @@ fn dispatch<T: TxView>(tx: &mut T, op: &Operation, batch: &mut Batch) -> Result<
         Operation::PublishPlan {
             plan,
             effective_from,
-        } => Outcome::PlanVersion(Box::new(plans::publish_plan(tx, plan, *effective_from)?)),
+        } => Outcome::PlanVersion(Box::new(plans::publish_plan(
+            tx,
+            plan,
+            *effective_from,
+            now,
+        )?)),
         Operation::Pay {
             customer,
             amount,
@@ -148,12 +156,17 @@ fn dispatch<T: TxView>(tx: &mut T, op: &Operation, batch: &mut Batch) -> Result<
             until,
         } => Outcome::Block {
             customer: *customer,
-            block: limits::set_block(tx, *customer, Some((reason, *at, *until)))?,
+            block: limits::set_block(tx, *customer, Some((reason, *at, *until)), now)?,
         },
         Operation::UnblockCustomer { customer } => Outcome::Block {
             customer: *customer,
-            block: limits::set_block(tx, *customer, None)?,
+            block: limits::set_block(tx, *customer, None, now)?,
         },
+        Operation::SetCheckpoint { name, position } => Outcome::Checkpoint {
+            name: name.clone(),
+            position: events::set_checkpoint(tx, name, *position)?,
+        },
+        Operation::PruneEvents { before } => Outcome::Pruned(events::prune_events(tx, *before)?),
         Operation::Idempotent {
             key,
             recorded_at,

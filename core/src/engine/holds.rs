@@ -10,9 +10,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::events;
 use super::limits;
 use super::view::{account, require, IdKind, TxView};
-use crate::domain::{BookCopy, CopyStatus, Hold, HoldStatus};
+use crate::domain::{BookCopy, CopyStatus, EventKind, Hold, HoldStatus};
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 
@@ -20,6 +21,8 @@ use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 pub(crate) struct Release {
     copy: BookCopy,
     hold: Option<Hold>,
+    /// When the copy was freed (the instant of its `hold.ready` event).
+    at: DateTime<Utc>,
 }
 
 impl Release {
@@ -45,12 +48,13 @@ pub(crate) fn pickup_deadline<T: TxView>(
         })
 }
 
-/// Decides where a freed copy goes (reads only): to the first waiting hold of its book, ready until
+/// Decides where a copy freed at `at` goes (reads only): to the first waiting hold of its book, ready until
 /// `ready_until`, or back on the shelf. Locks the book's queue first.
 pub(crate) fn release<T: TxView>(
     tx: &mut T,
     mut copy: BookCopy,
     ready_until: DateTime<Utc>,
+    at: DateTime<Utc>,
 ) -> Result<Release, T::E> {
     tx.lock_book(copy.book)?;
     let hold = tx.first_waiting_hold(copy.book)?.map(|mut hold| {
@@ -64,13 +68,14 @@ pub(crate) fn release<T: TxView>(
         Some(hold) => CopyStatus::OnHold(hold.id),
         None => CopyStatus::Available,
     };
-    Ok(Release { copy, hold })
+    Ok(Release { copy, hold, at })
 }
 
-/// Stores what [`release`] decided.
+/// Stores what [`release`] decided, with a `hold.ready` event when the copy was set aside for a hold.
 pub(crate) fn put_release<T: TxView>(tx: &mut T, release: &Release) -> Result<(), T::E> {
     if let Some(hold) = &release.hold {
         tx.put_hold(hold)?;
+        events::hold(tx, EventKind::HoldReady, hold, release.at)?;
     }
     tx.put_copy(&release.copy)
 }
@@ -143,6 +148,10 @@ pub(crate) fn place_hold<T: TxView>(
         tx.put_copy(&copy)?;
     }
     tx.put_hold(&hold)?;
+    events::hold(tx, EventKind::HoldPlaced, &hold, at)?;
+    if hold.status == HoldStatus::Ready {
+        events::hold(tx, EventKind::HoldReady, &hold, at)?;
+    }
     Ok(hold)
 }
 
@@ -169,7 +178,7 @@ pub(crate) fn cancel_hold<T: TxView>(
         (HoldStatus::Ready, Some(copy)) => {
             let copy = held_copy(tx, &hold, copy)?;
             let ready_until = pickup_deadline(tx, at)?;
-            Some(release(tx, copy, ready_until)?)
+            Some(release(tx, copy, ready_until, at)?)
         }
         _ => None,
     };
@@ -177,6 +186,7 @@ pub(crate) fn cancel_hold<T: TxView>(
     hold.closed_at = Some(at);
     hold.position = None;
     tx.put_hold(&hold)?;
+    events::hold(tx, EventKind::HoldCancelled, &hold, at)?;
     if let Some(release) = &release {
         put_release(tx, release)?;
     }
@@ -199,8 +209,9 @@ pub(crate) fn expire_holds<T: TxView>(tx: &mut T, at: DateTime<Utc>) -> Result<V
         hold.status = HoldStatus::Expired;
         hold.closed_at = Some(at);
         tx.put_hold(&hold)?;
+        events::hold(tx, EventKind::HoldExpired, &hold, at)?;
         // The hold is written first, so the release sees the queue without it.
-        let release = release(tx, copy, ready_until)?;
+        let release = release(tx, copy, ready_until, at)?;
         put_release(tx, &release)?;
         expired.push(hold);
     }
@@ -247,7 +258,7 @@ pub(crate) fn fulfil<T: TxView>(
         Some(other) if hold.status == HoldStatus::Ready && other != copy => {
             let other = held_copy(tx, &hold, other)?;
             let ready_until = pickup_deadline(tx, at)?;
-            Some(release(tx, other, ready_until)?)
+            Some(release(tx, other, ready_until, at)?)
         }
         _ => None,
     };
@@ -266,6 +277,13 @@ pub(crate) fn put_fulfilment<T: TxView>(
 ) -> Result<(), T::E> {
     fulfilment.hold.rental = Some(rental);
     tx.put_hold(&fulfilment.hold)?;
+    let at = fulfilment.hold.closed_at.ok_or_else(|| {
+        Error::Corruption(format!(
+            "hold {} fulfilled without a time",
+            fulfilment.hold.id
+        ))
+    })?;
+    events::hold(tx, EventKind::HoldFulfilled, &fulfilment.hold, at)?;
     if let Some(release) = &fulfilment.released {
         put_release(tx, release)?;
     }

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use super::events;
 use super::operation::Damage;
 #[cfg(doc)]
 use super::operation::Operation;
@@ -104,6 +105,7 @@ fn post<T: TxView>(
     account.balance = balance;
     tx.put_entry(&entry)?;
     tx.put_account(entry.customer, &account)?;
+    events::ledger_posted(tx, &entry)?;
     Ok(entry)
 }
 

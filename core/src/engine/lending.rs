@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::events;
 use super::holds;
 use super::ledger;
 use super::limits;
@@ -79,11 +80,12 @@ pub(crate) fn rent<T: TxView>(tx: &mut T, request: &RentRequest) -> Result<Renta
         lost: false,
     };
     copy.status = CopyStatus::Rented(rental.id);
+    tx.put_copy(&copy)?;
+    tx.put_rental(&rental)?;
+    events::rental_opened(tx, &rental)?;
     if let Some(fulfilment) = fulfilment {
         holds::put_fulfilment(tx, fulfilment, rental.id)?;
     }
-    tx.put_copy(&copy)?;
-    tx.put_rental(&rental)?;
     Ok(rental)
 }
 
@@ -163,13 +165,15 @@ pub(crate) fn close<T: TxView>(
     rental.returned_at = Some(returned_at);
     rental.charge = Some(quote);
     let ready_until = holds::pickup_deadline(tx, returned_at)?;
-    let release = holds::release(tx, copy, ready_until)?;
-    holds::put_release(tx, &release)?;
+    let release = holds::release(tx, copy, ready_until, returned_at)?;
     tx.put_rental(&rental)?;
+    events::rental_closed(tx, &rental)?;
     ledger::post_charge(tx, &rental)?;
     if let Some(posting) = damage {
         ledger::post_entry(tx, posting)?;
     }
+    // The copy goes back last, so a hold it serves is ready after the rental closed (`hold.ready` follows).
+    holds::put_release(tx, &release)?;
     Ok(rental)
 }
 
@@ -242,5 +246,6 @@ pub(crate) fn renew<T: TxView>(
     rental.due_at = Some(new_due);
     rental.renewals.push(at);
     tx.put_rental(&rental)?;
+    events::rental_renewed(tx, &rental, due, at)?;
     Ok(rental)
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::events;
 use super::ledger::{customer_account, reason};
 use super::view::{StoredAccount, TxView};
 use crate::domain::Block;
@@ -96,6 +97,7 @@ pub(crate) fn set_block<T: TxView>(
     tx: &mut T,
     customer: CustomerId,
     block: Option<BlockRequest<'_>>,
+    now: DateTime<Utc>,
 ) -> Result<Option<Block>, T::E> {
     let new = match block {
         Some((text, since, until)) => {
@@ -112,7 +114,14 @@ pub(crate) fn set_block<T: TxView>(
         None => None,
     };
     let mut account = customer_account(tx, customer)?;
+    let was_blocked = account.block.is_some();
     account.block = new.clone();
     tx.put_account(customer, &account)?;
+    match &new {
+        Some(block) => events::block(tx, customer, Some(block), block.since)?,
+        // Unblocking a customer who is not blocked changes nothing.
+        None if was_blocked => events::block(tx, customer, None, now)?,
+        None => {}
+    }
     Ok(new)
 }

@@ -4,11 +4,12 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
+use super::events;
 use super::holds;
 use super::ledger::{self, Posting};
 use super::lending::{held_copy_and_plan, open_rental};
 use super::view::{require, TxView};
-use crate::domain::{BookCopy, CopyStatus, EntryKind, LedgerEntry, Rental};
+use crate::domain::{BookCopy, CopyStatus, EntryKind, EventKind, LedgerEntry, Rental};
 use crate::error::Error;
 use crate::ids::{CopyId, PlanVersionId, RentalId};
 
@@ -41,6 +42,8 @@ pub(crate) fn declare_lost<T: TxView>(
     copy.status = CopyStatus::Lost(id);
     tx.put_copy(&copy)?;
     tx.put_rental(&rental)?;
+    events::rental_closed(tx, &rental)?;
+    events::copy_status(tx, EventKind::CopyLost, &copy, Some(&rental), at)?;
     ledger::post_charge(tx, &rental)?;
     if let Some(replacement) = replacement {
         let fees = [
@@ -119,11 +122,12 @@ pub(crate) fn mark_found<T: TxView>(
             note: Some(format!("copy {id} found: replacement fee credited")),
         });
     let ready_until = holds::pickup_deadline(tx, at)?;
-    let release = holds::release(tx, copy, ready_until)?;
-    holds::put_release(tx, &release)?;
+    let release = holds::release(tx, copy, ready_until, at)?;
+    events::copy_status(tx, EventKind::CopyFound, release.copy(), Some(&rental), at)?;
     let entry = match credit {
         Some(posting) => Some(ledger::post_entry(tx, posting)?),
         None => None,
     };
+    holds::put_release(tx, &release)?;
     Ok((release.copy().clone(), entry))
 }

@@ -16,6 +16,7 @@
 //! | `ledger.rs` | postings: charges, fees, payments, waivers, refunds |
 //! | `idempotency.rs` | writes applied at most once per key |
 //! | `notices.rs` | notices marked sent |
+//! | `events.rs` | the events each rule appends to the feed; consumers' checkpoints; pruning the feed |
 //! | `restore.rs` | writing a dump's records back |
 //!
 //! Every rule reads and checks everything before its first write, so a backend whose writes cannot fail half-way
@@ -27,6 +28,7 @@ mod batch;
 mod catalogue;
 mod customers;
 mod dispatch;
+mod events;
 mod holds;
 mod idempotency;
 mod ledger;

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::events;
 use super::view::TxView;
 use crate::error::Error;
 
@@ -42,6 +43,7 @@ pub(crate) fn mark_notified<T: TxView>(
     }
     for key in &fresh {
         tx.put_notified(key, at)?;
+        events::notice_sent(tx, key, at)?;
     }
     Ok(fresh.len() as u64)
 }

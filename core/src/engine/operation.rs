@@ -278,6 +278,20 @@ pub enum Operation {
         /// Who.
         customer: CustomerId,
     },
+    /// Stores consumer `name`'s checkpoint in the event feed: it has handled every event up to `position` (at most
+    /// the last position; it may move back, to read again). Appends no event. Answers [`Outcome::Checkpoint`].
+    SetCheckpoint {
+        /// The consumer (1 to 100 characters).
+        name: String,
+        /// The last position it handled (0: none).
+        position: u64,
+    },
+    /// Removes the feed's events before position `before`, and is refused ([`Error::InvalidInput`] on `before`)
+    /// if a consumer's checkpoint has not passed them all. Appends no event. Answers [`Outcome::Pruned`].
+    PruneEvents {
+        /// The first position kept.
+        before: u64,
+    },
     /// Applies `operation` at most once per `key`: the first time, the effect and the key are stored together;
     /// later, the same key with the same operation answers the first outcome and changes nothing, and the same
     /// key with another operation is [`Error::Duplicate`] on `idempotency_key`. A rejected operation stores no
@@ -356,6 +370,8 @@ impl Operation {
             Operation::PostFee { .. } => "post_fee",
             Operation::BlockCustomer { .. } => "block_customer",
             Operation::UnblockCustomer { .. } => "unblock_customer",
+            Operation::SetCheckpoint { .. } => "set_checkpoint",
+            Operation::PruneEvents { .. } => "prune_events",
             Operation::Idempotent { operation, .. } => operation.name(),
             Operation::Restore(_) => "restore",
         }
@@ -423,6 +439,15 @@ pub enum Outcome {
     },
     /// A record of a dump was written ([`crate::backup::restore`]).
     Restored,
+    /// A consumer's checkpoint as stored ([`Operation::SetCheckpoint`]).
+    Checkpoint {
+        /// The consumer.
+        name: String,
+        /// Its checkpoint.
+        position: u64,
+    },
+    /// How many events [`Operation::PruneEvents`] removed.
+    Pruned(u64),
 }
 
 impl Outcome {

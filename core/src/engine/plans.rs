@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::batch::Batch;
+use super::events;
 use super::view::{IdKind, TxView};
 use crate::error::Error;
 use crate::ids::PlanVersionId;
@@ -28,6 +29,7 @@ pub(crate) fn publish_plan<T: TxView>(
     tx: &mut T,
     plan: &PricePlan,
     effective_from: DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> Result<PlanVersion, T::E> {
     check_plan_currency(tx, plan.currency())?;
     if tx.plan_starts_at(effective_from)? {
@@ -43,6 +45,7 @@ pub(crate) fn publish_plan<T: TxView>(
         plan: plan.clone(),
     };
     tx.put_plan_version(&version)?;
+    events::plan_published(tx, &version, now)?;
     Ok(version)
 }
 

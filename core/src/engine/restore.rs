@@ -2,7 +2,8 @@
 //! indexes (titles, ISBNs, a book's copies, the search words, open rentals, hold queues, charges) as a normal write
 //! would. A copy that names a rental or a hold is first written on the shelf with its book and given its status
 //! once that rental or hold exists (the restorer sends the statuses last). Nothing is checked against the rules here: a dump is a store's own past state (`koko check` verifies a
-//! restored store); ids are kept and each kind's counter is raised past them.
+//! restored store); ids are kept and each kind's counter is raised past them. The feed's events keep their
+//! positions and ids, and a restore appends no event of its own.
 
 use super::operation::RestoreStep;
 use super::view::{reindex, IdKind, StoredAccount, TxView};
@@ -91,6 +92,9 @@ pub(crate) fn put<T: TxView>(tx: &mut T, step: &RestoreStep) -> Result<(), T::E>
             tx.raise_counter(IdKind::Hold, hold.id.get())?;
         }
         DumpRecord::Notice { key, at } => tx.put_notified(key, *at)?,
+        DumpRecord::Feed { last_position } => tx.raise_event_position(*last_position)?,
+        DumpRecord::Event(event) => tx.put_event(event)?,
+        DumpRecord::Checkpoint { name, position } => tx.put_checkpoint(name, *position)?,
         DumpRecord::End { .. } => {
             return Err(Error::Corruption("an end line cannot be restored".into()).into())
         }

@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::operation::Outcome;
 use crate::domain::{
-    AccountState, Block, Book, BookCopy, CopyStatus, Customer, Hold, LedgerEntry, Rental, WordIndex,
+    AccountState, Block, Book, BookCopy, CopyStatus, Customer, Event, Hold, LedgerEntry, NewEvent,
+    Rental, WordIndex,
 };
 use crate::error::Error;
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -169,6 +170,23 @@ pub(crate) trait TxView {
     fn idempotency(&mut self, key: &str) -> Result<Option<KeyRecord>, Self::E>;
     /// Stores the record of an idempotency key.
     fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<(), Self::E>;
+
+    /// Appends an event to the feed: the backend gives it the next position (one past the last ever given, pruned
+    /// or not) in the same atomic write as the operation's other writes, so positions are gap-free in commit
+    /// order, and a discarded operation gives its positions back.
+    fn append_event(&mut self, event: NewEvent) -> Result<(), Self::E>;
+    /// The last position given (0: none yet), this transaction's appends included.
+    fn last_event_position(&mut self) -> Result<u64, Self::E>;
+    /// Makes sure the feed's last position given is at least `position` (a restore).
+    fn raise_event_position(&mut self, position: u64) -> Result<(), Self::E>;
+    /// Stores an event as it is, position included, and raises the feed's counter to it (a restore).
+    fn put_event(&mut self, event: &Event) -> Result<(), Self::E>;
+    /// Removes the events before position `before`; answers how many there were.
+    fn remove_events_before(&mut self, before: u64) -> Result<u64, Self::E>;
+    /// Stores the checkpoint of consumer `name`.
+    fn put_checkpoint(&mut self, name: &str, position: u64) -> Result<(), Self::E>;
+    /// The consumer with the lowest checkpoint and that checkpoint, if any consumer has one.
+    fn lowest_checkpoint(&mut self) -> Result<Option<(String, u64)>, Self::E>;
 }
 
 pub(crate) fn require<T, E: From<Error>>(

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    AccountState, Book, BookCopy, BookUpdate, Customer, CustomerUpdate, Hold, LedgerEntry, NewBook,
-    NewCustomer, Rental, RentalStatus, WordIndex,
+    AccountState, Book, BookCopy, BookUpdate, Customer, CustomerUpdate, Event, Hold, LedgerEntry,
+    NewBook, NewCustomer, Rental, RentalStatus, WordIndex,
 };
 use crate::engine::{single, Operation, Outcome, RentRequest};
 use crate::error::Result;
@@ -46,8 +46,8 @@ pub trait Storage: Send + Sync {
     /// What [`Storage::apply_batch_at`] would answer for `operations` at `now`, writing nothing: a dry run. Each
     /// operation sees the effects of the ones before it, as in a real batch, and then every effect is discarded,
     /// so the store is unchanged whatever the answers. On PostgreSQL the ids a dry run hands out are used up (its
-    /// sequences do not roll back), so a real run after it gets later ids; the memory store runs it on a copy of
-    /// itself.
+    /// sequences do not roll back), so a real run after it gets later ids — but not the event feed's positions,
+    /// which roll back with it; the memory store runs it on a copy of itself.
     fn try_batch_at(&self, operations: Vec<Operation>, now: DateTime<Utc>) -> Result<BatchResults>;
 
     /// [`Storage::apply_batch_at`] now, by the system clock (a storage used without a
@@ -306,6 +306,17 @@ pub trait Storage: Send + Sync {
     /// Makes everything written so far durable (a no-op where every commit already is).
     fn flush(&self) -> Result<()>;
 
+    /// Up to `limit` events of the feed after position `after` (from the first for `None`), in position order.
+    /// Positions are gap-free in commit order: once a position is read, no lower one appears later (only
+    /// [`Operation::PruneEvents`] removes events, from the start of the feed). On PostgreSQL read from the primary.
+    fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Event>>;
+    /// The feed's last position given (0: none yet), pruned or not.
+    fn last_event_position(&self) -> Result<u64>;
+    /// The checkpoint of consumer `name` (set by [`Operation::SetCheckpoint`]), if it has one.
+    fn checkpoint(&self, name: &str) -> Result<Option<u64>>;
+    /// Every consumer's checkpoint, by name.
+    fn checkpoints(&self) -> Result<Vec<(String, u64)>>;
+
     /// How many stored entries this store's calls have read since it was opened: records and index entries, one
     /// per lookup and one per entry a scan visits (PostgreSQL: one per row a query returns, the plans showing
     /// which index answered). The work of the calls, independent of the machine's speed: tests hold an
@@ -481,6 +492,18 @@ macro_rules! forward_storage {
 
             fn flush(&self) -> Result<()> {
                 (**self).flush()
+            }
+            fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Event>> {
+                (**self).events_after(after, limit)
+            }
+            fn last_event_position(&self) -> Result<u64> {
+                (**self).last_event_position()
+            }
+            fn checkpoint(&self, name: &str) -> Result<Option<u64>> {
+                (**self).checkpoint(name)
+            }
+            fn checkpoints(&self) -> Result<Vec<(String, u64)>> {
+                (**self).checkpoints()
             }
         }
     )*};

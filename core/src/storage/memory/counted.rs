@@ -79,6 +79,12 @@ impl<K: Ord, V> Map<K, V> {
         self.map.insert(key, value)
     }
 
+    /// Removes every entry before `key` (not counted: a write); answers how many.
+    pub(super) fn remove_before(&mut self, key: &K) -> usize {
+        let kept = self.map.split_off(key);
+        std::mem::replace(&mut self.map, kept).len()
+    }
+
     pub(super) fn reads(&self) -> u64 {
         self.reads.get()
     }

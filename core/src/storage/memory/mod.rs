@@ -10,7 +10,8 @@ use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::email_key;
 use crate::domain::{
-    AccountState, Book, BookCopy, Customer, Hold, LedgerEntry, Rental, RentalStatus, WordIndex,
+    AccountState, Book, BookCopy, Customer, Event, Hold, LedgerEntry, Rental, RentalStatus,
+    WordIndex,
 };
 use crate::engine::{self, Batch, KeyRecord, Operation, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -98,6 +99,11 @@ struct Inner {
     notified: Hashed<String, DateTime<Utc>>,
     /// The search index: (index, word, record id).
     words: Set<(WordIndex, String, u64)>,
+    /// The event feed by position (shared records: a dry run's copy of the store copies pointers, not events),
+    /// the last position given, and the consumers' checkpoints.
+    events: Map<u64, Arc<Event>>,
+    last_event: u64,
+    checkpoints: std::collections::BTreeMap<String, u64>,
 }
 
 impl Inner {
@@ -140,6 +146,7 @@ impl Inner {
             self.holds_by_customer.reads(),
             self.notified.reads(),
             self.words.reads(),
+            self.events.reads(),
         ]
         .iter()
         .sum()
@@ -541,6 +548,33 @@ impl Storage for MemoryStorage {
 
     fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {
         self.gate.paused(read)
+    }
+
+    fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Event>> {
+        let inner = self.lock();
+        Ok(inner
+            .events
+            .range((from(after), Bound::Unbounded))
+            .take(limit)
+            .map(|(_, event)| (**event).clone())
+            .collect())
+    }
+
+    fn last_event_position(&self) -> Result<u64> {
+        Ok(self.lock().last_event)
+    }
+
+    fn checkpoint(&self, name: &str) -> Result<Option<u64>> {
+        Ok(self.lock().checkpoints.get(name).copied())
+    }
+
+    fn checkpoints(&self) -> Result<Vec<(String, u64)>> {
+        Ok(self
+            .lock()
+            .checkpoints
+            .iter()
+            .map(|(name, position)| (name.clone(), *position))
+            .collect())
     }
 
     fn word_matches(

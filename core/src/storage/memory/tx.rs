@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 
 use super::Inner;
 use crate::domain::{
-    Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, Rental, RentalStatus,
-    WordIndex,
+    Book, BookCopy, CopyStatus, Customer, Event, Hold, HoldStatus, LedgerEntry, NewEvent, Rental,
+    RentalStatus, WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -384,5 +384,46 @@ impl TxView for Inner {
     fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<()> {
         self.keys.insert(key.to_owned(), record.clone());
         Ok(())
+    }
+
+    fn append_event(&mut self, event: NewEvent) -> Result<()> {
+        // The one writer's counter, under the store's lock: positions follow the order of the writes.
+        let position = self.last_event + 1;
+        self.last_event = position;
+        self.events
+            .insert(position, Arc::new(event.at_position(position)));
+        Ok(())
+    }
+
+    fn last_event_position(&mut self) -> Result<u64> {
+        Ok(self.last_event)
+    }
+
+    fn raise_event_position(&mut self, position: u64) -> Result<()> {
+        self.last_event = self.last_event.max(position);
+        Ok(())
+    }
+
+    fn put_event(&mut self, event: &Event) -> Result<()> {
+        self.last_event = self.last_event.max(event.position);
+        self.events.insert(event.position, Arc::new(event.clone()));
+        Ok(())
+    }
+
+    fn remove_events_before(&mut self, before: u64) -> Result<u64> {
+        Ok(self.events.remove_before(&before) as u64)
+    }
+
+    fn put_checkpoint(&mut self, name: &str, position: u64) -> Result<()> {
+        self.checkpoints.insert(name.to_owned(), position);
+        Ok(())
+    }
+
+    fn lowest_checkpoint(&mut self) -> Result<Option<(String, u64)>> {
+        Ok(self
+            .checkpoints
+            .iter()
+            .min_by_key(|(name, position)| (**position, (*name).clone()))
+            .map(|(name, position)| (name.clone(), *position)))
     }
 }

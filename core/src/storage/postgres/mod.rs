@@ -35,7 +35,7 @@
 //! | `replica` | the read-only replica: its pool, and whether it may serve (lag, health) |
 //! | `tx` | `PgTx`: one transaction (or savepoint) with its prepared statements and the plan cache |
 //! | `reader` | `Reader`: which server a read goes to, paged listings, the catalogue's reads |
-//! | `accounts`, `holds`, `notices`, `search` | each subject's SQL: its writes in a `PgTx`, its reads through a `Reader` |
+//! | `accounts`, `events`, `holds`, `notices`, `search` | each subject's SQL: its writes in a `PgTx`, its reads through a `Reader` |
 //! | `backup` | writes paused across processes (`LOCK TABLE … IN SHARE MODE`), sequences raised by a restore |
 //! | `schema` | the migrations (`00N_*.sql`) and the schema version |
 //! | `view` | the engine's `TxView` over a `PgTx`, with the catalogue's writes |
@@ -46,6 +46,7 @@
 mod accounts;
 mod backup;
 mod error;
+mod events;
 mod holds;
 mod notices;
 mod pool;

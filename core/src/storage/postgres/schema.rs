@@ -14,6 +14,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (4, include_str!("004_words.sql")),
     (5, include_str!("005_indexes.sql")),
     (6, include_str!("006_indexes.sql")),
+    (7, include_str!("007_events.sql")),
 ];
 
 /// Key of the advisory lock that serialises migrations between processes starting together.

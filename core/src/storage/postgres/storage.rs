@@ -14,7 +14,7 @@ use super::pool::{Conn, Manager};
 use super::reader::Reader;
 use super::replica::Replica;
 use super::tx::{PgTx, PlanCache};
-use super::{accounts, backup, holds, notices, schema, search};
+use super::{accounts, backup, events, holds, notices, schema, search};
 use crate::domain::email_key;
 use crate::domain::{
     AccountState, Book, BookCopy, Customer, Hold, LedgerEntry, Rental, RentalStatus, WordIndex,
@@ -164,18 +164,33 @@ impl PostgresStorage {
         let mut tx = client.transaction()?;
         let mut results = Vec::with_capacity(operations.len());
         let mut batch = Batch::new(now);
+        // The accepted operations' events, appended to the feed just before the commit (see `events`).
+        let mut pending = Vec::new();
         for op in operations {
+            let kept = pending.len();
             let result = if operations.len() == 1 {
                 // A batch of one needs no savepoint: a rejection rolls the whole transaction back.
                 engine::apply(
-                    &mut PgTx::new(&mut tx, statements, &self.plans, &self.reader.reads),
+                    &mut PgTx::new(
+                        &mut tx,
+                        statements,
+                        &self.plans,
+                        &self.reader.reads,
+                        &mut pending,
+                    ),
                     op,
                     &mut batch,
                 )
             } else {
                 let mut savepoint = tx.transaction()?;
                 let result = engine::apply(
-                    &mut PgTx::new(&mut savepoint, statements, &self.plans, &self.reader.reads),
+                    &mut PgTx::new(
+                        &mut savepoint,
+                        statements,
+                        &self.plans,
+                        &self.reader.reads,
+                        &mut pending,
+                    ),
                     op,
                     &mut batch,
                 );
@@ -192,11 +207,21 @@ impl PostgresStorage {
             };
             match result {
                 Ok(value) => results.push(Ok(value)),
-                Err(TxError::Koko(err)) => results.push(Err(err)),
+                Err(TxError::Koko(err)) => {
+                    pending.truncate(kept);
+                    results.push(Err(err));
+                }
                 Err(TxError::Pg(err)) => return Err(TxError::Pg(err)),
             }
         }
         if keep && results.iter().any(Result::is_ok) {
+            events::flush(&mut PgTx::new(
+                &mut tx,
+                statements,
+                &self.plans,
+                &self.reader.reads,
+                &mut pending,
+            ))?;
             tx.commit()?;
         } else {
             tx.rollback()?;
@@ -389,6 +414,22 @@ impl Storage for PostgresStorage {
 
     fn reads(&self) -> u64 {
         self.reader.reads.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<crate::Event>> {
+        events::events_after(&self.reader, after, limit)
+    }
+
+    fn last_event_position(&self) -> Result<u64> {
+        events::last_position_read(&self.reader)
+    }
+
+    fn checkpoint(&self, name: &str) -> Result<Option<u64>> {
+        events::checkpoint(&self.reader, name)
+    }
+
+    fn checkpoints(&self) -> Result<Vec<(String, u64)>> {
+        events::checkpoints(&self.reader)
     }
 
     fn flush(&self) -> Result<()> {

@@ -13,6 +13,7 @@ use postgres::{Row, Transaction};
 use super::error::TxError;
 use super::pool::Statements;
 use super::rows::{plan_row, to_u64};
+use crate::domain::NewEvent;
 use crate::error::Result;
 use crate::ids::PlanVersionId;
 use crate::pricing::PlanVersion;
@@ -31,21 +32,27 @@ pub(super) struct PgTx<'t, 'c> {
     plans: &'t PlanCache,
     /// The storage's count of rows read ([`crate::Storage::reads`]).
     reads: &'t AtomicU64,
+    /// The batch's events so far, appended to the feed by `events::flush` just before the batch commits (see
+    /// there).
+    pub(super) pending: &'t mut Vec<NewEvent>,
 }
 
 impl<'t, 'c> PgTx<'t, 'c> {
-    /// A view of `tx`, preparing its statements in `statements` (its connection's) and caching plans in `plans`.
+    /// A view of `tx`, preparing its statements in `statements` (its connection's), caching plans in `plans` and
+    /// keeping the events it appends in `pending`.
     pub(super) fn new(
         tx: &'t mut Transaction<'c>,
         statements: &'t mut Statements,
         plans: &'t PlanCache,
         reads: &'t AtomicU64,
+        pending: &'t mut Vec<NewEvent>,
     ) -> Self {
         PgTx {
             tx,
             statements,
             plans,
             reads,
+            pending,
         }
     }
 

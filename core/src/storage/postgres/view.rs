@@ -22,9 +22,10 @@ use super::rows::{
     CopyColumns,
 };
 use super::tx::PgTx;
-use super::{accounts, backup, holds, notices, search};
+use super::{accounts, backup, events, holds, notices, search};
 use crate::domain::{
-    title_key, Book, BookCopy, CopyStatus, Customer, Hold, LedgerEntry, Rental, WordIndex,
+    title_key, Book, BookCopy, CopyStatus, Customer, Event, Hold, LedgerEntry, NewEvent, Rental,
+    WordIndex,
 };
 use crate::engine::{IdKind, KeyRecord, StoredAccount, TxView};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, PlanVersionId, RentalId};
@@ -383,5 +384,34 @@ impl TxView for PgTx<'_, '_> {
 
     fn put_idempotency(&mut self, key: &str, record: &KeyRecord) -> Result<(), TxError> {
         accounts::put_key_record(self, key, record)
+    }
+
+    fn append_event(&mut self, event: NewEvent) -> Result<(), TxError> {
+        events::append(self, event);
+        Ok(())
+    }
+
+    fn last_event_position(&mut self) -> Result<u64, TxError> {
+        events::last_position(self)
+    }
+
+    fn raise_event_position(&mut self, position: u64) -> Result<(), TxError> {
+        events::raise(self, position)
+    }
+
+    fn put_event(&mut self, event: &Event) -> Result<(), TxError> {
+        events::put(self, event)
+    }
+
+    fn remove_events_before(&mut self, before: u64) -> Result<u64, TxError> {
+        events::remove_before(self, before)
+    }
+
+    fn put_checkpoint(&mut self, name: &str, position: u64) -> Result<(), TxError> {
+        events::put_checkpoint(self, name, position)
+    }
+
+    fn lowest_checkpoint(&mut self) -> Result<Option<(String, u64)>, TxError> {
+        events::lowest_checkpoint(self)
     }
 }

@@ -6,6 +6,26 @@ use chrono::{DateTime, Utc};
 use crate::domain::WordIndex;
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 
+/// The `events` tags (layout 7): an event by position, the last position given, a consumer's checkpoint.
+pub(super) const EVENT: u8 = b'e';
+pub(super) const EVENT_COUNTER: &[u8] = b"n";
+pub(super) const CHECKPOINT: u8 = b'c';
+
+/// The `events` key of the event at `position`: `e` ++ position.
+pub(super) fn event_key(position: u64) -> [u8; 9] {
+    let mut key = [EVENT; 9];
+    key[1..].copy_from_slice(&position.to_be_bytes());
+    key
+}
+
+/// The `events` key of consumer `name`'s checkpoint: `c` ++ name (UTF-8).
+pub(super) fn checkpoint_key(name: &str) -> Vec<u8> {
+    let mut key = Vec::with_capacity(name.len() + 1);
+    key.push(CHECKPOINT);
+    key.extend_from_slice(name.as_bytes());
+    key
+}
+
 pub(super) fn id_key(id: u64) -> [u8; 8] {
     id.to_be_bytes()
 }

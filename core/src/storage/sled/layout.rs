@@ -1,6 +1,6 @@
 //! The on-disk layout: the trees, how keys and values are encoded, and the migration from older layouts.
 //!
-//! Layout version 6 ([`SCHEMA_VERSION`], this one):
+//! Layout version 7 ([`SCHEMA_VERSION`], this one):
 //! - `meta`: `schema_version` and the id counters (`next_id:<kind>`), big-endian `u64`s;
 //! - `books`, `copies`, `customers`, `rentals`: id (big-endian `u64`) → postcard record;
 //! - `titles` (title key → book id), `isbns` (ISBN → book id), `book_copies` (book id → postcard list of copy ids);
@@ -41,14 +41,18 @@
 //! - `customer_emails` (since layout 6): a customer's e-mail key (the address in lower case, UTF-8) → customer
 //!   id, one key per address (an address is unique; a store from before keeps its first customer's);
 //! - `words`: the search index, [`WordIndex::tag`](crate::domain::WordIndex::tag) ++ word (UTF-8) ++ `0` ++
-//!   record id → nothing, one key per word of each book and customer (see `domain::words`).
+//!   record id → nothing, one key per word of each book and customer (see `domain::words`);
+//! - `events` (since layout 7): `e` ++ position → the JSON [`Event`](crate::Event), one key per event of the
+//!   feed; `n` → the last position given (big-endian `u64`; kept when the feed is pruned, so positions are
+//!   never given twice); `c` ++ consumer name (UTF-8) → the consumer's checkpoint (big-endian `u64`).
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
 //! flag; version 4 had no index of the entries by rental, of the ready holds by book and by end of pickup, of a
 //! customer's active holds, nor of the open rentals by due date or by customer; version 5 had no `closed_rentals`,
 //! no ledger by date (`d` keys of `accounts`) nor customers who owe (`o`), no `customer_emails`, and kept a customer's open rentals
-//! untagged, without their count or due dates. `migrate.rs` rebuilds what a version lacks from the
+//! untagged, without their count or due dates; version 6 had no `events` (a store from before starts its feed
+//! empty, at position 1). `migrate.rs` rebuilds what a version lacks from the
 //! records. The keys themselves are built in `keys.rs`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -66,7 +70,7 @@ use crate::pricing::Quote;
 pub(super) use super::keys::*;
 
 /// The on-disk layout version this code reads and writes.
-pub(super) const SCHEMA_VERSION: u64 = 6;
+pub(super) const SCHEMA_VERSION: u64 = 7;
 pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Tree positions: every write names its tree by one of these.
@@ -92,9 +96,10 @@ pub(super) const OPEN_BY_DUE: usize = 18;
 pub(super) const OPEN_OF_CUSTOMER: usize = 19;
 pub(super) const CLOSED_RENTALS: usize = 20;
 pub(super) const EMAILS: usize = 21;
+pub(super) const EVENTS: usize = 22;
 
 /// The trees' names on disk, in position order.
-const NAMES: [&str; 22] = [
+const NAMES: [&str; 23] = [
     "meta",
     "books",
     "titles",
@@ -117,6 +122,7 @@ const NAMES: [&str; 22] = [
     "open_of_customer",
     "closed_rentals",
     "customer_emails",
+    "events",
 ];
 
 /// Every tree of a store, by position, and how many entries the store's reads visited ([`crate::Storage::reads`]).

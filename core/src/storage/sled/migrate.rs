@@ -29,8 +29,9 @@ pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
         }
         Some(version @ 1..) => {
             // Each step brings layout `n` to `n + 1`; an older store takes every step from its own.
-            let steps: [fn(&Trees) -> Result<()>; 5] =
-                [migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5];
+            let steps: [fn(&Trees) -> Result<()>; 6] = [
+                migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6,
+            ];
             let first = usize::try_from(version - 1).unwrap_or(usize::MAX);
             for step in steps.get(first..).unwrap_or_default() {
                 step(trees)?;
@@ -52,6 +53,13 @@ pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
         .map_err(Error::storage)?;
     db.flush().map_err(Error::storage)?;
     Ok(found)
+}
+
+/// Version 6 → 7: the `events` tree is new and starts empty (the feed of a store from before starts at position
+/// 1, with its next change); nothing is rebuilt. The version still moves, so a Koko from before, which would
+/// write changes without their events, refuses the store.
+fn migrate_v6(_trees: &Trees) -> Result<()> {
+    Ok(())
 }
 
 /// Version 1 → 2: fills `available_copies` from the copies and the values of `active_rentals` from the rentals.

@@ -23,8 +23,8 @@ use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::email_key;
 use crate::domain::{
-    AccountState, Book, BookCopy, Customer, EntryKind, Hold, LedgerEntry, Rental, RentalStatus,
-    WordIndex,
+    AccountState, Book, BookCopy, Customer, EntryKind, Event, Hold, LedgerEntry, Rental,
+    RentalStatus, WordIndex,
 };
 use crate::engine::{KeyRecord, Operation, StoredAccount};
 use crate::error::{Error, Result};
@@ -564,6 +564,50 @@ impl Storage for SledStorage {
                 let key = String::from_utf8(key.to_vec())
                     .map_err(|_| Error::Corruption("a notice key is not UTF-8".into()))?;
                 Ok((key, decode(&raw)?))
+            })
+            .collect()
+    }
+
+    fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Event>> {
+        let from = layout::event_key(after.map_or(0, |a| a.saturating_add(1)));
+        let to = [layout::EVENT + 1];
+        let mut events = Vec::new();
+        if after == Some(u64::MAX) {
+            return Ok(events);
+        }
+        for item in self
+            .tree(layout::EVENTS)
+            .range(from.to_vec()..to.to_vec())
+            .take(limit)
+        {
+            let (_, raw) = item.map_err(Error::storage)?;
+            events.push(Event::decode(&raw)?);
+        }
+        Ok(events)
+    }
+
+    fn last_event_position(&self) -> Result<u64> {
+        self.tree(layout::EVENTS)
+            .get(layout::EVENT_COUNTER)
+            .map_err(Error::storage)?
+            .map_or(Ok(0), |raw| layout::decode_u64(&raw))
+    }
+
+    fn checkpoint(&self, name: &str) -> Result<Option<u64>> {
+        self.tree(layout::EVENTS)
+            .get(layout::checkpoint_key(name))
+            .map_err(Error::storage)?
+            .map(|raw| layout::decode_u64(&raw))
+            .transpose()
+    }
+
+    fn checkpoints(&self) -> Result<Vec<(String, u64)>> {
+        self.tree(layout::EVENTS)
+            .scan_prefix([layout::CHECKPOINT])
+            .map(|item| {
+                let (key, raw) = item.map_err(Error::storage)?;
+                let name = String::from_utf8_lossy(key.get(1..).unwrap_or_default()).into_owned();
+                Ok((name, layout::decode_u64(&raw)?))
             })
             .collect()
     }

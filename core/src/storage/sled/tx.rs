@@ -19,9 +19,10 @@ use super::layout::{
     OPEN_BY_DUE, OPEN_COUNT, OPEN_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, QUEUE_LENGTH, READY,
     READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
+use super::layout::{checkpoint_key, event_key, CHECKPOINT, EVENTS, EVENT_COUNTER};
 use crate::domain::{
-    Book, BookCopy, CopyStatus, Customer, Hold, HoldStatus, LedgerEntry, Rental, RentalStatus,
-    WordIndex,
+    Book, BookCopy, CopyStatus, Customer, Event, Hold, HoldStatus, LedgerEntry, NewEvent, Rental,
+    RentalStatus, WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -429,6 +430,62 @@ impl TxView for SledTx<'_> {
         let raw = record.encode()?;
         self.set(IDEMPOTENCY, key.as_bytes(), Some(raw));
         Ok(())
+    }
+
+    fn append_event(&mut self, event: NewEvent) -> Result<()> {
+        // The committer is the one writer: the counter read through the batch's layers is the last position
+        // given, and the batch commits its events with its other writes in one sled transaction.
+        let position = self.last_event_position()? + 1;
+        let event = event.at_position(position);
+        self.set(EVENTS, EVENT_COUNTER, Some(id_key(position).to_vec()));
+        self.set(EVENTS, &event_key(position), Some(event.encode()?));
+        Ok(())
+    }
+
+    fn last_event_position(&mut self) -> Result<u64> {
+        self.with_raw(EVENTS, EVENT_COUNTER, |raw| raw.map_or(Ok(0), decode_u64))
+    }
+
+    fn raise_event_position(&mut self, position: u64) -> Result<()> {
+        if self.last_event_position()? < position {
+            self.set(EVENTS, EVENT_COUNTER, Some(id_key(position).to_vec()));
+        }
+        Ok(())
+    }
+
+    fn put_event(&mut self, event: &Event) -> Result<()> {
+        self.raise_event_position(event.position)?;
+        self.set(EVENTS, &event_key(event.position), Some(event.encode()?));
+        Ok(())
+    }
+
+    fn remove_events_before(&mut self, before: u64) -> Result<u64> {
+        let keys = self.all_between(EVENTS, &event_key(0), &event_key(before))?;
+        for key in &keys {
+            self.set(EVENTS, key, None);
+        }
+        Ok(keys.len() as u64)
+    }
+
+    fn put_checkpoint(&mut self, name: &str, position: u64) -> Result<()> {
+        self.set(
+            EVENTS,
+            &checkpoint_key(name),
+            Some(id_key(position).to_vec()),
+        );
+        Ok(())
+    }
+
+    fn lowest_checkpoint(&mut self) -> Result<Option<(String, u64)>> {
+        let mut lowest: Option<(String, u64)> = None;
+        for key in self.all_between(EVENTS, &[CHECKPOINT], &[CHECKPOINT + 1])? {
+            let position = self.with_raw(EVENTS, &key, |raw| raw.map_or(Ok(0), decode_u64))?;
+            let name = String::from_utf8_lossy(key.get(1..).unwrap_or_default()).into_owned();
+            if lowest.as_ref().is_none_or(|(_, low)| position < *low) {
+                lowest = Some((name, position));
+            }
+        }
+        Ok(lowest)
     }
 }
 
