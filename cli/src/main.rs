@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod api;
 mod check;
 mod dump;
+mod events;
 mod export;
 mod import;
 mod original;
@@ -103,6 +104,20 @@ enum Command {
     },
     /// Verify the store's invariants; exits 1 and lists each problem when one does not hold.
     Check,
+    /// Print the store's events (what changed, in commit order) as JSON lines: position, id, type, at, subjects,
+    /// data.
+    Events {
+        /// Only the events after this position (the last one a consumer handled).
+        #[arg(long)]
+        after: Option<u64>,
+        /// Only events of these types, e.g. `rental.opened,rental.closed`.
+        #[arg(long, value_delimiter = ',')]
+        types: Vec<String>,
+        /// Keep printing new events as they are committed, until interrupted (other processes' writes on
+        /// PostgreSQL; a sled store serves one process at a time).
+        #[arg(long)]
+        follow: bool,
+    },
     /// Write a portable, versioned dump of the whole store (records, history, plan versions; one JSON record
     /// per line). Writes to the store wait while it runs; none is refused.
     Backup {
@@ -361,6 +376,14 @@ fn on_store(
         }
         Command::Report { from, to } => {
             export::revenue(store, from, to, io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Events {
+            after,
+            types,
+            follow,
+        } => {
+            events::run(store, after, &types, follow, io::stdout().lock())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => {
