@@ -522,7 +522,9 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
     let mut client = ::postgres::Client::connect(b.url(), ::postgres::NoTls).unwrap();
     client
         .batch_execute(
-            "DROP TABLE koko_events, koko_event_counter, koko_event_checkpoints;
+            "DROP INDEX koko_events_by_type;
+             DELETE FROM koko_schema_version WHERE version = 8;
+             DROP TABLE koko_events, koko_event_counter, koko_event_checkpoints;
              DELETE FROM koko_schema_version WHERE version = 7;
              DROP INDEX koko_copies_on_shelf, koko_rentals_closed, koko_rentals_lost, koko_rentals_by_return,
                  koko_ledger_by_date, koko_accounts_owing, koko_rentals_open_due_by_customer;
@@ -546,7 +548,7 @@ fn postgres_migration_posts_the_charges_of_old_rentals() {
         )
         .unwrap();
     let b = b.reopen();
-    assert_eq!(b.storage().schema_version().unwrap(), 7);
+    assert_eq!(b.storage().schema_version().unwrap(), 8);
     // Schema 4 indexed the books and customers stored before it.
     let found = BookStore::open(b.storage())
         .unwrap()

@@ -98,7 +98,8 @@ struct Story {
 }
 
 /// What the workload leaves: 4 books, 9 copies, 6 customers, 8 rentals (2 open, 1 renewal, 3 lost of which 1
-/// found, 2 copies lost), 20 ledger entries (3 payments), 5 holds (1 waiting, 1 ready).
+/// found, 2 copies lost), 20 ledger entries (3 payments), 5 holds (1 waiting, 1 ready), and the 70 events of all
+/// that in the feed.
 const EXPECTED: CheckStats = CheckStats {
     books: 4,
     copies: 9,
@@ -114,6 +115,7 @@ const EXPECTED: CheckStats = CheckStats {
     lost_copies: 2,
     lost_rentals: 3,
     found_rentals: 1,
+    events: 70,
 };
 
 fn workload<S: Storage>(storage: S) -> Story {
@@ -638,6 +640,13 @@ fn broken_listings_and_indexes_are_named<B: Backend>() {
     assert_eq!(indexes.len(), 5, "{indexes:#?}");
 }
 
+#[path = "check/events.rs"]
+mod events;
+use events::{
+    a_counter_and_a_checkpoint_past_the_feed_are_named, a_feed_by_type_off_the_feed_is_named,
+    a_gap_in_the_feed_and_an_id_off_its_position_are_named,
+};
+
 macro_rules! check_suite {
     ($($module:ident => $backend:ident),* $(,)?) => {
         $(
@@ -651,6 +660,12 @@ macro_rules! check_suite {
                 crate::backend_test!($backend, a_copy_set_aside_for_a_cancelled_hold_is_named);
                 crate::backend_test!($backend, a_lost_rental_without_its_processing_fee_is_named);
                 crate::backend_test!($backend, broken_listings_and_indexes_are_named);
+                crate::backend_test!(
+                    $backend,
+                    a_gap_in_the_feed_and_an_id_off_its_position_are_named
+                );
+                crate::backend_test!($backend, a_counter_and_a_checkpoint_past_the_feed_are_named);
+                crate::backend_test!($backend, a_feed_by_type_off_the_feed_is_named);
             }
         )*
     };

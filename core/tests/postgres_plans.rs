@@ -441,3 +441,24 @@ fn a_page_of_the_event_feed_is_a_range_of_its_positions() {
         &["koko_events_pkey"],
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(koko_test_postgres),
+    ignore = "needs PostgreSQL: set KOKO_TEST_POSTGRES, or run `scripts/test core`, which starts a server"
+)]
+fn a_page_of_some_types_is_a_range_of_each_type_in_the_feed_by_type() {
+    assert_index_with(
+        "SELECT e.position, e.id, e.type, e.at, e.book_id, e.copy_id, e.customer_id, e.rental_id, e.hold_id,
+             e.data
+         FROM unnest($1::text[]) AS t(type)
+         CROSS JOIN LATERAL (
+             SELECT * FROM koko_events
+             WHERE (koko_events.type, koko_events.position) > (t.type, $2) AND koko_events.type <= t.type
+             ORDER BY koko_events.type, koko_events.position LIMIT $3) AS e
+         ORDER BY e.position LIMIT $3",
+        &["text[]", "bigint", "bigint"],
+        &["'{rental.opened,hold.placed}'", "0", "100"],
+        &["koko_events_by_type"],
+    );
+}

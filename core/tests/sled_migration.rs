@@ -1,9 +1,9 @@
 //! Stores written by earlier Koko (on-disk layout 1, `tests/fixtures/sled-v1`; layout 4, `tests/fixtures/sled-v4`;
-//! layout 5, `tests/fixtures/sled-v5`; see their README) open with today's code: each is migrated to the current
-//! layout, every record reads back as written, and the new indexes (available copies, open rentals with their
-//! records, the entries by rental; from layout 5, the returned rentals, the ledger by date, the customers who owe,
-//! each customer's open rentals tagged with their count and due dates, each book's queue length) agree with the
-//! records.
+//! layout 5, `tests/fixtures/sled-v5`; layout 7, `tests/fixtures/sled-v7`; see their README) open with today's
+//! code: each is migrated to the current layout, every record reads back as written, and the new indexes
+//! (available copies, open rentals with their records, the entries by rental; from layout 5, the returned rentals,
+//! the ledger by date, the customers who owe, each customer's open rentals tagged with their count and due dates,
+//! each book's queue length; from layout 7, the feed by type) agree with the records.
 #![cfg(feature = "sled")]
 
 use std::path::Path;
@@ -497,4 +497,65 @@ fn an_older_store_starts_its_event_feed_empty() {
     let storage = SledStorage::open(dir.path()).unwrap();
     assert_eq!(storage.last_event_position().unwrap(), 1);
     assert_eq!(storage.events_after(None, 10).unwrap().len(), 1);
+}
+
+/// A store of layout 7 (the feed, pruned before position 3, without its index by type) is migrated to layout 8:
+/// each event kept is indexed under its type, a page of some types reads them, and new events join the index.
+#[test]
+fn a_layout_7_store_gets_its_feed_indexed_by_type() {
+    use koko_core::EventKind;
+    let dir = tempfile::tempdir().unwrap();
+    copy_named_fixture("sled-v7", dir.path());
+    let storage = SledStorage::open(dir.path()).unwrap();
+    let store = BookStore::open(&storage).unwrap();
+    let positions = |types: &[EventKind]| -> Vec<u64> {
+        store
+            .events(None, 100, Some(types))
+            .unwrap()
+            .iter()
+            .map(|e| e.position)
+            .collect()
+    };
+    let all: Vec<u64> = store
+        .events(None, 100, None)
+        .unwrap()
+        .iter()
+        .map(|e| e.position)
+        .collect();
+    assert_eq!(all, (3..=12).collect::<Vec<_>>());
+    assert_eq!(storage.last_event_position().unwrap(), 12);
+    assert_eq!(store.checkpoint("mailer").unwrap(), Some(2));
+    assert_eq!(positions(&[EventKind::BookAdded]), [3]);
+    assert_eq!(positions(&[EventKind::CustomerRegistered]), [4, 5]);
+    assert_eq!(
+        positions(&[EventKind::LedgerPosted, EventKind::RentalOpened]),
+        [6, 7, 10, 12]
+    );
+    assert_eq!(
+        positions(&[EventKind::HoldPlaced, EventKind::HoldReady]),
+        [8, 11]
+    );
+    assert_eq!(positions(&[EventKind::PlanPublished]), Vec::<u64>::new());
+    assert_eq!(
+        koko_core::check::check_storage(&storage, &mut |_| {})
+            .unwrap()
+            .problems,
+        []
+    );
+    store
+        .register_customer(&koko_core::NewCustomer::new("Cy", "Reader"))
+        .unwrap();
+    assert_eq!(positions(&[EventKind::CustomerRegistered]), [4, 5, 13]);
+    drop(store);
+    drop(storage);
+    // Reopened, the store is at layout 8 and migrates nothing again.
+    let storage = SledStorage::open(dir.path()).unwrap();
+    let store = BookStore::open(&storage).unwrap();
+    assert_eq!(
+        store
+            .events(Some(5), 10, Some(&[EventKind::CustomerRegistered]))
+            .unwrap()
+            .len(),
+        1
+    );
 }

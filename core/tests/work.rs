@@ -201,6 +201,8 @@ fn late_and_fresh<S: Storage>(store: &BookStore<S>, reader: CustomerId, late: u3
 mod accounts;
 #[path = "work/catalogue.rs"]
 mod catalogue;
+#[path = "work/events.rs"]
+mod events;
 #[path = "work/holds.rs"]
 mod holds;
 #[path = "work/rentals.rs"]
@@ -504,6 +506,7 @@ macro_rules! work {
 work!(
     cases::single_writes,
     cases::feed_page_beside_older_events,
+    events::feed_page_of_types_beside_other_types,
     cases::notices_beside_waiting_holds,
     cases::lost_and_damaged_beside_own_history,
     cases::book_holds_beside_ready_holds_elsewhere,

@@ -14,6 +14,8 @@ use serde_json::Value;
 mod circulation_log;
 #[path = "checker/circulation_store.rs"]
 mod circulation_store;
+#[path = "checker/feed.rs"]
+mod feed;
 
 /// The step after which `run` keeps a snapshot.
 const MID: usize = 200;

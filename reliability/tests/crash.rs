@@ -1,7 +1,8 @@
 //! Crash test: a writer process doing a seeded random mix of add/register/rent/return/pay/renew/deactivate, holds
 //! (place, cancel, expire), losses, finds and damaged returns against a sled store is killed with SIGKILL at a
 //! random moment, the store is reopened here and checked against the writer's ack log and the store's invariants;
-//! then one more write proves ids keep increasing. The same store directory is reused across cycles, so it grows
+//! then one more write proves ids keep increasing. Every operation found in the store has its events in the feed,
+//! every lost one none, and the feed's positions run from 1 without a gap. The same store directory is reused across cycles, so it grows
 //! and is recovered again and again.
 //!
 //! `KOKO_CRASH_CYCLES` sets the cycles per test (default 5; the full run uses 100), `KOKO_CRASH_SEED` replays a
@@ -96,6 +97,8 @@ struct Totals {
     lost_rentals_checked: u64,
     /// Ledger entries whose running balance was checked (every entry, after every kill).
     entries_checked: u64,
+    /// Events of the operations found in the store, found in the feed (whose positions run from 1 without a gap).
+    events_verified: u64,
 }
 
 impl Totals {
@@ -104,7 +107,7 @@ impl Totals {
             "crash: {} cycles, {} acknowledged operations verified ({} of them batches, holding {} operations, each \
              whole), {} rentals checked (durability={durability}); {} payments and {} renewals acknowledged, {} \
              ledger entries checked; {} holds placed, {} cancelled, {} expired, {} copies lost, {} found ({} \
-             credited), {} damaged returns acknowledged; {} holds and {} lost rentals checked",
+             credited), {} damaged returns acknowledged; {} holds and {} lost rentals checked; {} events verified",
             self.cycles,
             self.acked_verified,
             self.batches,
@@ -121,7 +124,8 @@ impl Totals {
             self.found_credits,
             self.damaged,
             self.holds_checked,
-            self.lost_rentals_checked
+            self.lost_rentals_checked,
+            self.events_verified
         )
     }
 }
@@ -229,6 +233,7 @@ fn cycle(
     totals.damaged += verified.damaged;
     totals.holds_checked += stats.holds;
     totals.lost_rentals_checked += stats.lost_rentals;
+    totals.events_verified += verified.events;
     totals.torn_tails += u64::from(log.torn_tail);
     if !verified.lost.is_empty() {
         totals.cycles_with_loss += 1;

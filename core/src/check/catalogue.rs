@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::listing::{owner_problem, sort_once, InOrder};
-use super::problem::{Listing, Record};
+use super::record::{Listing, Record};
 use super::stats::Report;
 use crate::domain::{Book, BookCopy, CopyStatus, Hold};
 use crate::ids::{BookId, CopyId, RentalId};

@@ -3,7 +3,8 @@
 
 use std::fmt::{self, Display, Formatter};
 
-use super::problem::{Listing, Problem, Record};
+use super::problem::Problem;
+use super::record::{Listing, Record};
 use crate::domain::Hold;
 
 impl Display for Record {
@@ -454,6 +455,38 @@ impl Display for Problem {
             }
             ListedNotFound { record, id } => {
                 write!(f, "{record} {id} is listed but not found by its id")
+            }
+            EventGap { after, next } => write!(
+                f,
+                "the feed goes from position {after} to position {next}: its positions are not consecutive"
+            ),
+            EventId { position, id } => write!(
+                f,
+                "the event at position {position} has id {id:?}, not {:?}",
+                crate::domain::Event::id_at(*position)
+            ),
+            EventCounter { counter, last } => write!(
+                f,
+                "the feed's counter of positions given says {counter}, but its last event is at position {last}"
+            ),
+            CheckpointPastFeed {
+                name,
+                position,
+                last,
+            } => write!(
+                f,
+                "consumer {name:?}'s checkpoint {position} is past the feed's last position {last}"
+            ),
+            EventIndexLacks { kind, position } => write!(
+                f,
+                "the feed by type lacks the {kind} event at position {position}"
+            ),
+            EventIndexHas { kind, position } => write!(
+                f,
+                "the feed by type lists position {position} as {kind}, which the feed does not hold there"
+            ),
+            EventIndexUnreadable { kind, reason } => {
+                write!(f, "the feed by type cannot be read for {kind}: {reason}")
             }
         }
     }

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use super::listing::{owner_problem, sort_once, InOrder};
-use super::problem::{Listing, Problem, Record};
+use super::problem::Problem;
+use super::record::{Listing, Record};
 use super::source::{Owner, Stream};
 use super::stats::Report;
 use crate::domain::{AccountState, EntryKind, LedgerEntry};

@@ -1,7 +1,8 @@
 //! The listing rules, shared by the check and by [`Snapshot::read`](super::Snapshot::read): ids strictly
 //! increasing in every listing, each record listed by the book or customer it names.
 
-use super::problem::{Listing, Problem, Record};
+use super::problem::Problem;
+use super::record::{Listing, Record};
 
 /// Follows one listing's ids: each must be greater than the one before.
 pub(super) struct InOrder {

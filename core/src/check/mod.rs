@@ -39,6 +39,7 @@
 //! | [`Family::Holds`] | `holds.rs` | a copy set aside exactly for the ready hold naming it; no hold waiting while a copy is on the shelf; fields fit the status; one active hold per customer and book; fulfilments |
 //! | [`Family::Lost`] | `lost.rs` | lost copies and rentals; replacement fees posted; a found copy's credit exactly when the plan gives one |
 //! | [`Family::Indexes`] | `indexes.rs` | open rentals, customers' rentals, charge entries, hold queues and records by id, each as the records say |
+//! | [`Family::Events`] | `events.rs` | the feed's positions consecutive, ids from positions, the counter of positions given at the last event, checkpoints not past it, the feed by type exactly the feed |
 //!
 //! # Streaming, and the snapshot
 //!
@@ -46,16 +47,17 @@
 //! customers with their accounts, ledgers and holds, rentals with their charge entries, then the indexes) and
 //! keeps only what a later rule needs — ids, each copy's book and status (48 bytes a copy), each rental's
 //! customer (16 bytes), each charge entry's amount, customer, instant and a fingerprint (72 bytes), the fees and
-//! credits naming a rental, the waiting and ready holds. A [`Snapshot`] keeps every record whole: titles, quotes
-//! with their lines, notes. Measured with a counting allocator on a memory store (release build): for the
-//! 100,000 books and 150,000 copies `koko check`'s own test imports, the streaming check peaks at 21 MB, a
-//! snapshot at 46 MB plus the same 21 MB to check it; for 200,000 rentals (180,000 closed, with their charge
-//! entries), 39 MB against 188 MB plus 42 MB. The gap grows with the history a store keeps, and `koko check` runs
-//! on the largest stores there are, so `koko check` streams.
+//! credits naming a rental, the waiting and ready holds; the event feed is read a page at a time beside a page
+//! of each type's range of the feed by type, nothing of it kept. A [`Snapshot`] keeps every record whole:
+//! titles, quotes with their lines, notes. Measured with a counting allocator on a memory store (release
+//! build): for the 100,000 books and 150,000 copies `koko check`'s own test imports, the streaming check peaks at
+//! 21 MB, a snapshot at 46 MB plus the same 21 MB to check it; for 200,000 rentals (180,000 closed, with their
+//! charge entries), 39 MB against 188 MB plus 42 MB. The gap grows with the history a store keeps, and `koko
+//! check` runs on the largest stores there are, so `koko check` streams.
 //!
-//! A [`Snapshot`] ([`Snapshot::read`]) holds the whole store — records, index answers — and [`check`] runs the
-//! same pass over it. It is for harnesses that compare a store with what they expect and for tests that damage
-//! a store on purpose (a snapshot's fields are public). A store and its snapshot break the same invariants,
+//! A [`Snapshot`] ([`Snapshot::read`]) holds the whole store — records, the feed, index answers — and [`check`]
+//! runs the same pass over it. It is for harnesses that compare a store with what they expect and for tests that
+//! damage a store on purpose (a snapshot's fields are public). A store and its snapshot break the same invariants,
 //! reported alike — but for a ledger entry or hold listed by a customer it does not name, which a snapshot files
 //! under the customer it names.
 //!
@@ -66,13 +68,17 @@
 
 mod catalogue;
 mod describe;
+mod events;
+mod family;
 mod holds;
 mod indexes;
 mod ledger;
 mod listing;
 mod lost;
+mod pages;
 mod problem;
 mod reads;
+mod record;
 mod rentals;
 mod snapshot;
 mod source;
@@ -81,7 +87,9 @@ mod walk;
 
 use std::convert::Infallible;
 
-pub use problem::{Family, Listing, Problem, Record};
+pub use family::Family;
+pub use problem::Problem;
+pub use record::{Listing, Record};
 pub use snapshot::{Indexes, Snapshot};
 pub use stats::{CheckStats, Report};
 pub use walk::Step;

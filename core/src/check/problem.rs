@@ -1,114 +1,13 @@
-//! What a check finds: one [`Problem`] per broken invariant, naming the records concerned, and the
-//! [`Family`] of invariants it belongs to. How each reads is in `describe.rs`.
+//! What a check finds: one [`Problem`] per broken invariant, naming the records concerned. Its family of invariants
+//! is in `family.rs`, how each reads in `describe.rs`.
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::domain::{CopyStatus, EntryKind, Hold};
+use super::record::{Listing, Record};
+use crate::domain::{CopyStatus, EntryKind, EventKind, Hold};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, PlanVersionId, RentalId};
 use crate::money::Currency;
-
-/// A kind of record, where one problem can name several kinds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Record {
-    /// A book ([`BookId`]).
-    Book,
-    /// A copy ([`CopyId`]).
-    Copy,
-    /// A customer ([`CustomerId`]).
-    Customer,
-    /// A rental ([`RentalId`]).
-    Rental,
-    /// A ledger entry ([`LedgerEntryId`]).
-    LedgerEntry,
-    /// A hold ([`HoldId`]).
-    Hold,
-}
-
-impl Record {
-    /// The record kind in words: `"book"`, `"copy"`, `"customer"`, `"rental"`, `"ledger entry"`, `"hold"`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Record::Book => "book",
-            Record::Copy => "copy",
-            Record::Customer => "customer",
-            Record::Rental => "rental",
-            Record::LedgerEntry => "ledger entry",
-            Record::Hold => "hold",
-        }
-    }
-}
-
-/// A list of records the store answers, each in strictly increasing id order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Listing {
-    /// Every book (`Storage::books`).
-    Books,
-    /// A book's copies (`Storage::copies_of`).
-    Copies {
-        /// The book listing them.
-        book: BookId,
-    },
-    /// Every customer (`Storage::customers`).
-    Customers,
-    /// Every rental, open and closed (`Storage::rentals`).
-    Rentals,
-    /// A customer's ledger (`Storage::ledger`).
-    Ledger {
-        /// The customer listing it.
-        customer: CustomerId,
-    },
-    /// A customer's holds of every status (`Storage::customer_holds`).
-    Holds {
-        /// The customer listing them.
-        customer: CustomerId,
-    },
-    /// The open-rental index (`Storage::active_rentals`).
-    OpenRentals,
-    /// A customer's rental index (`Storage::customer_rentals`).
-    CustomerRentals {
-        /// The customer it indexes.
-        customer: CustomerId,
-    },
-}
-
-impl Listing {
-    /// The kind of record the listing holds.
-    pub fn record(self) -> Record {
-        match self {
-            Listing::Books => Record::Book,
-            Listing::Copies { .. } => Record::Copy,
-            Listing::Customers => Record::Customer,
-            Listing::Rentals | Listing::OpenRentals | Listing::CustomerRentals { .. } => {
-                Record::Rental
-            }
-            Listing::Ledger { .. } => Record::LedgerEntry,
-            Listing::Holds { .. } => Record::Hold,
-        }
-    }
-}
-
-/// The families of invariants a check covers; every [`Problem`] belongs to one ([`Problem::family`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Family {
-    /// Listings in strictly increasing id order, each record listed once, by the record it belongs to.
-    Listing,
-    /// Each rental against its copy, book, customer and plan version: due date, renewals, charge and quote.
-    Rentals,
-    /// Copies and open rentals: a copy is marked rented exactly under its one open rental.
-    Copies,
-    /// Ledgers and accounts: running balances, stored balances, counts of open rentals.
-    Ledger,
-    /// Charge entries: one per closed rental, of its charge, none for an open one.
-    Charges,
-    /// Holds and the copies set aside for them.
-    Holds,
-    /// Lost and found copies, and the fees and credits naming a rental.
-    Lost,
-    /// The store's indexes against its records: open rentals, customers' rentals, charge entries, hold queues,
-    /// records found by id.
-    Indexes,
-}
 
 /// One broken invariant, naming the records concerned. Its [`Display`](std::fmt::Display) is one line for a
 /// person (`koko check` prints it); match on the variant to act on it.
@@ -600,70 +499,58 @@ pub enum Problem {
         /// Its id.
         id: u64,
     },
-}
 
-impl Problem {
-    /// The family of invariants the problem breaks.
-    pub fn family(&self) -> Family {
-        use Problem::*;
-        match self {
-            OutOfOrder { .. } | WrongOwner { .. } | ListedTwice { .. } | OwnerMissing { .. } => {
-                Family::Listing
-            }
-            RentalCopyMissing { .. }
-            | RentalCopyOfOtherBook { .. }
-            | RentalBookMissing { .. }
-            | RentalCustomerMissing { .. }
-            | PlanVersionMissing { .. }
-            | DueDateUnknown { .. }
-            | RenewalOutOfOrder { .. }
-            | RenewedWithoutDueDate { .. }
-            | RenewalRefused { .. }
-            | DueDateWrong { .. }
-            | OpenButCharged { .. }
-            | ClosedWithoutCharge { .. }
-            | ReturnedBeforeRented { .. }
-            | ChargeNotQuote { .. }
-            | Unquotable { .. } => Family::Rentals,
-            OpenRentalNotMarked { .. } | MarkedRentedNotOpen { .. } | SeveralOpenRentals { .. } => {
-                Family::Copies
-            }
-            NegativeAmount { .. }
-            | RunningBalance { .. }
-            | BalanceOverflow { .. }
-            | AccountBalance { .. }
-            | NoAccount { .. }
-            | SharedEmail { .. }
-            | OpenRentalCount { .. } => Family::Ledger,
-            ChargeWithoutRental { .. }
-            | OpenRentalCharged { .. }
-            | ChargeEntryCount { .. }
-            | ChargeEntryMismatch { .. } => Family::Charges,
-            EntriesOfUnknownRental { kind, .. } => match kind {
-                EntryKind::Charge => Family::Charges,
-                _ => Family::Lost,
-            },
-            HoldBookMissing { .. }
-            | HoldClosedBeforePlaced { .. }
-            | HoldFieldsUnfit { .. }
-            | ReadyHoldCopy { .. }
-            | CopyOnHoldUnnamed { .. }
-            | WaitingWhileOnShelf { .. }
-            | SeveralActiveHolds { .. }
-            | FulfilmentMismatch { .. } => Family::Holds,
-            LostCopyRental { .. }
-            | LostButOpen { .. }
-            | NoTariff { .. }
-            | ReplacementFees { .. }
-            | FoundCredit { .. }
-            | CreditOfKeptRental { .. }
-            | FeeOfOtherCustomer { .. } => Family::Lost,
-            IndexLacks { .. }
-            | IndexHas { .. }
-            | ChargeIndex { .. }
-            | HoldQueue { .. }
-            | FoundUnlisted { .. }
-            | ListedNotFound { .. } => Family::Indexes,
-        }
-    }
+    // --- Events ---
+    /// The feed's positions are not consecutive: after position `after` comes `next`, not `after + 1` (a gap,
+    /// or positions out of order or repeated).
+    EventGap {
+        /// A position of the feed.
+        after: u64,
+        /// The position the feed holds next.
+        next: u64,
+    },
+    /// An event's id is not the one its position gives (`evt_` and the position, 20 digits).
+    EventId {
+        /// The event's position.
+        position: u64,
+        /// The id it has.
+        id: String,
+    },
+    /// The store's counter of positions given (`Storage::last_event_position`) is not the feed's last position.
+    EventCounter {
+        /// What the counter says.
+        counter: u64,
+        /// The position of the feed's last event.
+        last: u64,
+    },
+    /// A consumer's checkpoint is past the last position given.
+    CheckpointPastFeed {
+        /// The consumer.
+        name: String,
+        /// Its checkpoint.
+        position: u64,
+        /// The last position given.
+        last: u64,
+    },
+    /// The feed by type lacks an event of the feed (`Storage::events_of_types_after` of its type skips it).
+    EventIndexLacks {
+        /// The event's type.
+        kind: EventKind,
+        /// Its position.
+        position: u64,
+    },
+    /// The feed by type lists a position under a type the feed holds no event of there.
+    EventIndexHas {
+        /// The type it is listed under.
+        kind: EventKind,
+        /// The position.
+        position: u64,
+    },
+    /// The feed by type cannot be read for a type (it names an event the feed does not hold).
+    EventIndexUnreadable {
+        /// The type.
+        kind: EventKind,
+        /// What the store answered.
+        reason: String,
+    },
 }

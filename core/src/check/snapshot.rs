@@ -4,9 +4,13 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::listing::{owner_problem, InOrder};
-use super::problem::{Listing, Problem};
+use super::pages::{paged, FEED_PAGE, TYPE_PAGE};
+use super::problem::Problem;
 use super::reads::{absent_as_none, charge_index};
-use crate::domain::{AccountState, Book, BookCopy, Customer, EntryKind, Hold, LedgerEntry, Rental};
+use super::record::Listing;
+use crate::domain::{
+    AccountState, Book, BookCopy, Customer, EntryKind, Event, EventKind, Hold, LedgerEntry, Rental,
+};
 use crate::error::Result;
 use crate::ids::{CopyId, HoldId, RentalId};
 use crate::pricing::PlanVersion;
@@ -38,6 +42,12 @@ pub struct Snapshot {
     /// Every customer's holds (`Storage::customer_holds`), of every status, by hold id, without their queue
     /// position (derived from the queue, which [`Indexes`] keeps).
     pub holds: BTreeMap<u64, Hold>,
+    /// The event feed (`Storage::events_after`, page by page): the events not pruned, in the order read.
+    pub events: Vec<Event>,
+    /// The last position given (`Storage::last_event_position`).
+    pub last_event_position: u64,
+    /// Every consumer's checkpoint (`Storage::checkpoints`), by name.
+    pub checkpoints: Vec<(String, u64)>,
     /// What the store's indexes answered when it was read.
     pub indexes: Indexes,
     /// The listing problems found while reading that the maps above cannot show: a listing out of order, a
@@ -65,6 +75,9 @@ pub struct Indexes {
     pub copies_found: BTreeSet<u64>,
     /// The hold ids `Storage::hold` finds, probing from 1 to the largest listed + 16.
     pub holds_found: BTreeSet<u64>,
+    /// The positions the feed by type lists under each type (`Storage::events_of_types_after` of that type
+    /// alone, page by page), for every type it lists any under.
+    pub events_by_type: BTreeMap<EventKind, Vec<u64>>,
 }
 
 /// How far past the largest listed id the check probes for records no listing shows.
@@ -192,6 +205,27 @@ impl Snapshot {
         for id in 1..=last(self.holds.keys().next_back()) {
             if absent_as_none(storage.hold(HoldId::new(id)))?.is_some() {
                 indexes.holds_found.insert(id);
+            }
+        }
+        self.read_feed(storage)
+    }
+
+    /// The feed, its counter, the checkpoints and the feed by type.
+    fn read_feed<S: Storage + ?Sized>(&mut self, storage: &S) -> Result<()> {
+        let key = |e: &Event| Some(e.position);
+        self.events = paged(FEED_PAGE, key, |after| {
+            storage.events_after(after, FEED_PAGE)
+        })
+        .collect::<Result<_>>()?;
+        self.last_event_position = storage.last_event_position()?;
+        self.checkpoints = storage.checkpoints()?;
+        for kind in EventKind::ALL {
+            let page = |after| storage.events_of_types_after(&[kind], after, TYPE_PAGE);
+            let positions: Vec<u64> = paged(TYPE_PAGE, key, page)
+                .map(|e| e.map(|e| e.position))
+                .collect::<Result<_>>()?;
+            if !positions.is_empty() {
+                self.indexes.events_by_type.insert(kind, positions);
             }
         }
         Ok(())

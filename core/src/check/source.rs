@@ -4,10 +4,11 @@
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 
+use super::pages::{paged, FEED_PAGE, TYPE_PAGE};
 use super::problem::Problem;
 use super::reads::{absent_as_none, charge_index};
 use super::snapshot::Snapshot;
-use crate::domain::{AccountState, Book, BookCopy, Hold, LedgerEntry, Rental};
+use crate::domain::{AccountState, Book, BookCopy, Event, EventKind, Hold, LedgerEntry, Rental};
 use crate::error::{Error, Result};
 use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::pricing::PlanVersion;
@@ -56,6 +57,22 @@ pub(super) trait Source {
     fn active_holds(&self) -> Result<Vec<Hold>, Self::Error>;
     fn copy_found(&self, id: CopyId) -> Result<bool, Self::Error>;
     fn hold_found(&self, id: HoldId) -> Result<bool, Self::Error>;
+    /// The feed, in the order `events_after` gives it page by page.
+    fn feed(&self) -> Result<Stream<'_, Event, Self::Error>, Self::Error>;
+    /// The positions the feed by type lists under `kind` (`events_of_types_after` of that type alone, page by
+    /// page).
+    fn feed_of_type(
+        &self,
+        kind: EventKind,
+    ) -> Result<Stream<'_, Indexed, Self::Error>, Self::Error>;
+    fn last_event_position(&self) -> Result<u64, Self::Error>;
+    fn checkpoints(&self) -> Result<Vec<(String, u64)>, Self::Error>;
+}
+
+/// An entry of the feed by type as the check reads it: a position, or why the store could not read the rest.
+pub(super) enum Indexed {
+    At(u64),
+    Unreadable(String),
 }
 
 /// A store, read as the check goes: nothing is kept but what the rules need.
@@ -119,6 +136,32 @@ impl<S: Storage + ?Sized> Source for StorageSource<'_, S> {
     }
     fn hold_found(&self, id: HoldId) -> Result<bool> {
         Ok(absent_as_none(self.0.hold(id))?.is_some())
+    }
+    fn feed(&self) -> Result<Stream<'_, Event, Error>> {
+        Ok(paged(
+            FEED_PAGE,
+            |e: &Event| Some(e.position),
+            |after| self.0.events_after(after, FEED_PAGE),
+        ))
+    }
+    fn feed_of_type(&self, kind: EventKind) -> Result<Stream<'_, Indexed, Error>> {
+        let page = move |after| match self.0.events_of_types_after(&[kind], after, TYPE_PAGE) {
+            Ok(events) => Ok(events.iter().map(|e| Indexed::At(e.position)).collect()),
+            // A damaged index (naming an event the feed lacks) is a problem to name, not a failure to read.
+            Err(Error::Corruption(reason)) => Ok(vec![Indexed::Unreadable(reason)]),
+            Err(err) => Err(err),
+        };
+        let key = |entry: &Indexed| match entry {
+            Indexed::At(position) => Some(*position),
+            Indexed::Unreadable(_) => None,
+        };
+        Ok(paged(TYPE_PAGE, key, page))
+    }
+    fn last_event_position(&self) -> Result<u64> {
+        self.0.last_event_position()
+    }
+    fn checkpoints(&self) -> Result<Vec<(String, u64)>> {
+        self.0.checkpoints()
     }
 }
 
@@ -226,5 +269,20 @@ impl Source for SnapshotSource<'_> {
     }
     fn hold_found(&self, id: HoldId) -> Result<bool, Infallible> {
         Ok(self.snapshot.indexes.holds_found.contains(&id.get()))
+    }
+    fn feed(&self) -> Result<Stream<'_, Event, Infallible>, Infallible> {
+        Ok(stream(self.snapshot.events.iter().cloned()))
+    }
+    fn feed_of_type(&self, kind: EventKind) -> Result<Stream<'_, Indexed, Infallible>, Infallible> {
+        let listed = self.snapshot.indexes.events_by_type.get(&kind);
+        Ok(stream(
+            listed.into_iter().flatten().map(|p| Indexed::At(*p)),
+        ))
+    }
+    fn last_event_position(&self) -> Result<u64, Infallible> {
+        Ok(self.snapshot.last_event_position)
+    }
+    fn checkpoints(&self) -> Result<Vec<(String, u64)>, Infallible> {
+        Ok(self.snapshot.checkpoints.clone())
     }
 }

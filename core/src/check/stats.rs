@@ -33,6 +33,8 @@ pub struct CheckStats {
     pub lost_rentals: u64,
     /// Of which the copy was found since (or withdrawn): no longer lost under that rental.
     pub found_rentals: u64,
+    /// Events the feed holds (those not pruned).
+    pub events: u64,
 }
 
 /// The outcome of a check: what it counted and every problem it found (none: the store is consistent).

@@ -1,8 +1,9 @@
 //! The one pass of the check over a [`Source`]: books with their copies and queues, then customers with their
-//! accounts, ledgers and holds, then rentals with their charge entries, then the indexes. Each stage keeps only
-//! what a later one needs (`catalogue.rs`, `ledger.rs`, `holds.rs`, `rentals.rs`).
+//! accounts, ledgers and holds, then rentals with their charge entries, then the indexes, then the event feed.
+//! Each stage keeps only what a later one needs (`catalogue.rs`, `ledger.rs`, `holds.rs`, `rentals.rs`).
 
 use super::catalogue::Catalogue;
+use super::events;
 use super::holds::Holds;
 use super::indexes::{self, Records};
 use super::ledger::Ledger;
@@ -79,5 +80,6 @@ pub(super) fn walk<S: Source>(
         rentals: &rentals,
     };
     indexes::check(source, &records, &mut report)?;
+    events::check(source, &mut report)?;
     Ok(report)
 }

@@ -185,7 +185,7 @@ pub struct EventSubjects {
 }
 
 /// One event of a store's feed.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// Where the event is in the feed: strictly increasing and gap-free in commit order, from 1.
     pub position: u64,

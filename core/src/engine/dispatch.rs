@@ -166,6 +166,9 @@ fn dispatch<T: TxView>(tx: &mut T, op: &Operation, batch: &mut Batch) -> Result<
             name: name.clone(),
             position: events::set_checkpoint(tx, name, *position)?,
         },
+        Operation::RemoveCheckpoint { name } => {
+            Outcome::CheckpointRemoved(events::remove_checkpoint(tx, name)?)
+        }
         Operation::PruneEvents { before } => Outcome::Pruned(events::prune_events(tx, *before)?),
         Operation::Idempotent {
             key,

@@ -345,6 +345,13 @@ pub(crate) fn set_checkpoint<T: TxView>(
     Ok(position)
 }
 
+/// [`Operation::RemoveCheckpoint`](super::operation::Operation::RemoveCheckpoint): forgets consumer `name`'s
+/// checkpoint; answers the one it had.
+pub(crate) fn remove_checkpoint<T: TxView>(tx: &mut T, name: &str) -> Result<Option<u64>, T::E> {
+    check_name::<T::E>(name)?;
+    tx.remove_checkpoint(name)
+}
+
 /// [`Operation::PruneEvents`](super::operation::Operation::PruneEvents): removes the events before position
 /// `before`, refusing to drop one that a consumer with a checkpoint has not passed (every pruned position must be
 /// at most the lowest checkpoint). Answers how many were removed.

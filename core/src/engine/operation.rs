@@ -286,6 +286,12 @@ pub enum Operation {
         /// The last position it handled (0: none).
         position: u64,
     },
+    /// Forgets consumer `name`'s checkpoint (a consumer that is gone no longer holds back
+    /// [`Operation::PruneEvents`]). Appends no event. Answers [`Outcome::CheckpointRemoved`].
+    RemoveCheckpoint {
+        /// The consumer.
+        name: String,
+    },
     /// Removes the feed's events before position `before`, and is refused ([`Error::InvalidInput`] on `before`)
     /// if a consumer's checkpoint has not passed them all. Appends no event. Answers [`Outcome::Pruned`].
     PruneEvents {
@@ -371,6 +377,7 @@ impl Operation {
             Operation::BlockCustomer { .. } => "block_customer",
             Operation::UnblockCustomer { .. } => "unblock_customer",
             Operation::SetCheckpoint { .. } => "set_checkpoint",
+            Operation::RemoveCheckpoint { .. } => "remove_checkpoint",
             Operation::PruneEvents { .. } => "prune_events",
             Operation::Idempotent { operation, .. } => operation.name(),
             Operation::Restore(_) => "restore",
@@ -446,6 +453,8 @@ pub enum Outcome {
         /// Its checkpoint.
         position: u64,
     },
+    /// The checkpoint [`Operation::RemoveCheckpoint`] removed (`None`: the consumer had none).
+    CheckpointRemoved(Option<u64>),
     /// How many events [`Operation::PruneEvents`] removed.
     Pruned(u64),
 }

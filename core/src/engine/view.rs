@@ -185,6 +185,8 @@ pub(crate) trait TxView {
     fn remove_events_before(&mut self, before: u64) -> Result<u64, Self::E>;
     /// Stores the checkpoint of consumer `name`.
     fn put_checkpoint(&mut self, name: &str, position: u64) -> Result<(), Self::E>;
+    /// Removes consumer `name`'s checkpoint; answers the one it had.
+    fn remove_checkpoint(&mut self, name: &str) -> Result<Option<u64>, Self::E>;
     /// The consumer with the lowest checkpoint and that checkpoint, if any consumer has one.
     fn lowest_checkpoint(&mut self) -> Result<Option<(String, u64)>, Self::E>;
 }

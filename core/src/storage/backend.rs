@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 
 use crate::clock::{Clock, SystemClock};
 use crate::domain::{
-    AccountState, Book, BookCopy, BookUpdate, Customer, CustomerUpdate, Event, Hold, LedgerEntry,
-    NewBook, NewCustomer, Rental, RentalStatus, WordIndex,
+    AccountState, Book, BookCopy, BookUpdate, Customer, CustomerUpdate, Event, EventKind, Hold,
+    LedgerEntry, NewBook, NewCustomer, Rental, RentalStatus, WordIndex,
 };
 use crate::engine::{single, Operation, Outcome, RentRequest};
 use crate::error::Result;
@@ -310,6 +310,17 @@ pub trait Storage: Send + Sync {
     /// Positions are gap-free in commit order: once a position is read, no lower one appears later (only
     /// [`Operation::PruneEvents`] removes events, from the start of the feed). On PostgreSQL read from the primary.
     fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Event>>;
+    /// Up to `limit` events of the types `types` after position `after` (from the first for `None`), in position
+    /// order, read from the feed's index by type: each type's events are a range of it, merged in position order,
+    /// so the events of other types cost nothing — a page reads at most `limit` index entries of each type named,
+    /// and the events it answers. Answers the events the index names as they are stored (a damaged index can name
+    /// an event of another type; [`crate::check`] reports it). No types, no events.
+    fn events_of_types_after(
+        &self,
+        types: &[EventKind],
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>>;
     /// The feed's last position given (0: none yet), pruned or not.
     fn last_event_position(&self) -> Result<u64>;
     /// The checkpoint of consumer `name` (set by [`Operation::SetCheckpoint`]), if it has one.
@@ -495,6 +506,14 @@ macro_rules! forward_storage {
             }
             fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Event>> {
                 (**self).events_after(after, limit)
+            }
+            fn events_of_types_after(
+                &self,
+                types: &[EventKind],
+                after: Option<u64>,
+                limit: usize,
+            ) -> Result<Vec<Event>> {
+                (**self).events_of_types_after(types, after, limit)
             }
             fn last_event_position(&self) -> Result<u64> {
                 (**self).last_event_position()

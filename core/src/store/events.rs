@@ -13,9 +13,11 @@ pub const MAX_EVENTS_PAGE: usize = 1000;
 
 impl<S: Storage> BookStore<S> {
     /// Up to `limit` (1 to [`MAX_EVENTS_PAGE`]; 100 is a good page) events after position `after` (from the start
-    /// of the feed for `None`), in position order; with `types`, only the events of those types (the feed is read
-    /// past the others). A consumer passes the last position it handled as `after`: positions are gap-free in
-    /// commit order, so it never misses an event nor sees one twice.
+    /// of the feed for `None`), in position order; with `types`, only the events of those types, read from the
+    /// feed's index by type (the events of other types cost nothing, however many there are; an empty `types`
+    /// answers none). A consumer passes the last position it handled as `after`: positions are gap-free in
+    /// commit order, so it never misses an event nor sees one twice. An `after` past the feed's last position is
+    /// [`Error::InvalidInput`] on `after` (at the last position, the answer is empty).
     ///
     /// ```
     /// use koko_core::{BookStore, EventKind, NewBook, PricePlan};
@@ -41,30 +43,29 @@ impl<S: Storage> BookStore<S> {
                 format!("must be between 1 and {MAX_EVENTS_PAGE}, got {limit}"),
             ));
         }
-        let Some(types) = types else {
-            return self.storage.events_after(after, limit);
+        let events: Vec<Event> = match types {
+            None => self.storage.events_after(after, limit)?,
+            // The index names each type's events; a damaged one could name another type's, kept out here.
+            Some(types) => self
+                .storage
+                .events_of_types_after(types, after, limit)?
+                .into_iter()
+                .filter(|event| types.contains(&event.kind))
+                .collect(),
         };
-        let mut found = Vec::new();
-        let mut cursor = after;
-        loop {
-            let page = self.storage.events_after(cursor, MAX_EVENTS_PAGE)?;
-            let Some(last) = page.last() else {
-                return Ok(found);
-            };
-            cursor = Some(last.position);
-            let full = page.len() == MAX_EVENTS_PAGE;
-            for event in page {
-                if types.contains(&event.kind) {
-                    found.push(event);
-                    if found.len() == limit {
-                        return Ok(found);
-                    }
-                }
-            }
-            if !full {
-                return Ok(found);
+        if let (true, Some(after)) = (events.is_empty(), after) {
+            let last = self.storage.last_event_position()?;
+            if after > last {
+                return Err(Error::invalid_input(
+                    "after",
+                    format!(
+                        "the feed's last position is {last}: there is no position {after} to read after (a \
+                         store restored from an older backup starts again from its last position)"
+                    ),
+                ));
             }
         }
+        Ok(events)
     }
 
     /// The checkpoint of consumer `name`: the last position it handled, if it stored one.
@@ -90,6 +91,25 @@ impl<S: Storage> BookStore<S> {
                 "a checkpoint answered {other:?}"
             ))),
         }
+    }
+
+    /// Forgets consumer `name`'s checkpoint ([`Operation::RemoveCheckpoint`]), so a consumer that is gone no longer
+    /// holds back [`BookStore::prune_events`]; answers the checkpoint it had.
+    pub fn remove_checkpoint(&self, name: &str) -> Result<Option<u64>> {
+        match self.apply(Operation::RemoveCheckpoint {
+            name: name.to_owned(),
+        })? {
+            Outcome::CheckpointRemoved(had) => Ok(had),
+            other => Err(Error::Corruption(format!(
+                "removing a checkpoint answered {other:?}"
+            ))),
+        }
+    }
+
+    /// The feed's last position (0 before the first event): a consumer that starts now and wants only what comes
+    /// next stores it as its checkpoint. Pruning does not lower it.
+    pub fn last_event_position(&self) -> Result<u64> {
+        self.storage.last_event_position()
     }
 
     /// Removes the events before position `before` ([`Operation::PruneEvents`]), refused

@@ -3,7 +3,8 @@
 //! The rules are not restated here: each operation the store acknowledged (or, failed or in flight at the kill,
 //! turned out applied) is applied to [`koko_model::Model`], the one model of the store's rules, whose prediction
 //! must be what the store answered; the model's store then must be the store found ([`koko_model::diff`]). What is
-//! the checker's own is the crash policy: what may be lost, failed or half done, and whether an operation shows.
+//! the checker's own is the crash policy: what may be lost, failed or half done, and whether an operation shows —
+//! in the store's records and in its event feed, written in the same atomic step (`events.rs`).
 
 use koko_core::DEFAULT_PLAN_START;
 use koko_model::Model;
@@ -12,9 +13,11 @@ use crate::acklog::{AckLog, Ending, Op, Outcome};
 use crate::snapshot::{Snapshot, SnapshotExt};
 
 mod apply;
+mod events;
 mod observe;
 
 use apply::{apply, refused};
+use events::{check_feed, Seen};
 pub use observe::effect_visible;
 use observe::{is_present, observe};
 
@@ -98,6 +101,9 @@ pub struct Verified {
     pub found_credits: u64,
     /// Acknowledged returns with a damage fee found, the fee in the ledger.
     pub damaged: u64,
+    /// Events of the operations found in the store (acknowledged, or failed or in flight and applied) found in the
+    /// feed: a rent's `rental.opened`, a return's `rental.closed` and its ledger entries' `ledger.posted`, ….
+    pub events: u64,
 }
 
 /// Checks `actual` (the store after the run) against `before` (the store before it) plus the log, the rules being
@@ -120,6 +126,8 @@ pub fn verify(
     let mut problems = Vec::new();
     let mut verified = Verified::default();
     let mut losing = false;
+    let mut seen: Vec<Seen<'_>> = Vec::new();
+    let mut observed: Vec<(String, &Op, Outcome)> = Vec::new();
     for logged in &log.ops {
         let name = format!("run {} op {} ({:?})", logged.run, logged.seq, logged.op);
         now = now.max(logged.op.at().unwrap_or(now));
@@ -154,10 +162,22 @@ pub fn verify(
                         acked_ns: *acked_ns,
                         op: logged.op.clone(),
                     });
+                    seen.push(Seen {
+                        name,
+                        op: &logged.op,
+                        outcome,
+                        present: false,
+                    });
                     continue;
                 }
                 match apply(&mut model, &logged.op, outcome, now) {
                     Ok(()) => {
+                        seen.push(Seen {
+                            name,
+                            op: &logged.op,
+                            outcome,
+                            present: true,
+                        });
                         verified.acked_present += 1;
                         verified.count(&logged.op, outcome);
                         if let Op::Batch { ops } = &logged.op {
@@ -199,6 +219,7 @@ pub fn verify(
                             if let Err(e) = apply(&mut model, &logged.op, &outcome, now) {
                                 problems.push(format!("{name}: failed, and is half applied: {e}"));
                             }
+                            observed.push((name, &logged.op, outcome));
                         }
                     }
                 }
@@ -215,12 +236,20 @@ pub fn verify(
                             problems
                                 .push(format!("{name}: in flight at the kill, half applied: {e}"));
                         }
+                        observed.push((name, &logged.op, outcome));
                     }
                     None => verified.in_flight_absent += 1,
                 }
             }
         }
     }
+    seen.extend(observed.iter().map(|(name, op, outcome)| Seen {
+        name: name.clone(),
+        op,
+        outcome,
+        present: true,
+    }));
+    verified.events = check_feed(&seen, before.last_event_position, actual, &mut problems);
     for difference in model.state.diff(actual) {
         problems.push(format!(
             "store differs from the log's account: {difference}"

@@ -79,10 +79,10 @@ impl<K: Ord, V> Map<K, V> {
         self.map.insert(key, value)
     }
 
-    /// Removes every entry before `key` (not counted: a write); answers how many.
-    pub(super) fn remove_before(&mut self, key: &K) -> usize {
+    /// Removes every entry before `key` (not counted: a write); answers them.
+    pub(super) fn take_before(&mut self, key: &K) -> BTreeMap<K, V> {
         let kept = self.map.split_off(key);
-        std::mem::replace(&mut self.map, kept).len()
+        std::mem::replace(&mut self.map, kept)
     }
 
     pub(super) fn reads(&self) -> u64 {

@@ -10,8 +10,8 @@ use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::email_key;
 use crate::domain::{
-    AccountState, Book, BookCopy, Customer, Event, Hold, LedgerEntry, Rental, RentalStatus,
-    WordIndex,
+    AccountState, Book, BookCopy, Customer, Event, EventKind, Hold, LedgerEntry, Rental,
+    RentalStatus, WordIndex,
 };
 use crate::engine::{self, Batch, KeyRecord, Operation, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -19,6 +19,7 @@ use crate::ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, RentalId};
 use crate::pricing::PlanVersion;
 
 mod counted;
+mod events;
 mod holds;
 mod indexes;
 mod rentals;
@@ -102,6 +103,8 @@ struct Inner {
     /// The event feed by position (shared records: a dry run's copy of the store copies pointers, not events),
     /// the last position given, and the consumers' checkpoints.
     events: Map<u64, Arc<Event>>,
+    /// The feed by type: (type, position), one entry per event (a filtered page reads its types' ranges).
+    events_by_type: Set<(EventKind, u64)>,
     last_event: u64,
     checkpoints: std::collections::BTreeMap<String, u64>,
 }
@@ -147,6 +150,7 @@ impl Inner {
             self.notified.reads(),
             self.words.reads(),
             self.events.reads(),
+            self.events_by_type.reads(),
         ]
         .iter()
         .sum()
@@ -551,13 +555,16 @@ impl Storage for MemoryStorage {
     }
 
     fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Event>> {
-        let inner = self.lock();
-        Ok(inner
-            .events
-            .range((from(after), Bound::Unbounded))
-            .take(limit)
-            .map(|(_, event)| (**event).clone())
-            .collect())
+        Ok(self.feed_after(after, limit))
+    }
+
+    fn events_of_types_after(
+        &self,
+        types: &[EventKind],
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>> {
+        self.feed_of_types_after(types, after, limit)
     }
 
     fn last_event_position(&self) -> Result<u64> {
@@ -569,12 +576,7 @@ impl Storage for MemoryStorage {
     }
 
     fn checkpoints(&self) -> Result<Vec<(String, u64)>> {
-        Ok(self
-            .lock()
-            .checkpoints
-            .iter()
-            .map(|(name, position)| (name.clone(), *position))
-            .collect())
+        Ok(self.consumer_checkpoints())
     }
 
     fn word_matches(

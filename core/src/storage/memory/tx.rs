@@ -390,6 +390,7 @@ impl TxView for Inner {
         // The one writer's counter, under the store's lock: positions follow the order of the writes.
         let position = self.last_event + 1;
         self.last_event = position;
+        self.events_by_type.insert((event.kind, position));
         self.events
             .insert(position, Arc::new(event.at_position(position)));
         Ok(())
@@ -406,17 +407,29 @@ impl TxView for Inner {
 
     fn put_event(&mut self, event: &Event) -> Result<()> {
         self.last_event = self.last_event.max(event.position);
-        self.events.insert(event.position, Arc::new(event.clone()));
+        let replaced = self.events.insert(event.position, Arc::new(event.clone()));
+        if let Some(old) = replaced {
+            self.events_by_type.remove(&(old.kind, old.position));
+        }
+        self.events_by_type.insert((event.kind, event.position));
         Ok(())
     }
 
     fn remove_events_before(&mut self, before: u64) -> Result<u64> {
-        Ok(self.events.remove_before(&before) as u64)
+        let removed = self.events.take_before(&before);
+        for event in removed.values() {
+            self.events_by_type.remove(&(event.kind, event.position));
+        }
+        Ok(removed.len() as u64)
     }
 
     fn put_checkpoint(&mut self, name: &str, position: u64) -> Result<()> {
         self.checkpoints.insert(name.to_owned(), position);
         Ok(())
+    }
+
+    fn remove_checkpoint(&mut self, name: &str) -> Result<Option<u64>> {
+        Ok(self.checkpoints.remove(name))
     }
 
     fn lowest_checkpoint(&mut self) -> Result<Option<(String, u64)>> {

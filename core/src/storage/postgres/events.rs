@@ -137,6 +137,17 @@ pub(super) fn remove_before(tx: &mut PgTx<'_, '_>, before: u64) -> Result<u64, T
 }
 
 /// Stores consumer `name`'s checkpoint.
+pub(super) fn remove_checkpoint(tx: &mut PgTx<'_, '_>, name: &str) -> Result<Option<u64>, TxError> {
+    let row = tx.query_opt(
+        "DELETE FROM koko_event_checkpoints WHERE name = $1 RETURNING position",
+        &[&name],
+    )?;
+    match row {
+        Some(row) => Ok(Some(to_u64(row.try_get(0).map_err(pg_error)?)?)),
+        None => Ok(None),
+    }
+}
+
 pub(super) fn put_checkpoint(
     tx: &mut PgTx<'_, '_>,
     name: &str,
@@ -182,6 +193,44 @@ pub(super) fn events_after(
         "SELECT position, id, type, at, book_id, copy_id, customer_id, rental_id, hold_id, data
          FROM koko_events WHERE position > $1 ORDER BY position LIMIT $2",
         &[&after, &limit],
+    )?;
+    rows.iter().map(event_row).collect()
+}
+
+/// Up to `limit` events of `types` after `after`, in position order, from the primary: each type's range of
+/// `koko_events_by_type` (at most `limit` rows of each), merged by position.
+///
+/// Each type's range is written as a row comparison from `(type, after)` bounded by `type <= t.type` and ordered
+/// by `(type, position)`, not as `type = t.type … ORDER BY position`: with an equality the primary key also
+/// yields the order, and for a common type the planner prefers walking it and filtering, which reads the events
+/// of every other type; no other index yields `(type, position)` order, so the feed by type answers.
+pub(super) fn events_of_types_after(
+    reader: &Reader,
+    types: &[EventKind],
+    after: Option<u64>,
+    limit: usize,
+) -> Result<Vec<Event>> {
+    let Ok(after) = i64::try_from(after.unwrap_or(0)) else {
+        return Ok(Vec::new());
+    };
+    let mut kinds = types.to_vec();
+    kinds.sort_unstable();
+    kinds.dedup();
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<&str> = kinds.into_iter().map(EventKind::as_str).collect();
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let rows = reader.query(
+        "SELECT e.position, e.id, e.type, e.at, e.book_id, e.copy_id, e.customer_id, e.rental_id, e.hold_id,
+             e.data
+         FROM unnest($1::text[]) AS t(type)
+         CROSS JOIN LATERAL (
+             SELECT * FROM koko_events
+             WHERE (koko_events.type, koko_events.position) > (t.type, $2) AND koko_events.type <= t.type
+             ORDER BY koko_events.type, koko_events.position LIMIT $3) AS e
+         ORDER BY e.position LIMIT $3",
+        &[&names, &after, &limit],
     )?;
     rows.iter().map(event_row).collect()
 }

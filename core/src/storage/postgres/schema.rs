@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i32, &str)] = &[
     (5, include_str!("005_indexes.sql")),
     (6, include_str!("006_indexes.sql")),
     (7, include_str!("007_events.sql")),
+    (8, include_str!("008_events_by_type.sql")),
 ];
 
 /// Key of the advisory lock that serialises migrations between processes starting together.

@@ -420,6 +420,15 @@ impl Storage for PostgresStorage {
         events::events_after(&self.reader, after, limit)
     }
 
+    fn events_of_types_after(
+        &self,
+        types: &[crate::EventKind],
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<crate::Event>> {
+        events::events_of_types_after(&self.reader, types, after, limit)
+    }
+
     fn last_event_position(&self) -> Result<u64> {
         events::last_position_read(&self.reader)
     }

@@ -411,6 +411,10 @@ impl TxView for PgTx<'_, '_> {
         events::put_checkpoint(self, name, position)
     }
 
+    fn remove_checkpoint(&mut self, name: &str) -> Result<Option<u64>, TxError> {
+        events::remove_checkpoint(self, name)
+    }
+
     fn lowest_checkpoint(&mut self) -> Result<Option<(String, u64)>, TxError> {
         events::lowest_checkpoint(self)
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::domain::WordIndex;
+use crate::domain::{EventKind, WordIndex};
 use crate::ids::{BookId, CopyId, CustomerId, RentalId};
 
 /// The `events` tags (layout 7): an event by position, the last position given, a consumer's checkpoint.
@@ -15,6 +15,26 @@ pub(super) const CHECKPOINT: u8 = b'c';
 pub(super) fn event_key(position: u64) -> [u8; 9] {
     let mut key = [EVENT; 9];
     key[1..].copy_from_slice(&position.to_be_bytes());
+    key
+}
+
+/// The `events` tag of the feed by type (layout 8): `t` ++ type ++ `0` ++ position → nothing.
+pub(super) const EVENT_OF_TYPE: u8 = b't';
+
+/// The `events` prefix of the events of type `kind`: `t` ++ its dotted name (UTF-8) ++ `0`.
+pub(super) fn event_type_prefix(kind: EventKind) -> Vec<u8> {
+    let name = kind.as_str().as_bytes();
+    let mut key = Vec::with_capacity(name.len() + 10);
+    key.push(EVENT_OF_TYPE);
+    key.extend_from_slice(name);
+    key.push(0);
+    key
+}
+
+/// The `events` key of the event at `position` in the feed by type: [`event_type_prefix`] ++ position.
+pub(super) fn event_type_key(kind: EventKind, position: u64) -> Vec<u8> {
+    let mut key = event_type_prefix(kind);
+    key.extend_from_slice(&position.to_be_bytes());
     key
 }
 

@@ -1,6 +1,6 @@
 //! The on-disk layout: the trees, how keys and values are encoded, and the migration from older layouts.
 //!
-//! Layout version 7 ([`SCHEMA_VERSION`], this one):
+//! Layout version 8 ([`SCHEMA_VERSION`], this one):
 //! - `meta`: `schema_version` and the id counters (`next_id:<kind>`), big-endian `u64`s;
 //! - `books`, `copies`, `customers`, `rentals`: id (big-endian `u64`) → postcard record;
 //! - `titles` (title key → book id), `isbns` (ISBN → book id), `book_copies` (book id → postcard list of copy ids);
@@ -44,7 +44,11 @@
 //!   record id → nothing, one key per word of each book and customer (see `domain::words`);
 //! - `events` (since layout 7): `e` ++ position → the JSON [`Event`](crate::Event), one key per event of the
 //!   feed; `n` → the last position given (big-endian `u64`; kept when the feed is pruned, so positions are
-//!   never given twice); `c` ++ consumer name (UTF-8) → the consumer's checkpoint (big-endian `u64`).
+//!   never given twice); `c` ++ consumer name (UTF-8) → the consumer's checkpoint (big-endian `u64`); and
+//!   (since layout 8) the feed by type, `t` ++ the event's type (its dotted name, UTF-8) ++ `0` ++ position →
+//!   nothing, one key per event, written with it and pruned with it (a page of some types reads their ranges,
+//!   not the events of the others). It lives in `events` rather than a tree of its own: every batch that appends
+//!   events writes `events` already, and sled's transactions cost more with every tree they span.
 //!
 //! Version 1 (Koko 0.1) had no `available_copies` and empty values in `active_rentals`; version 2 had no
 //! accounts and stored rentals without renewals; version 3 had no holds and stored rentals without the `lost`
@@ -52,7 +56,7 @@
 //! customer's active holds, nor of the open rentals by due date or by customer; version 5 had no `closed_rentals`,
 //! no ledger by date (`d` keys of `accounts`) nor customers who owe (`o`), no `customer_emails`, and kept a customer's open rentals
 //! untagged, without their count or due dates; version 6 had no `events` (a store from before starts its feed
-//! empty, at position 1). `migrate.rs` rebuilds what a version lacks from the
+//! empty, at position 1); version 7 had no feed by type (`t` keys of `events`). `migrate.rs` rebuilds what a version lacks from the
 //! records. The keys themselves are built in `keys.rs`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,7 +74,7 @@ use crate::pricing::Quote;
 pub(super) use super::keys::*;
 
 /// The on-disk layout version this code reads and writes.
-pub(super) const SCHEMA_VERSION: u64 = 7;
+pub(super) const SCHEMA_VERSION: u64 = 8;
 pub(super) const SCHEMA_KEY: &[u8] = b"schema_version";
 
 /// Tree positions: every write names its tree by one of these.

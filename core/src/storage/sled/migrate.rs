@@ -4,8 +4,8 @@
 
 use super::layout::*;
 use crate::domain::{
-    book_words, customer_words, Book, BookCopy, CopyStatus, Customer, EntryKind, Hold, HoldStatus,
-    LedgerEntry, WordIndex,
+    book_words, customer_words, Book, BookCopy, CopyStatus, Customer, EntryKind, Event, Hold,
+    HoldStatus, LedgerEntry, WordIndex,
 };
 use crate::engine::StoredAccount;
 use crate::error::{Error, Result};
@@ -29,8 +29,8 @@ pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
         }
         Some(version @ 1..) => {
             // Each step brings layout `n` to `n + 1`; an older store takes every step from its own.
-            let steps: [fn(&Trees) -> Result<()>; 6] = [
-                migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6,
+            let steps: [fn(&Trees) -> Result<()>; 7] = [
+                migrate_v1, migrate_v2, migrate_v3, migrate_v4, migrate_v5, migrate_v6, migrate_v7,
             ];
             let first = usize::try_from(version - 1).unwrap_or(usize::MAX);
             for step in steps.get(first..).unwrap_or_default() {
@@ -59,6 +59,24 @@ pub(super) fn migrate(db: &sled::Db, trees: &Trees) -> Result<Option<u64>> {
 /// 1, with its next change); nothing is rebuilt. The version still moves, so a Koko from before, which would
 /// write changes without their events, refuses the store.
 fn migrate_v6(_trees: &Trees) -> Result<()> {
+    Ok(())
+}
+
+/// Version 7 → 8: indexes every event of the feed by type (`t` keys of `events`), from scratch (the keys of an
+/// interrupted run are cleared first).
+fn migrate_v7(trees: &Trees) -> Result<()> {
+    let events = trees.get(EVENTS);
+    for item in events.scan_prefix([EVENT_OF_TYPE]) {
+        let (key, _) = item.map_err(Error::storage)?;
+        events.remove(key).map_err(Error::storage)?;
+    }
+    for item in events.scan_prefix([EVENT]) {
+        let (_, raw) = item.map_err(Error::storage)?;
+        let event = Event::decode(&raw)?;
+        events
+            .insert(event_type_key(event.kind, event.position), &[])
+            .map_err(Error::storage)?;
+    }
     Ok(())
 }
 

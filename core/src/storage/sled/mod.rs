@@ -1,7 +1,8 @@
 //! [`SledStorage`]: the embedded, durable default backend.
 //!
 //! `layout` holds the on-disk format and its migrations, `shared` the options and what callers and the committer
-//! share, `tx` an operation's view inside a batch, `committer` the caller that writes.
+//! share, `tx` an operation's view inside a batch, `committer` the caller that writes, `events` the reads of the
+//! event feed (by position, and by type).
 
 use std::path::Path;
 
@@ -23,7 +24,7 @@ use super::pause::WriteGate;
 use super::{BatchResults, Records, Storage};
 use crate::domain::email_key;
 use crate::domain::{
-    AccountState, Book, BookCopy, Customer, EntryKind, Event, Hold, LedgerEntry, Rental,
+    AccountState, Book, BookCopy, Customer, EntryKind, Event, EventKind, Hold, LedgerEntry, Rental,
     RentalStatus, WordIndex,
 };
 use crate::engine::{KeyRecord, Operation, StoredAccount};
@@ -32,6 +33,7 @@ use crate::ids::{BookId, CopyId, CustomerId, HoldId, RentalId};
 use crate::pricing::PlanVersion;
 
 mod committer;
+mod events;
 mod holds;
 mod indexes;
 mod keys;
@@ -569,28 +571,20 @@ impl Storage for SledStorage {
     }
 
     fn events_after(&self, after: Option<u64>, limit: usize) -> Result<Vec<Event>> {
-        let from = layout::event_key(after.map_or(0, |a| a.saturating_add(1)));
-        let to = [layout::EVENT + 1];
-        let mut events = Vec::new();
-        if after == Some(u64::MAX) {
-            return Ok(events);
-        }
-        for item in self
-            .tree(layout::EVENTS)
-            .range(from.to_vec()..to.to_vec())
-            .take(limit)
-        {
-            let (_, raw) = item.map_err(Error::storage)?;
-            events.push(Event::decode(&raw)?);
-        }
-        Ok(events)
+        self.feed_after(after, limit)
+    }
+
+    fn events_of_types_after(
+        &self,
+        types: &[EventKind],
+        after: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Event>> {
+        self.feed_of_types_after(types, after, limit)
     }
 
     fn last_event_position(&self) -> Result<u64> {
-        self.tree(layout::EVENTS)
-            .get(layout::EVENT_COUNTER)
-            .map_err(Error::storage)?
-            .map_or(Ok(0), |raw| layout::decode_u64(&raw))
+        self.last_given()
     }
 
     fn checkpoint(&self, name: &str) -> Result<Option<u64>> {
@@ -602,14 +596,7 @@ impl Storage for SledStorage {
     }
 
     fn checkpoints(&self) -> Result<Vec<(String, u64)>> {
-        self.tree(layout::EVENTS)
-            .scan_prefix([layout::CHECKPOINT])
-            .map(|item| {
-                let (key, raw) = item.map_err(Error::storage)?;
-                let name = String::from_utf8_lossy(key.get(1..).unwrap_or_default()).into_owned();
-                Ok((name, layout::decode_u64(&raw)?))
-            })
-            .collect()
+        self.consumer_checkpoints()
     }
 
     fn with_writes_paused(&self, read: &mut dyn FnMut() -> Result<()>) -> Result<()> {

@@ -19,10 +19,10 @@ use super::layout::{
     OPEN_BY_DUE, OPEN_COUNT, OPEN_DUE, OPEN_OF_CUSTOMER, PLANS, PLAN_STARTS, QUEUE_LENGTH, READY,
     READY_BY_BOOK, READY_UNTIL, RENTALS, TITLES, WAITING, WORDS,
 };
-use super::layout::{checkpoint_key, event_key, CHECKPOINT, EVENTS, EVENT_COUNTER};
+use super::layout::{checkpoint_key, event_key, event_type_key, CHECKPOINT, EVENTS, EVENT_COUNTER};
 use crate::domain::{
-    Book, BookCopy, CopyStatus, Customer, Event, Hold, HoldStatus, LedgerEntry, NewEvent, Rental,
-    RentalStatus, WordIndex,
+    Book, BookCopy, CopyStatus, Customer, Event, EventKind, Hold, HoldStatus, LedgerEntry,
+    NewEvent, Rental, RentalStatus, WordIndex,
 };
 use crate::engine::{in_force, IdKind, KeyRecord, StoredAccount, TxView};
 use crate::error::{Error, Result};
@@ -438,6 +438,11 @@ impl TxView for SledTx<'_> {
         let position = self.last_event_position()? + 1;
         let event = event.at_position(position);
         self.set(EVENTS, EVENT_COUNTER, Some(id_key(position).to_vec()));
+        self.set(
+            EVENTS,
+            &event_type_key(event.kind, position),
+            Some(Vec::new()),
+        );
         self.set(EVENTS, &event_key(position), Some(event.encode()?));
         Ok(())
     }
@@ -455,7 +460,17 @@ impl TxView for SledTx<'_> {
 
     fn put_event(&mut self, event: &Event) -> Result<()> {
         self.raise_event_position(event.position)?;
-        self.set(EVENTS, &event_key(event.position), Some(event.encode()?));
+        let key = event_key(event.position);
+        let replaced = self.with_raw(EVENTS, &key, |raw| raw.map(Event::decode).transpose())?;
+        if let Some(old) = replaced {
+            self.set(EVENTS, &event_type_key(old.kind, old.position), None);
+        }
+        self.set(
+            EVENTS,
+            &event_type_key(event.kind, event.position),
+            Some(Vec::new()),
+        );
+        self.set(EVENTS, &key, Some(event.encode()?));
         Ok(())
     }
 
@@ -463,6 +478,13 @@ impl TxView for SledTx<'_> {
         let keys = self.all_between(EVENTS, &event_key(0), &event_key(before))?;
         for key in &keys {
             self.set(EVENTS, key, None);
+        }
+        // The feed by type: each type's range below `before`, so no pruned event is read.
+        for kind in EventKind::ALL {
+            let from = event_type_key(kind, 0);
+            for key in self.all_between(EVENTS, &from, &event_type_key(kind, before))? {
+                self.set(EVENTS, &key, None);
+            }
         }
         Ok(keys.len() as u64)
     }
@@ -474,6 +496,15 @@ impl TxView for SledTx<'_> {
             Some(id_key(position).to_vec()),
         );
         Ok(())
+    }
+
+    fn remove_checkpoint(&mut self, name: &str) -> Result<Option<u64>> {
+        let key = checkpoint_key(name);
+        let had = self.with_raw(EVENTS, &key, |raw| raw.map(decode_u64).transpose())?;
+        if had.is_some() {
+            self.set(EVENTS, &key, None);
+        }
+        Ok(had)
     }
 
     fn lowest_checkpoint(&mut self) -> Result<Option<(String, u64)>> {
