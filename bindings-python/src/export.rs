@@ -1,17 +1,18 @@
-//! Reports over every open rental that a server hands out as they are produced: the active-rentals CSV as an
-//! iterator of byte chunks (`BookStore.export_active_rentals_csv_chunks`), and the charges outstanding on them
-//! (`BookStore.outstanding_charges`). Glue only: the rows and the sums are the core's.
+//! Reports that a server hands out as they are produced: the CSV exports as iterators of byte chunks
+//! (`BookStore.export_csv_chunks`, `BookStore.export_active_rentals_csv_chunks`), and the charges outstanding on the
+//! open rentals (`BookStore.outstanding_charges`). Glue only: the rows and the sums are the core's.
 //!
-//! The CSV is written by the core's `BookStore::export_active_rentals_csv` on a thread of its own, into a writer
+//! A CSV is written by the core's `BookStore::export_csv_with_progress` on a thread of its own, into a writer
 //! that cuts it into chunks and passes them through a bounded channel: at most [`CHUNKS_IN_FLIGHT`] chunks wait
 //! for the reader, so memory stays a few chunks whatever the number of rentals, and a reader that stops (drops or
 //! `close()`s the iterator) ends the export at its next chunk.
 
 use std::io::{self, Write};
 use std::sync::mpsc::{sync_channel, Receiver, RecvError, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use koko_core::{ExportKind, ExportProgress};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 use rust_decimal::Decimal;
@@ -70,13 +71,17 @@ impl Write for ChunkWriter {
     }
 }
 
-/// The active-rentals CSV as it is written: iterate for `bytes` chunks (the header row first). `close()` (or
-/// dropping it) stops the export; `BookStore.close()` waits for an export in progress, so finish or close the
-/// iterator first.
+/// A CSV export as it is written: iterate for `bytes` chunks (the header row first); `rows` counts the data rows
+/// written so far. `close()` (or dropping it) stops the export; `BookStore.close()` waits for an export in progress,
+/// so finish or close the iterator first.
 #[pyclass(module = "koko", name = "CsvChunks")]
 pub struct CsvChunks {
     /// `None` once exhausted, failed or closed.
     receiver: Mutex<Option<Receiver<Piece>>>,
+    /// The rows the exporting thread has written.
+    progress: Arc<ExportProgress>,
+    /// What is exported.
+    kind: ExportKind,
 }
 
 enum Next {
@@ -110,6 +115,19 @@ impl CsvChunks {
             Next::Failed(err) => Err(to_py(err)),
             Next::Done => Ok(None),
         }
+    }
+
+    /// The data rows written so far (the header row not counted): exact once iteration has ended; while it runs,
+    /// rows already written may still wait in chunks not yet read.
+    #[getter]
+    fn rows(&self) -> u64 {
+        self.progress.rows()
+    }
+
+    /// What is exported: `active-rentals`, `overdue`, `ledger`, `books` or `customers`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.kind.name()
     }
 
     /// Stops the export (the exporting thread ends at its next chunk); later iteration ends at once.
@@ -172,47 +190,32 @@ impl BookStore {
         slf: &Bound<'_, Self>,
         chunk_size: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<CsvChunks> {
-        let chunk_size = match chunk_size {
-            Some(size) if !size.is_none() => count("chunk_size", size)? as usize,
-            _ => DEFAULT_CHUNK_SIZE,
-        };
-        if !(1..=MAX_CHUNK_SIZE).contains(&chunk_size) {
-            return Err(invalid(
-                "chunk_size",
-                format!("expected 1 to {MAX_CHUNK_SIZE} bytes"),
-            ));
-        }
+        chunks(slf, ExportKind::ActiveRentals, chunk_size)
+    }
+
+    /// The `kind` export as CSV (`active-rentals`, `overdue`, `ledger`, `books` or `customers`: the columns and
+    /// rows of `koko export KIND`), streamed in chunks of `chunk_size` bytes.
+    #[pyo3(signature = (kind, chunk_size = None))]
+    fn export_csv_chunks(
+        slf: &Bound<'_, Self>,
+        kind: &Bound<'_, PyAny>,
+        chunk_size: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<CsvChunks> {
         {
-            // A closed store raises here rather than at the first chunk.
+            // A closed store raises StoreClosed whatever the arguments.
             let guard = slf.get().read()?;
             open(&guard)?;
         }
-        let (sender, receiver) = sync_channel::<Piece>(CHUNKS_IN_FLIGHT);
-        let store = slf.clone().unbind();
-        std::thread::Builder::new()
-            .name("koko-csv-export".into())
-            .spawn(move || {
-                let mut writer = ChunkWriter {
-                    buffer: Vec::with_capacity(chunk_size),
-                    size: chunk_size,
-                    sender: sender.clone(),
-                };
-                let exported = match store.get().read() {
-                    Ok(guard) => match guard.as_ref() {
-                        Some(inner) => inner.export_active_rentals_csv(&mut writer).map(drop),
-                        None => Err(closed_meanwhile()),
-                    },
-                    Err(_) => Err(closed_meanwhile()),
-                };
-                if let Err(err) = exported {
-                    // Nobody to tell when the reader is gone (that is how the export stopped).
-                    let _ = sender.send(Err(err));
-                }
-            })
-            .map_err(|e| to_py(koko_core::Error::Storage(Box::new(e))))?;
-        Ok(CsvChunks {
-            receiver: Mutex::new(Some(receiver)),
-        })
+        let kind: ExportKind = match kind.extract::<String>() {
+            Ok(name) => name.parse().py_err()?,
+            Err(_) => {
+                return Err(invalid(
+                    "kind",
+                    "expected a string: active-rentals, overdue, ledger, books or customers",
+                ))
+            }
+        };
+        chunks(slf, kind, chunk_size)
     }
 
     /// What every open rental would be charged if all came back at `at` (now by default), summed by currency.
@@ -239,6 +242,61 @@ impl BookStore {
                 .collect(),
         })
     }
+}
+
+/// Starts the `kind` export on a thread of its own; its chunks come through the returned iterator.
+fn chunks(
+    slf: &Bound<'_, BookStore>,
+    kind: ExportKind,
+    chunk_size: Option<&Bound<'_, PyAny>>,
+) -> PyResult<CsvChunks> {
+    let chunk_size = match chunk_size {
+        Some(size) if !size.is_none() => count("chunk_size", size)? as usize,
+        _ => DEFAULT_CHUNK_SIZE,
+    };
+    if !(1..=MAX_CHUNK_SIZE).contains(&chunk_size) {
+        return Err(invalid(
+            "chunk_size",
+            format!("expected 1 to {MAX_CHUNK_SIZE} bytes"),
+        ));
+    }
+    {
+        // A closed store raises here rather than at the first chunk.
+        let guard = slf.get().read()?;
+        open(&guard)?;
+    }
+    let (sender, receiver) = sync_channel::<Piece>(CHUNKS_IN_FLIGHT);
+    let store = slf.clone().unbind();
+    let progress = Arc::new(ExportProgress::new());
+    let counted = Arc::clone(&progress);
+    std::thread::Builder::new()
+        .name("koko-csv-export".into())
+        .spawn(move || {
+            let mut writer = ChunkWriter {
+                buffer: Vec::with_capacity(chunk_size),
+                size: chunk_size,
+                sender: sender.clone(),
+            };
+            let exported = match store.get().read() {
+                Ok(guard) => match guard.as_ref() {
+                    Some(inner) => inner
+                        .export_csv_with_progress(kind, &mut writer, &counted)
+                        .map(drop),
+                    None => Err(closed_meanwhile()),
+                },
+                Err(_) => Err(closed_meanwhile()),
+            };
+            if let Err(err) = exported {
+                // Nobody to tell when the reader is gone (that is how the export stopped).
+                let _ = sender.send(Err(err));
+            }
+        })
+        .map_err(|e| to_py(koko_core::Error::Storage(Box::new(e))))?;
+    Ok(CsvChunks {
+        receiver: Mutex::new(Some(receiver)),
+        progress,
+        kind,
+    })
 }
 
 fn closed_meanwhile() -> koko_core::Error {

@@ -5,6 +5,7 @@
 mod batch;
 mod convert;
 mod errors;
+mod events;
 mod export;
 mod inner;
 mod operations;
@@ -18,6 +19,7 @@ mod store_accounts;
 mod store_backup;
 mod store_catalogue;
 mod store_circulation;
+mod store_events;
 mod store_rentals;
 mod store_search;
 
@@ -45,6 +47,7 @@ fn _koko(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<records_circulation::Hold>()?;
     module.add_class::<records_circulation::Found>()?;
     module.add_class::<records_circulation::Notice>()?;
+    module.add_class::<events::Event>()?;
     module.add_class::<export::CsvChunks>()?;
     module.add_class::<export::OutstandingCharges>()?;
     module.add_class::<export::CurrencyTotal>()?;

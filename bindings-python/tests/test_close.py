@@ -66,7 +66,7 @@ def _arguments(method: Any) -> Dict[str, Any]:
             continue
         if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
             continue
-        args[name] = "koko-export.csv" if name == "path" else 1
+        args[name] = {"path": "koko-export.csv", "name": "a-consumer"}.get(name, 1)
     return args
 
 
@@ -91,7 +91,7 @@ def test_every_method_of_a_closed_store_raises_store_closed(
     store.close()
     monkeypatch.chdir(tmp_path)
     methods = _instance_methods()
-    assert {"books", "rent", "pay", "iter_books", "apply_batch", "notices"} <= set(methods)
+    assert {"books", "rent", "pay", "iter_books", "apply_batch", "notices", "events", "set_checkpoint"} <= set(methods)
     for name in methods:
         method = getattr(store, name)
         args = _arguments(method)

@@ -145,3 +145,12 @@ def walk_and_close(path: str) -> int:
         print(closed.kind)
     plans = {koko.PricePlan.story1(), koko.PricePlan.story3()}
     return len(plans)
+
+
+def export_to(store: koko.BookStore, path: str) -> int:
+    chunks = store.export_csv_chunks("ledger", chunk_size=1 << 16)
+    with open(path, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
+    kind: str = chunks.kind
+    return chunks.rows + len(kind) * 0

@@ -1,10 +1,10 @@
-//! `koko export` and `koko report revenue`: CSV to standard output or a file, streamed record by record.
+//! `koko export` and `koko report revenue`: CSV to standard output or a file, streamed record by record (the
+//! exports' columns and rows are the core's `BookStore::export_csv`).
 
 use std::io::Write;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use clap::ValueEnum;
-use koko_core::CopyStatus;
 
 use crate::store::Store;
 
@@ -23,120 +23,26 @@ pub(crate) enum ExportKind {
     Ledger,
 }
 
-fn time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+impl From<ExportKind> for koko_core::ExportKind {
+    fn from(kind: ExportKind) -> Self {
+        match kind {
+            ExportKind::Books => koko_core::ExportKind::Books,
+            ExportKind::Customers => koko_core::ExportKind::Customers,
+            ExportKind::ActiveRentals => koko_core::ExportKind::ActiveRentals,
+            ExportKind::Overdue => koko_core::ExportKind::Overdue,
+            ExportKind::Ledger => koko_core::ExportKind::Ledger,
+        }
+    }
 }
 
-fn opt_time(at: Option<DateTime<Utc>>) -> String {
-    at.map(time).unwrap_or_default()
-}
-
-/// Writes `what` as CSV with a header row; answers the number of data rows.
+/// Writes `what` as CSV with a header row (the core's writer: the Python binding and the REST API's export jobs
+/// write the same); answers the number of data rows.
 pub(crate) fn write(
     store: &Store,
     what: ExportKind,
     out: impl Write,
 ) -> Result<u64, Box<dyn std::error::Error>> {
-    if let ExportKind::ActiveRentals = what {
-        return Ok(store.export_active_rentals_csv(out)?);
-    }
-    let mut csv = csv::Writer::from_writer(out);
-    let mut rows = 0;
-    match what {
-        ExportKind::Books => {
-            csv.write_record([
-                "id",
-                "title",
-                "author",
-                "category",
-                "isbn",
-                "copies",
-                "available",
-            ])?;
-            for book in store.books()? {
-                let book = book?;
-                let copies = store.copies(book.id)?;
-                let available = copies
-                    .iter()
-                    .filter(|c| c.status == CopyStatus::Available)
-                    .count();
-                csv.write_record([
-                    book.id.to_string(),
-                    book.title,
-                    book.author,
-                    book.category,
-                    book.isbn.unwrap_or_default(),
-                    copies.len().to_string(),
-                    available.to_string(),
-                ])?;
-                rows += 1;
-            }
-        }
-        ExportKind::Customers => {
-            csv.write_record(["id", "first_name", "last_name", "email", "active"])?;
-            for customer in store.customers()? {
-                let c = customer?;
-                csv.write_record([
-                    c.id.to_string(),
-                    c.first_name,
-                    c.last_name,
-                    c.email.unwrap_or_default(),
-                    c.active.to_string(),
-                ])?;
-                rows += 1;
-            }
-        }
-        ExportKind::Overdue => {
-            csv.write_record(koko_core::ACTIVE_RENTALS_CSV_HEADER)?;
-            for rental in store.overdue_rentals(store.now())? {
-                let r = rental?;
-                csv.write_record([
-                    r.id.to_string(),
-                    r.copy.to_string(),
-                    r.book.to_string(),
-                    r.customer.to_string(),
-                    r.category,
-                    time(r.rented_at),
-                    opt_time(r.due_at),
-                    r.plan_version.to_string(),
-                ])?;
-                rows += 1;
-            }
-        }
-        ExportKind::Ledger => {
-            csv.write_record([
-                "entry_id",
-                "customer_id",
-                "kind",
-                "amount",
-                "currency",
-                "at",
-                "rental_id",
-                "note",
-                "balance_after",
-            ])?;
-            for customer in store.customers()? {
-                for entry in store.storage().ledger(customer?.id)? {
-                    let e = entry?;
-                    csv.write_record([
-                        e.id.to_string(),
-                        e.customer.to_string(),
-                        e.kind.name().to_owned(),
-                        e.amount.to_string(),
-                        e.currency.to_string(),
-                        time(e.at),
-                        e.rental.map(|r| r.to_string()).unwrap_or_default(),
-                        e.note.unwrap_or_default(),
-                        e.balance_after.to_string(),
-                    ])?;
-                    rows += 1;
-                }
-            }
-        }
-        ExportKind::ActiveRentals => {}
-    }
-    csv.flush()?;
-    Ok(rows)
+    Ok(store.export_csv(what.into(), out)?)
 }
 
 /// `koko report revenue`: one row per currency and category.

@@ -49,6 +49,7 @@ mod clock;
 mod domain;
 mod engine;
 mod error;
+mod export;
 mod ids;
 mod money;
 mod pricing;
@@ -67,6 +68,10 @@ pub use domain::{
 };
 pub use engine::{Damage, Operation, Outcome, RentRequest, RentTarget};
 pub use error::{Error, Result};
+pub use export::{
+    ExportKind, ExportProgress, ACTIVE_RENTALS_CSV_HEADER, BOOKS_CSV_HEADER, CUSTOMERS_CSV_HEADER,
+    LEDGER_CSV_HEADER,
+};
 pub use ids::{BookId, CopyId, CustomerId, HoldId, LedgerEntryId, PlanVersionId, RentalId};
 pub use money::{Currency, Rounding};
 pub use pricing::{
@@ -75,9 +80,7 @@ pub use pricing::{
     Tariff, Tier, TimeZone, Weekday, DEFAULT_PICKUP_DAYS, MAX_CLOSED_DATES, MAX_MONEY_DECIMALS,
     MAX_PLAN_AMOUNT, RECORDED_CHARGE,
 };
-pub use report::{
-    CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine, ACTIVE_RENTALS_CSV_HEADER,
-};
+pub use report::{CurrencyTotal, OutstandingCharges, Receipt, Revenue, RevenueLine};
 pub use storage::{BatchResults, MemoryStorage, Records, Storage};
 #[cfg(feature = "sled")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sled")))]

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::Write;
 
 use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
 use rust_decimal::Decimal;
@@ -212,48 +211,6 @@ pub(crate) fn outstanding(
             .map(|(currency, total)| CurrencyTotal { currency, total })
             .collect(),
     })
-}
-
-/// The columns of the active-rentals CSV export.
-pub const ACTIVE_RENTALS_CSV_HEADER: [&str; 8] = [
-    "rental_id",
-    "copy_id",
-    "book_id",
-    "customer_id",
-    "category",
-    "rented_at",
-    "due_at",
-    "plan_version",
-];
-
-pub(crate) fn export_active_csv<W: Write>(storage: &impl Storage, out: W) -> Result<u64> {
-    let mut writer = csv::Writer::from_writer(out);
-    let csv_err = |e: csv::Error| Error::storage(e);
-    writer
-        .write_record(ACTIVE_RENTALS_CSV_HEADER)
-        .map_err(csv_err)?;
-    let mut count = 0u64;
-    // Fields are written one by one from stack buffers: no allocation per row.
-    let mut number = itoa::Buffer::new();
-    let mut time = String::with_capacity(32);
-    storage.visit_active_rentals(&mut |r| {
-        for id in [r.id.get(), r.copy.get(), r.book.get(), r.customer.get()] {
-            writer.write_field(number.format(id)).map_err(csv_err)?;
-        }
-        writer.write_field(&r.category).map_err(csv_err)?;
-        write_time(&mut time, Some(r.rented_at));
-        writer.write_field(&time).map_err(csv_err)?;
-        write_time(&mut time, r.due_at);
-        writer.write_field(&time).map_err(csv_err)?;
-        writer
-            .write_field(number.format(r.plan_version.get()))
-            .map_err(csv_err)?;
-        writer.write_record(None::<&[u8]>).map_err(csv_err)?;
-        count += 1;
-        Ok(())
-    })?;
-    writer.flush().map_err(Error::storage)?;
-    Ok(count)
 }
 
 /// Replaces `buf` with `at` in RFC 3339 — UTC with `Z`, and 0, 3, 6 or 9 fractional digits as needed, exactly as

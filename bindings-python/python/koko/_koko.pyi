@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 from os import PathLike
-from typing import Generic, Iterator, List, Literal, Optional, Sequence, TypeVar, Union
+from typing import Any, Dict, Generic, Iterable, Iterator, List, Literal, Optional, Sequence, TypeVar, Union
 
 from ._errors import KokoError
 
@@ -493,13 +493,59 @@ class Notice:
         """The ISO 4217 currency code of ``amount``."""
         ...
 
+class Event:
+    """One event of a store's feed (``BookStore.events``): what changed, written in the same atomic step as the
+    change. Receivers deduplicate on ``id``."""
+
+    @property
+    def position(self) -> int:
+        """Where the event is in the feed: strictly increasing and gap-free in commit order, from 1."""
+        ...
+    @property
+    def id(self) -> str:
+        """The event's stable id: ``evt_`` and its position in 20 digits."""
+        ...
+    @property
+    def type(self) -> str:
+        """What happened: ``"rental.opened"``, ``"rental.closed"``, ``"ledger.posted"``, ``"hold.ready"``, …"""
+        ...
+    @property
+    def at(self) -> datetime:
+        """When it happened (timezone-aware, UTC)."""
+        ...
+    @property
+    def subjects(self) -> Dict[str, int]:
+        """The ids of what it concerns by kind of record, e.g. ``{"rental": 7, "copy": 3, "customer": 2}``."""
+        ...
+    @property
+    def data(self) -> Dict[str, Any]:
+        """The payload, a new ``dict`` on each read; ``data["v"]`` is its schema version and money is text
+        (``"3.50"``), as in the JSON the store keeps."""
+        ...
+    @property
+    def data_json(self) -> str:
+        """The payload as JSON text, exactly as the store keeps it."""
+        ...
+
+_ExportKind = Literal["active-rentals", "overdue", "ledger", "books", "customers"]
+
 class CsvChunks:
-    """The active-rentals CSV as it is written (``BookStore.export_active_rentals_csv_chunks``): iterate for
-    ``bytes`` chunks, the header row first. ``close()`` (or dropping it) stops the export; ``BookStore.close()``
-    waits for an export in progress, so finish or close the iterator first."""
+    """A CSV export as it is written (``BookStore.export_csv_chunks``, ``BookStore.export_active_rentals_csv_chunks``):
+    iterate for ``bytes`` chunks, the header row first; ``rows`` counts the data rows written so far. ``close()`` (or
+    dropping it) stops the export; ``BookStore.close()`` waits for an export in progress, so finish or close the
+    iterator first."""
 
     def __iter__(self) -> CsvChunks: ...
     def __next__(self) -> bytes: ...
+    @property
+    def rows(self) -> int:
+        """The data rows written so far (the header row not counted): exact once iteration has ended; while it runs,
+        rows already written may still wait in chunks not yet read."""
+        ...
+    @property
+    def kind(self) -> _ExportKind:
+        """What is exported: ``active-rentals``, ``overdue``, ``ledger``, ``books`` or ``customers``."""
+        ...
     def close(self) -> None:
         """Stops the export; later iteration ends at once."""
         ...
@@ -844,6 +890,11 @@ class BookStore:
         """The open rentals as CSV (the same header and rows as ``export_active_rentals_csv``), streamed in chunks
         of ``chunk_size`` bytes (64 KiB by default; the last one shorter) without holding every row in memory."""
         ...
+    def export_csv_chunks(self, kind: _ExportKind, chunk_size: Optional[int] = None) -> CsvChunks:
+        """The ``kind`` export as CSV — ``active-rentals``, ``overdue`` (past due at the store's clock time),
+        ``ledger``, ``books`` or ``customers``: the columns and rows of ``koko export KIND`` — streamed in chunks of
+        ``chunk_size`` bytes (64 KiB by default). An unknown kind raises ``InvalidInput`` naming ``kind``."""
+        ...
     def outstanding_charges(self, at: Optional[datetime] = None) -> OutstandingCharges:
         """What every open rental would be charged if all came back at ``at`` (now by default), by currency."""
         ...
@@ -940,6 +991,40 @@ class BookStore:
         rent, ``Receipt`` for a return or a loss, ``PlanVersion``, ``Hold`` for a placed or cancelled hold,
         ``List[Hold]`` for ``expire_holds``, ``Found``) or, for a refused one, the exception instance it would
         have raised (not raised). Raises ``StorageError`` if the batch could not be committed (nothing stored)."""
+        ...
+    def events(
+        self,
+        after: Optional[int] = None,
+        limit: int = 100,
+        types: Union[None, str, Iterable[str]] = None,
+    ) -> List[Event]:
+        """Up to ``limit`` (1 to 1000) events after position ``after`` (from the feed's start for ``None``), in
+        position order; with ``types`` (a type name or a list of them), only those. A consumer passes the last
+        position it handled: positions are gap-free in commit order, so it never misses an event nor sees one
+        twice. ``InvalidInput`` on ``types`` for an unknown type, on ``limit`` or ``after`` for a bad number."""
+        ...
+    def checkpoint(self, name: str) -> Optional[int]:
+        """The last position consumer ``name`` stored with ``set_checkpoint``, or ``None``."""
+        ...
+    def checkpoints(self) -> Dict[str, int]:
+        """Every consumer's checkpoint: ``{name: position}``."""
+        ...
+    def set_checkpoint(self, name: str, position: int) -> int:
+        """Stores consumer ``name``'s checkpoint (the last position it handled, at most the feed's last)
+        atomically and answers it. A registered consumer holds back ``prune_events`` until it has passed the
+        events."""
+        ...
+    def remove_checkpoint(self, name: str) -> Optional[int]:
+        """Forgets consumer ``name``'s checkpoint (a consumer that is gone no longer holds back ``prune_events``);
+        answers the checkpoint it had, or ``None``."""
+        ...
+    def last_event_position(self) -> int:
+        """The feed's last position (0 before the first event; pruning does not lower it): a consumer that wants
+        only what comes next stores it as its checkpoint."""
+        ...
+    def prune_events(self, *, before: int) -> int:
+        """Removes the events before position ``before``; answers how many. Refused (``InvalidInput`` on
+        ``before``) past a registered consumer's checkpoint: nothing a consumer has not passed is dropped."""
         ...
     def flush(self) -> None:
         """Makes everything written so far durable."""

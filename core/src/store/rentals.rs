@@ -8,6 +8,7 @@ use super::book_store::BookStore;
 use crate::domain::Rental;
 use crate::engine::{Operation, RentTarget};
 use crate::error::{Error, Result};
+use crate::export::ExportKind;
 use crate::ids::{BookId, CopyId, CustomerId, PlanVersionId, RentalId};
 use crate::pricing::Quote;
 use crate::report::{self, OutstandingCharges, Receipt, Revenue};
@@ -200,7 +201,7 @@ impl<S: Storage> BookStore<S> {
 
     /// Writes the open rentals as CSV (with a header row) to `out`, streaming; returns the number of rentals.
     pub fn export_active_rentals_csv<W: Write>(&self, out: W) -> Result<u64> {
-        report::export_active_csv(&self.storage, out)
+        self.export_csv(ExportKind::ActiveRentals, out)
     }
 }
 
