@@ -38,3 +38,11 @@ def on_starting(server):
     reason = weak_secret_key(os.environ.get("DJANGO_SECRET_KEY", ""), flag("DJANGO_DEBUG", "0"))
     if reason is not None:
         raise SystemExit(f"gunicorn.conf.py: {reason}: with DJANGO_DEBUG=0 set it to a long random value")
+
+
+def worker_exit(server, worker):
+    """Stops the background workers' thread (``KOKO_API_WORKERS=thread``, started by ``kokoapi.wsgi``) after the job
+    in progress, before the worker process exits."""
+    from bookstore.workers.thread import stop
+
+    stop(timeout=graceful_timeout)

@@ -2,6 +2,7 @@
 # shellcheck shell=bash
 area_django() {
     ensure_postgres
+    ensure_redis
     ensure_django
     # The koko command, for the tests of `koko --api URL` against a live server (built already by the rust area,
     # with the same features, when the whole suite runs).

@@ -5,6 +5,7 @@
 log_dir=$(mktemp -d)
 pg_dir=""
 pg_bin=""
+redis_dir=""
 venv=""
 wheel=""
 django_venv=""
@@ -24,6 +25,10 @@ cleanup() {
         as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1 || true
     fi
     [ -n "$pg_dir" ] && rm -rf "$pg_dir"
+    if [ -n "$redis_dir" ] && [ -f "$redis_dir/redis.pid" ]; then
+        kill "$(cat "$redis_dir/redis.pid")" 2>/dev/null || true
+    fi
+    [ -n "$redis_dir" ] && rm -rf "$redis_dir"
     rm -rf "$log_dir"
 }
 
@@ -41,6 +46,8 @@ toolchain() {
     local missing=()
     command -v chromium >/dev/null || missing+=(chromium)
     ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+    # Redis: the Celery workers' broker in the REST API's tests (ensure_redis).
+    command -v redis-server >/dev/null || missing+=(redis-server)
     if [ "${#missing[@]}" -gt 0 ]; then
         echo "installing ${missing[*]} (apt-get)"
         $sudo apt-get update -qq
@@ -82,6 +89,30 @@ ensure_postgres() {
         -o "-c listen_addresses=127.0.0.1 -p $replica_port -k $pg_dir -c max_connections=200" start >/dev/null
     export KOKO_TEST_POSTGRES_REPLICA="host=127.0.0.1 port=$replica_port user=postgres dbname=postgres"
     echo "replica listening on 127.0.0.1:$replica_port"
+}
+
+# A throwaway Redis on 127.0.0.1 (Debian's redis-server, installed by toolchain if missing; stopped on exit), once per run: the
+# Celery workers' broker in the REST API's tests. Exports KOKO_TEST_REDIS.
+ensure_redis() {
+    [ -n "$redis_dir" ] && return 0
+    step "redis: a throwaway server on 127.0.0.1 (the Celery workers' broker; stopped on exit)"
+    redis_dir=$(mktemp -d /tmp/koko-redis.XXXXXX)
+    local port tries=0
+    port=$(free_port)
+    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
+        --dir "$redis_dir" --pidfile "$redis_dir/redis.pid" --logfile "$redis_dir/redis.log"
+    until [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = "PONG" ]; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 100 ]; then
+            cat "$redis_dir/redis.log" >&2
+            echo "redis did not start within 10 s" >&2
+            exit 1
+        fi
+        sleep 0.1
+    done
+    export KOKO_TEST_REDIS="redis://127.0.0.1:$port/0"
+    redis-server --version
+    echo "listening on 127.0.0.1:$port"
 }
 
 # The Python distribution, built once (bindings-python/build-dist.sh: manylinux2014 x86_64 + aarch64 wheels, sdist),

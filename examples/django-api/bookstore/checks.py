@@ -28,3 +28,18 @@ def check_auth_on(app_configs, **kwargs):
             id="koko.W001",
         )
     ]
+
+
+@register()
+def check_workers(app_configs, **kwargs):
+    """Celery workers are separate processes: they cannot open a sled store the API server holds."""
+    if settings.KOKO_API_WORKERS == "celery" and not settings.KOKO_ON_POSTGRES:
+        return [
+            Warning(
+                "KOKO_API_WORKERS=celery with a sled or memory store: Celery's worker processes cannot open a store "
+                "the API server holds, so export jobs and notices would never run.",
+                hint="Unset KOKO_API_WORKERS (a thread of the server runs them on sled), or put koko on PostgreSQL.",
+                id="koko.W002",
+            )
+        ]
+    return []

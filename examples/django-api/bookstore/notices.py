@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import smtplib
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 import koko
 from django.conf import settings
@@ -38,6 +38,7 @@ class NoticeRun:
     notices: int = 0
     failures: int = 0
     without_email: int = 0
+    stopped: bool = False  # ``keep_going`` said no: the rest waits for the next run
     lines: List[str] = field(default_factory=list)
     problems: List[str] = field(default_factory=list)
 
@@ -55,17 +56,27 @@ def grouped(notices: List[koko.Notice]) -> Dict[Tuple[int, str], List[koko.Notic
     return groups
 
 
-def send_notices(store: koko.BookStore, at: dt.datetime, dry_run: bool = False, expire: bool = True) -> NoticeRun:
+def send_notices(
+    store: koko.BookStore,
+    at: dt.datetime,
+    dry_run: bool = False,
+    expire: bool = True,
+    keep_going: Optional[Callable[[], bool]] = None,
+    lazy: bool = False,
+) -> NoticeRun:
     """Expires ready holds not picked up by ``at`` (unless ``expire`` is false or it is a dry run), then emails each
     customer their pending notices, one email per kind, marking each notice sent once its email was accepted.
-    Raises ``SmtpUnreachable`` (nothing sent) when the SMTP server cannot be reached."""
+    Raises ``SmtpUnreachable`` (nothing sent) when the SMTP server cannot be reached. ``keep_going`` is asked before
+    each email (the workers renew their lease with it: ``bookstore.workers.notices``); when it answers False the run
+    stops there (``stopped``) and the rest stays pending. ``lazy``: connect to the SMTP server only for a first email
+    (the workers' frequent runs, which mostly find none), not at the start."""
     run = NoticeRun(dry_run=dry_run)
     if expire and not dry_run:
         run.expired = len(store.expire_holds(at))
         run.lines.append(f"expired {run.expired} holds not picked up by {iso(at)}")
     titles: Dict[int, str] = {}
     without_email: Dict[int, int] = {}  # customer id → notices not sent
-    connection = None if dry_run else open_connection()
+    connection = None if dry_run or lazy else open_connection()
     try:
         for (customer_id, kind), notices in grouped(store.notices(at)).items():
             customer = store.customer(customer_id)
@@ -73,9 +84,15 @@ def send_notices(store: koko.BookStore, at: dt.datetime, dry_run: bool = False, 
                 without_email[customer_id] = without_email.get(customer_id, 0) + len(notices)
                 continue
             email = message(store, customer, kind, notices, titles)
+            if not dry_run and keep_going is not None and not keep_going():
+                run.stopped = True
+                run.problems.append("stopped: this run lost its lease; the rest is sent by the next run")
+                break
             if dry_run:
                 run.lines.append(f"would send to {customer.email}: {email.subject} ({len(notices)} notices)")
             else:
+                if connection is None:
+                    connection = open_connection()
                 try:
                     connection.send_messages([email])
                 except (smtplib.SMTPException, OSError) as exc:

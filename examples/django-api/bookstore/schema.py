@@ -2,10 +2,10 @@
 cannot state themselves (a plan document, field errors).
 
 ``KokoAutoSchema`` adds to each operation the error answers it can give — derived from the view, not listed by
-hand: 400 (a write, or an operation with query parameters: a page's cursor and limit, filters), 401/403 (the view has
-authenticators), 404 (an id in the path, or a view that ``finds_records`` named in its input), 409 (a write: the
-``Idempotency-Key`` reused, a closed rental; or a view that ``may_conflict``), 429 (the view is throttled) and 503
-(the store is unavailable) — and marks an operation anonymous callers may use by asking the view's own permission
+hand: 400 (a write, or an operation with query parameters: a page's cursor and limit, filters), 414 (a GET with query
+parameters: a request line too long for gunicorn), 401/403 (the view has authenticators), 404 (an id in the path, or
+a view that ``finds_records`` named in its input), 409 (a write: the ``Idempotency-Key`` reused, a closed rental; or
+a view that ``may_conflict``), 429 (the view is throttled) and 503 (the store is unavailable) — and marks an operation anonymous callers may use by asking the view's own permission
 classes about an anonymous request. A list a GET answers is a page of the view's ``pagination_class``
 (``bookstore.pagination.KeysetPagination``: the page's shape, ``cursor`` and ``limit``) unless
 ``KOKO_API_PAGINATION=off``; its filters are those of its filter backends (``QueryFilterExtension``).
@@ -119,6 +119,8 @@ ERRORS = {
     "404": OpenApiResponse(ErrorOutput, "No such record, or another customer's."),
     "409": OpenApiResponse(FieldErrorsOutput, "A conflict: the Idempotency-Key reused, or the rental already closed."),
     "429": OpenApiResponse(ErrorOutput, "Too many requests: retry after the `Retry-After` seconds."),
+    # gunicorn answers it (an HTML page, no JSON) before the API sees the request.
+    "414": OpenApiResponse(description="The URL is too long: a request line over 4094 bytes (gunicorn's limit)."),
     "503": OpenApiResponse(ErrorOutput, "The book store's storage is unavailable."),
 }
 
@@ -130,6 +132,8 @@ class KokoAutoSchema(AutoSchema):
         queried = view.query_class is not None or self._get_filter_parameters() or self._get_pagination_parameters()
         if method in WRITES or queried:
             codes.append("400")
+        if method == "GET" and queried:
+            codes.append("414")
         if view.get_authenticators():
             codes += ["401", "403"]
         if "{" in self.path or view.finds_records:

@@ -14,3 +14,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kokoapi.settings")
 
 refuse_weak_secret_key(settings)
 application = get_asgi_application()
+
+# The background workers' thread (KOKO_API_WORKERS=thread), as kokoapi.wsgi starts it.
+from bookstore.workers.thread import start as start_workers  # noqa: E402
+
+start_workers()

@@ -256,6 +256,8 @@ SPECTACULAR_SETTINGS = {
         "RentalStatusEnum": ["Active", "Closed", "Lost"],
         "HealthEnum": ["ok", "unavailable"],
         "DatabaseHealthEnum": ["ok", "unavailable", "unused"],
+        "WebhookStateEnum": ["active", "paused", "failed"],
+        "DeliveryStateEnum": ["pending", "delivered", "failed"],
     },
 }
 
@@ -288,3 +290,45 @@ EMAIL_HOST_PASSWORD = os.environ.get("KOKO_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = flag("KOKO_EMAIL_TLS", "0")
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("KOKO_EMAIL_FROM", "Koko Book Store <books@localhost>")
+
+# Background workers (bookstore.workers): the webhook relay, the notices (on a schedule and as koko's events make them
+# due) and export jobs. KOKO_API_WORKERS: "thread" (the default on sled: a thread in the API server), "celery" (the
+# default on PostgreSQL: `celery -A kokoapi.celery worker` and `celery -A kokoapi.celery beat`, Redis the broker) or
+# "off" (nothing runs them but `manage.py run_workers`). Intervals in seconds.
+KOKO_API_WORKERS = os.environ.get("KOKO_API_WORKERS", "celery" if KOKO_ON_POSTGRES else "thread").strip().lower()
+if KOKO_API_WORKERS not in ("thread", "celery", "off"):
+    raise ImproperlyConfigured(f"KOKO_API_WORKERS={KOKO_API_WORKERS!r}: expected 'thread', 'celery' or 'off'")
+KOKO_API_RELAY_SECONDS = count("KOKO_API_RELAY_SECONDS", "5")
+KOKO_API_NOTICE_EVENTS_SECONDS = count("KOKO_API_NOTICE_EVENTS_SECONDS", "2")
+KOKO_API_NOTICES_SECONDS = count("KOKO_API_NOTICES_SECONDS", "60")
+KOKO_API_EXPORT_EXPIRY_CHECK_SECONDS = count("KOKO_API_EXPORT_EXPIRY_CHECK_SECONDS", "3600")
+# A lease (bookstore.workers.lease) a worker that died holding it keeps for this long.
+KOKO_API_WORKER_LEASE_SECONDS = count("KOKO_API_WORKER_LEASE_SECONDS", "300")
+# Export jobs (POST /exports/): their files, kept this long once done (then 410 Gone). Celery workers on several
+# machines need this directory shared with the API servers.
+KOKO_API_EXPORTS_DIR = os.environ.get("KOKO_API_EXPORTS_DIR") or (
+    str(BASE_DIR / "koko-exports")
+    if KOKO_ON_POSTGRES or KOKO_STORE.strip().lower() == "memory"
+    else KOKO_STORE.rstrip("/\\") + "-exports"
+)
+KOKO_API_EXPORT_EXPIRY_SECONDS = count("KOKO_API_EXPORT_EXPIRY_SECONDS", "86400")
+KOKO_API_EXPORT_CHUNK_BYTES = 256 * 1024
+CELERY_BROKER_URL = os.environ.get("KOKO_API_CELERY_BROKER", "").strip() or REDIS_URL or "redis://127.0.0.1:6379/0"
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues an export does not wait long for a broker that is down (the beat sweep runs the job later).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Webhooks (bookstore.webhooks): each delivery waits at most KOKO_WEBHOOK_TIMEOUT_SECONDS for the receiver's answer; a
+# failed one is retried after KOKO_WEBHOOK_BACKOFF_SECONDS, doubling up to KOKO_WEBHOOK_BACKOFF_MAX_SECONDS, for
+# KOKO_WEBHOOK_RETRY_HOURS from its first failure; then the webhook is "failed" until a manual retry. A relay holds a
+# webhook's lease for KOKO_WEBHOOK_LEASE_SECONDS (at least the timeout and a second), renewed before each delivery.
+KOKO_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("KOKO_WEBHOOK_TIMEOUT_SECONDS", "10") or 10)
+KOKO_WEBHOOK_RETRY_HOURS = float(os.environ.get("KOKO_WEBHOOK_RETRY_HOURS", "24") or 24)
+KOKO_WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("KOKO_WEBHOOK_BACKOFF_SECONDS", "10") or 10)
+KOKO_WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("KOKO_WEBHOOK_BACKOFF_MAX_SECONDS", "3600") or 3600)
+KOKO_WEBHOOK_LEASE_SECONDS = float(os.environ.get("KOKO_WEBHOOK_LEASE_SECONDS", "60") or 60)
+for _name in ("TIMEOUT_SECONDS", "RETRY_HOURS", "BACKOFF_SECONDS", "BACKOFF_MAX_SECONDS", "LEASE_SECONDS"):
+    if not globals()[f"KOKO_WEBHOOK_{_name}"] > 0:
+        raise ImproperlyConfigured(f"KOKO_WEBHOOK_{_name}: expected a number above 0")

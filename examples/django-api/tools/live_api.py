@@ -33,7 +33,8 @@ def free_port() -> int:
 
 def server_env(store: Path, port: int, extra: dict) -> dict:
     """The server's environment: a fresh store, a random secret key, 127.0.0.1:``port``, throttle rates no test
-    reaches (throttling stays on), then ``extra``; Django's database beside the store."""
+    reaches (throttling stays on), no background workers (no webhook relay), then ``extra``; Django's database beside
+    the store."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kokoapi.settings",
@@ -42,6 +43,9 @@ def server_env(store: Path, port: int, extra: dict) -> dict:
         "KOKO_API_BIND": f"127.0.0.1:{port}",
         "KOKO_API_THROTTLE_USER": "1000000/minute",
         "KOKO_API_THROTTLE_ANON": "1000000/minute",
+        # No background workers: the webhooks a run registers (schemathesis POSTs generated URLs to /webhooks/) must
+        # never be delivered anywhere. KOKO_API_WORKERS=thread as an extra pair turns them on.
+        "KOKO_API_WORKERS": "off",
         **extra,
     }
     env.pop("KOKO_API_DATABASE", None)

@@ -7,13 +7,13 @@ from typing import Optional
 
 from drf_spectacular.utils import extend_schema_view
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from .. import permissions as can
 from ..records import Records
 from ..errors import StorageUnavailable
-from ..notices import SmtpUnreachable, send_notices
+from ..notices import SmtpUnreachable
 from ..serializers import (
     AtInput,
     FoundOutput,
@@ -24,6 +24,7 @@ from ..serializers import (
     SendNoticesOutput,
 )
 from ..store import get_store
+from ..workers.notices import NoticesBusy, run_notices
 from . import examples as ex
 from .base import CustomerScoped, HoldScoped, KokoView, doc, example, idempotency_key
 
@@ -201,12 +202,18 @@ class SmtpServerUnavailable(StorageUnavailable):
     default_code = "smtp_unavailable"
 
 
+class NoticesRunInProgress(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Another notices run is in progress: nothing was sent"
+    default_code = "notices_busy"
+
+
 @extend_schema_view(
     post=doc(
         "Email customers their pending notices (due soon, overdue, hold ready), one email per customer and kind, "
         "marking each sent once its email was accepted; expires ready holds not picked up first (staff; for "
         "schedulers: the same run as `manage.py send_notices`, done by the server that holds the store). 503 when "
-        "the SMTP server cannot be reached (nothing sent).",
+        "the SMTP server cannot be reached (nothing sent); 409 while another run (the background workers') is sending.",
         SendNoticesOutput,
         request=SendNoticesInput,
         examples=[example("sent", ex.NOTICES_SENT)],
@@ -222,7 +229,9 @@ class NoticesSend(KokoView):
         data = self.valid(request)
         at = data.get("at") or dt.datetime.now(dt.timezone.utc)
         try:
-            run = send_notices(get_store(), at, dry_run=data["dry_run"], expire=not data["no_expire"])
+            run = run_notices(get_store(), at, dry_run=data["dry_run"], expire=not data["no_expire"])
         except SmtpUnreachable as exc:
             raise SmtpServerUnavailable(str(exc)) from None
+        except NoticesBusy as exc:  # the workers (or another request) are sending them: each notice goes once
+            raise NoticesRunInProgress(str(exc)) from None
         return Response(SendNoticesOutput(run).data)

@@ -15,8 +15,9 @@ import koko
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_datetime
 
-from bookstore.notices import SmtpUnreachable, send_notices
+from bookstore.notices import SmtpUnreachable
 from bookstore.store import get_store
+from bookstore.workers.notices import NoticesBusy, run_notices
 
 
 def aware(value: str) -> dt.datetime:
@@ -56,8 +57,8 @@ class Command(BaseCommand):
             hint = "; while the API server runs, it sends them: POST /notices/send/ with a staff token"
             raise CommandError(f"{exc}{hint if 'another process' in str(exc) else ''}") from None
         try:
-            run = send_notices(store, at or dt.datetime.now(dt.timezone.utc), dry_run=dry_run, expire=not no_expire)
-        except SmtpUnreachable as exc:
+            run = run_notices(store, at or dt.datetime.now(dt.timezone.utc), dry_run=dry_run, expire=not no_expire)
+        except (SmtpUnreachable, NoticesBusy) as exc:
             raise CommandError(str(exc)) from None
         for line in run.lines:
             self.stdout.write(line)
