@@ -6,6 +6,7 @@ area_bench() {
     "$venv/bin/python" benches/compare/python_quotes.py --quick
     "$django_venv/bin/python" benches/compare/django_rentals.py --quick
     "$django_venv/bin/python" benches/compare/http_cycle.py --quick
+    "$django_venv/bin/python" benches/compare/export_job.py --quick
     if [ ! -f target/koko-wasm/pkg/koko_wasm.cjs ]; then
         (cd bindings-wasm && npm ci --no-audit --no-fund --loglevel=error) && bash bindings-wasm/build.sh
     fi
