@@ -142,6 +142,59 @@ def test_eight_processes_racing_never_double_rent(database: str) -> None:
     assert len(store.rentals()) == rented
 
 
+def test_a_consumer_follows_eight_writing_processes_and_sees_every_event_once_in_order(database: str) -> None:
+    """While 8 OS processes rent and return, a consumer follows the feed from its checkpoint, page by page: every
+    position it reads is the one after the last it read (a gap filled later would show as a skipped position), and
+    afterwards the feed holds exactly the events of what was stored: the plan, the books, the customers, and per
+    rent and return rental.opened, rental.closed and ledger.posted (a refused rent appends nothing)."""
+    store = koko.BookStore.connect(database)
+    books = [store.add_book(title=f"Book {i}", author="A", category="regular").id for i in range(BOOKS)]
+    customers = [store.register_customer(first_name=f"P{i}", last_name="X").id for i in range(PROCESSES)]
+    follower = koko.BookStore.connect(database, pool_size=1)
+    seen: List[Tuple[int, str]] = []
+    problems: List[str] = []
+    done = threading.Event()
+
+    def follow() -> None:
+        after = 0
+        while True:
+            finished = done.is_set()  # read before the page: a page read after the writers ended sees all
+            page = follower.events(after=after, limit=100)
+            for event in page:
+                if event.position != after + 1:
+                    problems.append(f"after position {after} the feed gave {event.position}")
+                after = event.position
+                seen.append((event.position, event.type))
+            if page:
+                follower.set_checkpoint("race-follower", after)
+            elif finished:
+                return
+            else:
+                time.sleep(0.002)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    context = multiprocessing.get_context("spawn")
+    try:
+        with context.Pool(PROCESSES) as pool:
+            results = pool.map(_race, [(database, customers[i], books, i) for i in range(PROCESSES)])
+    finally:
+        done.set()
+        reader.join(60)
+    rented = sum(r for r, _, _ in results)
+    assert problems == []
+    expected = 1 + BOOKS + PROCESSES + 3 * rented
+    print(f"postgres feed: {PROCESSES} processes wrote {rented} rent+return cycles; the consumer followed "
+          f"{len(seen)} events, positions 1..{len(seen)}, none skipped, none twice")
+    assert [p for p, _ in seen] == list(range(1, expected + 1))
+    kinds = defaultdict(int)
+    for _, kind in seen:
+        kinds[kind] += 1
+    assert dict(kinds) == {"plan.published": 1, "book.added": BOOKS, "customer.registered": PROCESSES,
+                           "rental.opened": rented, "rental.closed": rented, "ledger.posted": rented}
+    assert store.checkpoint("race-follower") == expected
+
+
 def test_accounts_and_one_key_from_eight_connections(database: str) -> None:
     store = koko.BookStore.connect(database)
     book = store.add_book(title="Dune", author="Frank Herbert", category="fiction", copies=3)

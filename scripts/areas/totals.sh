@@ -61,9 +61,9 @@ totals() {
     # The suites above passed, so every test counted here passed.
     rust_events=$(awk '/^ +Running /{bin=$2} /^test .* \.\.\. ok$/ && bin ~ /tests\/(events_conformance|events_by_type)\.rs/ {n++} END {print n+0}' "$log_dir/cargo-test.log")
     crash_events=$(grep -oE '[0-9]+ events verified' "$log_dir/cargo-reliability.log" | awk '{n += $1} END {print n+0}')
-    python_events=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_events.py | grep -c '::')
+    python_events=$(cd bindings-python && "$venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q tests/test_events.py tests/test_postgres.py::test_a_consumer_follows_eight_writing_processes_and_sees_every_event_once_in_order | grep -c '::')
     django_count() { (cd examples/django-api && "$django_venv/bin/python" -m pytest -p no:cacheprovider --collect-only -q "$@" | grep -c '::'); }
-    echo "events: $rust_events Rust feed tests (each operation's events and payloads, order, none for refused or replayed operations, 8 writers followed on PostgreSQL, the type index) on memory, sled and PostgreSQL; $crash_events events verified after SIGKILL crashes; $python_events Python and $(django_count tests/test_events_api.py) REST feed tests passed"
+    echo "events: $rust_events Rust feed tests (each operation's events and payloads, order, none for refused or replayed operations, 8 writers followed on PostgreSQL, the type index) on memory, sled and PostgreSQL; $crash_events events verified after SIGKILL crashes; $python_events Python (8 OS processes writing on PostgreSQL while a consumer follows) and $(django_count tests/test_events_api.py) REST feed tests passed"
     echo "webhooks: $(django_count tests/test_webhooks.py tests/test_webhooks_postgres.py) tests passed (signatures verified by a receiver on 127.0.0.1 that is down, answers 5xx and hangs, then gets every event in order; retries, the dead letter and its manual retry; two relays at once; a relay killed with SIGKILL mid-delivery)"
     echo "workers: $(django_count tests/test_workers.py tests/test_exports.py tests/test_celery.py) tests passed (export jobs and notices in the server's worker thread on sled; Celery workers and beat against Redis on PostgreSQL, nothing sent twice)"
 
