@@ -187,6 +187,44 @@ def test_the_body_and_headers_of_a_delivery(api, store, receiver):
     assert relay_once(store) == 0 and len(hook.received) == 1
 
 
+class CountingStore:
+    """A koko store that counts the events its ``events`` calls answer: the work the relay does."""
+
+    def __init__(self, store):
+        self.store, self.events_read = store, 0
+
+    def events(self, *args, **kwargs):
+        page = self.store.events(*args, **kwargs)
+        self.events_read += len(page)
+        return page
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+@pytest.mark.parametrize("unrelated", [10, 1000])
+def test_a_round_reads_only_the_events_of_the_webhooks_types(api, store, receiver, unrelated):
+    """The relay's reads do not grow with the events of other types: beside 10 or 1,000 customers registered, a
+    webhook on book.added reads the one book's event (and one more to see that news arrived), and its checkpoint
+    passes the others unread, so they hold back no prune."""
+    hook = receiver()
+    made = create(api, hook.url, ["book.added"])
+    hook.secret = made["secret"]
+    hook.up("ok")
+    for n in range(unrelated):
+        store.register_customer(first_name=f"U{n}", last_name="Reader")
+    api.book(title="Dune")
+    for n in range(unrelated):
+        store.register_customer(first_name=f"V{n}", last_name="Reader")
+    counting = CountingStore(store)
+    assert relay_once(counting) == 1
+    assert counting.events_read == 2  # "is there news?" (one event), then the page of its types
+    assert [body["type"] for body in hook.accepted] == ["book.added"]
+    assert store.checkpoint(f"webhook:{made['id']}") == store.last_event_position()
+    counting.events_read = 0
+    assert relay_once(counting) == 0 and counting.events_read == 0  # nothing new: one empty read
+
+
 def test_down_then_500_then_hanging_then_up_delivers_everything_in_order(api, store, receiver):
     hook = receiver()  # not listening yet: its port refuses connections
     made = create(api, hook.url)

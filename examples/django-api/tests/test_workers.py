@@ -111,6 +111,42 @@ def test_the_event_consumer_sends_a_hold_ready_notice_at_once_and_once(smtp, sto
     assert len(smtp.mails) == sent + 1
 
 
+class CountingStore:
+    """A koko store that counts the events its ``events`` calls answer: the work a feed consumer does."""
+
+    def __init__(self, store):
+        self.store, self.events_read = store, 0
+
+    def events(self, *args, **kwargs):
+        page = self.store.events(*args, **kwargs)
+        self.events_read += len(page)
+        return page
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+@pytest.mark.parametrize("unrelated", [10, 1000])
+def test_the_event_consumer_reads_no_event_it_does_not_act_on(smtp, store, unrelated):
+    """Its reads do not grow with the events of other types written since its checkpoint: beside 10 or 1,000
+    unrelated events it reads the one hold.ready event, and nothing when there is none."""
+    notices.scheduled(store, dt.datetime.now(UTC))
+    notices.on_events(store, dt.datetime.now(UTC))
+    counting = CountingStore(store)
+    for n in range(unrelated):
+        store.register_customer(first_name=f"U{n}", last_name="Reader")
+    assert notices.on_events(counting, dt.datetime.now(UTC)) is None
+    assert counting.events_read == 0
+    assert store.checkpoint("notices") == store.last_event_position()
+    for n in range(unrelated):
+        store.register_customer(first_name=f"V{n}", last_name="Reader")
+    book = store.add_book(title="Walden", author="Thoreau", category="regular").id
+    store.place_hold(customer_id=1, book_id=book)
+    run = notices.on_events(counting, dt.datetime.now(UTC))
+    assert run is not None and run.emails == 1
+    assert counting.events_read == 1
+
+
 def test_the_event_consumer_retries_when_the_smtp_server_is_down(settings, store):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens

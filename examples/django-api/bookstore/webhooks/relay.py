@@ -1,11 +1,11 @@
 """The relay: one round of webhook deliveries, ``relay_once(store, now)``.
 
-For each active webhook not waiting out a backoff, under its lease: the events after its koko checkpoint
-``webhook:<id>``, in position order, one at a time — an event of its types is POSTed (``signing``), any other is
-passed over. A 2xx answer moves the checkpoint past the event (koko's ``set_checkpoint``); anything else (another
-status, a timeout, a refused connection) is recorded and ends the webhook's round: the same event is tried again
-after a backoff of ``KOKO_WEBHOOK_BACKOFF_SECONDS`` doubling up to ``KOKO_WEBHOOK_BACKOFF_MAX_SECONDS``, never a later
-one first. When an attempt still fails ``KOKO_WEBHOOK_RETRY_HOURS`` after the event's first failure, the webhook is
+For each active webhook not waiting out a backoff, under its lease: the events of its types after its koko
+checkpoint ``webhook:<id>``, read through koko's type index (the others are never read, only passed over by the
+checkpoint), in position order, one at a time, are POSTed (``signing``). A 2xx answer moves the checkpoint past the
+event (koko's ``set_checkpoint``); anything else (another status, a timeout, a refused connection) is recorded and
+ends the webhook's round: the same event is tried again after a backoff of ``KOKO_WEBHOOK_BACKOFF_SECONDS`` doubling
+up to ``KOKO_WEBHOOK_BACKOFF_MAX_SECONDS``, never a later one first. When an attempt still fails ``KOKO_WEBHOOK_RETRY_HOURS`` after the event's first failure, the webhook is
 ``failed`` (its dead letter: the event and the error in ``failure``) and gets nothing more until ``POST
 /webhooks/<id>/retry/``.
 
@@ -124,31 +124,25 @@ def _round(store: koko.BookStore, pk: int, token: str, now: dt.datetime) -> int:
     after = store.checkpoint(name)
     if after is None:  # created while koko was unavailable: from the feed's end on
         after = feed.register(store, pk)
-    types = set(webhook.events or ())
+    types = sorted(set(webhook.events or ())) or None
     delivered = 0
     while True:
-        events = store.events(after=after, limit=READ)
-        if not events:
-            return delivered
-        passed_over = None
+        # The feed's end, read before the page: positions are gap-free in commit order, so a page of its types
+        # shorter than READ holds every such event up to `last`, and the checkpoint may pass the others unread.
+        last = store.last_event_position()
+        events = store.events(after=after, limit=READ, types=types)
         for event in events:
-            if types and event.type not in types:
-                passed_over = event.position
-                continue
-            if passed_over is not None:  # the events passed over are handled: prune may drop them
-                store.set_checkpoint(name, passed_over)
-                passed_over = None
             if not renew_lease(pk, token):
                 logger.info("webhook %s: lease lost or webhook no longer active, round ended", pk)
                 return delivered
             if not _deliver(webhook, event, now):
                 return delivered
             store.set_checkpoint(name, event.position)
+            after = event.position
             delivered += 1
-        after = events[-1].position
-        if passed_over is not None:
-            store.set_checkpoint(name, passed_over)
         if len(events) < READ:
+            if last > after:  # the events of other types up to `last` are handled: prune may drop them
+                store.set_checkpoint(name, last)
             return delivered
 
 

@@ -24,8 +24,6 @@ LEASE = "notices"
 CHECKPOINT = "notices"
 # The events after which a notice may be due at once (the others become due as time passes: the schedule's job).
 NOTICE_EVENTS = frozenset({"hold.ready"})
-PAGE = 1000  # koko's largest page of events
-MAX_PAGES = 100  # per call: a long backlog is read over several calls
 
 
 class NoticesBusy(Exception):
@@ -58,29 +56,21 @@ def scheduled(store: koko.BookStore, now: dt.datetime) -> Optional[NoticeRun]:
 
 
 def on_events(store: koko.BookStore, now: dt.datetime) -> Optional[NoticeRun]:
-    """Reads koko's event feed after the checkpoint ``notices``; when a notice-making event (``hold.ready``) is
-    among the new events, runs the notices at once. The checkpoint moves past the events read only once that run
-    is done, so a failed run (the SMTP server down, the lease lost) is tried again at the next call. Answers the run,
-    or None when none was needed (or possible)."""
-    if not hasattr(store, "events"):  # a koko without the event feed: the schedule alone sends them
-        return None
+    """Looks at koko's event feed after the checkpoint ``notices``: when a notice-making event (``hold.ready``) was
+    written since, runs the notices at once. Two reads whatever the backlog: the feed's last position, then one
+    event of those types (koko's type index) — the events of other types are never read. Positions are gap-free in
+    commit order, so every such event up to the last position read first is found by the second read. The
+    checkpoint moves to that position only once the run is done, so a failed run (the SMTP server down, the lease
+    lost) is tried again at the next call. Answers the run, or None when none was needed (or possible)."""
     with lease.held(LEASE) as token:
         if token is None:
-            return None  # another run is sending them now; the next call reads these events again
+            return None  # another run is sending them now; the next call looks again
         after = store.checkpoint(CHECKPOINT)
-        last, due = after, False
-        for _ in range(MAX_PAGES):
-            page = store.events(after=last, limit=PAGE)
-            if not page:
-                break
-            due = due or any(event.type in NOTICE_EVENTS for event in page)
-            last = page[-1].position
-            if len(page) < PAGE:
-                break
-        if last is None or last == after:
+        last = store.last_event_position()
+        if after is not None and last <= after:
             return None
         run = None
-        if due:
+        if store.events(after=after, limit=1, types=sorted(NOTICE_EVENTS)):
             run = send_notices(store, now, keep_going=lambda: lease.renew(LEASE, token), lazy=True)
             logger.info("notices after %s: %s", ", ".join(sorted(NOTICE_EVENTS)), run.summary)
             if run.stopped:
